@@ -1,0 +1,89 @@
+# pmtorture: a plain Makefile.  `make run` and `make check` are the two
+# commands a user needs; everything else is a step of those.
+
+CC      ?= gcc
+PKG_CONFIG ?= pkg-config
+BUILD   := build
+ROOT    := $(CURDIR)
+
+# Warnings are errors everywhere: the code is small enough to keep clean.
+# Truncated *messages* are acceptable; paths are built with pmt_fmt(), which
+# fails instead of truncating, so -Wformat-truncation would only flag messages.
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-missing-field-initializers -Wno-format-truncation
+CSTD    := -std=c11 -D_GNU_SOURCE
+OPT     ?= -O2 -g
+JSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSON_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+
+# ---- guest agent (static: it runs from the initramfs with no libc) ----
+AGENT_SRCS := $(wildcard guest-image/agent/*.c) $(wildcard workloads/*.c) \
+              harness/agent_proto.c
+AGENT_HDRS := $(wildcard guest-image/agent/*.h) $(wildcard workloads/*.h) \
+              harness/agent_proto.h
+AGENT   := $(BUILD)/agent/pmtorture-agent
+
+$(AGENT): $(AGENT_SRCS) $(AGENT_HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(JSON_CFLAGS) -Iharness -Iworkloads \
+		-Iguest-image/agent -static -o $@ $(AGENT_SRCS) -ljson-c
+
+agent: $(AGENT)
+
+deps:
+	@guest-image/install-deps.sh
+
+.PHONY: agent deps
+
+# ---- harness (the host side) ----
+HARNESS_SRCS := $(wildcard harness/*.c) $(wildcard harness/scenarios/*.c)
+HARNESS_HDRS := $(wildcard harness/*.h) $(wildcard harness/scenarios/*.h)
+HARNESS_LIB_SRCS := $(filter-out harness/main.c,$(HARNESS_SRCS))
+PMTORTURE := $(BUILD)/bin/pmtorture
+# The sanitizer build that `make check` exercises, with the same sources.
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PMTORTURE_SAN := $(BUILD)/asan/pmtorture
+HARNESS_CFLAGS = $(CSTD) $(WARN) $(JSON_CFLAGS) -Iharness -DPMT_ROOT='"$(ROOT)"'
+
+$(PMTORTURE): $(HARNESS_SRCS) $(HARNESS_HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HARNESS_CFLAGS) $(OPT) -o $@ $(HARNESS_SRCS) $(JSON_LIBS)
+
+$(PMTORTURE_SAN): $(HARNESS_SRCS) $(HARNESS_HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $(HARNESS_SRCS) $(JSON_LIBS)
+
+harness: $(PMTORTURE)
+
+all: $(PMTORTURE) $(AGENT)
+
+# ---- unit tests (Check), with sanitizers ----
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+$(BUILD)/tests/%: tests/unit/%.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(CHECK_LIBS)
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; CK_FORK=yes $$t; done
+
+# ---- the two commands ----
+# `make run`: the main job.  RUN_ARGS passes options through, e.g.
+#   make run RUN_ARGS='--fs xfs'   or   make run KERNEL=~/linux/vmlinux MODULES=...
+run: all image
+	$(PMTORTURE) run $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) $(RUN_ARGS)
+
+# `make check`: unit tests, then integration tests that boot real guests.
+# NIGHTLY=1 runs the longer plan.
+check: all image $(PMTORTURE_SAN) unit
+	tests/integration/run.sh $(if $(NIGHTLY),--nightly)
+
+bench: all image
+	$(PMTORTURE) bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: harness all unit run check bench clean

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the Debian packages pmtorture needs, only those missing.
+# Fast when everything is present: one dpkg-query call.
+set -eu
+
+PACKAGES="gcc make pkg-config libc6-dev libjson-c-dev check \
+qemu-system-x86 qemu-utils busybox-static e2fsprogs xfsprogs ndctl kmod cpio \
+xz-utils file"
+
+missing=""
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "pmtorture: missing Debian packages:$missing (run as root, or install them)" >&2
+	exit 1
+fi
+echo "pmtorture: installing missing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || { echo "pmtorture: apt-get update failed" >&2; exit 1; }
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+	{ echo "pmtorture: apt-get install of$missing failed" >&2; exit 1; }

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Encoding, decoding and line framing of agent messages (agent_proto.h).
+ * Shared by the harness and the guest agent, so it depends on libc and
+ * json-c only.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <stdarg.h>
+
+#include "agent_proto.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static bool get_member(struct json_object *o, const char *key,
+		       enum json_type type, struct json_object **out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* An optional object member: absent or null becomes a new empty object. */
+static int get_object_or_empty(struct json_object *root, const char *key,
+			       struct json_object **out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(root, key, &v) || json_object_is_type(v, json_type_null)) {
+		v = json_object_new_object();
+		if (!v)
+			return -1;
+		json_object_object_add(root, key, v);	/* root owns it */
+	} else if (!json_object_is_type(v, json_type_object)) {
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int pmt_msg_decode(const char *line, size_t len, struct pmt_msg *msg,
+		   char *err, size_t errlen)
+{
+	struct json_tokener *tok;
+	struct json_object *root, *v;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	memset(msg, 0, sizeof(*msg));
+	if (len == 0)
+		return fail(err, errlen, "empty message");
+	if (len >= PMT_MSG_MAX)
+		return fail(err, errlen, "message of %zu bytes exceeds the %d byte limit",
+			    len, PMT_MSG_MAX);
+	if (memchr(line, '\0', len))
+		return fail(err, errlen, "message contains a NUL byte");
+
+	tok = json_tokener_new();
+	if (!tok)
+		return fail(err, errlen, "out of memory");
+	root = json_tokener_parse_ex(tok, line, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		json_object_put(root);
+		return fail(err, errlen, "not valid JSON: %s",
+			    jerr == json_tokener_continue ? "truncated" :
+			    json_tokener_error_desc(jerr));
+	}
+	/* Trailing garbage other than white space makes the line invalid. */
+	for (; end < len; end++) {
+		if (!strchr(" \t\r", line[end])) {
+			json_object_put(root);
+			return fail(err, errlen, "trailing data after the JSON object");
+		}
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return fail(err, errlen, "message is not a JSON object");
+	}
+	msg->root = root;
+
+	if (json_object_object_get_ex(root, "cmd", NULL)) {
+		msg->kind = PMT_MSG_REQUEST;
+		if (!get_member(root, "id", json_type_int, &v))
+			goto bad_id;
+		msg->id = json_object_get_int64(v);
+		if (!get_member(root, "cmd", json_type_string, &v))
+			return pmt_msg_release(msg), fail(err, errlen, "\"cmd\" is not a string");
+		msg->cmd = json_object_get_string(v);
+		if (get_object_or_empty(root, "args", &msg->args))
+			return pmt_msg_release(msg), fail(err, errlen, "\"args\" is not an object");
+		return 0;
+	}
+	if (json_object_object_get_ex(root, "event", NULL)) {
+		msg->kind = PMT_MSG_EVENT;
+		if (!get_member(root, "event", json_type_string, &v))
+			return pmt_msg_release(msg), fail(err, errlen, "\"event\" is not a string");
+		msg->event = json_object_get_string(v);
+		return 0;
+	}
+	if (json_object_object_get_ex(root, "ok", NULL)) {
+		msg->kind = PMT_MSG_REPLY;
+		if (!get_member(root, "id", json_type_int, &v))
+			goto bad_id;
+		msg->id = json_object_get_int64(v);
+		if (!get_member(root, "ok", json_type_boolean, &v))
+			return pmt_msg_release(msg), fail(err, errlen, "\"ok\" is not a boolean");
+		msg->ok = json_object_get_boolean(v);
+		if (msg->ok) {
+			if (get_object_or_empty(root, "result", &msg->result))
+				return pmt_msg_release(msg),
+				       fail(err, errlen, "\"result\" is not an object");
+		} else {
+			if (!get_member(root, "error", json_type_string, &v))
+				return pmt_msg_release(msg),
+				       fail(err, errlen, "failed reply without an \"error\" string");
+			msg->error = json_object_get_string(v);
+		}
+		return 0;
+	}
+	pmt_msg_release(msg);
+	return fail(err, errlen, "message is neither a request, a reply nor an event");
+
+bad_id:
+	pmt_msg_release(msg);
+	return fail(err, errlen, "\"id\" is missing or not an integer");
+}
+
+void pmt_msg_release(struct pmt_msg *msg)
+{
+	json_object_put(msg->root);
+	memset(msg, 0, sizeof(*msg));
+}
+
+/* Serialise @obj as one line; consumes @obj. */
+static char *finish_line(struct json_object *obj)
+{
+	const char *s;
+	size_t n;
+	char *line = NULL;
+
+	if (!obj)
+		return NULL;
+	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	n = s ? strlen(s) : 0;
+	if (s && n + 1 < PMT_MSG_MAX) {
+		line = malloc(n + 2);
+		if (line) {
+			memcpy(line, s, n);
+			line[n] = '\n';
+			line[n + 1] = '\0';
+		}
+	}
+	json_object_put(obj);
+	return line;
+}
+
+/* Add @val under @key, taking a new reference; NULL adds an empty object. */
+static void add_object(struct json_object *obj, const char *key, struct json_object *val)
+{
+	json_object_object_add(obj, key, val ? json_object_get(val) : json_object_new_object());
+}
+
+char *pmt_encode_request(long long id, const char *cmd, struct json_object *args)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "cmd", json_object_new_string(cmd));
+	add_object(o, "args", args);
+	return finish_line(o);
+}
+
+char *pmt_encode_reply_ok(long long id, struct json_object *result)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	add_object(o, "result", result);
+	return finish_line(o);
+}
+
+char *pmt_encode_reply_err(long long id, const char *error)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(error ? error : "error"));
+	return finish_line(o);
+}
+
+char *pmt_encode_event(const char *event, struct json_object *fields)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (fields) {
+		json_object_object_foreach(fields, key, val)
+			json_object_object_add(o, key, json_object_get(val));
+	}
+	json_object_object_add(o, "event", json_object_new_string(event));
+	return finish_line(o);
+}
+
+void pmt_linebuf_init(struct pmt_linebuf *lb)
+{
+	memset(lb, 0, sizeof(*lb));
+}
+
+void pmt_linebuf_free(struct pmt_linebuf *lb)
+{
+	free(lb->buf);
+	memset(lb, 0, sizeof(*lb));
+}
+
+/* Length of the bytes after the last newline in the buffered data. */
+static size_t tail_len(const struct pmt_linebuf *lb)
+{
+	size_t i = lb->len;
+
+	while (i > lb->start && lb->buf[i - 1] != '\n')
+		i--;
+	return lb->len - i;
+}
+
+int pmt_linebuf_feed(struct pmt_linebuf *lb, const char *data, size_t n)
+{
+	char *nbuf;
+	size_t tail;
+
+	if (lb->discarding) {
+		const char *nl = memchr(data, '\n', n);
+
+		if (!nl)
+			return 0;
+		n -= (size_t)(nl + 1 - data);
+		data = nl + 1;
+		lb->discarding = false;
+	}
+	if (lb->start) {
+		memmove(lb->buf, lb->buf + lb->start, lb->len - lb->start);
+		lb->len -= lb->start;
+		lb->too_long_at = lb->too_long_at > lb->start ? lb->too_long_at - lb->start : 0;
+		lb->start = 0;
+	}
+	if (!n)
+		return 0;
+	nbuf = realloc(lb->buf, lb->len + n + 1);
+	if (!nbuf)
+		return -1;
+	lb->buf = nbuf;
+	memcpy(lb->buf + lb->len, data, n);
+	lb->len += n;
+
+	/* An unterminated tail already over the limit can only be dropped. */
+	tail = tail_len(lb);
+	if (tail >= PMT_MSG_MAX) {
+		lb->len -= tail;
+		lb->discarding = true;
+		lb->too_long = true;
+		lb->too_long_at = lb->len;
+	}
+	return 0;
+}
+
+enum pmt_line_status pmt_linebuf_next(struct pmt_linebuf *lb,
+				      const char **line, size_t *len)
+{
+	char *p, *nl;
+	size_t n;
+
+	/* The dropped line is reported in its place in the stream. */
+	if (lb->too_long && lb->start >= lb->too_long_at) {
+		lb->too_long = false;
+		return PMT_LINE_TOO_LONG;
+	}
+	if (lb->start < lb->len) {
+		p = lb->buf + lb->start;
+		nl = memchr(p, '\n', lb->len - lb->start);
+		if (nl) {
+			n = (size_t)(nl - p);
+			lb->start += n + 1;
+			if (n + 1 > PMT_MSG_MAX)
+				return PMT_LINE_TOO_LONG;
+			*nl = '\0';
+			*line = p;
+			*len = n;
+			return PMT_LINE_OK;
+		}
+	}
+	return PMT_LINE_NONE;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pmtorture agent protocol: the one contract between the host harness
+ * and the guest agent.  Both sides compile this header and agent_proto.c.
+ *
+ * Transport: a virtio-serial port named PMT_AGENT_PORT_NAME.  Each message
+ * is one JSON object on one line, terminated by '\n'.  A line longer than
+ * PMT_MSG_MAX (newline included) is an error for the receiver: it discards
+ * the line up to the next newline and reports the error; it never crashes.
+ *
+ * host -> guest, a request:
+ *     {"id":7,"cmd":"mkfs","args":{"fs":"xfs","dev":"/dev/pmem0"}}
+ * guest -> host, the reply to request id 7 (exactly one per request):
+ *     {"id":7,"ok":true,"result":{...}}
+ *     {"id":7,"ok":false,"error":"one line of text"}
+ * guest -> host, an event (no id; may arrive at any time):
+ *     {"event":"ready","proto":1,"kernel":"6.1.0-56-amd64","boot_ms":2310}
+ *     {"event":"log","text":"..."}
+ *     {"event":"error","error":"malformed request: ..."}
+ *
+ * Commands (args -> result); every "output" is the captured stdout+stderr,
+ * cut to PMT_OUTPUT_MAX bytes:
+ *   ping      {}                                  -> {}
+ *   exec      {"argv":[..],"timeout_ms":N}        -> {"exit":N,"output":".."}
+ *             (exit is -1 with "signal":N if the child was killed)
+ *   mkfs      {"fs":"ext4|xfs","dev":"..","opts":[..]}  -> {"exit":N,"output":".."}
+ *   mount     {"fs":"..","dev":"..","dir":"..","opts":".."}
+ *                                                -> {"dax":true|false}
+ *             (fails with ok:false and the errno text if mount(2) fails;
+ *              "dax" tells whether the mounted fs reports DAX active)
+ *   umount    {"dir":".."}                        -> {}
+ *   fsck      {"fs":"..","dev":".."}              -> {"exit":N,"output":".."}
+ *             (read-only: e2fsck -fn / xfs_repair -n)
+ *   devices   {}                                  -> {"pmem":[{"dev":"/dev/pmem0",
+ *                "size":N,"region":"region0","provider":"..",
+ *                "deep_flush":"..","persistence_domain":"..",
+ *                "mode":"raw|fsdax|..","dax":true|false}, ..]}
+ *   mark      {"name":".."}                       -> {}   (writes a marker to /dev/kmsg)
+ *   dmesg     {"since":".."}                      -> {"text":".."} (after the marker)
+ *   run       {"workload":"name","dir":"..","args":{..}} -> workload's own result
+ *   poweroff  {}                                  -> {} then the guest powers off
+ */
+#ifndef PMT_AGENT_PROTO_H
+#define PMT_AGENT_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#define PMT_PROTO_VERSION	1
+#define PMT_AGENT_PORT_NAME	"org.pmtorture.agent"
+#define PMT_MSG_MAX		(256 * 1024)	/* one message line, newline included */
+#define PMT_OUTPUT_MAX		(64 * 1024)	/* captured command output in a reply */
+
+enum pmt_msg_kind {
+	PMT_MSG_INVALID = 0,
+	PMT_MSG_REQUEST,	/* host -> guest */
+	PMT_MSG_REPLY,		/* guest -> host */
+	PMT_MSG_EVENT,		/* guest -> host */
+};
+
+/*
+ * A decoded message.  The pointers point into @root, which the caller
+ * releases with pmt_msg_release().  Fields that do not apply are NULL/0.
+ */
+struct pmt_msg {
+	enum pmt_msg_kind kind;
+	long long id;			/* request and reply */
+	const char *cmd;		/* request */
+	struct json_object *args;	/* request: always an object */
+	bool ok;			/* reply */
+	struct json_object *result;	/* reply with ok: always an object */
+	const char *error;		/* reply without ok */
+	const char *event;		/* event name */
+	struct json_object *root;	/* the whole message (owned) */
+};
+
+/*
+ * Decode one line (without its newline).  Returns 0 and fills @msg, or
+ * -1 and writes a one-line reason to @err.  Never trusts the peer: wrong
+ * types, missing members, non-objects, NULs and trailing garbage are all
+ * errors.
+ */
+int pmt_msg_decode(const char *line, size_t len, struct pmt_msg *msg,
+		   char *err, size_t errlen);
+void pmt_msg_release(struct pmt_msg *msg);
+
+/*
+ * Encoders return a malloc'd line ending in '\n' (caller frees), or NULL
+ * if the message would exceed PMT_MSG_MAX.  @args/@result may be NULL
+ * (an empty object is sent); their reference is not consumed.
+ */
+char *pmt_encode_request(long long id, const char *cmd, struct json_object *args);
+char *pmt_encode_reply_ok(long long id, struct json_object *result);
+char *pmt_encode_reply_err(long long id, const char *error);
+char *pmt_encode_event(const char *event, struct json_object *fields);
+
+/*
+ * A bounded line reader.  Feed it bytes as they arrive; take complete
+ * lines out.  A line longer than PMT_MSG_MAX is reported once as
+ * PMT_LINE_TOO_LONG and its remaining bytes are dropped up to the next
+ * newline, so one bad message does not poison the stream.
+ */
+enum pmt_line_status {
+	PMT_LINE_NONE = 0,	/* no complete line buffered */
+	PMT_LINE_OK,		/* line and len hold one line, without '\n' */
+	PMT_LINE_TOO_LONG,	/* an oversized line was dropped */
+};
+
+struct pmt_linebuf {
+	char *buf;
+	size_t len;		/* bytes buffered */
+	size_t start;		/* first byte not yet handed out */
+	bool discarding;	/* inside an oversized line */
+	bool too_long;		/* an oversized line is still to be reported */
+	size_t too_long_at;	/* ...after the lines buffered before this offset */
+};
+
+void pmt_linebuf_init(struct pmt_linebuf *lb);
+void pmt_linebuf_free(struct pmt_linebuf *lb);
+/* Append bytes; returns 0, or -1 on allocation failure. */
+int pmt_linebuf_feed(struct pmt_linebuf *lb, const char *data, size_t n);
+/* Take the next line; valid until the next feed/next call. */
+enum pmt_line_status pmt_linebuf_next(struct pmt_linebuf *lb,
+				      const char **line, size_t *len);
+
+#endif /* PMT_AGENT_PROTO_H */

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "case.h"
+#include "util.h"
+
+static int severity(enum pmt_verdict v)
+{
+	switch (v) {
+	case PMT_PASS: return 0;
+	case PMT_XFAIL: return 1;
+	case PMT_SKIP: return 2;
+	case PMT_FAIL: return 3;
+	default: return 4;
+	}
+}
+
+void pmt_case_verdict(struct pmt_case *c, enum pmt_verdict v, const char *fmt, ...)
+{
+	char text[1024];
+	struct json_object *note;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+
+	note = json_object_new_object();
+	json_object_object_add(note, "verdict", json_object_new_string(pmt_verdict_name(v)));
+	json_object_object_add(note, "phase", json_object_new_string(c->phase));
+	json_object_object_add(note, "text", json_object_new_string(text));
+	json_object_array_add(c->notes, note);
+
+	if (!c->verdict_set || severity(v) > severity(c->verdict)) {
+		c->verdict = v;
+		c->verdict_set = true;
+		snprintf(c->reason, sizeof(c->reason), "%s", text);
+	}
+}
+
+void pmt_case_phase(struct pmt_case *c, const char *phase)
+{
+	snprintf(c->phase, sizeof(c->phase), "%s", phase);
+}
+
+int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args,
+		   struct json_object **result, char *err, size_t errlen)
+{
+	int64_t deadline = pmt_now_ms() + (int64_t)c->opt->cmd_timeout_s * 1000;
+	enum pmt_agent_status st;
+
+	if (result)
+		*result = NULL;
+	st = pmt_agent_call(&c->vm->agent, cmd, args, result, deadline, err, errlen);
+	if (st == PMT_AGENT_TRANSPORT) {
+		char why[600];
+
+		if (c->vm->backend->wait_exit(c->vm, pmt_now_ms()))
+			pmt_vm_describe_exit(c->vm, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s", err);
+		pmt_case_verdict(c, PMT_BROK, "%s: agent %s: %s", c->phase, cmd, why);
+		return -1;
+	}
+	return st == PMT_AGENT_GUEST_ERROR ? 1 : 0;
+}
+
+const struct pmt_scenario *pmt_scenario_find(const char *name)
+{
+	for (int i = 0; pmt_scenarios[i]; i++)
+		if (!strcmp(pmt_scenarios[i]->name, name))
+			return pmt_scenarios[i];
+	return NULL;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A case is one scenario on one device with one filesystem, run in its own
+ * guest.  Scenarios are declarative descriptions in the manner of LTP's
+ * struct tst_test: what they need, and one run() that sets the verdict
+ * through pmt_case_verdict() from what the guest actually did.
+ */
+#ifndef PMT_CASE_H
+#define PMT_CASE_H
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "verdict.h"
+#include "vm.h"
+
+struct pmt_case;
+
+struct pmt_scenario {
+	const char *name;
+	const char *description;
+	unsigned int devices;		/* bit (1 << pmt_device_kind) per device it runs on */
+	const char *const *filesystems;	/* NULL-terminated */
+	const char *mount_opts;		/* how the filesystem is mounted */
+	int (*run)(struct pmt_case *c);
+};
+
+#define PMT_DEVICE_BIT(kind) (1u << (kind))
+
+struct pmt_case {
+	const struct pmt_scenario *scenario;
+	enum pmt_device_kind device;
+	const char *fs;
+	char id[128];			/* scenario:device:fs */
+	char dir[PATH_MAX];		/* result folder of the case */
+	enum pmt_verdict verdict;
+	bool verdict_set;
+	char reason[1024];
+	char phase[32];			/* what the case is doing, for BROK reasons */
+	struct json_object *details;	/* observations, kept in case.json */
+	struct json_object *notes;	/* every verdict-worthy event, in order */
+	const struct pmt_options *opt;
+	struct pmt_vm *vm;
+	double boot_s;			/* QEMU start to agent ready */
+	double duration_s;
+};
+
+/*
+ * Record an outcome.  The most severe one wins (BROK > FAIL > SKIP > XFAIL
+ * > PASS); all of them are kept in order in "notes".
+ */
+void pmt_case_verdict(struct pmt_case *c, enum pmt_verdict v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void pmt_case_phase(struct pmt_case *c, const char *phase);
+
+/*
+ * Call the guest agent with the command timeout.  Returns 0 with *result
+ * (a reference, may be NULL if unwanted); 1 when the guest answered with an
+ * error (its text in @err); -1 when there was no answer, after recording a
+ * BROK that names the phase.
+ */
+int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args,
+		   struct json_object **result, char *err, size_t errlen);
+
+/* Registered scenarios (scenarios/registry.c), NULL-terminated. */
+extern const struct pmt_scenario *const pmt_scenarios[];
+const struct pmt_scenario *pmt_scenario_find(const char *name);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A line channel: a socket read into a bounded line buffer, with deadlines,
+ * watching a second fd (QEMU's pidfd) so that a dead guest ends every wait
+ * at once instead of at its timeout.  QMP and the agent client both use it.
+ */
+#ifndef PMT_CHAN_H
+#define PMT_CHAN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "agent_proto.h"
+
+struct pmt_chan {
+	int fd;
+	int watch_fd;			/* -1, or an fd whose readability aborts waits */
+	struct pmt_linebuf lb;
+	FILE *log;			/* transcript, or NULL */
+	const char *name;		/* "qmp" or "agent", for messages */
+};
+
+enum pmt_chan_status {
+	PMT_CHAN_LINE = 0,
+	PMT_CHAN_TIMEOUT = -1,
+	PMT_CHAN_CLOSED = -2,		/* peer closed, or the watched process exited */
+	PMT_CHAN_ERROR = -3,
+	PMT_CHAN_TOO_LONG = -4,		/* one oversized line was dropped; go on reading */
+};
+
+void pmt_chan_init(struct pmt_chan *ch, const char *name, int fd, int watch_fd, FILE *log);
+void pmt_chan_close(struct pmt_chan *ch);
+/* Next line (without newline, NUL-terminated) before @deadline_ms (pmt_now_ms clock). */
+enum pmt_chan_status pmt_chan_read_line(struct pmt_chan *ch, int64_t deadline_ms,
+					const char **line, size_t *len);
+int pmt_chan_send(struct pmt_chan *ch, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "log.h"
+#include "proc.h"
+#include "util.h"
+
+#ifndef PMT_ROOT
+#define PMT_ROOT "."
+#endif
+
+const char *pmt_root(void)
+{
+	const char *env = getenv("PMT_ROOT");
+
+	return env && *env ? env : PMT_ROOT;
+}
+
+/* FNV-1a: a stable short name for a custom kernel's image folder. */
+static unsigned long long fnv1a(const char *s, unsigned long long h)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int file_ok(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	       access(path, R_OK) == 0;
+}
+
+/* The builder's last line of stderr is its one-line reason. */
+static void builder_reason(const char *log, char *err, size_t errlen)
+{
+	size_t n;
+	char *text = pmt_read_file(log, 1 << 20, &n), *p;
+
+	if (!text || !n) {
+		snprintf(err, errlen, "guest image build failed (no message)");
+		free(text);
+		return;
+	}
+	while (n && text[n - 1] == '\n')
+		text[--n] = '\0';
+	p = strrchr(text, '\n');
+	p = p ? p + 1 : text;
+	if (!strncmp(p, "pmtorture: ", 11))
+		p += 11;
+	snprintf(err, errlen, "%s", p);
+	free(text);
+}
+
+static int run_builder(const struct pmt_options *o, const char *out, char *err, size_t errlen)
+{
+	char builder[PATH_MAX], agent[PATH_MAX], log[PATH_MAX + 16];
+	char kernel_abs[PATH_MAX], modules_abs[PATH_MAX];
+	char *argv[12];
+	int argc = 0, status;
+	pid_t pid;
+
+	snprintf(builder, sizeof(builder), "%s/guest-image/build-image.sh", pmt_root());
+	snprintf(agent, sizeof(agent), "%s/build/agent/pmtorture-agent", pmt_root());
+	snprintf(log, sizeof(log), "%s.build.log", out);
+	if (access(builder, X_OK)) {
+		snprintf(err, errlen, "guest image builder %s is missing", builder);
+		return -1;
+	}
+	if (!file_ok(agent)) {
+		snprintf(err, errlen, "guest agent %s is missing: run make first", agent);
+		return -1;
+	}
+	argv[argc++] = builder;
+	argv[argc++] = "--out";
+	argv[argc++] = (char *)out;
+	argv[argc++] = "--agent";
+	argv[argc++] = agent;
+	if (o->kernel) {
+		if (!realpath(o->kernel, kernel_abs)) {
+			snprintf(err, errlen, "kernel %s: %s", o->kernel, strerror(errno));
+			return -1;
+		}
+		argv[argc++] = "--kernel";
+		argv[argc++] = kernel_abs;
+	}
+	if (o->modules) {
+		if (!realpath(o->modules, modules_abs)) {
+			snprintf(err, errlen, "modules %s: %s", o->modules, strerror(errno));
+			return -1;
+		}
+		argv[argc++] = "--modules";
+		argv[argc++] = modules_abs;
+	}
+	argv[argc] = NULL;
+	unlink(log);
+	pmt_info("preparing the guest image in %s", out);
+	pid = pmt_spawn(argv, log, NULL);
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot run %s: %s", builder, strerror(errno));
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	pmt_child_forget(pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		builder_reason(log, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+int pmt_image_prepare(const struct pmt_options *o, struct pmt_image *img,
+		      char *err, size_t errlen)
+{
+	static const char *const kernels[] = { "vmlinux", "bzImage", "kernel" };
+	char path[PATH_MAX + 32];
+	char *rel;
+
+	memset(img, 0, sizeof(*img));
+	if (o->kernel && access(o->kernel, R_OK)) {
+		snprintf(err, errlen, "kernel %s: %s", o->kernel, strerror(errno));
+		return -1;
+	}
+	if (o->image) {
+		snprintf(img->dir, sizeof(img->dir), "%s", o->image);
+	} else if (o->kernel) {
+		unsigned long long h = fnv1a(o->kernel, 1469598103934665603ULL);
+
+		h = fnv1a(o->modules ? o->modules : "", h);
+		snprintf(img->dir, sizeof(img->dir), "%s/build/guest/custom-%016llx", pmt_root(), h);
+	} else {
+		snprintf(img->dir, sizeof(img->dir), "%s/build/guest/default", pmt_root());
+	}
+	/* The builder is its own cache: cheap when nothing changed. */
+	if (!o->image && run_builder(o, img->dir, err, errlen))
+		return -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kernels) && !img->kernel[0]; i++) {
+		if (pmt_fmt(path, sizeof(path), "%s/%s", img->dir, kernels[i]) == 0 &&
+		    file_ok(path))
+			pmt_fmt(img->kernel, sizeof(img->kernel), "%s", path);
+	}
+	if (!img->kernel[0]) {
+		snprintf(err, errlen, "no kernel (vmlinux or bzImage) in the guest image %s", img->dir);
+		return -1;
+	}
+	if (pmt_fmt(img->initrd, sizeof(img->initrd), "%s/initramfs.cpio", img->dir) ||
+	    !file_ok(img->initrd)) {
+		snprintf(err, errlen, "no initramfs.cpio in the guest image %s", img->dir);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/kernel.release", img->dir);
+	rel = pmt_read_file(path, sizeof(img->release) - 1, NULL);
+	snprintf(img->release, sizeof(img->release), "%s", rel ? strtok(rel, "\n") ?: "" : "unknown");
+	free(rel);
+	return 0;
+}

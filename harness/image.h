@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* The guest image: kernel + initramfs, built and cached by guest-image/. */
+#ifndef PMT_IMAGE_H
+#define PMT_IMAGE_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "options.h"
+
+struct pmt_image {
+	char dir[PATH_MAX];
+	char kernel[PATH_MAX];
+	char initrd[PATH_MAX];
+	char release[128];		/* the guest kernel's uname -r */
+};
+
+/* The source tree: $PMT_ROOT, else the one this binary was built from. */
+const char *pmt_root(void);
+
+/*
+ * Find (and with --kernel, or when missing, build) the image.  Returns 0, or
+ * -1 with a one-line reason: a missing kernel, a kernel without a needed
+ * module, a build failure.
+ */
+int pmt_image_prepare(const struct pmt_options *o, struct pmt_image *img,
+		      char *err, size_t errlen);
+
+#endif

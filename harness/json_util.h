@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* Lenient readers of json-c objects: a missing or mistyped member gives the default. */
+#ifndef PMT_JSON_UTIL_H
+#define PMT_JSON_UTIL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+const char *pmt_json_str(struct json_object *o, const char *key);	/* "" if absent */
+double pmt_json_double(struct json_object *o, const char *key);		/* 0 if absent */
+int pmt_json_int(struct json_object *o, const char *key, int dflt);
+bool pmt_json_bool(struct json_object *o, const char *key, bool dflt);
+
+#endif

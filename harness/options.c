@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "util.h"
+
+static const char *const known_devices[] = { "virtio-pmem", "nvdimm" };
+static const char *const known_fs[] = { "ext4", "xfs" };
+
+void pmt_options_defaults(struct pmt_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->command = PMT_CMD_HELP;
+	o->scenarios = "all";
+	o->devices = "virtio-pmem,nvdimm";
+	o->filesystems = "ext4,xfs";
+	o->accel = PMT_ACCEL_AUTO;
+	o->results = "results";
+	o->qemu = "qemu-system-x86_64";
+	o->boot_timeout_s = 60;
+	o->cmd_timeout_s = 300;
+	o->shutdown_timeout_s = 30;
+	o->kvm_probe_s = 15;
+	o->mem_mb = 512;
+	o->iterations = 3;
+	o->seed = 1;
+}
+
+const char *pmt_accel_name(enum pmt_accel a)
+{
+	switch (a) {
+	case PMT_ACCEL_KVM: return "kvm";
+	case PMT_ACCEL_TCG: return "tcg";
+	default: return "auto";
+	}
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int parse_int(const char *opt, const char *s, int min, int max, int *out,
+		     char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return fail(err, errlen, "%s takes a whole number from %d to %d, not \"%s\"",
+			    opt, min, max, s);
+	*out = (int)v;
+	return 0;
+}
+
+/* Every item of comma list @list must be one of @known. */
+static int check_list(const char *opt, const char *list, const char *const *known,
+		      size_t nknown, char *err, size_t errlen)
+{
+	const char *p = list;
+
+	if (!*list)
+		return fail(err, errlen, "%s needs at least one name", opt);
+	while (p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		size_t i;
+
+		for (i = 0; i < nknown; i++)
+			if (strlen(known[i]) == len && !strncmp(known[i], p, len))
+				break;
+		if (i == nknown) {
+			char names[256] = "";
+
+			for (i = 0; i < nknown; i++) {
+				strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
+				strncat(names, known[i], sizeof(names) - strlen(names) - 1);
+			}
+			return fail(err, errlen, "%s: unknown name \"%.*s\" (known: %s)",
+				    opt, (int)len, p, names);
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum pmt_command cmd;
+} commands[] = {
+	{ "run", PMT_CMD_RUN },
+	{ "list", PMT_CMD_LIST },
+	{ "bench", PMT_CMD_BENCH },
+	{ "help", PMT_CMD_HELP },
+	{ "version", PMT_CMD_VERSION },
+};
+
+enum {
+	OPT_BOOT_TIMEOUT = 256,
+	OPT_CMD_TIMEOUT,
+	OPT_SHUTDOWN_TIMEOUT,
+	OPT_KVM_PROBE,
+	OPT_QEMU,
+	OPT_MEM,
+	OPT_ITERATIONS,
+	OPT_SEED,
+};
+
+static const struct option long_opts[] = {
+	{ "scenario", required_argument, NULL, 's' },
+	{ "device", required_argument, NULL, 'd' },
+	{ "fs", required_argument, NULL, 'f' },
+	{ "filter", required_argument, NULL, 'F' },
+	{ "accel", required_argument, NULL, 'a' },
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "modules", required_argument, NULL, 'm' },
+	{ "image", required_argument, NULL, 'i' },
+	{ "results", required_argument, NULL, 'r' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT },
+	{ "cmd-timeout", required_argument, NULL, OPT_CMD_TIMEOUT },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "kvm-probe", required_argument, NULL, OPT_KVM_PROBE },
+	{ "qemu", required_argument, NULL, OPT_QEMU },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ NULL, 0, NULL, 0 },
+};
+
+int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
+		      char *err, size_t errlen)
+{
+	size_t i;
+	int c;
+
+	pmt_options_defaults(o);
+	if (argc < 2)
+		return 0;	/* no command: help */
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return 0;
+	if (!strcmp(argv[1], "--version")) {
+		o->command = PMT_CMD_VERSION;
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			break;
+	if (i == ARRAY_SIZE(commands))
+		return fail(err, errlen, "unknown command \"%s\" (try: pmtorture help)", argv[1]);
+	o->command = commands[i].cmd;
+
+	optind = 0;	/* glibc: full re-initialisation, so parse can run twice */
+	opterr = 0;	/* we print our own one-line errors */
+	while ((c = getopt_long(argc - 1, argv + 1, ":s:d:f:F:a:k:m:i:r:vqh",
+				long_opts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->scenarios = optarg; break;
+		case 'd': o->devices = optarg; break;
+		case 'f': o->filesystems = optarg; break;
+		case 'F': o->filter = optarg; break;
+		case 'k': o->kernel = optarg; break;
+		case 'm': o->modules = optarg; break;
+		case 'i': o->image = optarg; break;
+		case 'r': o->results = optarg; break;
+		case 'v': o->verbose = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': o->command = PMT_CMD_HELP; return 0;
+		case OPT_QEMU: o->qemu = optarg; break;
+		case 'a':
+			if (!strcmp(optarg, "auto"))
+				o->accel = PMT_ACCEL_AUTO;
+			else if (!strcmp(optarg, "kvm"))
+				o->accel = PMT_ACCEL_KVM;
+			else if (!strcmp(optarg, "tcg"))
+				o->accel = PMT_ACCEL_TCG;
+			else
+				return fail(err, errlen, "--accel takes auto, kvm or tcg, not \"%s\"",
+					    optarg);
+			break;
+		case OPT_BOOT_TIMEOUT:
+			if (parse_int("--boot-timeout", optarg, 1, 3600, &o->boot_timeout_s, err, errlen))
+				return -1;
+			break;
+		case OPT_CMD_TIMEOUT:
+			if (parse_int("--cmd-timeout", optarg, 1, 86400, &o->cmd_timeout_s, err, errlen))
+				return -1;
+			break;
+		case OPT_SHUTDOWN_TIMEOUT:
+			if (parse_int("--shutdown-timeout", optarg, 1, 3600, &o->shutdown_timeout_s,
+				      err, errlen))
+				return -1;
+			break;
+		case OPT_KVM_PROBE:
+			if (parse_int("--kvm-probe", optarg, 1, 3600, &o->kvm_probe_s, err, errlen))
+				return -1;
+			break;
+		case OPT_MEM:
+			if (parse_int("--mem", optarg, 128, 65536, &o->mem_mb, err, errlen))
+				return -1;
+			break;
+		case OPT_ITERATIONS:
+			if (parse_int("--iterations", optarg, 1, 1000, &o->iterations, err, errlen))
+				return -1;
+			break;
+		case OPT_SEED: {
+			char *end;
+
+			errno = 0;
+			o->seed = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || optarg[0] == '-')
+				return fail(err, errlen, "--seed takes a non-negative number, not \"%s\"",
+					    optarg);
+			break;
+		}
+		case ':':
+			return fail(err, errlen, "option %s needs a value", argv[optind]);
+		default:
+			if (optopt)
+				return fail(err, errlen, "unknown option -%c (try: pmtorture help)", optopt);
+			return fail(err, errlen, "unknown option %s (try: pmtorture help)",
+				    argv[optind]);
+		}
+	}
+	if (optind < argc - 1)
+		return fail(err, errlen, "unexpected argument \"%s\"", argv[optind + 1]);
+	if (check_list("--device", o->devices, known_devices, ARRAY_SIZE(known_devices),
+		       err, errlen) ||
+	    check_list("--fs", o->filesystems, known_fs, ARRAY_SIZE(known_fs), err, errlen))
+		return -1;
+	if (o->modules && !o->kernel)
+		return fail(err, errlen, "--modules needs --kernel");
+	if (o->image && o->kernel)
+		return fail(err, errlen, "--image and --kernel exclude each other");
+	if (o->verbose && o->quiet)
+		return fail(err, errlen, "--verbose and --quiet exclude each other");
+	return 0;
+}

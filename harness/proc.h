@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Child processes and what must not outlive the harness.
+ *
+ * Every child runs in its own process group with PR_SET_PDEATHSIG, so it
+ * dies with the harness even when the harness is SIGKILLed.  SIGINT, SIGTERM
+ * and SIGHUP kill the registered children and remove the registered files
+ * and directories (all async-signal-safe calls) before the harness exits.
+ */
+#ifndef PMT_PROC_H
+#define PMT_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Install the signal handlers; call once at start. */
+void pmt_proc_init(void);
+
+/*
+ * Spawn @argv (argv[0] looked up in PATH) with stdin from /dev/null and
+ * stdout+stderr appended to @logpath (or /dev/null if NULL).  @env_extra is
+ * a NULL-terminated list of "NAME=value" added to the environment, or NULL.
+ * Returns the pid, or -1 with errno.
+ */
+pid_t pmt_spawn(char *const argv[], const char *logpath, char *const env_extra[]);
+
+/* A pidfd for @pid (readable when it exits), or -1. */
+int pmt_pidfd_open(pid_t pid);
+
+/* Kill the child's process group with SIGKILL and reap it; returns its wait status. */
+int pmt_kill_and_reap(pid_t pid);
+
+/* Wait until @pid exits or @deadline_ms passes: 1 exited (*status set), 0 timeout. */
+int pmt_wait_exit(pid_t pid, int pidfd, int64_t deadline_ms, int *status);
+
+/* Forget a reaped child. */
+void pmt_child_forget(pid_t pid);
+
+/* Paths removed on a fatal signal, in reverse order of registration. */
+void pmt_cleanup_register(const char *path, int is_dir);
+void pmt_cleanup_unregister(const char *path);
+
+/* Describe a wait status: "exit 1", "killed by signal 9". */
+const char *pmt_describe_status(int status, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qmp.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+char *pmt_qmp_encode(const char *cmd, struct json_object *args, long long id)
+{
+	struct json_object *o = json_object_new_object();
+	const char *s;
+	char *line;
+	size_t n;
+
+	json_object_object_add(o, "execute", json_object_new_string(cmd));
+	if (args)
+		json_object_object_add(o, "arguments", json_object_get(args));
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	n = strlen(s);
+	line = malloc(n + 2);
+	if (line) {
+		memcpy(line, s, n);
+		memcpy(line + n, "\n", 2);
+	}
+	json_object_put(o);
+	return line;
+}
+
+enum pmt_qmp_kind pmt_qmp_classify(struct json_object *msg, long long *id)
+{
+	struct json_object *v;
+
+	if (!json_object_is_type(msg, json_type_object))
+		return PMT_QMP_INVALID;
+	*id = -1;
+	if (json_object_object_get_ex(msg, "id", &v) && json_object_is_type(v, json_type_int))
+		*id = json_object_get_int64(v);
+	if (json_object_object_get_ex(msg, "QMP", NULL))
+		return PMT_QMP_GREETING;
+	if (json_object_object_get_ex(msg, "return", NULL))
+		return PMT_QMP_RETURN;
+	if (json_object_object_get_ex(msg, "error", &v) &&
+	    json_object_is_type(v, json_type_object))
+		return PMT_QMP_ERROR;
+	if (json_object_object_get_ex(msg, "event", &v) &&
+	    json_object_is_type(v, json_type_string))
+		return PMT_QMP_EVENT;
+	return PMT_QMP_INVALID;
+}
+
+static const char *chan_status_text(enum pmt_chan_status st)
+{
+	switch (st) {
+	case PMT_CHAN_TIMEOUT: return "timed out";
+	case PMT_CHAN_CLOSED: return "QEMU closed the connection or exited";
+	case PMT_CHAN_TOO_LONG: return "oversized message";
+	default: return "read error";
+	}
+}
+
+/* Read the next message; events are queued and reported as such. */
+static int read_msg(struct pmt_qmp *q, int64_t deadline_ms, struct json_object **msg,
+		    enum pmt_qmp_kind *kind, long long *id, char *err, size_t errlen)
+{
+	for (;;) {
+		const char *line;
+		size_t len;
+		enum pmt_chan_status st = pmt_chan_read_line(&q->ch, deadline_ms, &line, &len);
+		struct json_object *o;
+
+		if (st == PMT_CHAN_TOO_LONG)
+			continue;
+		if (st != PMT_CHAN_LINE)
+			return fail(err, errlen, "qmp: %s", chan_status_text(st));
+		o = json_tokener_parse(line);
+		*kind = pmt_qmp_classify(o, id);
+		if (*kind == PMT_QMP_INVALID) {
+			json_object_put(o);
+			return fail(err, errlen, "qmp: unexpected message: %.200s", line);
+		}
+		if (*kind == PMT_QMP_EVENT) {
+			json_object_array_add(q->events, o);
+			continue;
+		}
+		*msg = o;
+		return 0;
+	}
+}
+
+int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args,
+		    struct json_object **ret, int64_t deadline_ms, char *err, size_t errlen)
+{
+	long long id = q->next_id++, got;
+	char *line = pmt_qmp_encode(cmd, args, id);
+	enum pmt_qmp_kind kind;
+	struct json_object *msg, *v, *desc;
+	int rc;
+
+	if (!line)
+		return fail(err, errlen, "qmp: out of memory");
+	rc = pmt_chan_send(&q->ch, line, strlen(line));
+	free(line);
+	if (rc)
+		return fail(err, errlen, "qmp: send %s failed", cmd);
+	for (;;) {
+		if (read_msg(q, deadline_ms, &msg, &kind, &got, err, errlen))
+			return -1;
+		if (got == id)
+			break;
+		json_object_put(msg);	/* a stale reply to a timed-out command */
+	}
+	if (kind == PMT_QMP_ERROR) {
+		json_object_object_get_ex(msg, "error", &v);
+		json_object_object_get_ex(v, "desc", &desc);
+		fail(err, errlen, "qmp: %s: %s", cmd,
+		     desc ? json_object_get_string(desc) : "error");
+		json_object_put(msg);
+		return -1;
+	}
+	if (ret) {
+		json_object_object_get_ex(msg, "return", &v);
+		*ret = json_object_get(v);
+	}
+	json_object_put(msg);
+	return 0;
+}
+
+static struct json_object *take_event(struct pmt_qmp *q, const char *name)
+{
+	size_t n = json_object_array_length(q->events);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ev = json_object_array_get_idx(q->events, i), *v;
+
+		if (json_object_object_get_ex(ev, "event", &v) &&
+		    !strcmp(json_object_get_string(v), name)) {
+			json_object_get(ev);
+			json_object_array_del_idx(q->events, i, 1);
+			return ev;
+		}
+	}
+	return NULL;
+}
+
+int pmt_qmp_wait_event(struct pmt_qmp *q, const char *name, struct json_object **event,
+		       int64_t deadline_ms, char *err, size_t errlen)
+{
+	for (;;) {
+		struct json_object *ev = take_event(q, name), *msg;
+		enum pmt_qmp_kind kind;
+		long long id;
+
+		if (ev) {
+			if (event)
+				*event = ev;
+			else
+				json_object_put(ev);
+			return 0;
+		}
+		if (read_msg(q, deadline_ms, &msg, &kind, &id, err, errlen))
+			return -1;
+		json_object_put(msg);	/* a late reply: nobody waits for it */
+	}
+}
+
+int pmt_qmp_attach(struct pmt_qmp *q, int fd, int watch_fd, FILE *log,
+		   int64_t deadline_ms, char *err, size_t errlen)
+{
+	enum pmt_qmp_kind kind;
+	struct json_object *msg;
+	long long id;
+
+	memset(q, 0, sizeof(*q));
+	pmt_chan_init(&q->ch, "qmp", fd, watch_fd, log);
+	q->events = json_object_new_array();
+	q->next_id = 1;
+	if (read_msg(q, deadline_ms, &msg, &kind, &id, err, errlen))
+		return -1;
+	json_object_put(msg);
+	if (kind != PMT_QMP_GREETING)
+		return fail(err, errlen, "qmp: no greeting from QEMU");
+	return pmt_qmp_execute(q, "qmp_capabilities", NULL, NULL, deadline_ms, err, errlen);
+}
+
+void pmt_qmp_close(struct pmt_qmp *q)
+{
+	pmt_chan_close(&q->ch);
+	json_object_put(q->events);
+	q->events = NULL;
+}

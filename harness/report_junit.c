@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/*
+ * JUnit XML as Jenkins and GitLab read it: FAIL is a <failure> (the kernel
+ * broke a promise), BROK an <error> (the framework could not check), SKIP
+ * and XFAIL are <skipped> with the reason.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_util.h"
+#include "report.h"
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		switch (ch) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			/* XML 1.0 forbids most control characters, even escaped. */
+			if (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r')
+				fputc('?', f);
+			else
+				fputc(ch, f);
+		}
+	}
+}
+
+static int count(struct json_object *summary, const char *verdict)
+{
+	struct json_object *counts, *v;
+
+	if (!json_object_object_get_ex(summary, "counts", &counts) ||
+	    !json_object_object_get_ex(counts, verdict, &v))
+		return 0;
+	return json_object_get_int(v);
+}
+
+char *pmt_report_junit(struct json_object *summary)
+{
+	struct json_object *cases = NULL, *props = NULL;
+	char *buf = NULL;
+	size_t len = 0, n;
+	double total = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	json_object_object_get_ex(summary, "cases", &cases);
+	json_object_object_get_ex(summary, "properties", &props);
+	n = cases ? json_object_array_length(cases) : 0;
+	for (size_t i = 0; i < n; i++)
+		total += pmt_json_double(json_object_array_get_idx(cases, i), "duration_s");
+
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	fprintf(f, "<testsuites name=\"pmtorture\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" "
+		"skipped=\"%d\" time=\"%.3f\">\n", n, count(summary, "FAIL"), count(summary, "BROK"),
+		count(summary, "SKIP") + count(summary, "XFAIL"), total);
+	fputs("  <testsuite name=\"", f);
+	xml_escape(f, pmt_json_str(summary, "run_id"));
+	fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+		n, count(summary, "FAIL"), count(summary, "BROK"),
+		count(summary, "SKIP") + count(summary, "XFAIL"), total);
+	if (props) {
+		fputs("    <properties>\n", f);
+		json_object_object_foreach(props, key, val) {
+			fputs("      <property name=\"", f);
+			xml_escape(f, key);
+			fputs("\" value=\"", f);
+			xml_escape(f, json_object_get_string(val));
+			fputs("\"/>\n", f);
+		}
+		fputs("    </properties>\n", f);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cases, i);
+		const char *verdict = pmt_json_str(c, "verdict"), *reason = pmt_json_str(c, "reason");
+
+		fputs("    <testcase classname=\"pmtorture.", f);
+		xml_escape(f, pmt_json_str(c, "scenario"));
+		fputs("\" name=\"", f);
+		xml_escape(f, pmt_json_str(c, "id"));
+		fprintf(f, "\" time=\"%.3f\">\n", pmt_json_double(c, "duration_s"));
+		if (!strcmp(verdict, "FAIL") || !strcmp(verdict, "BROK")) {
+			const char *tag = verdict[0] == 'F' ? "failure" : "error";
+
+			fprintf(f, "      <%s type=\"%s\" message=\"", tag, verdict);
+			xml_escape(f, reason);
+			fprintf(f, "\">");
+			xml_escape(f, reason);
+			fprintf(f, "</%s>\n", tag);
+		} else if (!strcmp(verdict, "SKIP") || !strcmp(verdict, "XFAIL")) {
+			fprintf(f, "      <skipped message=\"%s: ", verdict);
+			xml_escape(f, reason);
+			fputs("\"/>\n", f);
+		}
+		fputs("      <system-out>", f);
+		xml_escape(f, verdict);
+		fputs(": ", f);
+		xml_escape(f, reason);
+		fputs("\nresults: ", f);
+		xml_escape(f, pmt_json_str(c, "dir"));
+		fputs("</system-out>\n    </testcase>\n", f);
+	}
+	fputs("  </testsuite>\n</testsuites>\n", f);
+	fclose(f);
+	return buf;
+}

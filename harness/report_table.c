@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json_util.h"
+#include "report.h"
+#include "verdict.h"
+
+static const char *colour(const char *verdict, int tty)
+{
+	if (!tty)
+		return "";
+	if (!strcmp(verdict, "PASS"))
+		return "\033[32m";
+	if (!strcmp(verdict, "FAIL") || !strcmp(verdict, "BROK"))
+		return "\033[1;31m";
+	return "\033[33m";
+}
+
+void pmt_report_table(FILE *out, struct json_object *summary)
+{
+	struct json_object *cases = NULL, *counts = NULL, *v;
+	int tty = isatty(fileno(out));
+	size_t n, w = 4;
+
+	json_object_object_get_ex(summary, "cases", &cases);
+	n = cases ? json_object_array_length(cases) : 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(pmt_json_str(json_object_array_get_idx(cases, i), "id"));
+
+		if (l > w)
+			w = l;
+	}
+	fprintf(out, "\n%-*s  %-7s %8s  %s\n", (int)w, "CASE", "VERDICT", "TIME", "REASON");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cases, i);
+		const char *verdict = pmt_json_str(c, "verdict");
+		double t = pmt_json_double(c, "duration_s");
+
+		fprintf(out, "%-*s  %s%-7s%s %7.1fs  %s\n", (int)w, pmt_json_str(c, "id"), colour(verdict, tty),
+			verdict, tty ? "\033[0m" : "", t, pmt_json_str(c, "reason"));
+	}
+	json_object_object_get_ex(summary, "counts", &counts);
+	fputc('\n', out);
+	for (int i = 0; i < PMT_NR_VERDICTS; i++) {
+		const char *name = pmt_verdict_name(i);
+
+		fprintf(out, "%s%s %d", i ? ", " : "", name,
+			counts && json_object_object_get_ex(counts, name, &v) ? json_object_get_int(v) : 0);
+	}
+	fputc('\n', out);
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/* TAP version 13, as kselftest writes it: SKIP and XFAIL (TODO) directives. */
+#include <stdio.h>
+#include <string.h>
+
+#include "json_util.h"
+#include "report.h"
+
+/* A directive or description must stay on one line and not start a directive. */
+static void tap_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '\n' || *s == '\r' ? ' ' : *s == '#' ? '_' : *s, f);
+}
+
+char *pmt_report_tap(struct json_object *summary)
+{
+	struct json_object *cases = NULL;
+	char *buf = NULL;
+	size_t len = 0, n;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	json_object_object_get_ex(summary, "cases", &cases);
+	n = cases ? json_object_array_length(cases) : 0;
+	fprintf(f, "TAP version 13\n1..%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cases, i);
+		const char *v = pmt_json_str(c, "verdict");
+		int ok = !strcmp(v, "PASS") || !strcmp(v, "SKIP");
+
+		fprintf(f, "%sok %zu - ", ok ? "" : "not ", i + 1);
+		tap_text(f, pmt_json_str(c, "id"));
+		if (!strcmp(v, "SKIP"))
+			fputs(" # SKIP ", f);
+		else if (!strcmp(v, "XFAIL"))
+			fputs(" # TODO XFAIL ", f);
+		else
+			fprintf(f, " # %s ", v);
+		tap_text(f, pmt_json_str(c, "reason"));
+		fputc('\n', f);
+	}
+	fclose(f);
+	return buf;
+}

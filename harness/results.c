@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "results.h"
+#include "util.h"
+
+int pmt_run_open(struct pmt_run *r, const char *root, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct json_object *counts;
+
+	memset(r, 0, sizeof(*r));
+	r->events_fd = -1;
+	localtime_r(&now, &tm);
+	snprintf(r->id, sizeof(r->id), "%04d%02d%02d-%02d%02d%02d-%d", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid());
+	if (pmt_fmt(r->root, sizeof(r->root), "%s", root) ||
+	    pmt_fmt(r->dir, sizeof(r->dir), "%s/%s", root, r->id)) {
+		snprintf(err, errlen, "results folder path too long: %s", root);
+		return -1;
+	}
+	if (pmt_mkdir_p(r->dir, 0755) || access(r->dir, W_OK)) {
+		snprintf(err, errlen, "cannot write the results folder %s: %s", r->dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/events.jsonl", r->dir);
+	r->events_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (r->events_fd < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	r->summary = json_object_new_object();
+	json_object_object_add(r->summary, "run_id", json_object_new_string(r->id));
+	json_object_object_add(r->summary, "properties", json_object_new_object());
+	counts = json_object_new_object();
+	for (int i = 0; i < PMT_NR_VERDICTS; i++)
+		json_object_object_add(counts, pmt_verdict_name(i), json_object_new_int(0));
+	json_object_object_add(r->summary, "counts", counts);
+	json_object_object_add(r->summary, "cases", json_object_new_array());
+	return 0;
+}
+
+void pmt_run_event(struct pmt_run *r, const char *type, struct json_object *fields)
+{
+	struct json_object *ev = fields ? fields : json_object_new_object();
+	struct timespec ts;
+	const char *s;
+	char *line;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	json_object_object_add(ev, "time", json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
+	json_object_object_add(ev, "type", json_object_new_string(type));
+	s = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
+	n = strlen(s);
+	line = malloc(n + 1);
+	if (line && r->events_fd >= 0) {
+		/* One write(2) per event on an O_APPEND fd: lines never interleave. */
+		memcpy(line, s, n);
+		line[n] = '\n';
+		pmt_write_all(r->events_fd, line, n + 1);
+	}
+	free(line);
+	json_object_put(ev);
+}
+
+void pmt_run_set_property(struct pmt_run *r, const char *key, const char *value)
+{
+	struct json_object *props = json_object_object_get(r->summary, "properties");
+
+	json_object_object_add(props, key, json_object_new_string(value ? value : ""));
+}
+
+/* "mapsync:virtio-pmem:ext4" -> "mapsync-virtio-pmem-ext4": one safe path element. */
+static void case_dirname(const char *id, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; id[i] && i + 1 < len; i++) {
+		char ch = id[i];
+
+		out[i] = (ch == ':' || ch == '/' || ch == ' ') ? '-' : ch;
+	}
+	out[i] = '\0';
+}
+
+int pmt_run_case_dir(struct pmt_run *r, struct pmt_case *c)
+{
+	char name[160];
+
+	case_dirname(c->id, name, sizeof(name));
+	if (pmt_fmt(c->dir, sizeof(c->dir), "%s/cases/%s", r->dir, name))
+		return -1;
+	return pmt_mkdir_p(c->dir, 0755);
+}
+
+static int write_json_atomic(const char *path, struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return pmt_write_file_atomic(path, s, strlen(s));
+}
+
+void pmt_run_add_case(struct pmt_run *r, struct pmt_case *c)
+{
+	struct json_object *o = json_object_new_object(), *counts, *v;
+	const char *verdict = pmt_verdict_name(c->verdict);
+	char path[PATH_MAX + 32];
+
+	json_object_object_add(o, "id", json_object_new_string(c->id));
+	json_object_object_add(o, "scenario", json_object_new_string(c->scenario->name));
+	json_object_object_add(o, "device", json_object_new_string(pmt_device_name(c->device)));
+	json_object_object_add(o, "fs", json_object_new_string(c->fs));
+	json_object_object_add(o, "verdict", json_object_new_string(verdict));
+	json_object_object_add(o, "reason", json_object_new_string(c->reason));
+	json_object_object_add(o, "duration_s", json_object_new_double(c->duration_s));
+	json_object_object_add(o, "boot_s", json_object_new_double(c->boot_s));
+	json_object_object_add(o, "dir", json_object_new_string(c->dir + strlen(r->dir) + 1));
+	json_object_object_add(o, "details", json_object_get(c->details));
+	json_object_object_add(o, "notes", json_object_get(c->notes));
+
+	snprintf(path, sizeof(path), "%s/case.json", c->dir);
+	write_json_atomic(path, o);
+
+	json_object_array_add(json_object_object_get(r->summary, "cases"), json_object_get(o));
+	counts = json_object_object_get(r->summary, "counts");
+	if (json_object_object_get_ex(counts, verdict, &v))
+		json_object_set_int(v, json_object_get_int(v) + 1);
+	/* Keep summary.json current, so an interrupted run still has one. */
+	snprintf(path, sizeof(path), "%s/summary.json", r->dir);
+	write_json_atomic(path, r->summary);
+
+	v = json_object_new_object();
+	json_object_object_add(v, "case", json_object_new_string(c->id));
+	json_object_object_add(v, "verdict", json_object_new_string(verdict));
+	json_object_object_add(v, "reason", json_object_new_string(c->reason));
+	json_object_object_add(v, "duration_s", json_object_new_double(c->duration_s));
+	json_object_object_add(v, "boot_s", json_object_new_double(c->boot_s));
+	pmt_run_event(r, "case-end", v);
+	json_object_put(o);
+}
+
+static int write_text_atomic(const char *dir, const char *name, char *text)
+{
+	char path[PATH_MAX + 32];
+	int rc;
+
+	if (!text)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	rc = pmt_write_file_atomic(path, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+int pmt_run_finish(struct pmt_run *r, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32], tmp[PATH_MAX + 48];
+
+	snprintf(path, sizeof(path), "%s/summary.json", r->dir);
+	if (write_json_atomic(path, r->summary) ||
+	    write_text_atomic(r->dir, "junit.xml", pmt_report_junit(r->summary)) ||
+	    write_text_atomic(r->dir, "results.tap", pmt_report_tap(r->summary))) {
+		snprintf(err, errlen, "cannot write the reports in %s: %s", r->dir, strerror(errno));
+		return -1;
+	}
+	/* results/latest is replaced atomically: a symlink renamed over the old one. */
+	snprintf(path, sizeof(path), "%s/latest", r->root);
+	snprintf(tmp, sizeof(tmp), "%s/.latest.%d", r->root, (int)getpid());
+	unlink(tmp);
+	if (symlink(r->id, tmp) == 0 && rename(tmp, path))
+		unlink(tmp);
+	return 0;
+}
+
+void pmt_run_close(struct pmt_run *r)
+{
+	if (r->events_fd >= 0)
+		close(r->events_fd);
+	r->events_fd = -1;
+	json_object_put(r->summary);
+	r->summary = NULL;
+}

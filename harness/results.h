@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A run's results folder, in the manner of fstests' results/:
+ *   results/<run-id>/events.jsonl   one JSON event a line, appended as it happens
+ *   results/<run-id>/summary.json   written atomically at the end (and after each case)
+ *   results/<run-id>/junit.xml, results.tap
+ *   results/<run-id>/cases/<case>/  console.log, dmesg.txt, qmp.log, agent.log,
+ *                                   qemu.log, qemu-cmdline.txt, case.json
+ *   results/latest -> <run-id>
+ */
+#ifndef PMT_RESULTS_H
+#define PMT_RESULTS_H
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "case.h"
+
+struct pmt_run {
+	char id[64];
+	char root[PATH_MAX];
+	char dir[PATH_MAX];
+	int events_fd;
+	struct json_object *summary;	/* run_id, properties, counts, cases */
+};
+
+/* Create the folder; -1 with a one-line reason if it cannot be written. */
+int pmt_run_open(struct pmt_run *r, const char *root, char *err, size_t errlen);
+/* Append an event; consumes @fields (may be NULL). */
+void pmt_run_event(struct pmt_run *r, const char *type, struct json_object *fields);
+void pmt_run_set_property(struct pmt_run *r, const char *key, const char *value);
+/* A case's folder, created; -1 on error. */
+int pmt_run_case_dir(struct pmt_run *r, struct pmt_case *c);
+/* Record a finished case: case.json, the summary, an event. */
+void pmt_run_add_case(struct pmt_run *r, struct pmt_case *c);
+/* Write summary.json, junit.xml, results.tap and the latest link; 0 or -1. */
+int pmt_run_finish(struct pmt_run *r, char *err, size_t errlen);
+void pmt_run_close(struct pmt_run *r);
+
+#endif

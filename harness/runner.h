@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* `pmtorture run`: the cases of the matrix, each in its own guest. */
+#ifndef PMT_RUNNER_H
+#define PMT_RUNNER_H
+
+#include <stddef.h>
+
+#include "case.h"
+#include "options.h"
+
+/*
+ * The cases selected by the options: scenarios x devices x filesystems,
+ * narrowed by --filter.  Pure (no guest); -1 with a one-line reason for an
+ * unknown scenario or an empty selection.  Free with pmt_cases_free().
+ */
+int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t *n,
+		    char *err, size_t errlen);
+void pmt_cases_free(struct pmt_case *cases, size_t n);
+
+/* Run them; returns the process exit status (0, 1 for FAIL/BROK, 2 setup error). */
+int pmt_run_main(const struct pmt_options *o);
+/* `pmtorture bench`: boot and case timings. */
+int pmt_bench_main(const struct pmt_options *o);
+
+#endif

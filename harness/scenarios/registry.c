@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: MIT
+/* Every scenario, listed once.  Adding one: one file, one line here. */
+#include "../case.h"
+
+extern const struct pmt_scenario pmt_scenario_mapsync;
+
+const struct pmt_scenario *const pmt_scenarios[] = {
+	&pmt_scenario_mapsync,
+	NULL,
+};

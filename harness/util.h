@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers with no pmtorture knowledge: time, files, strings. */
+#ifndef PMT_UTIL_H
+#define PMT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Monotonic milliseconds, for deadlines and durations. */
+int64_t pmt_now_ms(void);
+
+/* mkdir -p with @mode for each created level; 0 or -1 with errno. */
+int pmt_mkdir_p(const char *path, mode_t mode);
+
+/* Write @len bytes to @path through a temporary file and rename(2):
+ * readers see the old file or the whole new one, never a torn one. */
+int pmt_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Write all of @len bytes to @fd, retrying on EINTR and short writes. */
+int pmt_write_all(int fd, const void *data, size_t len);
+
+/* Read a whole small file into a malloc'd NUL-terminated buffer (NULL on error). */
+char *pmt_read_file(const char *path, size_t max, size_t *lenp);
+
+/* Remove a directory tree we created (no symlink following). */
+int pmt_rm_rf(const char *path);
+
+/* snprintf into @buf; returns -1 (errno=ENAMETOOLONG) if it did not fit. */
+int pmt_fmt(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Does comma-separated @list contain @item? */
+int pmt_list_has(const char *list, const char *item);
+
+#endif

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc.h"
+#include "util.h"
+#include "vm.h"
+
+static const char *const device_names[PMT_NR_DEVICE_KINDS] = {
+	[PMT_DEV_VIRTIO_PMEM] = "virtio-pmem",
+	[PMT_DEV_NVDIMM] = "nvdimm",
+};
+
+const char *pmt_device_name(enum pmt_device_kind kind)
+{
+	return (unsigned)kind < PMT_NR_DEVICE_KINDS ? device_names[kind] : "?";
+}
+
+int pmt_device_parse(const char *name)
+{
+	for (int i = 0; i < PMT_NR_DEVICE_KINDS; i++)
+		if (!strcmp(device_names[i], name))
+			return i;
+	return -1;
+}
+
+int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
+{
+	enum pmt_agent_status st = PMT_AGENT_TRANSPORT;
+
+	if (vm->agent_up && !vm->exited)
+		st = pmt_agent_call(&vm->agent, "poweroff", NULL, NULL, deadline_ms, err, errlen);
+	if (st == PMT_AGENT_OK && vm->backend->wait_exit(vm, deadline_ms))
+		return 0;
+	if (st == PMT_AGENT_OK)
+		snprintf(err, errlen, "guest did not power off in time");
+	vm->backend->power_cut(vm);
+	return vm->exited && st == PMT_AGENT_OK ? 0 : -1;
+}
+
+/* The last non-empty line of a log file: QEMU's reason for exiting. */
+static void last_line(const char *path, char *buf, size_t len)
+{
+	size_t n;
+	char *text = pmt_read_file(path, 1 << 20, &n), *p;
+
+	buf[0] = '\0';
+	if (!text)
+		return;
+	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	p = strrchr(text, '\n');
+	snprintf(buf, len, "%s", p ? p + 1 : text);
+	free(text);
+}
+
+void pmt_vm_describe_exit(struct pmt_vm *vm, char *buf, size_t len)
+{
+	char status[64], logpath[PATH_MAX + 16], line[512];
+
+	if (!vm->exited) {
+		snprintf(buf, len, "QEMU is still running");
+		return;
+	}
+	pmt_describe_status(vm->wstatus, status, sizeof(status));
+	snprintf(logpath, sizeof(logpath), "%s/qemu.log", vm->cfg.logdir);
+	last_line(logpath, line, sizeof(line));
+	snprintf(buf, len, "QEMU %s%s%s", status, line[0] ? ": " : "", line);
+}

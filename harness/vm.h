@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A guest: a VM backend boots it, and the harness then talks to its agent
+ * and to QMP.  Backends (qemu now, libvirt later) export one ops struct.
+ */
+#ifndef PMT_VM_H
+#define PMT_VM_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "agent_client.h"
+#include "options.h"
+#include "qmp.h"
+
+enum pmt_device_kind {
+	PMT_DEV_VIRTIO_PMEM,	/* the device under test */
+	PMT_DEV_NVDIMM,		/* emulated ACPI NVDIMM, the control */
+	PMT_NR_DEVICE_KINDS,
+};
+
+const char *pmt_device_name(enum pmt_device_kind kind);
+int pmt_device_parse(const char *name);
+
+#define PMT_VM_MAX_DISKS 4
+
+struct pmt_vm_disk {
+	enum pmt_device_kind kind;
+	char path[PATH_MAX];		/* host backing file */
+	uint64_t size;
+};
+
+struct pmt_vm_config {
+	const char *qemu;
+	const char *kernel;
+	const char *initrd;
+	char append[1024];
+	enum pmt_accel accel;		/* KVM or TCG here, never AUTO */
+	int mem_mb;
+	int smp;
+	struct pmt_vm_disk disks[PMT_VM_MAX_DISKS];
+	int ndisks;
+	char rundir[PATH_MAX];		/* private 0700 directory for sockets */
+	char logdir[PATH_MAX];		/* the case's result folder */
+};
+
+struct pmt_vm {
+	const struct pmt_vm_backend *backend;
+	struct pmt_vm_config cfg;
+	pid_t pid;
+	int pidfd;
+	bool exited;
+	int wstatus;
+	bool qmp_up;
+	struct pmt_qmp qmp;
+	bool agent_up;
+	struct pmt_agent agent;
+	FILE *qmp_log;
+	FILE *agent_log;
+	int64_t t_spawn_ms;		/* backend started the guest */
+	int64_t t_ready_ms;		/* the agent said ready */
+};
+
+struct pmt_vm_backend {
+	const char *name;
+	/* Boot until the agent is ready.  -1 with a one-line reason on failure. */
+	int (*start)(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen);
+	/* Stop the guest now: no flush, no goodbye (a power cut). */
+	void (*power_cut)(struct pmt_vm *vm);
+	/* Wait for the guest to end by itself; 1 ended, 0 timeout. */
+	int (*wait_exit)(struct pmt_vm *vm, int64_t deadline_ms);
+	/* Release everything; the guest must be gone afterwards. */
+	void (*release)(struct pmt_vm *vm);
+};
+
+extern const struct pmt_vm_backend pmt_vm_qemu;
+
+/* Clean shutdown through the agent, then a power cut if it does not end in time. */
+int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen);
+/* Why did the guest end?  e.g. "QEMU exit status 1: <last line of qemu.log>" */
+void pmt_vm_describe_exit(struct pmt_vm *vm, char *buf, size_t len);
+
+#endif

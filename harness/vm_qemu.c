@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The QEMU backend: qemu-system-x86_64 spawned from an argv (never a
+ * shell), in its own process group with PR_SET_PDEATHSIG.  The harness owns
+ * the listening sockets for QMP and the agent, and QEMU connects to them as
+ * a client, as libqtest does: no waiting for QEMU to create a socket, and no
+ * socket file outlives the accept().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proc.h"
+#include "util.h"
+#include "vm.h"
+
+#define MAX_ARGS 96
+
+struct argv_builder {
+	char *argv[MAX_ARGS];
+	int argc;
+	bool overflow;
+};
+
+static void arg(struct argv_builder *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void arg(struct argv_builder *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (b->argc >= MAX_ARGS - 1) {
+		b->overflow = true;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s) {
+		b->overflow = true;
+		return;
+	}
+	b->argv[b->argc++] = s;
+}
+
+static void argv_free(struct argv_builder *b)
+{
+	for (int i = 0; i < b->argc; i++)
+		free(b->argv[i]);
+	b->argc = 0;
+}
+
+/* QEMU splits option values at commas; a path with one is doubled (",,"). */
+static const char *qemu_escape(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 2 < len; s++) {
+		if (*s == ',')
+			buf[o++] = ',';
+		buf[o++] = *s;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static bool has_nvdimm(const struct pmt_vm_config *cfg)
+{
+	for (int i = 0; i < cfg->ndisks; i++)
+		if (cfg->disks[i].kind == PMT_DEV_NVDIMM)
+			return true;
+	return false;
+}
+
+static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
+		      const char *agent_path, struct argv_builder *b)
+{
+	char e1[PATH_MAX * 2], e2[PATH_MAX * 2];
+
+	arg(b, "%s", cfg->qemu);
+	arg(b, "-nodefaults");
+	arg(b, "-no-user-config");
+	arg(b, "-display");
+	arg(b, "none");
+	arg(b, "-no-reboot");
+	arg(b, "-machine");
+	arg(b, "pc%s", has_nvdimm(cfg) ? ",nvdimm=on" : "");
+	arg(b, "-accel");
+	arg(b, "%s", cfg->accel == PMT_ACCEL_KVM ? "kvm" : "tcg");
+	arg(b, "-cpu");
+	arg(b, "max");
+	arg(b, "-smp");
+	arg(b, "%d", cfg->smp);
+	/* Device memory (virtio-pmem, nvdimm) needs slots and maxmem. */
+	arg(b, "-m");
+	arg(b, "%dM,slots=%d,maxmem=%dM", cfg->mem_mb, PMT_VM_MAX_DISKS, cfg->mem_mb + 8192);
+	arg(b, "-kernel");
+	arg(b, "%s", cfg->kernel);
+	arg(b, "-initrd");
+	arg(b, "%s", cfg->initrd);
+	arg(b, "-append");
+	arg(b, "%s", cfg->append);
+	arg(b, "-chardev");
+	arg(b, "file,id=con,path=%s/console.log", qemu_escape(cfg->logdir, e1, sizeof(e1)));
+	arg(b, "-serial");
+	arg(b, "chardev:con");
+	arg(b, "-chardev");
+	arg(b, "socket,id=qmp,path=%s", qemu_escape(qmp_path, e1, sizeof(e1)));
+	arg(b, "-mon");
+	arg(b, "chardev=qmp,mode=control");
+	arg(b, "-device");
+	arg(b, "virtio-serial-pci,id=vser0");
+	arg(b, "-chardev");
+	arg(b, "socket,id=agent,path=%s", qemu_escape(agent_path, e1, sizeof(e1)));
+	arg(b, "-device");
+	arg(b, "virtserialport,bus=vser0.0,chardev=agent,name=%s", PMT_AGENT_PORT_NAME);
+	for (int i = 0; i < cfg->ndisks; i++) {
+		const struct pmt_vm_disk *d = &cfg->disks[i];
+
+		arg(b, "-object");
+		arg(b, "memory-backend-file,id=mem%d,share=on,mem-path=%s,size=%llu", i,
+		    qemu_escape(d->path, e2, sizeof(e2)), (unsigned long long)d->size);
+		arg(b, "-device");
+		if (d->kind == PMT_DEV_VIRTIO_PMEM)
+			arg(b, "virtio-pmem-pci,memdev=mem%d,id=pmem%d", i, i);
+		else
+			/* label-size= gives the guest a label area, needed for fsdax namespaces */
+			arg(b, "nvdimm,memdev=mem%d,id=nvdimm%d,label-size=128K", i, i);
+	}
+	b->argv[b->argc] = NULL;
+	return b->overflow ? -1 : 0;
+}
+
+/* The command line as a shell could run it again, for the result folder. */
+static void write_cmdline(const struct pmt_vm_config *cfg, struct argv_builder *b)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/qemu-cmdline.txt", cfg->logdir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	for (int i = 0; i < b->argc; i++) {
+		const char *s = b->argv[i];
+
+		fputs(i ? " '" : "'", f);
+		for (; *s; s++) {
+			if (*s == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(*s, f);
+		}
+		fputc('\'', f);
+	}
+	fputc('\n', f);
+	fclose(f);
+}
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	pmt_cleanup_register(path, 0);
+	return fd;
+}
+
+/* Accept QEMU's connection, unless QEMU dies or the deadline passes first. */
+static int accept_or_exit(struct pmt_vm *vm, int lfd, int64_t deadline_ms)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = lfd, .events = POLLIN },
+			{ .fd = vm->pidfd, .events = POLLIN },
+		};
+		int64_t left = deadline_ms - pmt_now_ms();
+		int r;
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		r = poll(pfd, vm->pidfd >= 0 ? 2 : 1, left > 1000 ? 1000 : (int)left);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0 && (pfd[0].revents & POLLIN))
+			return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (r > 0 && pfd[1].revents) {
+			errno = ECHILD;
+			return -1;
+		}
+	}
+}
+
+static FILE *open_log(const struct pmt_vm_config *cfg, const char *name)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->logdir, name);
+	return fopen(path, "we");
+}
+
+static void reap_if_exited(struct pmt_vm *vm)
+{
+	if (!vm->exited && vm->pid > 0 && waitpid(vm->pid, &vm->wstatus, WNOHANG) == vm->pid) {
+		vm->exited = true;
+		pmt_child_forget(vm->pid);
+	}
+}
+
+static int qemu_fail(struct pmt_vm *vm, char *err, size_t errlen, const char *what)
+{
+	char why[768];
+
+	/* Give QEMU a moment to finish dying, so its own message is the reason. */
+	if (!vm->exited && vm->pid > 0 && pmt_wait_exit(vm->pid, vm->pidfd, pmt_now_ms() + 2000,
+							 &vm->wstatus))
+		vm->exited = true;
+	reap_if_exited(vm);
+	if (vm->exited) {
+		pmt_vm_describe_exit(vm, why, sizeof(why));
+		snprintf(err, errlen, "%s: %s", what, why);
+	} else {
+		snprintf(err, errlen, "%s", what);
+	}
+	return -1;
+}
+
+static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
+{
+	struct pmt_vm_config *cfg = &vm->cfg;
+	char qmp_path[PATH_MAX + 16], agent_path[PATH_MAX + 16], log_path[PATH_MAX + 16];
+	char why[512];
+	struct argv_builder b = { 0 };
+	int qmp_l = -1, agent_l = -1, fd, rc = -1;
+
+	vm->pid = -1;
+	vm->pidfd = -1;
+	snprintf(qmp_path, sizeof(qmp_path), "%s/qmp.sock", cfg->rundir);
+	snprintf(agent_path, sizeof(agent_path), "%s/agent.sock", cfg->rundir);
+	snprintf(log_path, sizeof(log_path), "%s/qemu.log", cfg->logdir);
+
+	qmp_l = listen_unix(qmp_path);
+	agent_l = listen_unix(agent_path);
+	if (qmp_l < 0 || agent_l < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", cfg->rundir, strerror(errno));
+		goto out;
+	}
+	if (build_argv(cfg, qmp_path, agent_path, &b)) {
+		snprintf(err, errlen, "QEMU command line too long");
+		goto out;
+	}
+	write_cmdline(cfg, &b);
+	vm->qmp_log = open_log(cfg, "qmp.log");
+	vm->agent_log = open_log(cfg, "agent.log");
+
+	vm->t_spawn_ms = pmt_now_ms();
+	vm->pid = pmt_spawn(b.argv, log_path, NULL);
+	if (vm->pid < 0) {
+		snprintf(err, errlen, "cannot run %s: %s", cfg->qemu, strerror(errno));
+		goto out;
+	}
+	vm->pidfd = pmt_pidfd_open(vm->pid);
+
+	fd = accept_or_exit(vm, qmp_l, deadline_ms);
+	if (fd < 0) {
+		qemu_fail(vm, err, errlen, errno == ETIMEDOUT ?
+			  "boot: QEMU did not connect to QMP in time" : "boot: QEMU did not start");
+		goto out;
+	}
+	if (pmt_qmp_attach(&vm->qmp, fd, vm->pidfd, vm->qmp_log, deadline_ms, why, sizeof(why))) {
+		pmt_qmp_close(&vm->qmp);
+		qemu_fail(vm, err, errlen, why);
+		goto out;
+	}
+	vm->qmp_up = true;
+
+	fd = accept_or_exit(vm, agent_l, deadline_ms);
+	if (fd < 0) {
+		qemu_fail(vm, err, errlen, "boot: QEMU did not connect the agent channel");
+		goto out;
+	}
+	pmt_agent_init(&vm->agent, fd, vm->pidfd, vm->agent_log);
+	vm->agent_up = true;
+	if (pmt_agent_wait_ready(&vm->agent, deadline_ms, why, sizeof(why))) {
+		char msg[600];
+
+		snprintf(msg, sizeof(msg), "boot: %s", why);
+		qemu_fail(vm, err, errlen, msg);
+		goto out;
+	}
+	vm->t_ready_ms = pmt_now_ms();
+	rc = 0;
+out:
+	if (qmp_l >= 0)
+		close(qmp_l);
+	if (agent_l >= 0)
+		close(agent_l);
+	unlink(qmp_path);
+	unlink(agent_path);
+	pmt_cleanup_unregister(qmp_path);
+	pmt_cleanup_unregister(agent_path);
+	argv_free(&b);
+	return rc;
+}
+
+static void qemu_power_cut(struct pmt_vm *vm)
+{
+	reap_if_exited(vm);
+	if (vm->pid > 0 && !vm->exited) {
+		vm->wstatus = pmt_kill_and_reap(vm->pid);
+		vm->exited = true;
+	}
+}
+
+static int qemu_wait_exit(struct pmt_vm *vm, int64_t deadline_ms)
+{
+	if (vm->exited || vm->pid <= 0)
+		return 1;
+	if (pmt_wait_exit(vm->pid, vm->pidfd, deadline_ms, &vm->wstatus))
+		vm->exited = true;
+	return vm->exited;
+}
+
+static void qemu_release(struct pmt_vm *vm)
+{
+	qemu_power_cut(vm);
+	if (vm->qmp_up)
+		pmt_qmp_close(&vm->qmp);
+	if (vm->agent_up)
+		pmt_agent_close(&vm->agent);
+	vm->qmp_up = vm->agent_up = false;
+	if (vm->pidfd >= 0)
+		close(vm->pidfd);
+	vm->pidfd = -1;
+	if (vm->qmp_log)
+		fclose(vm->qmp_log);
+	if (vm->agent_log)
+		fclose(vm->agent_log);
+	vm->qmp_log = vm->agent_log = NULL;
+}
+
+const struct pmt_vm_backend pmt_vm_qemu = {
+	.name = "qemu",
+	.start = qemu_start,
+	.power_cut = qemu_power_cut,
+	.wait_exit = qemu_wait_exit,
+	.release = qemu_release,
+};
