@@ -127,6 +127,14 @@ int pmt_setup_fs(struct pmt_case *c, char *dev, size_t devlen)
 	args = json_object_new_object();
 	json_object_object_add(args, "fs", json_object_new_string(c->fs));
 	json_object_object_add(args, "dev", json_object_new_string(dev));
+	/* DAX needs the block size to equal the page size; mke2fs picks 1 KiB on small devices. */
+	if (!strcmp(c->fs, "ext4")) {
+		struct json_object *opts = json_object_new_array();
+
+		json_object_array_add(opts, json_object_new_string("-b"));
+		json_object_array_add(opts, json_object_new_string("4096"));
+		json_object_object_add(args, "opts", opts);
+	}
 	rc = pmt_case_agent(c, "mkfs", args, &res, err, sizeof(err));
 	json_object_put(args);
 	if (rc) {

@@ -70,7 +70,7 @@ static const char *chan_status_text(enum pmt_chan_status st)
 	}
 }
 
-/* Read the next message; events are queued and reported as such. */
+/* Read the next message; an event is queued and reported as PMT_QMP_EVENT with no *msg. */
 static int read_msg(struct pmt_qmp *q, int64_t deadline_ms, struct json_object **msg,
 		    enum pmt_qmp_kind *kind, long long *id, char *err, size_t errlen)
 {
@@ -92,7 +92,7 @@ static int read_msg(struct pmt_qmp *q, int64_t deadline_ms, struct json_object *
 		}
 		if (*kind == PMT_QMP_EVENT) {
 			json_object_array_add(q->events, o);
-			continue;
+			o = NULL;
 		}
 		*msg = o;
 		return 0;
@@ -117,9 +117,9 @@ int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args
 	for (;;) {
 		if (read_msg(q, deadline_ms, &msg, &kind, &got, err, errlen))
 			return -1;
-		if (got == id)
+		if (kind != PMT_QMP_EVENT && got == id)
 			break;
-		json_object_put(msg);	/* a stale reply to a timed-out command */
+		json_object_put(msg);	/* an event (queued) or a stale reply */
 	}
 	if (kind == PMT_QMP_ERROR) {
 		json_object_object_get_ex(msg, "error", &v);
@@ -171,7 +171,7 @@ int pmt_qmp_wait_event(struct pmt_qmp *q, const char *name, struct json_object *
 		}
 		if (read_msg(q, deadline_ms, &msg, &kind, &id, err, errlen))
 			return -1;
-		json_object_put(msg);	/* a late reply: nobody waits for it */
+		json_object_put(msg);	/* an event is queued; a late reply is dropped */
 	}
 }
 
@@ -186,9 +186,11 @@ int pmt_qmp_attach(struct pmt_qmp *q, int fd, int watch_fd, FILE *log,
 	pmt_chan_init(&q->ch, "qmp", fd, watch_fd, log);
 	q->events = json_object_new_array();
 	q->next_id = 1;
-	if (read_msg(q, deadline_ms, &msg, &kind, &id, err, errlen))
-		return -1;
-	json_object_put(msg);
+	do {
+		if (read_msg(q, deadline_ms, &msg, &kind, &id, err, errlen))
+			return -1;
+		json_object_put(msg);
+	} while (kind == PMT_QMP_EVENT);
 	if (kind != PMT_QMP_GREETING)
 		return fail(err, errlen, "qmp: no greeting from QEMU");
 	return pmt_qmp_execute(q, "qmp_capabilities", NULL, NULL, deadline_ms, err, errlen);

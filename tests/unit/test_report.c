@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests: JUnit and TAP writers, the mapsync oracle, device selection. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guest_setup.h"
+#include "report.h"
+#include "scenarios/mapsync.h"
+
+static struct json_object *summary_fixture(void)
+{
+	return json_tokener_parse(
+		"{\"run_id\":\"r1\",\"properties\":{\"kernel\":\"6.1 <test>\",\"seed\":\"1\"},"
+		"\"counts\":{\"PASS\":1,\"FAIL\":1,\"BROK\":1,\"SKIP\":1,\"XFAIL\":0},"
+		"\"cases\":["
+		"{\"id\":\"mapsync:virtio-pmem:ext4\",\"scenario\":\"mapsync\",\"verdict\":\"PASS\","
+		"\"reason\":\"ok\",\"duration_s\":1.5,\"dir\":\"cases/a\"},"
+		"{\"id\":\"mapsync:nvdimm:xfs\",\"scenario\":\"mapsync\",\"verdict\":\"FAIL\","
+		"\"reason\":\"expected <ok> & got \\\"EOPNOTSUPP\\\" # no\",\"duration_s\":2,\"dir\":\"cases/b\"},"
+		"{\"id\":\"x:y:z\",\"scenario\":\"x\",\"verdict\":\"BROK\",\"reason\":\"boot: QEMU exit\\nline2\","
+		"\"duration_s\":0.5,\"dir\":\"cases/c\"},"
+		"{\"id\":\"s:k:p\",\"scenario\":\"s\",\"verdict\":\"SKIP\",\"reason\":\"no MEMORY_FAILURE\","
+		"\"duration_s\":0,\"dir\":\"cases/d\"}]}");
+}
+
+START_TEST(junit_counts_and_escapes)
+{
+	struct json_object *s = summary_fixture();
+	char *x = pmt_report_junit(s);
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "<testsuites name=\"pmtorture\" tests=\"4\" failures=\"1\" "
+				       "errors=\"1\" skipped=\"1\""));
+	ck_assert_ptr_nonnull(strstr(x, "<property name=\"kernel\" value=\"6.1 &lt;test&gt;\"/>"));
+	ck_assert_ptr_nonnull(strstr(x, "<failure type=\"FAIL\" message=\"expected &lt;ok&gt; &amp; got "
+				       "&quot;EOPNOTSUPP&quot; # no\""));
+	ck_assert_ptr_nonnull(strstr(x, "<error type=\"BROK\""));
+	ck_assert_ptr_nonnull(strstr(x, "<skipped message=\"SKIP: no MEMORY_FAILURE\"/>"));
+	ck_assert_ptr_null(strstr(x, "<ok>"));
+	free(x);
+	json_object_put(s);
+}
+END_TEST
+
+START_TEST(tap_lines)
+{
+	struct json_object *s = summary_fixture();
+	char *t = pmt_report_tap(s);
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "TAP version 13\n1..4\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\nok 1 - mapsync:virtio-pmem:ext4 # PASS ok\n"));
+	/* A '#' in a reason must not start a second directive. */
+	ck_assert_ptr_nonnull(strstr(t, "\nnot ok 2 - mapsync:nvdimm:xfs # FAIL expected <ok> & got "
+				       "\"EOPNOTSUPP\" _ no\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\nnot ok 3 - x:y:z # BROK boot: QEMU exit line2\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\nok 4 - s:k:p # SKIP no MEMORY_FAILURE\n"));
+	free(t);
+	json_object_put(s);
+}
+END_TEST
+
+static enum pmt_verdict judge(enum pmt_device_kind dev, const char *json)
+{
+	struct json_object *o = json_tokener_parse(json);
+	char reason[256];
+	enum pmt_verdict v = pmt_mapsync_judge(dev, o, reason, sizeof(reason));
+
+	json_object_put(o);
+	return v;
+}
+
+#define SHARED_OK "\"map_shared\":{\"ok\":true,\"errno\":0,\"error\":\"\"}"
+#define REFUSED "\"map_sync\":{\"ok\":false,\"errno\":95,\"error\":\"Operation not supported\"}"
+#define ACCEPTED "\"map_sync\":{\"ok\":true,\"errno\":0,\"error\":\"\"}"
+
+START_TEST(mapsync_oracle)
+{
+	ck_assert_int_eq(EOPNOTSUPP, 95);
+	/* virtio-pmem must refuse with EOPNOTSUPP */
+	ck_assert_int_eq(judge(PMT_DEV_VIRTIO_PMEM, "{" REFUSED "," SHARED_OK ",\"file_dax\":true}"),
+			 PMT_PASS);
+	ck_assert_int_eq(judge(PMT_DEV_VIRTIO_PMEM, "{" ACCEPTED "," SHARED_OK ",\"file_dax\":true}"),
+			 PMT_FAIL);
+	ck_assert_int_eq(judge(PMT_DEV_VIRTIO_PMEM, "{\"map_sync\":{\"ok\":false,\"errno\":22},"
+			       SHARED_OK ",\"file_dax\":true}"), PMT_FAIL);
+	/* fsdax NVDIMM must accept */
+	ck_assert_int_eq(judge(PMT_DEV_NVDIMM, "{" ACCEPTED "," SHARED_OK ",\"file_dax\":true}"), PMT_PASS);
+	ck_assert_int_eq(judge(PMT_DEV_NVDIMM, "{" REFUSED "," SHARED_OK ",\"file_dax\":true}"), PMT_FAIL);
+	/* Without DAX a refusal proves nothing: never a PASS. */
+	ck_assert_int_eq(judge(PMT_DEV_VIRTIO_PMEM, "{" REFUSED "," SHARED_OK ",\"file_dax\":false}"),
+			 PMT_BROK);
+	ck_assert_int_eq(judge(PMT_DEV_VIRTIO_PMEM, "{" REFUSED ",\"map_shared\":{\"ok\":false,"
+			       "\"errno\":19},\"file_dax\":true}"), PMT_BROK);
+	ck_assert_int_eq(judge(PMT_DEV_VIRTIO_PMEM, "{" REFUSED "}"), PMT_BROK);
+	ck_assert_int_eq(judge(PMT_DEV_VIRTIO_PMEM, "{\"map_sync\":{\"ok\":\"no\"}," SHARED_OK
+			       ",\"file_dax\":true}"), PMT_BROK);
+}
+END_TEST
+
+START_TEST(pick_device_by_bus_provider)
+{
+	struct json_object *d = json_tokener_parse(
+		"{\"pmem\":[{\"dev\":\"/dev/pmem0\",\"provider\":\"ACPI.NFIT\"},"
+		"{\"dev\":\"/dev/pmem1\",\"provider\":\"virtio_pmem\"}]}");
+
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+				 pmt_pick_pmem(d, PMT_DEV_VIRTIO_PMEM), "dev")), "/dev/pmem1");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+				 pmt_pick_pmem(d, PMT_DEV_NVDIMM), "dev")), "/dev/pmem0");
+	json_object_put(d);
+	d = json_tokener_parse("{\"pmem\":[{\"dev\":\"/dev/pmem0\",\"provider\":null}]}");
+	ck_assert_ptr_null(pmt_pick_pmem(d, PMT_DEV_NVDIMM));
+	json_object_put(d);
+	d = json_tokener_parse("{\"pmem\":7}");
+	ck_assert_ptr_null(pmt_pick_pmem(d, PMT_DEV_NVDIMM));
+	json_object_put(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, junit_counts_and_escapes);
+	tcase_add_test(tc, tap_lines);
+	tcase_add_test(tc, mapsync_oracle);
+	tcase_add_test(tc, pick_device_by_bus_provider);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
