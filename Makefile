@@ -87,3 +87,13 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: harness all unit run check bench clean
+
+# ---- guest image (kernel + initramfs); build-image.sh is its own cache ----
+IMAGE_DIR := $(BUILD)/guest/default
+
+# The default image (Debian's kernel).  A developer's kernel (make run
+# KERNEL=... MODULES=...) gets its own cached image, built by the harness.
+image: $(AGENT)
+	@guest-image/build-image.sh --out $(IMAGE_DIR) --agent $(AGENT)
+
+.PHONY: image

@@ -74,14 +74,19 @@ int pmt_guest_exec(struct pmt_case *c, const char *what, const char *const argv[
 	return 0;
 }
 
-/* An emulated NVDIMM comes up as a raw namespace; DAX needs fsdax mode. */
+/*
+ * An emulated NVDIMM comes up as a raw namespace; DAX needs fsdax mode.
+ * Labels first (the device has a label area), then one fsdax namespace over
+ * the region.  Everything is limited to the ACPI bus so that a virtio-pmem
+ * region in the same guest is never touched.
+ */
 static int make_fsdax_namespace(struct pmt_case *c)
 {
-	static const char *const disable[] = { "ndctl", "disable-region", "all", NULL };
-	static const char *const init[] = { "ndctl", "init-labels", "-f", "all", NULL };
-	static const char *const enable[] = { "ndctl", "enable-region", "all", NULL };
-	static const char *const create[] = { "ndctl", "create-namespace", "-f", "-m", "fsdax",
-					      "-r", "all", NULL };
+	static const char *const disable[] = { "ndctl", "disable-region", "-b", "ACPI.NFIT", "all", NULL };
+	static const char *const init[] = { "ndctl", "init-labels", "-f", "-b", "ACPI.NFIT", "all", NULL };
+	static const char *const enable[] = { "ndctl", "enable-region", "-b", "ACPI.NFIT", "all", NULL };
+	static const char *const create[] = { "ndctl", "create-namespace", "-b", "ACPI.NFIT",
+					      "-m", "fsdax", NULL };
 	struct json_object *res = NULL, *v;
 
 	if (pmt_guest_exec(c, "ndctl disable-region", disable, NULL) ||

@@ -96,7 +96,9 @@ static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
 	arg(b, "none");
 	arg(b, "-no-reboot");
 	arg(b, "-machine");
-	arg(b, "pc%s", has_nvdimm(cfg) ? ",nvdimm=on" : "");
+	/* q35 boots ~0.3 s faster than pc under TCG; mem-ctrl makes the NVDIMM
+	 * region report a persistence_domain, as a platform with ADR would. */
+	arg(b, "q35%s", has_nvdimm(cfg) ? ",nvdimm=on,nvdimm-persistence=mem-ctrl" : "");
 	arg(b, "-accel");
 	arg(b, "%s", cfg->accel == PMT_ACCEL_KVM ? "kvm" : "tcg");
 	arg(b, "-cpu");

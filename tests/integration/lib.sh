@@ -1,0 +1,30 @@
+# shellcheck shell=bash
+# Helpers for the integration tests: each test is a t_*.sh file run by
+# run.sh with PMTORTURE (the sanitizer build) and ROOT set.  A test prints
+# TAP-style "ok"/"not ok" lines through these helpers and exits non-zero
+# if any check failed.
+
+set -u
+: "${PMTORTURE:?}" "${ROOT:?}" "${WORK:?}"
+_fails=0
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; _fails=$((_fails + 1)); }
+check() {	# check "description" command...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+done_testing() { exit $((_fails > 0)); }
+
+# json_get FILE EXPR: evaluate a python expression on the parsed JSON "j".
+json_get() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# Any QEMU whose command line names this test's work folder?
+qemu_left() { pgrep -f "qemu-system.*${WORK}" >/dev/null 2>&1; }
+
+# stderr must be exactly one line starting with "pmtorture: "
+one_line_error() {
+	local f=$1
+	[ "$(wc -l <"$f")" -eq 1 ] && grep -q '^pmtorture: ' "$f"
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Guests that never come up give BROK within the boot timeout, name the
+# phase, and leave no QEMU behind.
+. "$ROOT/tests/integration/lib.sh"
+img="$ROOT/build/guest/default"
+
+# 1. A corrupt kernel: QEMU refuses it at once.
+mkdir -p corrupt
+head -c 4096 /dev/zero >corrupt/vmlinux
+cp "$img/initramfs.cpio" "$img/kernel.release" corrupt/
+start=$(date +%s)
+"$PMTORTURE" run --image corrupt --accel tcg --filter 'mapsync:virtio-pmem:ext4' \
+	--boot-timeout 60 --results r1 >out 2>err; rc=$?
+took=$(($(date +%s) - start))
+check "corrupt kernel: exit 1" [ $rc -eq 1 ]
+check "corrupt kernel: BROK in the boot phase" grep -q 'BROK.*boot' out
+check "corrupt kernel: found out fast (${took}s < 30s)" [ "$took" -lt 30 ]
+check "corrupt kernel: QEMU's own reason recorded" sh -c "grep -qi 'qemu' r1/latest/summary.json"
+
+# 2. A kernel that boots into an init that never starts the agent.
+mkdir -p silent/root/bin
+cp /bin/busybox silent/root/bin/busybox
+printf '#!/bin/busybox sh\n/bin/busybox sleep 100000\n' >silent/root/init
+chmod +x silent/root/init
+(cd silent/root && find . | cpio -o -H newc --quiet >../initramfs.cpio)
+cp "$img/vmlinux" "$img/kernel.release" silent/
+start=$(date +%s)
+"$PMTORTURE" run --image silent --accel tcg --filter 'mapsync:nvdimm:xfs' \
+	--boot-timeout 12 --results r2 >out 2>err; rc=$?
+took=$(($(date +%s) - start))
+check "silent guest: exit 1" [ $rc -eq 1 ]
+check "silent guest: BROK, timed out waiting for the agent" grep -q 'BROK.*boot: timed out waiting for the guest agent' out
+check "silent guest: ended near the timeout (${took}s)" [ "$took" -ge 12 -a "$took" -lt 40 ]
+check "silent guest: console was captured" [ -s "$(readlink -f r2/latest)/cases/mapsync-nvdimm-xfs/console.log" ]
+check "no QEMU left" sh -c '! pgrep -f "qemu-system.*pmtorture-run" >/dev/null'
+done_testing

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Bad input gets one line on stderr and a non-zero exit, before anything boots.
+. "$ROOT/tests/integration/lib.sh"
+
+"$PMTORTURE" run --bogus >/dev/null 2>err; rc=$?
+check "unknown option: exit 2" [ $rc -eq 2 ]
+check "unknown option: one line" one_line_error err
+
+"$PMTORTURE" run --fs btrfs >/dev/null 2>err; rc=$?
+check "unknown filesystem: exit 2 and one line" [ $rc -eq 2 ]
+check "unknown filesystem: names the value" grep -q 'btrfs' err
+
+"$PMTORTURE" run --kernel /nonexistent/vmlinuz --results "$WORK/r" >/dev/null 2>err; rc=$?
+check "missing kernel: exit 2" [ $rc -eq 2 ]
+check "missing kernel: one line" one_line_error err
+check "missing kernel: names it" grep -q /nonexistent/vmlinuz err
+
+touch "$WORK/afile"
+"$PMTORTURE" run --results "$WORK/afile/results" >/dev/null 2>err; rc=$?
+check "unwritable results folder: exit 2" [ $rc -eq 2 ]
+check "unwritable results folder: one line" one_line_error err
+
+mkdir -p "$WORK/empty-image"
+"$PMTORTURE" run --image "$WORK/empty-image" --results "$WORK/r" >/dev/null 2>err; rc=$?
+check "image without a kernel: exit 2" [ $rc -eq 2 ]
+check "image without a kernel: one line" one_line_error err
+check "image without a kernel: says so" grep -q 'no kernel' err
+
+"$PMTORTURE" list >out 2>err; rc=$?
+check "list: exit 0, four mapsync cases" sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^mapsync:' out) -eq 4 ]"
+"$PMTORTURE" help >out 2>&1
+check "help explains the verdicts" grep -q 'BROK means' out
+check "no QEMU was started" sh -c '! pgrep -f "qemu-system.*pmtorture-run" >/dev/null'
+done_testing
