@@ -49,7 +49,7 @@ void pmt_usage(const char *topic)
 "      --boot-timeout S      QEMU start to agent ready (default 60)\n"
 "      --cmd-timeout S       each command in the guest (default 300)\n"
 "      --shutdown-timeout S  clean poweroff (default 30)\n"
-"      --kvm-probe S         how long KVM gets under --accel auto (default 15)\n"
+"      --kvm-probe S         how long KVM gets under --accel auto (default 10)\n"
 "\n"
 "Output:\n"
 "  -r, --results DIR     results root (default ./results); each run writes\n"

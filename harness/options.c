@@ -26,7 +26,7 @@ void pmt_options_defaults(struct pmt_options *o)
 	o->boot_timeout_s = 60;
 	o->cmd_timeout_s = 300;
 	o->shutdown_timeout_s = 30;
-	o->kvm_probe_s = 15;
+	o->kvm_probe_s = 10;
 	o->mem_mb = 512;
 	o->iterations = 3;
 	o->seed = 1;

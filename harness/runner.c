@@ -273,7 +273,7 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 
 	pmt_case_phase(c, "boot");
 	if (boot(r, &vm, err, sizeof(err))) {
-		pmt_case_verdict(c, PMT_BROK, "%s", err);
+		pmt_case_verdict(c, PMT_BROK, "boot: %s", err);
 		goto out;
 	}
 	c->boot_s = (vm.t_ready_ms - vm.t_spawn_ms) / 1000.0;

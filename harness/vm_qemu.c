@@ -249,8 +249,9 @@ static int qemu_fail(struct pmt_vm *vm, char *err, size_t errlen, const char *wh
 		vm->exited = true;
 	reap_if_exited(vm);
 	if (vm->exited) {
+		/* QEMU's own last words say more than the symptom we saw. */
 		pmt_vm_describe_exit(vm, why, sizeof(why));
-		snprintf(err, errlen, "%s: %s", what, why);
+		snprintf(err, errlen, "%s", why);
 	} else {
 		snprintf(err, errlen, "%s", what);
 	}
@@ -265,8 +266,13 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 	struct argv_builder b = { 0 };
 	int qmp_l = -1, agent_l = -1, fd, rc = -1;
 
+	/* A vm may be started again after a failed start (the KVM probe). */
 	vm->pid = -1;
 	vm->pidfd = -1;
+	vm->exited = false;
+	vm->wstatus = 0;
+	vm->qmp_up = vm->agent_up = false;
+	vm->t_spawn_ms = vm->t_ready_ms = 0;
 	snprintf(qmp_path, sizeof(qmp_path), "%s/qmp.sock", cfg->rundir);
 	snprintf(agent_path, sizeof(agent_path), "%s/agent.sock", cfg->rundir);
 	snprintf(log_path, sizeof(log_path), "%s/qemu.log", cfg->logdir);
@@ -296,7 +302,7 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 	fd = accept_or_exit(vm, qmp_l, deadline_ms);
 	if (fd < 0) {
 		qemu_fail(vm, err, errlen, errno == ETIMEDOUT ?
-			  "boot: QEMU did not connect to QMP in time" : "boot: QEMU did not start");
+			  "QEMU did not connect to QMP in time" : "QEMU did not start");
 		goto out;
 	}
 	if (pmt_qmp_attach(&vm->qmp, fd, vm->pidfd, vm->qmp_log, deadline_ms, why, sizeof(why))) {
@@ -308,16 +314,13 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 
 	fd = accept_or_exit(vm, agent_l, deadline_ms);
 	if (fd < 0) {
-		qemu_fail(vm, err, errlen, "boot: QEMU did not connect the agent channel");
+		qemu_fail(vm, err, errlen, "QEMU did not connect the agent channel");
 		goto out;
 	}
 	pmt_agent_init(&vm->agent, fd, vm->pidfd, vm->agent_log);
 	vm->agent_up = true;
 	if (pmt_agent_wait_ready(&vm->agent, deadline_ms, why, sizeof(why))) {
-		char msg[600];
-
-		snprintf(msg, sizeof(msg), "boot: %s", why);
-		qemu_fail(vm, err, errlen, msg);
+		qemu_fail(vm, err, errlen, why);
 		goto out;
 	}
 	vm->t_ready_ms = pmt_now_ms();

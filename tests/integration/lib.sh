@@ -20,8 +20,9 @@ done_testing() { exit $((_fails > 0)); }
 # json_get FILE EXPR: evaluate a python expression on the parsed JSON "j".
 json_get() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
-# Any QEMU whose command line names this test's work folder?
-qemu_left() { pgrep -f "qemu-system.*${WORK}" >/dev/null 2>&1; }
+# No QEMU started by any pmtorture run is alive.  The [q] keeps pgrep from
+# matching a shell whose own command line holds this pattern.
+no_qemu_left() { ! pgrep -f '[q]emu-system.*pmtorture-run' >/dev/null 2>&1; }
 
 # stderr must be exactly one line starting with "pmtorture: "
 one_line_error() {

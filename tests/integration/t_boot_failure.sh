@@ -31,6 +31,6 @@ took=$(($(date +%s) - start))
 check "silent guest: exit 1" [ $rc -eq 1 ]
 check "silent guest: BROK, timed out waiting for the agent" grep -q 'BROK.*boot: timed out waiting for the guest agent' out
 check "silent guest: ended near the timeout (${took}s)" [ "$took" -ge 12 -a "$took" -lt 40 ]
-check "silent guest: console was captured" [ -s "$(readlink -f r2/latest)/cases/mapsync-nvdimm-xfs/console.log" ]
-check "no QEMU left" sh -c '! pgrep -f "qemu-system.*pmtorture-run" >/dev/null'
+check "silent guest: console and QEMU command line kept" [ -f "$(readlink -f r2/latest)/cases/mapsync-nvdimm-xfs/console.log" -a -s "$(readlink -f r2/latest)/cases/mapsync-nvdimm-xfs/qemu-cmdline.txt" ]
+check "no QEMU left" no_qemu_left
 done_testing

@@ -30,5 +30,5 @@ check "image without a kernel: says so" grep -q 'no kernel' err
 check "list: exit 0, four mapsync cases" sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^mapsync:' out) -eq 4 ]"
 "$PMTORTURE" help >out 2>&1
 check "help explains the verdicts" grep -q 'BROK means' out
-check "no QEMU was started" sh -c '! pgrep -f "qemu-system.*pmtorture-run" >/dev/null'
+check "no QEMU was started" no_qemu_left
 done_testing

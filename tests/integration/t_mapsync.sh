@@ -37,6 +37,6 @@ assert ev[0] == "run-start" and ev[-1] == "run-end" and ev.count("case-end") == 
 ' "$run/events.jsonl"
 check "the table was printed" grep -q '^mapsync:nvdimm:xfs .*PASS' out
 check "the report path was printed" grep -q "^junit: .*junit.xml" out
-check "no QEMU left" sh -c '! pgrep -f "qemu-system.*pmtorture-run" >/dev/null'
+check "no QEMU left" no_qemu_left
 check "no run folder left" sh -c "! ls -d \${TMPDIR:-/tmp}/pmtorture-run.* 2>/dev/null | grep -q ."
 done_testing

@@ -41,5 +41,5 @@ done
 "$PMTORTURE" run --accel tcg --filter 'mapsync:virtio-pmem:ext4' --boot-timeout 1 \
 	--results r >/dev/null 2>&1
 check "the SIGKILLed run's folder was swept" [ ! -e "$stale" ]
-check "no QEMU left" sh -c '! pgrep -f "qemu-system.*pmtorture-run" >/dev/null'
+check "no QEMU left" no_qemu_left
 done_testing
