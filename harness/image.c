@@ -102,7 +102,7 @@ static int run_builder(const struct pmt_options *o, const char *out, char *err, 
 	}
 	argv[argc] = NULL;
 	unlink(log);
-	pmt_info("preparing the guest image in %s", out);
+	pmt_debug("preparing the guest image in %s", out);
 	pid = pmt_spawn(argv, log, NULL);
 	if (pid < 0) {
 		snprintf(err, errlen, "cannot run %s: %s", builder, strerror(errno));
