@@ -24,6 +24,9 @@ struct pmt_scenario {
 	unsigned int devices;		/* bit (1 << pmt_device_kind) per device it runs on */
 	const char *const *filesystems;	/* NULL-terminated */
 	const char *mount_opts;		/* how the filesystem is mounted */
+	/* Optional extra dimension, e.g. the workloads a power cut interrupts;
+	 * NULL-terminated, selected with --workload. */
+	const char *const *variants;
 	int (*run)(struct pmt_case *c);
 };
 
@@ -33,7 +36,16 @@ struct pmt_case {
 	const struct pmt_scenario *scenario;
 	enum pmt_device_kind device;
 	const char *fs;
-	char id[128];			/* scenario:device:fs */
+	const char *variant;		/* NULL, or one of scenario->variants */
+	const char *mount_opts;		/* NULL: the scenario's mount_opts */
+	const char *mkfs_opts;		/* NULL: mkfs defaults (a plan's mkfs_opts) */
+	const char *injector;		/* NULL, or a plan's injector */
+	const char *section;		/* the plan section it came from, or NULL */
+	struct json_object *params;	/* a plan's param.NAME values, or NULL */
+	unsigned int repeat;		/* 1-based; ids of repeats 2.. end in "#N" */
+	unsigned long long seed;	/* --seed or the section's, + repeat - 1 */
+	char *owned;			/* one buffer the plan strings above live in */
+	char id[128];			/* scenario[:variant]:device:fs */
 	char dir[PATH_MAX];		/* result folder of the case */
 	enum pmt_verdict verdict;
 	bool verdict_set;
@@ -58,8 +70,9 @@ void pmt_case_phase(struct pmt_case *c, const char *phase);
 /*
  * Call the guest agent with the command timeout.  Returns 0 with *result
  * (a reference, may be NULL if unwanted); 1 when the guest answered with an
- * error (its text in @err); -1 when there was no answer, after recording a
- * BROK that names the phase.
+ * error (its text in @err); 2 when the agent's on_event callback stopped the
+ * wait; -1 when there was no answer, after recording a BROK that names the
+ * phase.
  */
 int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args,
 		   struct json_object **result, char *err, size_t errlen);

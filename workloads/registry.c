@@ -8,9 +8,27 @@
 #include "workload.h"
 
 extern const struct pmt_workload_info pmt_workload_mapsync;
+extern const struct pmt_workload_info pmt_workload_badblocks;
+extern const struct pmt_workload_info pmt_workload_hwpoison;
+extern const struct pmt_workload_info pmt_workload_append_fsync;
+extern const struct pmt_workload_info pmt_workload_overwrite_fdatasync;
+extern const struct pmt_workload_info pmt_workload_rename_replace;
+extern const struct pmt_workload_info pmt_workload_create_unlink;
+extern const struct pmt_workload_info pmt_workload_falloc_punch;
+extern const struct pmt_workload_info pmt_workload_dax_mmap;
+extern const struct pmt_workload_info pmt_workload_mce_target;
 
 const struct pmt_workload_info *const pmt_workloads[] = {
 	&pmt_workload_mapsync,
+	&pmt_workload_badblocks,
+	&pmt_workload_hwpoison,
+	&pmt_workload_append_fsync,
+	&pmt_workload_overwrite_fdatasync,
+	&pmt_workload_rename_replace,
+	&pmt_workload_create_unlink,
+	&pmt_workload_falloc_punch,
+	&pmt_workload_dax_mmap,
+	&pmt_workload_mce_target,
 	NULL
 };
 

@@ -22,6 +22,14 @@ struct pmt_workload_info {
 		   struct json_object *result, char *err, size_t errlen);
 };
 
+/*
+ * Send event @event with the members of @fields (not consumed; may be NULL)
+ * to the host now, as one protocol line, before returning: a workload's
+ * promises must be on the wire before its next operation starts, because
+ * the host may cut power at any moment.  Implemented by the agent.
+ */
+void pmt_workload_emit(const char *event, struct json_object *fields);
+
 const struct pmt_workload_info *pmt_workload_find(const char *name);
 extern const struct pmt_workload_info *const pmt_workloads[];	/* NULL-terminated */
 

@@ -4,6 +4,8 @@
 
 #include "commands.h"
 
+command_handler cmd_verify, cmd_drop_caches;			/* cmd_verify.c */
+
 static const struct command commands[] = {
 	{ "ping",	cmd_ping },
 	{ "exec",	cmd_exec },
@@ -15,6 +17,8 @@ static const struct command commands[] = {
 	{ "mark",	cmd_mark },
 	{ "dmesg",	cmd_dmesg },
 	{ "run",	cmd_run },
+	{ "verify",	cmd_verify },
+	{ "drop_caches",	cmd_drop_caches },
 	{ "poweroff",	cmd_poweroff },
 };
 

@@ -27,6 +27,7 @@
 #include "commands.h"
 #include "log.h"
 #include "port.h"
+#include "workload.h"
 
 #define READ_CHUNK	(64 * 1024)
 #define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -60,6 +61,15 @@ static void send_line(int fd, char *line)
 	if (port_write_all(fd, line, strlen(line)))
 		agent_log("write to the host: %s", strerror(errno));
 	free(line);
+}
+
+/* The port, for events a workload sends while its request runs. */
+static int workload_port_fd = -1;
+
+void pmt_workload_emit(const char *event, struct json_object *fields)
+{
+	if (workload_port_fd >= 0)
+		send_line(workload_port_fd, pmt_encode_event(event, fields));
 }
 
 static void send_error_event(int fd, const char *fmt, ...)
@@ -257,6 +267,7 @@ int main(void)
 		agent_log("cannot reach the host; powering off");
 		agent_shutdown(1);
 	}
+	workload_port_fd = fd;
 	send_ready(fd);
 	serve(fd);
 	agent_log("the host closed the port");

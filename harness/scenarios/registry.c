@@ -3,8 +3,12 @@
 #include "../case.h"
 
 extern const struct pmt_scenario pmt_scenario_mapsync;
+extern const struct pmt_scenario pmt_scenario_badblocks;
+extern const struct pmt_scenario pmt_scenario_hwpoison;
 
 const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_mapsync,
+	&pmt_scenario_badblocks,
+	&pmt_scenario_hwpoison,
 	NULL,
 };

@@ -78,14 +78,14 @@ START_TEST(case_matrix)
 	char err[256];
 	size_t n;
 
-	ck_assert_int_eq(PARSE(&o, err, "run"), 0);
+	ck_assert_int_eq(PARSE(&o, err, "run", "--scenario", "mapsync"), 0);
 	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
 	ck_assert_int_eq(n, 4);
 	ck_assert_str_eq(cases[0].id, "mapsync:virtio-pmem:ext4");
 	ck_assert_str_eq(cases[3].id, "mapsync:nvdimm:xfs");
 	pmt_cases_free(cases, n);
 
-	ck_assert_int_eq(PARSE(&o, err, "run", "--filter", "*:xfs", "--device", "virtio-pmem"), 0);
+	ck_assert_int_eq(PARSE(&o, err, "run", "--filter", "mapsync:*:xfs", "--device", "virtio-pmem"), 0);
 	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_str_eq(cases[0].id, "mapsync:virtio-pmem:xfs");

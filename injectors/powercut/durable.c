@@ -1,0 +1,900 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The durable image, its redo journal, the page diff and crash states.
+ * See durable.h for the on-disk formats and the commit order.  libc only:
+ * this file is linked into the QEMU shim as well as the harness.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "durable.h"
+
+#define JRNL_MAGIC	"PMTJRNL1"
+#define COMMIT_MAGIC	"PMTCOMMT"
+#define JRNL_VERSION	1u
+#define HDR_SIZE	24u
+#define REC_SIZE	(8u + PMT_PAGE_SIZE)
+#define COMMIT_SIZE	32u
+#define BUF_RECS	64u			/* records per write(2) */
+#define DIFF_CHUNK	(1u << 20)		/* bytes compared per read */
+
+/* ---- small I/O helpers ---- */
+
+static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		ssize_t r = pread(fd, p, len, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			/* Past EOF reads as zeros, like a hole. */
+			memset(p, 0, len);
+			return 0;
+		}
+		p += r;
+		off += (uint64_t)r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const unsigned char *p = buf;
+
+	while (len) {
+		ssize_t r = pwrite(fd, p, len, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		p += r;
+		off += (uint64_t)r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len) {
+		ssize_t r = write(fd, p, len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static void close_keep_errno(int fd)
+{
+	int e = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+}
+
+static int path_in(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Next offset >= @pos that may hold data, or @end if none.  A filesystem
+ * without SEEK_DATA says "data everywhere", which is always safe.
+ */
+static uint64_t next_data(int fd, uint64_t pos, uint64_t end)
+{
+	off_t r = lseek(fd, (off_t)pos, SEEK_DATA);
+
+	if (r < 0)
+		return errno == ENXIO ? end : pos;
+	return (uint64_t)r < end ? (uint64_t)r : end;
+}
+
+static uint64_t next_hole(int fd, uint64_t pos, uint64_t end)
+{
+	off_t r = lseek(fd, (off_t)pos, SEEK_HOLE);
+
+	if (r < 0)
+		return end;
+	return (uint64_t)r < end ? (uint64_t)r : end;
+}
+
+/* ---- page diff ---- */
+
+int64_t pmt_page_diff(const void *old, const void *cur, uint64_t len,
+		      pmt_page_cb cb, void *arg)
+{
+	const unsigned char *a = old, *b = cur;
+	int64_t count = 0;
+
+	for (uint64_t off = 0; off < len; off += PMT_PAGE_SIZE) {
+		uint64_t n = len - off < PMT_PAGE_SIZE ? len - off : PMT_PAGE_SIZE;
+
+		/* glibc's memcmp is vectorised: faster than a word loop. */
+		if (memcmp(a + off, b + off, n) == 0)
+			continue;
+		count++;
+		if (cb) {
+			int r = cb(off / PMT_PAGE_SIZE, b + off, arg);
+
+			if (r < 0)
+				return r;
+		}
+	}
+	return count;
+}
+
+/* Offsets the callbacks see are per chunk; shift them to file pages. */
+struct chunk_cb {
+	pmt_page_cb cb;
+	void *arg;
+	uint64_t first_page;
+	const unsigned char *cur;	/* the chunk's current content */
+	uint64_t len;			/* valid bytes in the chunk */
+};
+
+static int chunk_page(uint64_t page, const void *cur, void *arg)
+{
+	struct chunk_cb *c = arg;
+	uint64_t off = page * PMT_PAGE_SIZE;
+	unsigned char pad[PMT_PAGE_SIZE];
+
+	if (!c->cb)
+		return 0;
+	if (c->len - off < PMT_PAGE_SIZE) {
+		/* A partial last page: hand out a whole, zero-padded one. */
+		memset(pad, 0, sizeof(pad));
+		memcpy(pad, cur, c->len - off);
+		return c->cb(c->first_page + page, pad, c->arg);
+	}
+	return c->cb(c->first_page + page, cur, c->arg);
+}
+
+int64_t pmt_file_diff(int old_fd, int cur_fd, const void *cur_mem, uint64_t len,
+		      pmt_page_cb cb, void *arg)
+{
+	unsigned char *obuf = NULL, *cbuf = NULL, *omap;
+	int64_t count = 0;
+	uint64_t pos = 0;
+
+	/*
+	 * Compare the old file through a read-only mapping of its page cache:
+	 * no copy, so about twice as fast as pread into a buffer.  pread is
+	 * the fallback (a zero length, an fs that cannot map).
+	 */
+	omap = len ? mmap(NULL, len, PROT_READ, MAP_SHARED, old_fd, 0) : MAP_FAILED;
+	if (omap == MAP_FAILED)
+		omap = NULL;
+	else
+		madvise(omap, len, MADV_SEQUENTIAL);
+	obuf = omap ? NULL : malloc(DIFF_CHUNK);
+	if (!cur_mem)
+		cbuf = malloc(DIFF_CHUNK);
+	if ((!omap && !obuf) || (!cur_mem && !cbuf)) {
+		if (omap)
+			munmap(omap, len);
+		free(obuf);
+		free(cbuf);
+		errno = ENOMEM;
+		return -1;
+	}
+
+	while (pos < len) {
+		uint64_t n;
+		const unsigned char *cur;
+		struct chunk_cb c;
+		int64_t r;
+
+		/*
+		 * Ranges that are holes in both files are zeros in both: skip
+		 * them, so the cost follows the data, not the file size.
+		 */
+		if (cur_fd >= 0) {
+			uint64_t a = next_data(old_fd, pos, len);
+			uint64_t b = next_data(cur_fd, pos, len);
+			uint64_t nd = a < b ? a : b;
+
+			if (nd >= len)
+				break;
+			pos = nd & ~(uint64_t)(PMT_PAGE_SIZE - 1);
+		}
+		n = len - pos < DIFF_CHUNK ? len - pos : DIFF_CHUNK;
+		if (!omap && pread_full(old_fd, obuf, n, pos) < 0)
+			goto io_error;
+		if (cur_mem) {
+			cur = (const unsigned char *)cur_mem + pos;
+		} else {
+			if (pread_full(cur_fd, cbuf, n, pos) < 0)
+				goto io_error;
+			cur = cbuf;
+		}
+		c = (struct chunk_cb){ cb, arg, pos / PMT_PAGE_SIZE, cur, n };
+		r = pmt_page_diff(omap ? omap + pos : obuf, cur, n, chunk_page, &c);
+		if (r < 0) {
+			count = r;
+			break;
+		}
+		count += r;
+		pos += n;
+	}
+	if (omap)
+		munmap(omap, len);
+	free(obuf);
+	free(cbuf);
+	return count;
+
+io_error:
+	if (omap)
+		munmap(omap, len);
+	free(obuf);
+	free(cbuf);
+	return -1;
+}
+
+uint64_t pmt_checksum64(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t i = 0;
+
+	/* Word at a time, multiply-rotate mixing: GB/s, good enough to
+	 * catch a torn or stale record. */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		h ^= w * 0x9E3779B97F4A7C15ull;
+		h = (h << 27 | h >> 37) * 0xBF58476D1CE4E5B9ull;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001B3ull;
+	/* No finalisation: the journal feeds records one at a time and
+	 * recovery feeds them in batches; both must give the same sum. */
+	return h;
+}
+
+/* ---- sparse copy ---- */
+
+static int copy_range(int src, int dst, uint64_t off, uint64_t len)
+{
+	int use_rw = 0;	/* copy_file_range cannot: read and write */
+
+	while (len) {
+		if (!use_rw) {
+			loff_t in = (loff_t)off, out = (loff_t)off;
+			size_t chunk = len > (1u << 30) ? (1u << 30) : (size_t)len;
+			ssize_t r = copy_file_range(src, &in, dst, &out, chunk, 0);
+
+			if (r > 0) {
+				off += (uint64_t)r;
+				len -= (uint64_t)r;
+				continue;
+			}
+			if (r == 0) {
+				errno = EIO;	/* the source shrank under us */
+				return -1;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP &&
+			    errno != EINVAL)
+				return -1;
+			use_rw = 1;
+		}
+		{
+			unsigned char local[64 * 1024];
+			size_t chunk = len > sizeof(local) ? sizeof(local) : (size_t)len;
+
+			if (pread_full(src, local, chunk, off) < 0 ||
+			    pwrite_full(dst, local, chunk, off) < 0)
+				return -1;
+			off += chunk;
+			len -= chunk;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Make @dst (already @size bytes long) a copy of @src.  @dst_fresh says it
+ * was just truncated to holes, so the holes of @src need no punching.
+ */
+static int sparse_copy(int src, int dst, uint64_t size, int dst_fresh)
+{
+	uint64_t pos = 0;
+
+	/* A reflink is one ioctl on xfs/btrfs and shares the blocks. */
+	if (ioctl(dst, FICLONE, src) == 0)
+		return 0;
+
+	while (pos < size) {
+		uint64_t d = next_data(src, pos, size);
+		uint64_t h;
+
+		if (d > pos && !dst_fresh &&
+		    fallocate(dst, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)pos, (off_t)(d - pos)) < 0) {
+			/* No hole punching: write the zeros. */
+			static const unsigned char zero[64 * 1024];
+
+			for (uint64_t o = pos; o < d;) {
+				size_t n = d - o > sizeof(zero) ? sizeof(zero) : (size_t)(d - o);
+
+				if (pwrite_full(dst, zero, n, o) < 0)
+					return -1;
+				o += n;
+			}
+		}
+		if (d >= size)
+			break;
+		h = next_hole(src, d, size);
+		if (h <= d)
+			h = size;
+		if (copy_range(src, dst, d, h - d) < 0)
+			return -1;
+		pos = h;
+	}
+	return 0;
+}
+
+/* Open @path for writing as a file of @size bytes that may be rewritten in
+ * place (never shrunk first if it already has that size: a live mapping of
+ * it would SIGBUS).  *@fresh says it is all holes now. */
+static int open_sized(const char *path, uint64_t size, int *fresh)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	*fresh = 0;
+	if ((uint64_t)st.st_size != size) {
+		if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)size) < 0)
+			goto fail;
+		*fresh = 1;
+	}
+	return fd;
+fail:
+	close_keep_errno(fd);
+	return -1;
+}
+
+/* ---- the durable image ---- */
+
+int pmt_durable_init(const char *dir, const char *src_path)
+{
+	char img[PATH_MAX], tmp[PATH_MAX];
+	struct stat st, ist;
+	int src = -1, dst = -1, dfd = -1, fresh;
+
+	if (path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0 ||
+	    path_in(tmp, sizeof(tmp), dir, PMT_DURABLE_IMG ".tmp") < 0)
+		return -1;
+	src = open(src_path, O_RDONLY | O_CLOEXEC);
+	if (src < 0 || fstat(src, &st) < 0)
+		goto fail;
+	if (stat(img, &ist) == 0) {
+		close(src);
+		if (ist.st_size != st.st_size) {
+			errno = EINVAL;
+			return -1;
+		}
+		return 0;
+	}
+	unlink(tmp);
+	dst = open_sized(tmp, (uint64_t)st.st_size, &fresh);
+	if (dst < 0 || sparse_copy(src, dst, (uint64_t)st.st_size, fresh) < 0 ||
+	    fdatasync(dst) < 0 || rename(tmp, img) < 0)
+		goto fail;
+	close(dst);
+	close(src);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 1;
+fail:
+	close_keep_errno(src);
+	close_keep_errno(dst);
+	return -1;
+}
+
+/* Write the records of journal @jfd (n of them, validated) into @img_fd. */
+static int apply_records(int jfd, int img_fd, uint64_t n)
+{
+	unsigned char *buf = malloc((size_t)BUF_RECS * REC_SIZE);
+	uint64_t done = 0;
+
+	if (!buf) {
+		errno = ENOMEM;
+		return -1;
+	}
+	while (done < n) {
+		uint64_t k = n - done < BUF_RECS ? n - done : BUF_RECS;
+
+		if (pread_full(jfd, buf, (size_t)(k * REC_SIZE), HDR_SIZE + done * REC_SIZE) < 0)
+			goto fail;
+		for (uint64_t i = 0; i < k; i++) {
+			const unsigned char *rec = buf + i * REC_SIZE;
+			uint64_t page;
+
+			memcpy(&page, rec, 8);
+			if (pwrite_full(img_fd, rec + 8, PMT_PAGE_SIZE,
+					page * PMT_PAGE_SIZE) < 0)
+				goto fail;
+		}
+		done += k;
+	}
+	free(buf);
+	return 0;
+fail:
+	free(buf);
+	return -1;
+}
+
+/*
+ * Is journal @jfd whole and committed for an image of @image_size bytes?
+ * Returns the record count, or -1 if it is torn (or foreign).
+ */
+static int64_t journal_committed(int jfd, uint64_t image_size)
+{
+	unsigned char hdr[HDR_SIZE], cm[COMMIT_SIZE];
+	unsigned char *buf;
+	uint64_t size, n, npages, sum, want, h = 0;
+	uint32_t ver, psz;
+	struct stat st;
+
+	if (fstat(jfd, &st) < 0)
+		return -1;
+	size = (uint64_t)st.st_size;
+	if (size < HDR_SIZE + COMMIT_SIZE || (size - HDR_SIZE - COMMIT_SIZE) % REC_SIZE)
+		return -1;
+	n = (size - HDR_SIZE - COMMIT_SIZE) / REC_SIZE;
+	if (pread_full(jfd, hdr, sizeof(hdr), 0) < 0 ||
+	    pread_full(jfd, cm, sizeof(cm), size - COMMIT_SIZE) < 0)
+		return -1;
+	memcpy(&ver, hdr + 8, 4);
+	memcpy(&psz, hdr + 12, 4);
+	memcpy(&want, hdr + 16, 8);
+	if (memcmp(hdr, JRNL_MAGIC, 8) || ver != JRNL_VERSION || psz != PMT_PAGE_SIZE ||
+	    want != image_size)
+		return -1;
+	memcpy(&npages, cm + 8, 8);
+	memcpy(&sum, cm + 16, 8);
+	if (memcmp(cm, COMMIT_MAGIC, 8) || npages != n)
+		return -1;
+
+	buf = malloc((size_t)BUF_RECS * REC_SIZE);
+	if (!buf)
+		return -1;
+	for (uint64_t done = 0; done < n;) {
+		uint64_t k = n - done < BUF_RECS ? n - done : BUF_RECS;
+
+		if (pread_full(jfd, buf, (size_t)(k * REC_SIZE), HDR_SIZE + done * REC_SIZE) < 0)
+			goto bad;
+		for (uint64_t i = 0; i < k; i++) {
+			uint64_t page;
+
+			memcpy(&page, buf + i * REC_SIZE, 8);
+			if (page >= image_size / PMT_PAGE_SIZE)
+				goto bad;
+		}
+		h = pmt_checksum64(h, buf, (size_t)(k * REC_SIZE));
+		done += k;
+	}
+	free(buf);
+	return h == sum ? (int64_t)n : -1;
+bad:
+	free(buf);
+	return -1;
+}
+
+int pmt_durable_recover(const char *dir)
+{
+	char jpath[PATH_MAX], img[PATH_MAX];
+	struct stat st;
+	int jfd, ifd = -1, dfd, ret;
+	int64_t n = -1;
+
+	if (path_in(jpath, sizeof(jpath), dir, PMT_JOURNAL) < 0 ||
+	    path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0)
+		return -1;
+	jfd = open(jpath, O_RDONLY | O_CLOEXEC);
+	if (jfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	ifd = open(img, O_RDWR | O_CLOEXEC);
+	if (ifd >= 0 && fstat(ifd, &st) == 0)
+		n = journal_committed(jfd, (uint64_t)st.st_size);
+	if (n >= 0) {
+		/* Replaying is idempotent: a kill here just replays again. */
+		if (apply_records(jfd, ifd, (uint64_t)n) < 0 || fdatasync(ifd) < 0) {
+			close_keep_errno(jfd);
+			close_keep_errno(ifd);
+			return -1;
+		}
+		ret = 1;
+	} else {
+		ret = 2;
+	}
+	close(jfd);
+	if (ifd >= 0)
+		close(ifd);
+	if (unlink(jpath) < 0 && errno != ENOENT)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return ret;
+}
+
+/* ---- the journal ---- */
+
+int pmt_journal_begin(struct pmt_journal *j, const char *dir)
+{
+	struct stat st;
+
+	memset(j, 0, sizeof(*j));
+	j->fd = -1;
+	j->img_fd = -1;
+	j->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->dir_fd < 0)
+		return -1;
+	j->img_fd = openat(j->dir_fd, PMT_DURABLE_IMG, O_RDWR | O_CLOEXEC);
+	if (j->img_fd < 0 || fstat(j->img_fd, &st) < 0)
+		goto fail;
+	j->image_size = (uint64_t)st.st_size;
+	j->buf = malloc((size_t)BUF_RECS * REC_SIZE);
+	if (!j->buf) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	return 0;
+fail:
+	pmt_journal_abort(j);
+	return -1;
+}
+
+int pmt_journal_push(struct pmt_journal *j)
+{
+	if (j->fd < 0 || !j->buf_len)
+		return 0;
+	if (write_full(j->fd, j->buf, j->buf_len) < 0)
+		return -1;
+	j->buf_len = 0;
+	return 0;
+}
+
+int pmt_journal_add(struct pmt_journal *j, uint64_t page, const void *data)
+{
+	unsigned char *rec;
+
+	if (page >= j->image_size / PMT_PAGE_SIZE) {
+		errno = ERANGE;
+		return -1;
+	}
+	if (j->fd < 0) {
+		unsigned char hdr[HDR_SIZE];
+		uint32_t ver = JRNL_VERSION, psz = PMT_PAGE_SIZE;
+
+		j->fd = openat(j->dir_fd, PMT_JOURNAL,
+			       O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (j->fd < 0)
+			return -1;
+		memcpy(hdr, JRNL_MAGIC, 8);
+		memcpy(hdr + 8, &ver, 4);
+		memcpy(hdr + 12, &psz, 4);
+		memcpy(hdr + 16, &j->image_size, 8);
+		if (write_full(j->fd, hdr, sizeof(hdr)) < 0)
+			return -1;
+	}
+	if (j->buf_len + REC_SIZE > (size_t)BUF_RECS * REC_SIZE && pmt_journal_push(j) < 0)
+		return -1;
+	rec = j->buf + j->buf_len;
+	memcpy(rec, &page, 8);
+	memcpy(rec + 8, data, PMT_PAGE_SIZE);
+	j->checksum = pmt_checksum64(j->checksum, rec, REC_SIZE);
+	j->buf_len += REC_SIZE;
+	j->npages++;
+	return 0;
+}
+
+static void journal_close(struct pmt_journal *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->img_fd >= 0)
+		close(j->img_fd);
+	if (j->dir_fd >= 0)
+		close(j->dir_fd);
+	free(j->buf);
+	j->fd = j->img_fd = j->dir_fd = -1;
+	j->buf = NULL;
+}
+
+int pmt_journal_commit(struct pmt_journal *j)
+{
+	unsigned char cm[COMMIT_SIZE];
+	uint64_t zero = 0;
+
+	if (!j->npages) {
+		journal_close(j);
+		return 0;
+	}
+	memcpy(cm, COMMIT_MAGIC, 8);
+	memcpy(cm + 8, &j->npages, 8);
+	memcpy(cm + 16, &j->checksum, 8);
+	memcpy(cm + 24, &zero, 8);
+	/* Records durable before the commit record says they are whole. */
+	if (pmt_journal_push(j) < 0 || fdatasync(j->fd) < 0 ||
+	    write_full(j->fd, cm, sizeof(cm)) < 0 || fdatasync(j->fd) < 0)
+		goto fail;
+	/* From here on the flush has happened: a kill is replayed by recover. */
+	if (apply_records(j->fd, j->img_fd, j->npages) < 0 || fdatasync(j->img_fd) < 0)
+		goto fail_committed;
+	if (unlinkat(j->dir_fd, PMT_JOURNAL, 0) < 0)
+		goto fail_committed;
+	fsync(j->dir_fd);
+	journal_close(j);
+	return 0;
+fail:
+	pmt_journal_abort(j);
+	return -1;
+fail_committed:
+	/* Leave the committed journal for pmt_durable_recover(). */
+	{
+		int e = errno;
+
+		journal_close(j);
+		errno = e;
+	}
+	return -1;
+}
+
+void pmt_journal_abort(struct pmt_journal *j)
+{
+	int e = errno;
+
+	if (j->fd >= 0 && j->dir_fd >= 0)
+		unlinkat(j->dir_fd, PMT_JOURNAL, 0);
+	journal_close(j);
+	errno = e;
+}
+
+int pmt_durable_commit(const char *dir, const uint64_t *pages,
+		       const void *data, size_t n)
+{
+	struct pmt_journal j;
+
+	if (pmt_journal_begin(&j, dir) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (pmt_journal_add(&j, pages[i],
+				    (const unsigned char *)data + i * PMT_PAGE_SIZE) < 0) {
+			pmt_journal_abort(&j);
+			return -1;
+		}
+	}
+	return pmt_journal_commit(&j);
+}
+
+/* ---- crash states ---- */
+
+uint64_t pmt_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+struct page_list {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int list_push(struct page_list *l, uint64_t page)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		uint64_t *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = page;
+	return 0;
+}
+
+static int collect_page(uint64_t page, const void *cur, void *arg)
+{
+	(void)cur;
+	return list_push(arg, page);
+}
+
+/* Open both files and check they have the same size. */
+static int open_pair(const char *a, const char *b, int *afd, int *bfd, uint64_t *size)
+{
+	struct stat sa, sb;
+
+	*afd = open(a, O_RDONLY | O_CLOEXEC);
+	*bfd = *afd < 0 ? -1 : open(b, O_RDONLY | O_CLOEXEC);
+	if (*bfd < 0 || fstat(*afd, &sa) < 0 || fstat(*bfd, &sb) < 0)
+		goto fail;
+	if (sa.st_size != sb.st_size) {
+		errno = EINVAL;
+		goto fail;
+	}
+	*size = (uint64_t)sa.st_size;
+	return 0;
+fail:
+	close_keep_errno(*afd);
+	close_keep_errno(*bfd);
+	*afd = *bfd = -1;
+	return -1;
+}
+
+int pmt_dirty_pages(const char *durable_img, const char *current,
+		    uint64_t **pages, size_t *n)
+{
+	struct page_list l = { 0 };
+	int dfd, cfd;
+	uint64_t size;
+	int64_t r;
+
+	*pages = NULL;
+	*n = 0;
+	if (open_pair(durable_img, current, &dfd, &cfd, &size) < 0)
+		return -1;
+	r = pmt_file_diff(dfd, cfd, NULL, size, collect_page, &l);
+	close(dfd);
+	close(cfd);
+	if (r < 0) {
+		free(l.v);
+		if (r != -1)
+			errno = (int)-r;
+		return -1;
+	}
+	*pages = l.v;
+	*n = l.n;
+	return 0;
+}
+
+int pmt_subset_select(const uint64_t *dirty, size_t n, const struct pmt_subset *s,
+		      uint64_t **chosen, size_t *nchosen)
+{
+	struct page_list l = { 0 };
+	uint64_t state = 0;
+
+	*chosen = NULL;
+	*nchosen = 0;
+	if (s->kind == PMT_SUBSET_SEEDED)
+		state = s->seed + (s->n + 1) * 0x9E3779B97F4A7C15ull;
+	for (size_t i = 0; i < n; i++) {
+		int keep;
+
+		switch (s->kind) {
+		case PMT_SUBSET_ALL_LOST:
+			keep = 0;
+			break;
+		case PMT_SUBSET_ALL_KEPT:
+			keep = 1;
+			break;
+		case PMT_SUBSET_SEEDED:
+			keep = (int)(pmt_splitmix64(&state) >> 63);
+			break;
+		default:
+			free(l.v);
+			errno = EINVAL;
+			return -1;
+		}
+		if (keep && list_push(&l, dirty[i]) < 0) {
+			free(l.v);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	*chosen = l.v;
+	*nchosen = l.n;
+	return 0;
+}
+
+int pmt_crash_state_write(const char *durable_img, const char *current,
+			  const char *out, const uint64_t *pages, size_t n)
+{
+	unsigned char page[PMT_PAGE_SIZE];
+	int dfd, cfd, ofd, fresh;
+	uint64_t size;
+
+	if (open_pair(durable_img, current, &dfd, &cfd, &size) < 0)
+		return -1;
+	ofd = open_sized(out, size, &fresh);
+	if (ofd < 0 || sparse_copy(dfd, ofd, size, fresh) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = pages[i] * PMT_PAGE_SIZE;
+
+		if (off >= size) {
+			errno = ERANGE;
+			goto fail;
+		}
+		if (pread_full(cfd, page, PMT_PAGE_SIZE, off) < 0 ||
+		    pwrite_full(ofd, page, size - off < PMT_PAGE_SIZE ? size - off : PMT_PAGE_SIZE,
+				off) < 0)
+			goto fail;
+	}
+	close(dfd);
+	close(cfd);
+	return close(ofd);
+fail:
+	close_keep_errno(dfd);
+	close_keep_errno(cfd);
+	close_keep_errno(ofd);
+	return -1;
+}
+
+int pmt_crash_state_build(const char *durable_img, const char *current,
+			  const char *out, const struct pmt_subset *s,
+			  uint64_t **chosen, size_t *nchosen)
+{
+	uint64_t *dirty = NULL, *sel = NULL;
+	size_t nd = 0, ns = 0;
+	int r;
+
+	if (chosen)
+		*chosen = NULL;
+	if (nchosen)
+		*nchosen = 0;
+	if (pmt_dirty_pages(durable_img, current, &dirty, &nd) < 0)
+		return -1;
+	if (pmt_subset_select(dirty, nd, s, &sel, &ns) < 0) {
+		free(dirty);
+		return -1;
+	}
+	free(dirty);
+	r = pmt_crash_state_write(durable_img, current, out, sel, ns);
+	if (r == 0 && chosen) {
+		*chosen = sel;
+		if (nchosen)
+			*nchosen = ns;
+	} else {
+		free(sel);
+	}
+	return r;
+}

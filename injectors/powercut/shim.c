@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pmtorture-shim.so: a host power-cut model for virtio-pmem, loaded into
+ * QEMU with LD_PRELOAD.
+ *
+ * The guest's pmem is QEMU's MAP_SHARED mapping of a backing file, so guest
+ * stores land in the host page cache, and a SIGKILL of QEMU keeps all of
+ * them.  What a power cut would keep is the file as of the last completed
+ * host flush: QEMU 7.2's virtio-pmem turns a guest flush into fsync() of the
+ * backing file's fd, from a thread-pool worker (hw/virtio/virtio-pmem.c,
+ * worker_cb).  This shim sees that fsync and, before doing it, records the
+ * file's content into the durable image (durable.h): the pages that differ
+ * between the mapping and DIR/durable.img go through a redo journal.
+ *
+ * Configuration, environment only (nothing set: the shim does nothing):
+ *   PMT_SHIM_FILE        the backing file to watch.  Its fds are found by
+ *                        (st_dev, st_ino) after open/open64/openat/openat64
+ *                        and the _FORTIFY_SOURCE __open*_2 variants (QEMU
+ *                        7.2 calls __open64_2), or at mmap/fsync time.
+ *   PMT_SHIM_DIR         the durable image directory (created if missing):
+ *                        durable.img, journal, flushes.jsonl, held, held-mid.
+ *                        At load the journal is recovered; durable.img is
+ *                        made a sparse copy of the file if it does not exist.
+ *   PMT_SHIM_MODE        honest (default): record, then the real flush.
+ *                        lying: return 0, record nothing, no real flush.
+ *                        fail-eio: return -1/EIO, record nothing, for flush
+ *                          numbers PMT_SHIM_FAIL_FROM (1-based, default 1)
+ *                          .. +PMT_SHIM_FAIL_COUNT-1 (default: no end); other
+ *                          flushes are honest.
+ *                        hold: honest, but flush number PMT_SHIM_HOLD_AT
+ *                          (default 1) first creates DIR/held and waits until
+ *                          it is removed; with PMT_SHIM_HOLD_WHERE=mid it
+ *                          waits instead after the first journal record is
+ *                          written, on DIR/held-mid.  For killing QEMU
+ *                          mid-flush.
+ *   PMT_SHIM_TRACK       compare (default): compare-at-flush.  uffd is
+ *                        accepted and falls back to compare (not built yet).
+ *
+ * Flushes seen: fsync, fdatasync and sync_file_range on the file's fds, and
+ * msync over its mapping.  Each one appends one line to DIR/flushes.jsonl:
+ *   {"seq":N,"op":"fsync","mode":"honest","action":"recorded","pages":P,
+ *    "ms":T,"result":0}           (plus "errno":E when result is -1)
+ * action: recorded, lied, failed (injected EIO), error (recording failed:
+ * the flush then returns EIO, since the durable image could not follow).
+ *
+ * Bad configuration never breaks QEMU: one "pmtorture-shim: ..." line on
+ * stderr and every call passes through unchanged.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "durable.h"
+
+#define EXPORT		__attribute__((visibility("default")))
+#define MAX_FDS		8
+
+enum shim_mode { MODE_HONEST, MODE_LYING, MODE_FAIL_EIO, MODE_HOLD };
+static const char *const mode_names[] = { "honest", "lying", "fail-eio", "hold" };
+
+enum flush_op { OP_FSYNC, OP_FDATASYNC, OP_SYNC_FILE_RANGE, OP_MSYNC };
+static const char *const op_names[] = { "fsync", "fdatasync", "sync_file_range", "msync" };
+
+/* The real libc functions, found with dlsym(RTLD_NEXT) on first use. */
+static int (*real_open)(const char *, int, ...);
+static int (*real_open64)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_openat64)(int, const char *, int, ...);
+static int (*real___open_2)(const char *, int);
+static int (*real___open64_2)(const char *, int);
+static int (*real___openat_2)(int, const char *, int);
+static int (*real___openat64_2)(int, const char *, int);
+static int (*real_close)(int);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static void *(*real_mmap64)(void *, size_t, int, int, int, off64_t);
+static int (*real_munmap)(void *, size_t);
+static int (*real_fsync)(int);
+static int (*real_fdatasync)(int);
+static int (*real_sync_file_range)(int, off64_t, off64_t, unsigned int);
+static int (*real_msync)(void *, size_t, int);
+
+#define REAL(name) \
+	(real_##name ? real_##name : \
+	 (*(void **)&real_##name = dlsym(RTLD_NEXT, #name), real_##name))
+
+static struct {
+	int enabled;			/* config usable: watch the file */
+	const char *file;
+	char dir[PATH_MAX];
+	enum shim_mode mode;
+	uint64_t fail_from, fail_count;	/* fail_count 0: no end */
+	uint64_t hold_at;
+	int hold_mid;
+
+	pthread_mutex_t lock;		/* everything below */
+	int have_id;
+	dev_t dev;
+	ino_t ino;
+	int ready;			/* durable.img exists, own_fd open */
+	int own_fd;			/* our O_RDONLY fd: SEEK_DATA and pread */
+	int log_fd;
+	unsigned char *map;		/* QEMU's MAP_SHARED mapping of the file */
+	size_t map_len;
+	uint64_t map_off;
+	uint64_t seq;
+} S = { .lock = PTHREAD_MUTEX_INITIALIZER, .own_fd = -1, .log_fd = -1 };
+
+/* The file's fds in QEMU; -1 is a free slot.  Read without the lock. */
+static _Atomic int tracked[MAX_FDS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+
+/* Set while the shim itself does I/O, so its own calls pass straight through. */
+static _Thread_local int in_shim;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n = snprintf(line, sizeof(line), "pmtorture-shim: ");
+
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	if (write(2, line, strlen(line)) < 0)
+		return;
+}
+
+static int is_tracked(int fd)
+{
+	for (int i = 0; i < MAX_FDS; i++)
+		if (atomic_load(&tracked[i]) == fd)
+			return 1;
+	return 0;
+}
+
+static void track(int fd)
+{
+	for (int i = 0; i < MAX_FDS; i++) {
+		int want = -1;
+
+		if (atomic_load(&tracked[i]) == fd)
+			return;
+		if (atomic_compare_exchange_strong(&tracked[i], &want, fd))
+			return;
+	}
+	say("more than %d fds on %s; fd %d is not watched", MAX_FDS, S.file, fd);
+}
+
+static void untrack(int fd)
+{
+	for (int i = 0; i < MAX_FDS; i++) {
+		int want = fd;
+
+		atomic_compare_exchange_strong(&tracked[i], &want, -1);
+	}
+}
+
+static int parse_u64(const char *name, uint64_t def, uint64_t *out)
+{
+	const char *v = getenv(name);
+	char *end;
+
+	*out = def;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	if (errno || *end || v[0] == '-') {
+		say("%s=%s is not a number; passing everything through", name, v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Make durable.img and our own fd once the file exists.  Lock held. */
+static int setup_locked(void)
+{
+	int r;
+
+	if (S.ready)
+		return 0;
+	in_shim = 1;
+	r = pmt_durable_init(S.dir, S.file);
+	if (r < 0) {
+		say("cannot make %s/%s from %s: %s", S.dir, PMT_DURABLE_IMG, S.file,
+		    errno == EINVAL ? "it exists with another size" : strerror(errno));
+		S.enabled = 0;
+	} else {
+		S.own_fd = REAL(open)(S.file, O_RDONLY | O_CLOEXEC);
+		if (S.own_fd < 0) {
+			say("cannot open %s: %s", S.file, strerror(errno));
+			S.enabled = 0;
+		} else {
+			S.ready = 1;
+		}
+	}
+	in_shim = 0;
+	return S.ready ? 0 : -1;
+}
+
+/* Learn the file's identity (it may not exist when QEMU starts).  Lock held. */
+static int file_id_locked(void)
+{
+	struct stat st;
+
+	if (S.have_id)
+		return 0;
+	if (stat(S.file, &st) < 0)
+		return -1;
+	S.dev = st.st_dev;
+	S.ino = st.st_ino;
+	S.have_id = 1;
+	return 0;
+}
+
+/* Is @fd the watched file?  If so, track it and set up the durable image. */
+static int match_fd(int fd)
+{
+	struct stat st;
+	int hit = 0;
+
+	if (!S.enabled || in_shim || fd < 0)
+		return 0;
+	if (is_tracked(fd))
+		return 1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	pthread_mutex_lock(&S.lock);
+	if (file_id_locked() == 0 && st.st_dev == S.dev && st.st_ino == S.ino) {
+		track(fd);
+		hit = setup_locked() == 0;
+	}
+	pthread_mutex_unlock(&S.lock);
+	return hit;
+}
+
+__attribute__((constructor))
+static void shim_init(void)
+{
+	const char *dir = getenv("PMT_SHIM_DIR");
+	const char *mode = getenv("PMT_SHIM_MODE");
+	const char *track_mode = getenv("PMT_SHIM_TRACK");
+	const char *where = getenv("PMT_SHIM_HOLD_WHERE");
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	S.file = getenv("PMT_SHIM_FILE");
+	if (!S.file || !*S.file)
+		return;
+	if (!dir || !*dir) {
+		say("PMT_SHIM_FILE is set but PMT_SHIM_DIR is not; passing everything through");
+		return;
+	}
+	if (snprintf(S.dir, sizeof(S.dir), "%s", dir) >= (int)sizeof(S.dir)) {
+		say("PMT_SHIM_DIR is too long; passing everything through");
+		return;
+	}
+	S.mode = MODE_HONEST;
+	if (mode && *mode) {
+		int found = 0;
+
+		for (int i = 0; i < 4; i++) {
+			if (!strcmp(mode, mode_names[i])) {
+				S.mode = (enum shim_mode)i;
+				found = 1;
+			}
+		}
+		if (!found) {
+			say("PMT_SHIM_MODE=%s is not honest, lying, fail-eio or hold; "
+			    "passing everything through", mode);
+			return;
+		}
+	}
+	if (parse_u64("PMT_SHIM_FAIL_FROM", 1, &S.fail_from) < 0 ||
+	    parse_u64("PMT_SHIM_FAIL_COUNT", 0, &S.fail_count) < 0 ||
+	    parse_u64("PMT_SHIM_HOLD_AT", 1, &S.hold_at) < 0)
+		return;
+	if (where && *where && strcmp(where, "before") && strcmp(where, "mid")) {
+		say("PMT_SHIM_HOLD_WHERE=%s is not before or mid; passing everything through", where);
+		return;
+	}
+	S.hold_mid = where && !strcmp(where, "mid");
+	if (track_mode && *track_mode && strcmp(track_mode, "compare")) {
+		if (strcmp(track_mode, "uffd")) {
+			say("PMT_SHIM_TRACK=%s is not compare or uffd; passing everything through",
+			    track_mode);
+			return;
+		}
+		say("PMT_SHIM_TRACK=uffd is not built yet; using compare");
+	}
+
+	in_shim = 1;
+	if (mkdir(S.dir, 0755) < 0 && errno != EEXIST) {
+		say("cannot create PMT_SHIM_DIR %s: %s; passing everything through",
+		    S.dir, strerror(errno));
+		goto out;
+	}
+	if (stat(S.dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(S.dir, W_OK) < 0) {
+		say("PMT_SHIM_DIR %s is not a writable directory; passing everything through",
+		    S.dir);
+		goto out;
+	}
+	r = pmt_durable_recover(S.dir);
+	if (r < 0) {
+		say("cannot recover the journal in %s: %s; passing everything through",
+		    S.dir, strerror(errno));
+		goto out;
+	}
+	if (r == 1)
+		say("replayed a committed journal in %s", S.dir);
+	else if (r == 2)
+		say("discarded a torn journal in %s", S.dir);
+	if (snprintf(path, sizeof(path), "%s/flushes.jsonl", S.dir) >= (int)sizeof(path))
+		goto out;
+	S.log_fd = REAL(open)(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (S.log_fd < 0) {
+		say("cannot open %s: %s; passing everything through", path, strerror(errno));
+		goto out;
+	}
+	S.enabled = 1;
+	/* If the file is already there, make durable.img before the guest runs. */
+	if (stat(S.file, &st) == 0) {
+		pthread_mutex_lock(&S.lock);
+		in_shim = 0;
+		file_id_locked();
+		setup_locked();
+		pthread_mutex_unlock(&S.lock);
+	}
+out:
+	in_shim = 0;
+}
+
+/* ---- recording a flush ---- */
+
+/* Create DIR/@name and wait until someone removes it. */
+static void hold_on(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", S.dir, name) >= (int)sizeof(path))
+		return;
+	fd = REAL(open)(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		say("cannot create %s: %s; not holding", path, strerror(errno));
+		return;
+	}
+	REAL(close)(fd);
+	/* A poll is fine: this exists so that a test can kill QEMU here. */
+	while (access(path, F_OK) == 0) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+struct rec_ctx {
+	struct pmt_journal *j;
+	int hold_mid;		/* hold after the first record */
+};
+
+static int rec_page(uint64_t page, const void *cur, void *arg)
+{
+	struct rec_ctx *c = arg;
+
+	if (pmt_journal_add(c->j, page, cur) < 0)
+		return -errno;
+	if (c->hold_mid) {
+		c->hold_mid = 0;
+		/* The journal file now has a header and a record, no commit. */
+		if (pmt_journal_push(c->j) < 0)
+			return -errno;
+		hold_on("held-mid");
+	}
+	return 0;
+}
+
+/* Record the file into the durable image.  Lock held.  Pages, or -1. */
+static int64_t record_locked(int hold_mid)
+{
+	struct pmt_journal j;
+	struct rec_ctx c = { &j, hold_mid };
+	const void *mem = NULL;
+	int64_t n;
+
+	if (setup_locked() < 0) {
+		errno = EIO;
+		return -1;
+	}
+	if (pmt_journal_begin(&j, S.dir) < 0)
+		return -1;
+	/* Read the guest's stores straight from QEMU's mapping when it covers
+	 * the whole file; otherwise from the page cache through our fd. */
+	if (S.map && S.map_off == 0 && S.map_len >= j.image_size)
+		mem = S.map;
+	n = pmt_file_diff(j.img_fd, S.own_fd, mem, j.image_size, rec_page, &c);
+	if (n < 0) {
+		if (n != -1)
+			errno = (int)-n;
+		pmt_journal_abort(&j);
+		return -1;
+	}
+	if (c.hold_mid)		/* nothing to journal: hold before the commit */
+		hold_on("held-mid");
+	if (pmt_journal_commit(&j) < 0)
+		return -1;
+	return n;
+}
+
+struct flush_call {
+	enum flush_op op;
+	int fd;
+	void *addr;
+	size_t len;
+	int flags;
+	off64_t off, nbytes;
+};
+
+static int call_real(const struct flush_call *c)
+{
+	switch (c->op) {
+	case OP_FSYNC:
+		return REAL(fsync)(c->fd);
+	case OP_FDATASYNC:
+		return REAL(fdatasync)(c->fd);
+	case OP_SYNC_FILE_RANGE:
+		return REAL(sync_file_range)(c->fd, c->off, c->nbytes, (unsigned int)c->flags);
+	case OP_MSYNC:
+		return REAL(msync)(c->addr, c->len, c->flags);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int flush(const struct flush_call *c)
+{
+	const char *action = "recorded";
+	double t0 = now_ms();
+	int64_t pages = 0;
+	int result, err = 0, n;
+	uint64_t seq;
+	char line[256];
+
+	pthread_mutex_lock(&S.lock);
+	in_shim = 1;
+	seq = ++S.seq;
+	if (S.mode == MODE_LYING) {
+		action = "lied";
+		result = 0;
+	} else if (S.mode == MODE_FAIL_EIO && seq >= S.fail_from &&
+		   (!S.fail_count || seq - S.fail_from < S.fail_count)) {
+		action = "failed";
+		result = -1;
+		err = EIO;
+	} else {
+		int hold = S.mode == MODE_HOLD && seq == S.hold_at;
+
+		if (hold && !S.hold_mid)
+			hold_on("held");
+		pages = record_locked(hold && S.hold_mid);
+		if (pages < 0) {
+			say("recording flush %llu failed: %s; the flush fails with EIO",
+			    (unsigned long long)seq, strerror(errno));
+			action = "error";
+			pages = 0;
+			result = -1;
+			err = EIO;
+		} else {
+			result = call_real(c);
+			err = result < 0 ? errno : 0;
+		}
+	}
+	if (result < 0)
+		n = snprintf(line, sizeof(line),
+			     "{\"seq\":%llu,\"op\":\"%s\",\"mode\":\"%s\",\"action\":\"%s\","
+			     "\"pages\":%lld,\"ms\":%.3f,\"result\":%d,\"errno\":%d}\n",
+			     (unsigned long long)seq, op_names[c->op], mode_names[S.mode], action,
+			     (long long)pages, now_ms() - t0, result, err);
+	else
+		n = snprintf(line, sizeof(line),
+			     "{\"seq\":%llu,\"op\":\"%s\",\"mode\":\"%s\",\"action\":\"%s\","
+			     "\"pages\":%lld,\"ms\":%.3f,\"result\":%d}\n",
+			     (unsigned long long)seq, op_names[c->op], mode_names[S.mode], action,
+			     (long long)pages, now_ms() - t0, result);
+	/* One write(2) on an O_APPEND fd: lines never interleave. */
+	if (n > 0 && n < (int)sizeof(line) && write(S.log_fd, line, (size_t)n) < 0)
+		say("cannot append to flushes.jsonl: %s", strerror(errno));
+	in_shim = 0;
+	pthread_mutex_unlock(&S.lock);
+	errno = err;
+	return result;
+}
+
+/* Does [addr, addr+len) overlap the file's mapping? */
+static int on_mapping(const void *addr, size_t len)
+{
+	const unsigned char *a = addr;
+	int hit;
+
+	pthread_mutex_lock(&S.lock);
+	hit = S.map && a < S.map + S.map_len && a + len > S.map;
+	pthread_mutex_unlock(&S.lock);
+	return hit;
+}
+
+static int watched(int fd)
+{
+	if (!S.enabled || in_shim)
+		return 0;
+	/* An fd we missed at open time (dup, an unwrapped open call). */
+	return is_tracked(fd) || match_fd(fd);
+}
+
+/* ---- the wrappers ---- */
+
+static int opened(int fd)
+{
+	if (fd >= 0 && S.enabled && !in_shim) {
+		int e = errno;
+
+		match_fd(fd);
+		errno = e;
+	}
+	return fd;
+}
+
+static mode_t open_mode(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
+}
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t m;
+
+	va_start(ap, flags);
+	m = open_mode(flags, ap);
+	va_end(ap);
+	return opened(REAL(open)(path, flags, m));
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t m;
+
+	va_start(ap, flags);
+	m = open_mode(flags, ap);
+	va_end(ap);
+	return opened(REAL(open64)(path, flags, m));
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t m;
+
+	va_start(ap, flags);
+	m = open_mode(flags, ap);
+	va_end(ap);
+	return opened(REAL(openat)(dirfd, path, flags, m));
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t m;
+
+	va_start(ap, flags);
+	m = open_mode(flags, ap);
+	va_end(ap);
+	return opened(REAL(openat64)(dirfd, path, flags, m));
+}
+
+/* _FORTIFY_SOURCE builds call these when the flags are not a constant. */
+EXPORT int __open_2(const char *path, int flags);
+EXPORT int __open_2(const char *path, int flags)
+{
+	return opened(REAL(__open_2)(path, flags));
+}
+
+EXPORT int __open64_2(const char *path, int flags);
+EXPORT int __open64_2(const char *path, int flags)
+{
+	return opened(REAL(__open64_2)(path, flags));
+}
+
+EXPORT int __openat_2(int dirfd, const char *path, int flags);
+EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return opened(REAL(__openat_2)(dirfd, path, flags));
+}
+
+EXPORT int __openat64_2(int dirfd, const char *path, int flags);
+EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return opened(REAL(__openat64_2)(dirfd, path, flags));
+}
+
+EXPORT int close(int fd)
+{
+	/* The number may be reused for another file: forget it first. */
+	if (S.enabled && fd >= 0)
+		untrack(fd);
+	return REAL(close)(fd);
+}
+
+static void mapped(void *p, size_t len, int flags, int fd, uint64_t off)
+{
+	int e = errno;
+
+	if (p == MAP_FAILED || fd < 0 || !(flags & MAP_SHARED) || !watched(fd)) {
+		errno = e;
+		return;
+	}
+	pthread_mutex_lock(&S.lock);
+	S.map = p;
+	S.map_len = len;
+	S.map_off = off;
+	pthread_mutex_unlock(&S.lock);
+	errno = e;
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p = REAL(mmap)(addr, len, prot, flags, fd, off);
+
+	mapped(p, len, flags, fd, (uint64_t)off);
+	return p;
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	void *p = REAL(mmap64)(addr, len, prot, flags, fd, off);
+
+	mapped(p, len, flags, fd, (uint64_t)off);
+	return p;
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	/* After this the mapping must not be read: fall back to pread. */
+	if (S.enabled && !in_shim && on_mapping(addr, len)) {
+		pthread_mutex_lock(&S.lock);
+		S.map = NULL;
+		S.map_len = 0;
+		pthread_mutex_unlock(&S.lock);
+	}
+	return REAL(munmap)(addr, len);
+}
+
+EXPORT int fsync(int fd)
+{
+	if (!watched(fd))
+		return REAL(fsync)(fd);
+	return flush(&(struct flush_call){ .op = OP_FSYNC, .fd = fd });
+}
+
+EXPORT int fdatasync(int fd)
+{
+	if (!watched(fd))
+		return REAL(fdatasync)(fd);
+	return flush(&(struct flush_call){ .op = OP_FDATASYNC, .fd = fd });
+}
+
+EXPORT int sync_file_range(int fd, off64_t off, off64_t nbytes, unsigned int flags)
+{
+	if (!watched(fd))
+		return REAL(sync_file_range)(fd, off, nbytes, flags);
+	return flush(&(struct flush_call){ .op = OP_SYNC_FILE_RANGE, .fd = fd,
+					   .off = off, .nbytes = nbytes, .flags = (int)flags });
+}
+
+EXPORT int msync(void *addr, size_t len, int flags)
+{
+	if (!S.enabled || in_shim || !(flags & MS_SYNC) || !on_mapping(addr, len))
+		return REAL(msync)(addr, len, flags);
+	return flush(&(struct flush_call){ .op = OP_MSYNC, .addr = addr, .len = len,
+					   .flags = flags });
+}

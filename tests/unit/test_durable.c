@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests: page diff, the durable image journal, crash states. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "durable.h"
+
+#define NPAGES	256u	/* a 1 MiB image */
+#define IMG_SIZE ((uint64_t)NPAGES * PMT_PAGE_SIZE)
+
+static char tdir[64];
+static char img[128], cur[128], jrnl[128];
+
+static void setup(void)
+{
+	strcpy(tdir, "/tmp/pmt-durable-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tdir));
+	snprintf(img, sizeof(img), "%s/%s", tdir, PMT_DURABLE_IMG);
+	snprintf(cur, sizeof(cur), "%s/current.img", tdir);
+	snprintf(jrnl, sizeof(jrnl), "%s/%s", tdir, PMT_JOURNAL);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A page filled with a byte pattern derived from @tag. */
+static void fill(unsigned char *p, unsigned tag)
+{
+	for (unsigned i = 0; i < PMT_PAGE_SIZE; i++)
+		p[i] = (unsigned char)(tag * 31 + i * 7 + 1);
+}
+
+static unsigned char *read_all(const char *path, uint64_t *len)
+{
+	struct stat st;
+	unsigned char *b;
+	int fd = open(path, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	b = malloc((size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(pread(fd, b, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	*len = (uint64_t)st.st_size;
+	return b;
+}
+
+static void write_page(const char *path, uint64_t page, unsigned tag)
+{
+	unsigned char p[PMT_PAGE_SIZE];
+	int fd = open(path, O_WRONLY);
+
+	fill(p, tag);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, p, sizeof(p), (off_t)(page * PMT_PAGE_SIZE)), PMT_PAGE_SIZE);
+	close(fd);
+}
+
+static void make_sparse(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)IMG_SIZE), 0);
+	close(fd);
+}
+
+/* The content of page @page of @path equals fill(tag) (or zeros if tag < 0). */
+static int page_is(const char *path, uint64_t page, int tag)
+{
+	unsigned char want[PMT_PAGE_SIZE], got[PMT_PAGE_SIZE];
+	int fd = open(path, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, got, sizeof(got), (off_t)(page * PMT_PAGE_SIZE)), PMT_PAGE_SIZE);
+	close(fd);
+	if (tag < 0)
+		memset(want, 0, sizeof(want));
+	else
+		fill(want, (unsigned)tag);
+	return memcmp(want, got, sizeof(got)) == 0;
+}
+
+struct seen {
+	uint64_t pages[64];
+	int n;
+};
+
+static int note(uint64_t page, const void *c, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)c;
+	if (s->n < 64)
+		s->pages[s->n] = page;
+	s->n++;
+	return 0;
+}
+
+START_TEST(page_diff_reports_differing_pages)
+{
+	size_t len = 16 * PMT_PAGE_SIZE + 100;	/* a partial last page too */
+	unsigned char *a = calloc(1, len), *b = calloc(1, len);
+	struct seen s = { 0 };
+
+	b[0] = 1;				/* page 0 */
+	b[5 * PMT_PAGE_SIZE + 4095] = 1;	/* last byte of page 5 */
+	b[16 * PMT_PAGE_SIZE + 99] = 1;		/* the partial page 16 */
+	ck_assert_int_eq(pmt_page_diff(a, b, len, note, &s), 3);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_uint_eq(s.pages[0], 0);
+	ck_assert_uint_eq(s.pages[1], 5);
+	ck_assert_uint_eq(s.pages[2], 16);
+	ck_assert_int_eq(pmt_page_diff(a, a, len, NULL, NULL), 0);
+	free(a);
+	free(b);
+}
+END_TEST
+
+static int stop_at_two(uint64_t page, const void *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return page == 2 ? -42 : 0;
+}
+
+START_TEST(page_diff_callback_stops)
+{
+	unsigned char a[4 * PMT_PAGE_SIZE] = { 0 }, b[4 * PMT_PAGE_SIZE] = { 0 };
+
+	for (int i = 0; i < 4; i++)
+		b[i * PMT_PAGE_SIZE] = 1;
+	ck_assert_int_eq(pmt_page_diff(a, b, sizeof(a), stop_at_two, NULL), -42);
+}
+END_TEST
+
+START_TEST(file_diff_sparse_and_mem)
+{
+	struct seen s = { 0 };
+	uint64_t len;
+	unsigned char *m;
+	int a, b;
+
+	make_sparse(img);
+	make_sparse(cur);
+	write_page(img, 3, 1);		/* data in the old file only */
+	write_page(cur, 3, 1);
+	write_page(cur, 200, 2);	/* new data */
+	write_page(img, 100, 3);	/* data only in old: now zeros */
+	a = open(img, O_RDONLY);
+	b = open(cur, O_RDONLY);
+	ck_assert_int_eq(pmt_file_diff(a, b, NULL, IMG_SIZE, note, &s), 2);
+	ck_assert_uint_eq(s.pages[0], 100);
+	ck_assert_uint_eq(s.pages[1], 200);
+	/* The same through a memory copy of the current file. */
+	m = read_all(cur, &len);
+	s.n = 0;
+	ck_assert_int_eq(pmt_file_diff(a, -1, m, IMG_SIZE, note, &s), 2);
+	ck_assert_uint_eq(s.pages[1], 200);
+	free(m);
+	close(a);
+	close(b);
+}
+END_TEST
+
+START_TEST(init_makes_a_sparse_copy)
+{
+	struct stat st;
+
+	make_sparse(cur);
+	write_page(cur, 7, 7);
+	ck_assert_int_eq(pmt_durable_init(tdir, cur), 1);
+	ck_assert(page_is(img, 7, 7));
+	ck_assert(page_is(img, 8, -1));
+	ck_assert_int_eq(stat(img, &st), 0);
+	ck_assert_int_eq(st.st_size, IMG_SIZE);
+	ck_assert_int_lt(st.st_blocks * 512, (long)(IMG_SIZE / 2));	/* sparse */
+	ck_assert_int_eq(pmt_durable_init(tdir, cur), 0);		/* exists */
+	ck_assert_int_eq(truncate(cur, IMG_SIZE * 2), 0);
+	ck_assert_int_eq(pmt_durable_init(tdir, cur), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+START_TEST(commit_then_recover_is_a_noop)
+{
+	uint64_t pages[2] = { 1, 9 };
+	unsigned char data[2 * PMT_PAGE_SIZE];
+
+	make_sparse(img);
+	fill(data, 11);
+	fill(data + PMT_PAGE_SIZE, 19);
+	ck_assert_int_eq(pmt_durable_commit(tdir, pages, data, 2), 0);
+	ck_assert(page_is(img, 1, 11));
+	ck_assert(page_is(img, 9, 19));
+	ck_assert(page_is(img, 2, -1));
+	ck_assert_int_eq(access(jrnl, F_OK), -1);
+	ck_assert_int_eq(pmt_durable_recover(tdir), 0);
+	ck_assert(page_is(img, 9, 19));
+	/* A page past the end is refused, nothing changes. */
+	pages[1] = NPAGES;
+	ck_assert_int_eq(pmt_durable_commit(tdir, pages, data, 2), -1);
+	ck_assert_int_eq(access(jrnl, F_OK), -1);
+}
+END_TEST
+
+/* Write a journal of @n pages (tags 50+i at pages 10+i) and stop before
+ * the commit record, or commit it without applying it. */
+static void journal_of(unsigned n, int with_commit)
+{
+	struct pmt_journal j;
+	unsigned char p[PMT_PAGE_SIZE];
+	char keep[160];
+
+	ck_assert_int_eq(pmt_journal_begin(&j, tdir), 0);
+	for (unsigned i = 0; i < n; i++) {
+		fill(p, 50 + i);
+		ck_assert_int_eq(pmt_journal_add(&j, 10 + i, p), 0);
+	}
+	ck_assert_int_eq(pmt_journal_push(&j), 0);
+	if (!with_commit) {
+		/* Keep the file as a kill would: close without unlinking. */
+		close(j.fd);
+		j.fd = -1;
+		pmt_journal_abort(&j);
+		return;
+	}
+	/*
+	 * A kill after the commit record, before durable.img is written:
+	 * commit into a copy of the image, then put the old image back.
+	 */
+	snprintf(keep, sizeof(keep), "%s/keep.img", tdir);
+	ck_assert_int_eq(link(img, keep), 0);
+	{
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "cp --sparse=always %s %s.new && mv %s.new %s", img, img,
+			 img, img);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	close(j.img_fd);
+	j.img_fd = open(img, O_RDWR);
+	/* Hold the journal open under another name: commit unlinks it. */
+	{
+		char saved[160];
+
+		snprintf(saved, sizeof(saved), "%s/journal.saved", tdir);
+		ck_assert_int_eq(link(jrnl, saved), 0);
+		ck_assert_int_eq(pmt_journal_commit(&j), 0);
+		ck_assert_int_eq(rename(saved, jrnl), 0);
+	}
+	ck_assert_int_eq(rename(keep, img), 0);
+}
+
+START_TEST(torn_journal_no_commit_is_discarded)
+{
+	make_sparse(img);
+	write_page(img, 10, 1);
+	journal_of(4, 0);
+	ck_assert_int_eq(access(jrnl, F_OK), 0);
+	ck_assert_int_eq(pmt_durable_recover(tdir), 2);
+	ck_assert_int_eq(access(jrnl, F_OK), -1);
+	ck_assert(page_is(img, 10, 1));
+	ck_assert(page_is(img, 11, -1));
+}
+END_TEST
+
+START_TEST(torn_journal_truncated_mid_page_is_discarded)
+{
+	struct stat st;
+
+	make_sparse(img);
+	write_page(img, 12, 2);
+	journal_of(4, 1);
+	ck_assert_int_eq(stat(jrnl, &st), 0);
+	ck_assert(page_is(img, 12, 2));		/* not applied yet */
+	/* Cut it in the middle of the third record: a kill while writing. */
+	ck_assert_int_eq(truncate(jrnl, 24 + 2 * 4104 + 1000), 0);
+	ck_assert_int_eq(pmt_durable_recover(tdir), 2);
+	ck_assert(page_is(img, 12, 2));
+	ck_assert(page_is(img, 10, -1));
+	ck_assert_int_eq(access(jrnl, F_OK), -1);
+}
+END_TEST
+
+START_TEST(corrupt_record_is_discarded)
+{
+	int fd;
+
+	make_sparse(img);
+	journal_of(3, 1);
+	fd = open(jrnl, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "X", 1, 24 + 4104 + 100), 1);	/* record 2's data */
+	close(fd);
+	ck_assert_int_eq(pmt_durable_recover(tdir), 2);
+	ck_assert(page_is(img, 10, -1));
+}
+END_TEST
+
+START_TEST(committed_unapplied_journal_is_replayed)
+{
+	make_sparse(img);
+	write_page(img, 11, 5);
+	journal_of(4, 1);
+	ck_assert_int_eq(access(jrnl, F_OK), 0);
+	ck_assert(page_is(img, 11, 5));		/* still old */
+	ck_assert_int_eq(pmt_durable_recover(tdir), 1);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert(page_is(img, 10 + i, (int)(50 + i)));
+	ck_assert_int_eq(access(jrnl, F_OK), -1);
+	ck_assert_int_eq(pmt_durable_recover(tdir), 0);
+}
+END_TEST
+
+/* durable.img with some data, current = durable + 64 dirty pages. */
+static void crash_fixture(void)
+{
+	make_sparse(img);
+	make_sparse(cur);
+	for (unsigned p = 0; p < 4; p++) {
+		write_page(img, p, 100 + p);
+		write_page(cur, p, 100 + p);
+	}
+	for (unsigned i = 0; i < 64; i++)
+		write_page(cur, 40 + i * 3, 200 + i);
+}
+
+static int same_sets(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
+}
+
+START_TEST(dirty_pages_lists_them)
+{
+	uint64_t *d;
+	size_t n;
+
+	crash_fixture();
+	ck_assert_int_eq(pmt_dirty_pages(img, cur, &d, &n), 0);
+	ck_assert_uint_eq(n, 64);
+	for (unsigned i = 0; i < 64; i++)
+		ck_assert_uint_eq(d[i], 40 + i * 3);
+	free(d);
+}
+END_TEST
+
+START_TEST(crash_state_all_lost_and_all_kept)
+{
+	char out[160];
+	struct pmt_subset lost = { PMT_SUBSET_ALL_LOST }, kept = { PMT_SUBSET_ALL_KEPT };
+	unsigned char *a, *b;
+	uint64_t la, lb, *chosen;
+	size_t nc;
+	struct stat st;
+
+	crash_fixture();
+	snprintf(out, sizeof(out), "%s/state.img", tdir);
+	ck_assert_int_eq(pmt_crash_state_build(img, cur, out, &lost, &chosen, &nc), 0);
+	ck_assert_uint_eq(nc, 0);
+	a = read_all(img, &la);
+	b = read_all(out, &lb);
+	ck_assert_uint_eq(la, lb);
+	ck_assert(memcmp(a, b, la) == 0);
+	ck_assert_int_eq(stat(out, &st), 0);
+	ck_assert_int_lt(st.st_blocks * 512, (long)(IMG_SIZE / 2));	/* sparse */
+	free(b);
+	free(chosen);
+
+	/* Rebuilt in place (same size: never truncated). */
+	ck_assert_int_eq(pmt_crash_state_build(img, cur, out, &kept, &chosen, &nc), 0);
+	ck_assert_uint_eq(nc, 64);
+	free(a);
+	a = read_all(cur, &la);
+	b = read_all(out, &lb);
+	ck_assert(memcmp(a, b, la) == 0);
+	free(a);
+	free(b);
+	free(chosen);
+}
+END_TEST
+
+START_TEST(crash_state_seeded_is_reproducible_and_exact)
+{
+	char out[160];
+	struct pmt_subset s1 = { PMT_SUBSET_SEEDED, 42, 0 }, s2 = { PMT_SUBSET_SEEDED, 43, 0 };
+	struct pmt_subset s3 = { PMT_SUBSET_SEEDED, 42, 1 };
+	uint64_t *c1, *c1b, *c2, *c3;
+	size_t n1, n1b, n2, n3;
+
+	crash_fixture();
+	snprintf(out, sizeof(out), "%s/state.img", tdir);
+	ck_assert_int_eq(pmt_crash_state_build(img, cur, out, &s1, &c1, &n1), 0);
+	ck_assert_int_eq(pmt_crash_state_build(img, cur, out, &s1, &c1b, &n1b), 0);
+	ck_assert(same_sets(c1, n1, c1b, n1b));
+	ck_assert_uint_gt(n1, 0);
+	ck_assert_uint_lt(n1, 64);
+	/* Every page is from current if chosen, else from durable.img. */
+	for (unsigned i = 0; i < 64; i++) {
+		uint64_t p = 40 + i * 3;
+		int in = 0;
+
+		for (size_t k = 0; k < n1; k++)
+			in |= c1[k] == p;
+		ck_assert(page_is(out, p, in ? (int)(200 + i) : -1));
+	}
+	for (unsigned p = 0; p < 4; p++)
+		ck_assert(page_is(out, p, (int)(100 + p)));
+	ck_assert_int_eq(pmt_crash_state_build(img, cur, out, &s2, &c2, &n2), 0);
+	ck_assert(!same_sets(c1, n1, c2, n2));
+	ck_assert_int_eq(pmt_crash_state_build(img, cur, out, &s3, &c3, &n3), 0);
+	ck_assert(!same_sets(c1, n1, c3, n3));
+	free(c1);
+	free(c1b);
+	free(c2);
+	free(c3);
+}
+END_TEST
+
+START_TEST(splitmix64_known_values)
+{
+	/* The reference splitmix64 sequence for seed 0. */
+	uint64_t st = 0;
+
+	ck_assert_uint_eq(pmt_splitmix64(&st), 0xE220A8397B1DCDAFull);
+	ck_assert_uint_eq(pmt_splitmix64(&st), 0x6E789E6AA1B965F4ull);
+}
+END_TEST
+
+START_TEST(crash_state_explicit_pages_and_bad_sizes)
+{
+	char out[160];
+	uint64_t pages[2] = { 43, 46 }, *d;
+	size_t n;
+
+	crash_fixture();
+	snprintf(out, sizeof(out), "%s/state.img", tdir);
+	ck_assert_int_eq(pmt_crash_state_write(img, cur, out, pages, 2), 0);
+	ck_assert(page_is(out, 43, 201));
+	ck_assert(page_is(out, 46, 202));
+	ck_assert(page_is(out, 40, -1));
+	ck_assert_int_eq(truncate(cur, IMG_SIZE + PMT_PAGE_SIZE), 0);
+	ck_assert_int_eq(pmt_dirty_pages(img, cur, &d, &n), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+static Suite *durable_suite(void)
+{
+	Suite *s = suite_create("durable");
+	TCase *t = tcase_create("core");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, page_diff_reports_differing_pages);
+	tcase_add_test(t, page_diff_callback_stops);
+	tcase_add_test(t, file_diff_sparse_and_mem);
+	tcase_add_test(t, init_makes_a_sparse_copy);
+	tcase_add_test(t, commit_then_recover_is_a_noop);
+	tcase_add_test(t, torn_journal_no_commit_is_discarded);
+	tcase_add_test(t, torn_journal_truncated_mid_page_is_discarded);
+	tcase_add_test(t, corrupt_record_is_discarded);
+	tcase_add_test(t, committed_unapplied_journal_is_replayed);
+	tcase_add_test(t, dirty_pages_lists_them);
+	tcase_add_test(t, crash_state_all_lost_and_all_kept);
+	tcase_add_test(t, crash_state_seeded_is_reproducible_and_exact);
+	tcase_add_test(t, splitmix64_known_values);
+	tcase_add_test(t, crash_state_explicit_pages_and_bad_sizes);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(durable_suite());
+	int failed;
+
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * falloc_punch: change a file's allocation rather than its bytes, fsync
+ * after each change.
+ *
+ * Each op is one of: a write, fallocate() (which may extend the file),
+ * a hole punched with FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, or
+ * ftruncate() to a smaller or larger size.  Offsets are not block aligned,
+ * so the filesystem must zero partial blocks itself.  Holes, preallocated
+ * ranges and extensions all read as zeroes, which is what the promise's
+ * hash expects after fsync.  Events and result: promise.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "promise.h"
+#include "workload.h"
+
+#define FP_FILE			"falloc.dat"
+#define FP_MAX_SIZE		(2 * 1024 * 1024)
+#define FP_INITIAL_SIZE		(1024 * 1024)
+#define FP_MAX_WRITE		(64 * 1024)
+#define FP_MAX_RANGE		(256 * 1024)
+#define FP_MAX_OPS		256
+
+enum fp_action { FP_WRITE, FP_FALLOCATE, FP_PUNCH, FP_TRUNCATE, FP_NR_ACTIONS };
+
+static const char *const fp_action_names[FP_NR_ACTIONS] = {
+	"write", "fallocate", "punch", "truncate",
+};
+
+/*
+ * Do one random action on @fd, and the same on the model @data of @*size
+ * bytes (bytes past *size are always zero there, as in a file).  Returns 0,
+ * or -1 with errno; *@act says which action it was.
+ */
+static int fp_step(struct pmt_crash *c, int fd, unsigned char *data, size_t *size,
+		   enum fp_action *act)
+{
+	size_t off, len, end;
+
+	*act = (enum fp_action)pmt_crash_rand(c, 0, FP_NR_ACTIONS - 1);
+	if (*act == FP_PUNCH && *size == 0)
+		*act = FP_WRITE;
+	switch (*act) {
+	case FP_WRITE:
+		off = (size_t)pmt_crash_rand(c, 0, FP_MAX_SIZE - 1);
+		len = (size_t)pmt_crash_rand(c, 1, FP_MAX_WRITE);
+		if (len > FP_MAX_SIZE - off)
+			len = FP_MAX_SIZE - off;
+		pmt_crash_fill(c, data + off, len);
+		if (pmt_pwrite_all(fd, data + off, len, (off_t)off))
+			return -1;
+		if (off + len > *size)
+			*size = off + len;
+		return 0;
+	case FP_FALLOCATE:
+		off = (size_t)pmt_crash_rand(c, 0, FP_MAX_SIZE - 1);
+		len = (size_t)pmt_crash_rand(c, 1, FP_MAX_RANGE);
+		if (len > FP_MAX_SIZE - off)
+			len = FP_MAX_SIZE - off;
+		if (fallocate(fd, 0, (off_t)off, (off_t)len))
+			return -1;
+		/* Existing bytes stay; the model is already zero past the end. */
+		if (off + len > *size)
+			*size = off + len;
+		return 0;
+	case FP_PUNCH:
+		off = (size_t)pmt_crash_rand(c, 0, *size - 1);
+		len = (size_t)pmt_crash_rand(c, 1, FP_MAX_RANGE);
+		if (len > *size - off)
+			len = *size - off;
+		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)off, (off_t)len))
+			return -1;
+		memset(data + off, 0, len);
+		return 0;
+	case FP_TRUNCATE:
+	default:
+		end = (size_t)pmt_crash_rand(c, 0, FP_MAX_SIZE);
+		if (ftruncate(fd, (off_t)end))
+			return -1;
+		if (end < *size)
+			memset(data + end, 0, *size - end);
+		*size = end;
+		return 0;
+	}
+}
+
+static int falloc_punch_run(const char *dir, struct json_object *args,
+			    struct json_object *result, char *err, size_t errlen)
+{
+	static const char *const paths[] = { FP_FILE };
+	long long counts[FP_NR_ACTIONS] = { 0 };
+	struct json_object *actions;
+	enum fp_action act;
+	struct pmt_crash c;
+	unsigned char *data;
+	size_t size = FP_INITIAL_SIZE;
+	int fd, saved, i;
+
+	if (pmt_crash_begin(&c, dir, args, FP_MAX_OPS, err, errlen))
+		return -1;
+	data = calloc(1, FP_MAX_SIZE);
+	if (!data)
+		return pmt_crash_fail(&c, "out of memory");
+	fd = openat(c.dirfd, FP_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		free(data);
+		return pmt_crash_fail(&c, "create %s/%s: %s", dir, FP_FILE, strerror(errno));
+	}
+
+	/* Op 0: 1 MiB of data to punch holes in, durable under its name. */
+	pmt_crash_fill(&c, data, size);
+	if (pmt_pwrite_all(fd, data, size, 0)) {
+		saved = errno;
+		close(fd);
+		free(data);
+		return pmt_crash_fail(&c, "write %s/%s: %s", dir, FP_FILE, strerror(saved));
+	}
+	pmt_crash_progress(&c, paths, 1);
+	if (pmt_crash_fsync(&c, fd, FP_FILE, false) || pmt_crash_fsync_dir(&c))
+		goto out;
+	pmt_crash_promise_file(&c, FP_FILE, data, size);
+
+	for (c.op = 1; c.op <= c.ops; c.op++) {
+		if (fp_step(&c, fd, data, &size, &act)) {
+			/* EOPNOTSUPP here means this fs cannot run the workload. */
+			saved = errno;
+			close(fd);
+			free(data);
+			return pmt_crash_fail(&c, "op %lld: %s on %s/%s: %s", c.op,
+					      fp_action_names[act], dir, FP_FILE,
+					      strerror(saved));
+		}
+		counts[act]++;
+		pmt_crash_progress(&c, paths, 1);
+		if (pmt_crash_fsync(&c, fd, FP_FILE, false))
+			goto out;
+		pmt_crash_promise_file(&c, FP_FILE, data, size);
+		c.ops_done = c.op;
+	}
+out:
+	close(fd);
+	free(data);
+	actions = json_object_new_object();
+	for (i = 0; i < FP_NR_ACTIONS; i++)
+		json_object_object_add(actions, fp_action_names[i],
+				       json_object_new_int64(counts[i]));
+	json_object_object_add(result, "actions", actions);
+	return pmt_crash_end(&c, result);
+}
+
+const struct pmt_workload_info pmt_workload_falloc_punch = {
+	.name = "falloc_punch",
+	.description = "fallocate, punch holes, truncate, write; fsync each; promise size and hash",
+	.run = falloc_punch_run,
+};

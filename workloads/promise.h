@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the crash-consistency workloads share: reproducible data, the
+ * events they stream to the host, and syncs that stop the run on failure.
+ *
+ * Events (pmt_workload_emit), in the order a workload sends them:
+ *   {"event":"progress","op":K,"paths":["a.dat",..]}
+ *       op K changed these paths and its sync has not returned yet; the
+ *       latest promise on each of them no longer holds.  The host may cut
+ *       power here.  Op 0 is the setup (creating the files).
+ *   {"event":"promise","op":K,"kind":"file","path":P,"size":S,"hash":H}
+ *   {"event":"promise","op":K,"kind":"exists","path":P}
+ *   {"event":"promise","op":K,"kind":"absent","path":P}
+ *   {"event":"promise","op":K,"kind":"rename","path":P,
+ *    "old_hash":H1,"new_hash":H2,"size_old":S1,"size_new":S2}
+ *   {"event":"promise","op":K,"kind":"prefix","path":P,"size":S,"hash":H}
+ *       sent only once the sync that makes it true has returned 0.  Paths
+ *       are relative to the workload's directory, hashes are as in hash.h.
+ *       A rename promise means P is wholly old or wholly new; the "file"
+ *       promise for the new content follows the directory fsync.  A prefix
+ *       promise means P has at least S bytes and the first S hash to H.
+ *   Lifetimes: a "file", "exists" or "absent" promise on P holds until the
+ *       next progress naming P or the next promise on P; a "rename" or
+ *       "prefix" promise holds until the next promise of the same kind on
+ *       P (an append in flight cannot change what was there before it).
+ *   {"event":"sync-error","op":K,"call":"fsync","path":P,"errno":E,"error":".."}
+ *       a sync failed; the workload stops and returns its result.
+ *
+ * Result: {"ops_done":N,"syncs":N} and, after a failed sync,
+ * "sync_error":{"op":K,"call":..,"errno":E}.
+ */
+#ifndef PMT_PROMISE_H
+#define PMT_PROMISE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+
+#define PMT_CRASH_DEFAULT_OPS	20
+
+struct pmt_crash {
+	const char *dir;
+	int dirfd;		/* O_DIRECTORY, for openat() and the dir fsync */
+	uint64_t rng;		/* splitmix64 state, from args.seed */
+	long long ops;		/* requested */
+	long long op;		/* the one in progress */
+	long long ops_done;	/* ops whose promises are out */
+	long long syncs;	/* syncs that returned 0 */
+	bool sync_failed;
+	int sync_errno;
+	const char *sync_call;
+	char *err;
+	size_t errlen;
+};
+
+/*
+ * Parse {"ops":N,"seed":S} (ops in [1, @max_ops]) and open @dir.  Returns 0,
+ * or -1 with the reason in @err.  Pair with pmt_crash_end().
+ */
+int pmt_crash_begin(struct pmt_crash *c, const char *dir, struct json_object *args,
+		    long long max_ops, char *err, size_t errlen);
+/* Fill @result, close the directory; returns 0 (a failed sync is a result). */
+int pmt_crash_end(struct pmt_crash *c, struct json_object *result);
+/* For a workload's own failure: close the directory and return -1. */
+int pmt_crash_fail(struct pmt_crash *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+uint64_t pmt_crash_rand(struct pmt_crash *c, uint64_t lo, uint64_t hi);
+void pmt_crash_fill(struct pmt_crash *c, void *buf, size_t len);
+
+/* Progress of op c->op naming up to @n paths. */
+void pmt_crash_progress(struct pmt_crash *c, const char *const *paths, size_t n);
+
+/*
+ * fsync (or fdatasync when @data_only) of @fd, which is @path ("." for the
+ * directory).  Returns 0, or -1 after sending sync-error: the caller stops.
+ */
+int pmt_crash_fsync(struct pmt_crash *c, int fd, const char *path, bool data_only);
+int pmt_crash_fsync_dir(struct pmt_crash *c);
+/* msync(MS_SYNC) of [@addr, @addr + @len) of @path; as above. */
+int pmt_crash_msync(struct pmt_crash *c, void *addr, size_t len, const char *path);
+
+void pmt_crash_promise_file(struct pmt_crash *c, const char *path,
+			    const void *data, size_t size);
+void pmt_crash_promise_prefix(struct pmt_crash *c, const char *path,
+			      const void *data, size_t size);
+void pmt_crash_promise_exists(struct pmt_crash *c, const char *path, bool exists);
+void pmt_crash_promise_rename(struct pmt_crash *c, const char *path,
+			      const void *old_data, size_t size_old,
+			      const void *new_data, size_t size_new);
+
+/* pwrite all of @buf at @off; -1 with errno on failure. */
+int pmt_pwrite_all(int fd, const void *buf, size_t len, off_t off);
+
+#endif /* PMT_PROMISE_H */
