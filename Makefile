@@ -15,6 +15,8 @@ CSTD    := -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
 JSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSON_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+# The libvirt backend (vm_libvirt.c); libvirt-qemu for virDomainQemuMonitorCommand.
+LIBVIRT_LIBS := $(shell $(PKG_CONFIG) --libs libvirt libvirt-qemu 2>/dev/null || echo -lvirt -lvirt-qemu)
 
 # ---- guest agent (static: it runs from the initramfs with no libc) ----
 AGENT_SRCS := $(wildcard guest-image/agent/*.c) $(wildcard workloads/*.c) \
@@ -36,8 +38,11 @@ deps:
 .PHONY: agent deps
 
 # ---- harness (the host side) ----
-HARNESS_SRCS := $(wildcard harness/*.c) $(wildcard harness/scenarios/*.c)
-HARNESS_HDRS := $(wildcard harness/*.h) $(wildcard harness/scenarios/*.h)
+# The durable-image library is shared with the power-cut shim (injectors/powercut).
+INJECTOR_LIB_SRCS := $(wildcard injectors/*/durable.c)
+HARNESS_SRCS := $(wildcard harness/*.c) $(wildcard harness/scenarios/*.c) $(INJECTOR_LIB_SRCS)
+HARNESS_HDRS := $(wildcard harness/*.h) $(wildcard harness/scenarios/*.h) \
+                $(wildcard injectors/*/durable.h)
 HARNESS_LIB_SRCS := $(filter-out harness/main.c,$(HARNESS_SRCS))
 PMTORTURE := $(BUILD)/bin/pmtorture
 # The sanitizer build that `make check` exercises, with the same sources.
@@ -47,11 +52,11 @@ HARNESS_CFLAGS = $(CSTD) $(WARN) $(JSON_CFLAGS) -Iharness -DPMT_ROOT='"$(ROOT)"'
 
 $(PMTORTURE): $(HARNESS_SRCS) $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HARNESS_CFLAGS) $(OPT) -o $@ $(HARNESS_SRCS) $(JSON_LIBS)
+	$(CC) $(HARNESS_CFLAGS) $(OPT) -o $@ $(HARNESS_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
 
 $(PMTORTURE_SAN): $(HARNESS_SRCS) $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $(HARNESS_SRCS) $(JSON_LIBS)
+	$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $(HARNESS_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
 
 harness: $(PMTORTURE)
 
@@ -64,7 +69,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 $(BUILD)/tests/%: tests/unit/%.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(CHECK_LIBS)
+	$(CC) $(HARNESS_CFLAGS) -Iinjectors/powercut -O1 -g $(SAN) -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS) $(CHECK_LIBS)
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; CK_FORK=yes $$t; done
@@ -73,7 +78,7 @@ unit: $(UNIT_TESTS)
 # `make run`: the main job.  RUN_ARGS passes options through, e.g.
 #   make run RUN_ARGS='--fs xfs'   or   make run KERNEL=~/linux/vmlinux MODULES=...
 run: all image
-	$(PMTORTURE) run $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) $(RUN_ARGS)
+	$(PMTORTURE) run --plan quick $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) $(RUN_ARGS)
 
 # `make check`: unit tests, then integration tests that boot real guests.
 # NIGHTLY=1 runs the longer plan.
@@ -97,3 +102,34 @@ image: $(AGENT)
 	@guest-image/build-image.sh --out $(IMAGE_DIR) --agent $(AGENT)
 
 .PHONY: image
+
+# ---- powercut injector: the QEMU LD_PRELOAD shim and its benchmark ----
+# The shim is loaded into QEMU, so it links libc only (durable.c is libc only).
+# Hidden by default: only the wrapped libc functions are exported.
+SHIM    := $(BUILD)/lib/pmtorture-shim.so
+SHIM_SRCS := injectors/powercut/shim.c injectors/powercut/durable.c
+SHIM_HDRS := injectors/powercut/durable.h
+BENCH_DURABLE := $(BUILD)/bench/bench-durable
+
+$(SHIM): $(SHIM_SRCS) $(SHIM_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -fvisibility=hidden -pthread \
+		-Iinjectors/powercut -o $@ $(SHIM_SRCS) -ldl
+
+$(BENCH_DURABLE): injectors/powercut/bench_durable.c injectors/powercut/durable.c $(SHIM_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -Iinjectors/powercut -o $@ \
+		injectors/powercut/bench_durable.c injectors/powercut/durable.c
+
+shim: $(SHIM)
+
+# Here, not on the `all:` line above: prerequisites expand when read, and
+# SHIM is defined only in this section.
+all: $(SHIM)
+
+# Figures only, no assertions: BENCH_DIR picks the filesystem (default /var/tmp).
+bench-durable: $(BENCH_DURABLE)
+	$(BENCH_DURABLE) $(BENCH_DIR)
+
+.PHONY: shim bench-durable
+# ---- end of powercut section ----

@@ -3,9 +3,13 @@
 # Fast when everything is present: one dpkg-query call.
 set -eu
 
+# libvirt: the library, the daemon with its QEMU driver, and virsh for the
+# tests.  Not libvirt-daemon-system: it pulls in systemd as init, polkit and
+# iptables; tests/integration/libvirtd.sh starts the daemon by hand instead.
 PACKAGES="gcc make pkg-config libc6-dev libjson-c-dev check \
 qemu-system-x86 qemu-utils busybox-static e2fsprogs xfsprogs ndctl kmod cpio \
-xz-utils file"
+xz-utils file \
+libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients"
 
 missing=""
 for p in $PACKAGES; do

@@ -121,6 +121,11 @@ enum pmt_agent_status pmt_agent_call(struct pmt_agent *a, const char *cmd,
 			break;
 		if (msg.kind == PMT_MSG_EVENT && !strcmp(msg.event, "error"))
 			a->protocol_errors++;	/* the guest saw garbage from us */
+		if (msg.kind == PMT_MSG_EVENT && a->on_event && a->on_event(a->event_ctx, &msg)) {
+			pmt_msg_release(&msg);
+			snprintf(err, errlen, "interrupted by the harness");
+			return PMT_AGENT_INTERRUPTED;
+		}
 		pmt_msg_release(&msg);
 	}
 	if (!msg.ok) {

@@ -8,17 +8,28 @@
 
 #include "chan.h"
 
+/*
+ * Called for each event the guest sends while a call waits for its reply
+ * (progress, promises).  Returning non-zero ends the wait at once with
+ * PMT_AGENT_INTERRUPTED: that is how the harness cuts power at an exact
+ * point of a workload.
+ */
+typedef int (*pmt_agent_event_fn)(void *ctx, const struct pmt_msg *event);
+
 struct pmt_agent {
 	struct pmt_chan ch;
 	long long next_id;
 	struct json_object *ready;	/* the guest's "ready" event */
 	unsigned protocol_errors;	/* malformed lines from the guest */
+	pmt_agent_event_fn on_event;	/* NULL: events are dropped */
+	void *event_ctx;
 };
 
 enum pmt_agent_status {
 	PMT_AGENT_OK = 0,
 	PMT_AGENT_GUEST_ERROR = 1,	/* the guest answered ok:false; err holds its text */
 	PMT_AGENT_TRANSPORT = -1,	/* timeout, QEMU gone, or garbage: no answer */
+	PMT_AGENT_INTERRUPTED = 2,	/* on_event asked to stop waiting */
 };
 
 void pmt_agent_init(struct pmt_agent *a, int fd, int watch_fd, FILE *log);

@@ -64,6 +64,8 @@ int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args
 		pmt_case_verdict(c, PMT_BROK, "%s: agent %s: %s", c->phase, cmd, why);
 		return -1;
 	}
+	if (st == PMT_AGENT_INTERRUPTED)
+		return 2;
 	return st == PMT_AGENT_GUEST_ERROR ? 1 : 0;
 }
 

@@ -27,6 +27,10 @@ struct pmt_scenario {
 	/* Optional extra dimension, e.g. the workloads a power cut interrupts;
 	 * NULL-terminated, selected with --workload. */
 	const char *const *variants;
+	bool hidden;			/* run only when named with --scenario */
+	/* Optional: adjust the guest before it boots (env for an LD_PRELOAD
+	 * shim, ...).  Non-zero: the case is BROK (set a verdict to say why). */
+	int (*prepare_vm)(struct pmt_case *c, struct pmt_vm_config *cfg);
 	int (*run)(struct pmt_case *c);
 };
 
@@ -55,6 +59,8 @@ struct pmt_case {
 	struct json_object *notes;	/* every verdict-worthy event, in order */
 	const struct pmt_options *opt;
 	struct pmt_vm *vm;
+	void *runner;			/* opaque: what pmt_case_boot_guest() needs */
+	const char *rundir;		/* private scratch folder of the run (sockets, images) */
 	double boot_s;			/* QEMU start to agent ready */
 	double duration_s;
 };
@@ -76,6 +82,14 @@ void pmt_case_phase(struct pmt_case *c, const char *phase);
  */
 int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args,
 		   struct json_object **result, char *err, size_t errlen);
+
+/*
+ * Boot another guest for the case (the power-cut checker): the run's image
+ * and accel, its logs in c->dir/@name, pmem backed by the existing @disk.
+ * The caller releases it.  0, or -1 with a one-line reason.
+ */
+int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
+			const char *disk, char *err, size_t errlen);
 
 /* Registered scenarios (scenarios/registry.c), NULL-terminated. */
 extern const struct pmt_scenario *const pmt_scenarios[];

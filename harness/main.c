@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "case.h"
+#include "commands.h"
 #include "log.h"
 #include "options.h"
 #include "proc.h"
@@ -24,16 +25,40 @@ void pmt_usage(const char *topic)
 "\n"
 "Commands:\n"
 "  run        boot a guest per case, run it, print the verdict table\n"
-"  list       print the cases the options select, boot nothing\n"
+"  list [PLAN]  print the cases the options (or PLAN) select and what they\n"
+"             need, boot nothing\n"
+"  merge [-o OUT_DIR] DIR...\n"
+"             join the results folders of shards into one folder: summary.json,\n"
+"             junit.xml, results.tap, report.html; print the table\n"
+"  report [--html OUT] RUN_DIR [OLDER_RUN_DIR...]\n"
+"             write RUN_DIR's report.html (or OUT), with a trend across the\n"
+"             older runs given\n"
 "  bench      print boot and case timings on this machine\n"
 "  help       this text\n"
 "  version    print the version\n"
 "\n"
-"Selecting cases (a case is scenario:device:fs):\n"
+"Selecting cases (a case is scenario[:workload]:device:fs[#repeat]):\n"
+"  -p, --plan NAME|FILE  a plan: quick (the CI default), nightly, errors, or an .ini\n"
+"                        file (harness/plan.h); the options below narrow it\n"
 "  -s, --scenario LIST   scenarios, comma separated, or \"all\" (default)\n"
 "  -d, --device LIST     virtio-pmem,nvdimm (default: both)\n"
 "  -f, --fs LIST         ext4,xfs (default: both)\n"
 "  -F, --filter GLOB     only cases whose id matches, e.g. 'mapsync:*:xfs'\n"
+"  -w, --workload LIST   only these workloads of scenarios that have them\n"
+"      --repeat N        run each case N times (overrides a plan's repeat);\n"
+"                        the ids of repeats 2.. end in #2, #3, ...\n"
+"      --shard I/N       only slice I of N (a stable hash of the case id), for a\n"
+"                        CI system's parallel jobs; join them with `merge`\n"
+"\n"
+"Running:\n"
+"  -j, --jobs N          guests side by side (default: from the CPUs and free\n"
+"                        memory, each guest 1 vCPU and --mem + ~200 MB); 1 runs\n"
+"                        the cases one after the other in this process\n"
+"      --baseline DIR    a previous run (folder or summary.json): each case is\n"
+"                        marked NEW-FAIL, STILL-FAILING, FIXED or PASS, and the\n"
+"                        exit status fails only on NEW-FAIL and BROK\n"
+"      --expunge FILE    known failures: lines 'GLOB  # reason | link'; a FAIL\n"
+"                        whose id matches becomes XFAIL with the reason\n"
 "\n"
 "Guest:\n"
 "  -k, --kernel PATH     your own kernel (bzImage or vmlinux) instead of Debian's\n"
@@ -43,7 +68,12 @@ void pmt_usage(const char *topic)
 "                        --kvm-probe seconds, else TCG for the rest of the run),\n"
 "                        kvm or tcg\n"
 "      --qemu PATH       QEMU binary (default qemu-system-x86_64)\n"
+"      --backend NAME    qemu (default: the harness runs QEMU itself) or libvirt\n"
+"                        (a transient domain through a libvirt daemon)\n"
+"      --connect URI     libvirt daemon for --backend libvirt (default\n"
+"                        qemu:///system; qemu+ssh://HOST/system for a remote host)\n"
 "      --mem MB          guest memory (default 512)\n"
+"      --append ARGS     extra guest kernel parameters (e.g. 'loglevel=7')\n"
 "\n"
 "Time limits, in seconds (a limit that runs out is a BROK naming the phase):\n"
 "      --boot-timeout S      QEMU start to agent ready (default 60)\n"
@@ -54,19 +84,23 @@ void pmt_usage(const char *topic)
 "Output:\n"
 "  -r, --results DIR     results root (default ./results); each run writes\n"
 "                        DIR/<run-id>/ with summary.json, events.jsonl, junit.xml,\n"
-"                        results.tap and cases/<case>/ (console, dmesg, QMP and\n"
+"                        results.tap, report.html and cases/<case>/ (console, dmesg, QMP and\n"
 "                        agent transcripts, the QEMU command line); DIR/latest\n"
 "                        points at the newest run\n"
 "  -v, --verbose         more messages;  -q, --quiet  only errors and the table\n"
-"      --seed N          seed for randomised choices (recorded in the report)\n"
+"      --seed N          seed for randomised choices (recorded in the report;\n"
+"                        repeat K of a case gets N + K - 1)\n"
+"  -o, --output DIR      merge: the merged folder (default DIR/<first run-id>-merged)\n"
+"      --html FILE       report: where report.html goes (default RUN_DIR/report.html)\n"
 "      --iterations N    bench: how many runs (default 3)\n"
 "\n"
 "Verdicts: PASS and FAIL are what the guest kernel did; BROK means the framework\n"
 "could not check (QEMU did not boot, a device did not come up, a fault did not\n"
 "fire); SKIP means a requirement is missing here, with the reason.\n"
 "\n"
-"Exit status: 0 when no case is FAIL or BROK, 1 when one is, 2 for bad usage\n"
-"or a setup error (a one-line message says which).\n");
+"Exit status: 0 when no case is FAIL or BROK, 1 when one is (with --baseline:\n"
+"when one is NEW-FAIL or BROK), 2 for bad usage or a setup error (a one-line\n"
+"message says which).  An empty --shard is a run of nothing: 0.\n");
 }
 
 static int list_main(const struct pmt_options *o)
@@ -79,10 +113,22 @@ static int list_main(const struct pmt_options *o)
 		pmt_err("%s", err);
 		return 2;
 	}
-	for (size_t i = 0; i < n; i++)
-		printf("%-32s  needs %s, %s mounted -o %s  %s\n", cases[i].id,
-		       pmt_device_name(cases[i].device), cases[i].fs, cases[i].scenario->mount_opts,
-		       cases[i].scenario->description);
+	if (!n)
+		printf("(shard %u/%u holds none of these cases)\n", o->shard_index, o->shard_count);
+	for (size_t i = 0; i < n; i++) {
+		const struct pmt_case *c = &cases[i];
+
+		printf("%-32s  needs %s, %s mounted -o %s", c->id, pmt_device_name(c->device), c->fs,
+		       c->mount_opts ? c->mount_opts : c->scenario->mount_opts);
+		if (c->mkfs_opts)
+			printf(", mkfs %s", c->mkfs_opts);
+		if (c->injector)
+			printf(", injector %s", c->injector);
+		if (c->params && json_object_object_length(c->params))
+			printf(", params %s", json_object_to_json_string_ext(c->params,
+									 JSON_C_TO_STRING_PLAIN));
+		printf("  %s\n", c->scenario->description);
+	}
 	pmt_cases_free(cases, n);
 	return 0;
 }
@@ -106,6 +152,10 @@ int main(int argc, char **argv)
 		return list_main(&o);
 	case PMT_CMD_BENCH:
 		return pmt_bench_main(&o);
+	case PMT_CMD_MERGE:
+		return pmt_merge_main(&o);
+	case PMT_CMD_REPORT:
+		return pmt_report_main(&o);
 	case PMT_CMD_VERSION:
 		printf("pmtorture %s\n", PMT_VERSION);
 		return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "shard.h"
 #include "util.h"
 
 static const char *const known_devices[] = { "virtio-pmem", "nvdimm" };
@@ -20,9 +21,12 @@ void pmt_options_defaults(struct pmt_options *o)
 	o->scenarios = "all";
 	o->devices = "virtio-pmem,nvdimm";
 	o->filesystems = "ext4,xfs";
+	o->workloads = "all";
 	o->accel = PMT_ACCEL_AUTO;
 	o->results = "results";
 	o->qemu = "qemu-system-x86_64";
+	o->backend = PMT_BACKEND_QEMU;
+	o->connect = "qemu:///system";
 	o->boot_timeout_s = 60;
 	o->cmd_timeout_s = 300;
 	o->shutdown_timeout_s = 30;
@@ -30,6 +34,9 @@ void pmt_options_defaults(struct pmt_options *o)
 	o->mem_mb = 512;
 	o->iterations = 3;
 	o->seed = 1;
+	o->flush_mode = "honest";
+	o->crash_states = 8;
+	o->ops = 20;
 }
 
 const char *pmt_accel_name(enum pmt_accel a)
@@ -97,6 +104,31 @@ static int check_list(const char *opt, const char *list, const char *const *know
 	return 0;
 }
 
+/* list takes an optional PLAN, merge and report one folder or more. */
+static int check_positional(struct pmt_options *o, char *err, size_t errlen)
+{
+	switch (o->command) {
+	case PMT_CMD_LIST:
+		if (o->nargs > 1)
+			return fail(err, errlen, "unexpected argument \"%s\"", o->args[1]);
+		if (o->nargs == 1 && o->plan)
+			return fail(err, errlen, "list takes a plan or --plan, not both");
+		if (o->nargs == 1)
+			o->plan = o->args[0];
+		return 0;
+	case PMT_CMD_MERGE:
+	case PMT_CMD_REPORT:
+		if (!o->nargs)
+			return fail(err, errlen, "%s needs at least one results folder",
+				    o->command == PMT_CMD_MERGE ? "merge" : "report");
+		return 0;
+	default:
+		if (o->nargs)
+			return fail(err, errlen, "unexpected argument \"%s\"", o->args[0]);
+		return 0;
+	}
+}
+
 static const struct {
 	const char *name;
 	enum pmt_command cmd;
@@ -104,6 +136,8 @@ static const struct {
 	{ "run", PMT_CMD_RUN },
 	{ "list", PMT_CMD_LIST },
 	{ "bench", PMT_CMD_BENCH },
+	{ "merge", PMT_CMD_MERGE },
+	{ "report", PMT_CMD_REPORT },
 	{ "help", PMT_CMD_HELP },
 	{ "version", PMT_CMD_VERSION },
 };
@@ -114,9 +148,22 @@ enum {
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_KVM_PROBE,
 	OPT_QEMU,
+	OPT_BACKEND,
+	OPT_CONNECT,
 	OPT_MEM,
 	OPT_ITERATIONS,
 	OPT_SEED,
+	OPT_APPEND,
+	OPT_FLUSH_MODE,
+	OPT_CRASH_STATES,
+	OPT_OPS,
+	OPT_REPLAY,
+	OPT_REPEAT,
+	OPT_SHARD,
+	OPT_JOBS,
+	OPT_BASELINE,
+	OPT_EXPUNGE,
+	OPT_HTML,
 };
 
 static const struct option long_opts[] = {
@@ -124,6 +171,7 @@ static const struct option long_opts[] = {
 	{ "device", required_argument, NULL, 'd' },
 	{ "fs", required_argument, NULL, 'f' },
 	{ "filter", required_argument, NULL, 'F' },
+	{ "workload", required_argument, NULL, 'w' },
 	{ "accel", required_argument, NULL, 'a' },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "modules", required_argument, NULL, 'm' },
@@ -137,9 +185,24 @@ static const struct option long_opts[] = {
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "kvm-probe", required_argument, NULL, OPT_KVM_PROBE },
 	{ "qemu", required_argument, NULL, OPT_QEMU },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "flush-mode", required_argument, NULL, OPT_FLUSH_MODE },
+	{ "crash-states", required_argument, NULL, OPT_CRASH_STATES },
+	{ "ops", required_argument, NULL, OPT_OPS },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "plan", required_argument, NULL, 'p' },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "expunge", required_argument, NULL, OPT_EXPUNGE },
+	{ "output", required_argument, NULL, 'o' },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -167,13 +230,14 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 
 	optind = 0;	/* glibc: full re-initialisation, so parse can run twice */
 	opterr = 0;	/* we print our own one-line errors */
-	while ((c = getopt_long(argc - 1, argv + 1, ":s:d:f:F:a:k:m:i:r:vqh",
+	while ((c = getopt_long(argc - 1, argv + 1, ":s:d:f:F:w:a:k:m:i:r:j:o:p:vqh",
 				long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->scenarios = optarg; break;
 		case 'd': o->devices = optarg; break;
 		case 'f': o->filesystems = optarg; break;
 		case 'F': o->filter = optarg; break;
+		case 'w': o->workloads = optarg; break;
 		case 'k': o->kernel = optarg; break;
 		case 'm': o->modules = optarg; break;
 		case 'i': o->image = optarg; break;
@@ -182,6 +246,54 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		case 'q': o->quiet = true; break;
 		case 'h': o->command = PMT_CMD_HELP; return 0;
 		case OPT_QEMU: o->qemu = optarg; break;
+		case OPT_APPEND: o->append = optarg; break;
+		case OPT_FLUSH_MODE:
+			if (strcmp(optarg, "honest") && strcmp(optarg, "lying"))
+				return fail(err, errlen, "--flush-mode takes honest or lying, not \"%s\"",
+					    optarg);
+			o->flush_mode = optarg;
+			break;
+		case OPT_CRASH_STATES:
+			if (parse_int("--crash-states", optarg, 0, 10000, &o->crash_states, err, errlen))
+				return -1;
+			break;
+		case OPT_REPLAY: o->replay = optarg; break;
+		case OPT_OPS:
+			if (parse_int("--ops", optarg, 1, 64, &o->ops, err, errlen))
+				return -1;
+			break;
+		case 'p': o->plan = optarg; break;
+		case OPT_BASELINE: o->baseline = optarg; break;
+		case OPT_EXPUNGE: o->expunge = optarg; break;
+		case 'o':
+		case OPT_HTML: o->output = optarg; break;
+		case OPT_REPEAT:
+			if (parse_int("--repeat", optarg, 1, 10000, &o->repeat, err, errlen))
+				return -1;
+			break;
+		case 'j':
+			if (parse_int("--jobs", optarg, 1, 256, &o->jobs, err, errlen))
+				return -1;
+			break;
+		case OPT_SHARD: {
+			struct pmt_shard sh;
+
+			if (pmt_shard_parse(optarg, &sh, err, errlen))
+				return -1;
+			o->shard_index = sh.index;
+			o->shard_count = sh.count;
+			break;
+		}
+		case OPT_CONNECT: o->connect = optarg; break;
+		case OPT_BACKEND:
+			if (!strcmp(optarg, "qemu"))
+				o->backend = PMT_BACKEND_QEMU;
+			else if (!strcmp(optarg, "libvirt"))
+				o->backend = PMT_BACKEND_LIBVIRT;
+			else
+				return fail(err, errlen, "--backend takes qemu or libvirt, not \"%s\"",
+					    optarg);
+			break;
 		case 'a':
 			if (!strcmp(optarg, "auto"))
 				o->accel = PMT_ACCEL_AUTO;
@@ -237,8 +349,12 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 				    argv[optind]);
 		}
 	}
-	if (optind < argc - 1)
-		return fail(err, errlen, "unexpected argument \"%s\"", argv[optind + 1]);
+	o->args = argv + 1 + optind;
+	o->nargs = argc - 1 - optind;
+	o->argv = argv;
+	o->argc = argc;
+	if (check_positional(o, err, errlen))
+		return -1;
 	if (check_list("--device", o->devices, known_devices, ARRAY_SIZE(known_devices),
 		       err, errlen) ||
 	    check_list("--fs", o->filesystems, known_fs, ARRAY_SIZE(known_fs), err, errlen))

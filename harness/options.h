@@ -10,6 +10,8 @@ enum pmt_command {
 	PMT_CMD_RUN,
 	PMT_CMD_LIST,
 	PMT_CMD_BENCH,
+	PMT_CMD_MERGE,		/* join shard results into one folder */
+	PMT_CMD_REPORT,		/* render report.html from results folders */
 	PMT_CMD_HELP,
 	PMT_CMD_VERSION,
 };
@@ -20,18 +22,27 @@ enum pmt_accel {
 	PMT_ACCEL_TCG,
 };
 
+enum pmt_backend {
+	PMT_BACKEND_QEMU,	/* qemu-system-x86_64 spawned by the harness */
+	PMT_BACKEND_LIBVIRT,	/* a transient domain through libvirt (--connect) */
+};
+
 struct pmt_options {
 	enum pmt_command command;
 	const char *scenarios;		/* comma list of scenario names, or "all" */
 	const char *devices;		/* comma list: virtio-pmem,nvdimm */
 	const char *filesystems;	/* comma list: ext4,xfs */
 	const char *filter;		/* fnmatch(3) pattern on case ids */
+	const char *workloads;		/* comma list of scenario variants, or "all" */
 	enum pmt_accel accel;
 	const char *kernel;		/* developer's kernel image, or NULL */
 	const char *modules;		/* its lib/modules/VERSION tree */
 	const char *image;		/* prebuilt guest image directory */
 	const char *results;		/* results root directory */
 	const char *qemu;		/* qemu-system-x86_64 binary */
+	const char *append;		/* extra guest kernel parameters */
+	enum pmt_backend backend;
+	const char *connect;		/* libvirt URI for --backend libvirt */
 	int boot_timeout_s;
 	int cmd_timeout_s;
 	int shutdown_timeout_s;
@@ -39,8 +50,24 @@ struct pmt_options {
 	int mem_mb;
 	int iterations;			/* bench */
 	unsigned long long seed;
+	const char *flush_mode;		/* powercut: honest, or lying (oracle validation) */
+	int crash_states;		/* powercut: seeded crash states per crash point */
+	int ops;			/* powercut: operations per workload run */
+	const char *replay;		/* replay: a saved crash state image */
 	bool verbose;
 	bool quiet;
+	const char *plan;		/* --plan NAME|FILE (or list's argument), or NULL */
+	int repeat;			/* --repeat N; 0: the plan's (else 1) */
+	unsigned int shard_index;	/* --shard i/n: 1-based i ... */
+	unsigned int shard_count;	/* ... and n; 0 when not sharded */
+	int jobs;			/* --jobs N; 0: from cores and free memory */
+	const char *baseline;		/* previous results folder or summary.json */
+	const char *expunge;		/* expunge file: known FAILs become XFAIL */
+	const char *output;		/* merge: -o DIR; report: --html FILE */
+	char **args;			/* positional arguments (list, merge, report) */
+	int nargs;
+	char *const *argv;		/* the whole command line, for the reports */
+	int argc;
 };
 
 void pmt_options_defaults(struct pmt_options *o);

@@ -395,9 +395,9 @@ static int parse_line(struct parser *p, const char *file, int line, char *raw, i
 		return 0;
 	if (*text == '[')
 		return parse_section(p, file, line, text, cur);
-	if (!strncmp(text, "include", 7) && isspace((unsigned char)text[7]) && !strchr(text, '='))
-		return parse_include(p, file, line, text + 7);
-	if (!strcmp(text, "include"))
+	/* "include = x" is a (bad) key; "include x" the directive. */
+	if (!strncmp(text, "include", 7) && (!text[7] || isspace((unsigned char)text[7])) &&
+	    !strchr(text, '='))
 		return parse_include(p, file, line, text + 7);
 	return parse_kv(p, file, line, text, *cur);
 }

@@ -104,6 +104,10 @@ char *pmt_report_junit(struct json_object *summary)
 		xml_escape(f, verdict);
 		fputs(": ", f);
 		xml_escape(f, reason);
+		if (*pmt_json_str(c, "baseline")) {
+			fputs("\nbaseline: ", f);
+			xml_escape(f, pmt_json_str(c, "baseline"));
+		}
 		fputs("\nresults: ", f);
 		xml_escape(f, pmt_json_str(c, "dir"));
 		fputs("</system-out>\n    </testcase>\n", f);

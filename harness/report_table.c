@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,9 +21,11 @@ static const char *colour(const char *verdict, int tty)
 
 void pmt_report_table(FILE *out, struct json_object *summary)
 {
-	struct json_object *cases = NULL, *counts = NULL, *v;
+	struct json_object *cases = NULL, *counts = NULL, *v, *bl;
 	int tty = isatty(fileno(out));
 	size_t n, w = 4;
+	/* With --baseline, a column says what changed since the previous run. */
+	bool baseline = json_object_object_get_ex(summary, "baseline", &bl);
 
 	json_object_object_get_ex(summary, "cases", &cases);
 	n = cases ? json_object_array_length(cases) : 0;
@@ -32,14 +35,18 @@ void pmt_report_table(FILE *out, struct json_object *summary)
 		if (l > w)
 			w = l;
 	}
-	fprintf(out, "\n%-*s  %-7s %8s  %s\n", (int)w, "CASE", "VERDICT", "TIME", "REASON");
+	fprintf(out, "\n%-*s  %-7s %8s  %s%s\n", (int)w, "CASE", "VERDICT", "TIME",
+		baseline ? "BASELINE       " : "", "REASON");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(cases, i);
 		const char *verdict = pmt_json_str(c, "verdict");
 		double t = pmt_json_double(c, "duration_s");
 
-		fprintf(out, "%-*s  %s%-7s%s %7.1fs  %s\n", (int)w, pmt_json_str(c, "id"), colour(verdict, tty),
-			verdict, tty ? "\033[0m" : "", t, pmt_json_str(c, "reason"));
+		fprintf(out, "%-*s  %s%-7s%s %7.1fs  ", (int)w, pmt_json_str(c, "id"), colour(verdict, tty),
+			verdict, tty ? "\033[0m" : "", t);
+		if (baseline)
+			fprintf(out, "%-13s  ", pmt_json_str(c, "baseline"));
+		fprintf(out, "%s\n", pmt_json_str(c, "reason"));
 	}
 	json_object_object_get_ex(summary, "counts", &counts);
 	fputc('\n', out);
@@ -50,4 +57,12 @@ void pmt_report_table(FILE *out, struct json_object *summary)
 			counts && json_object_object_get_ex(counts, name, &v) ? json_object_get_int(v) : 0);
 	}
 	fputc('\n', out);
+	if (baseline && json_object_object_get_ex(bl, "counts", &counts)) {
+		int i = 0;
+
+		fprintf(out, "against %s: ", pmt_json_str(bl, "run_id"));
+		json_object_object_foreach(counts, cls, val)
+			fprintf(out, "%s%s %d", i++ ? ", " : "", cls, json_object_get_int(val));
+		fputc('\n', out);
+	}
 }

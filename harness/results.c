@@ -8,7 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_util.h"
 #include "report.h"
+#include "report_html.h"
 #include "results.h"
 #include "util.h"
 
@@ -81,7 +83,10 @@ void pmt_run_set_property(struct pmt_run *r, const char *key, const char *value)
 	json_object_object_add(props, key, json_object_new_string(value ? value : ""));
 }
 
-/* "mapsync:virtio-pmem:ext4" -> "mapsync-virtio-pmem-ext4": one safe path element. */
+/*
+ * "mapsync:virtio-pmem:ext4" -> "mapsync-virtio-pmem-ext4": one safe path
+ * element.  '#' (repeats) too: it would cut a report's relative links.
+ */
 static void case_dirname(const char *id, char *out, size_t len)
 {
 	size_t i;
@@ -89,7 +94,7 @@ static void case_dirname(const char *id, char *out, size_t len)
 	for (i = 0; id[i] && i + 1 < len; i++) {
 		char ch = id[i];
 
-		out[i] = (ch == ':' || ch == '/' || ch == ' ') ? '-' : ch;
+		out[i] = (ch == ':' || ch == '/' || ch == ' ' || ch == '#') ? '-' : ch;
 	}
 	out[i] = '\0';
 }
@@ -112,23 +117,91 @@ static int write_json_atomic(const char *path, struct json_object *o)
 	return pmt_write_file_atomic(path, s, strlen(s));
 }
 
-void pmt_run_add_case(struct pmt_run *r, struct pmt_case *c)
+static void add_str(struct json_object *o, const char *key, const char *value)
 {
-	struct json_object *o = json_object_new_object(), *counts, *v;
-	const char *verdict = pmt_verdict_name(c->verdict);
-	char path[PATH_MAX + 32];
+	if (value)
+		json_object_object_add(o, key, json_object_new_string(value));
+}
+
+/* The case as case.json and summary.json hold it. */
+static struct json_object *case_json(struct pmt_run *r, struct pmt_case *c)
+{
+	struct json_object *o = json_object_new_object();
+	char seed[32];
 
 	json_object_object_add(o, "id", json_object_new_string(c->id));
 	json_object_object_add(o, "scenario", json_object_new_string(c->scenario->name));
 	json_object_object_add(o, "device", json_object_new_string(pmt_device_name(c->device)));
 	json_object_object_add(o, "fs", json_object_new_string(c->fs));
-	json_object_object_add(o, "verdict", json_object_new_string(verdict));
+	json_object_object_add(o, "verdict", json_object_new_string(pmt_verdict_name(c->verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(c->reason));
 	json_object_object_add(o, "duration_s", json_object_new_double(c->duration_s));
 	json_object_object_add(o, "boot_s", json_object_new_double(c->boot_s));
 	json_object_object_add(o, "dir", json_object_new_string(c->dir + strlen(r->dir) + 1));
 	json_object_object_add(o, "details", json_object_get(c->details));
 	json_object_object_add(o, "notes", json_object_get(c->notes));
+	/* Where the case came from, so a report can say how to run it again. */
+	add_str(o, "variant", c->variant);
+	add_str(o, "section", c->section);
+	add_str(o, "mount_opts", c->mount_opts);
+	add_str(o, "mkfs_opts", c->mkfs_opts);
+	add_str(o, "injector", c->injector);
+	if (c->params)
+		json_object_object_add(o, "params", json_object_get(c->params));
+	json_object_object_add(o, "repeat", json_object_new_int((int)(c->repeat ? c->repeat : 1)));
+	snprintf(seed, sizeof(seed), "%llu", c->seed);
+	json_object_object_add(o, "seed", json_object_new_string(seed));
+	return o;
+}
+
+int pmt_run_write_case(struct pmt_run *r, struct pmt_case *c)
+{
+	struct json_object *o = case_json(r, c);
+	char path[PATH_MAX + 32];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/case.json", c->dir);
+	rc = write_json_atomic(path, o);
+	json_object_put(o);
+	return rc;
+}
+
+int pmt_case_load_result(struct pmt_case *c, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+	struct json_object *o, *v;
+	int verdict;
+
+	snprintf(path, sizeof(path), "%s/case.json", c->dir);
+	o = json_object_from_file(path);
+	verdict = o ? pmt_verdict_parse(pmt_json_str(o, "verdict")) : -1;
+	if (verdict < 0) {
+		snprintf(err, errlen, "%s: missing or not a case result", path);
+		json_object_put(o);
+		return -1;
+	}
+	c->verdict = verdict;
+	c->verdict_set = true;
+	snprintf(c->reason, sizeof(c->reason), "%s", pmt_json_str(o, "reason"));
+	c->boot_s = pmt_json_double(o, "boot_s");
+	c->duration_s = pmt_json_double(o, "duration_s");
+	if (json_object_object_get_ex(o, "details", &v)) {
+		json_object_put(c->details);
+		c->details = json_object_get(v);
+	}
+	if (json_object_object_get_ex(o, "notes", &v)) {
+		json_object_put(c->notes);
+		c->notes = json_object_get(v);
+	}
+	json_object_put(o);
+	return 0;
+}
+
+void pmt_run_add_case(struct pmt_run *r, struct pmt_case *c)
+{
+	struct json_object *o = case_json(r, c), *counts, *v;
+	const char *verdict = pmt_verdict_name(c->verdict);
+	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/case.json", c->dir);
 	write_json_atomic(path, o);
@@ -164,17 +237,28 @@ static int write_text_atomic(const char *dir, const char *name, char *text)
 	return rc;
 }
 
+int pmt_reports_write(const char *dir, struct json_object *const *summaries, size_t n,
+		      char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	if (write_json_atomic(path, summaries[0]) ||
+	    write_text_atomic(dir, "junit.xml", pmt_report_junit(summaries[0])) ||
+	    write_text_atomic(dir, "results.tap", pmt_report_tap(summaries[0])) ||
+	    write_text_atomic(dir, "report.html", pmt_report_html(summaries, n))) {
+		snprintf(err, errlen, "cannot write the reports in %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int pmt_run_finish(struct pmt_run *r, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32], tmp[PATH_MAX + 48];
 
-	snprintf(path, sizeof(path), "%s/summary.json", r->dir);
-	if (write_json_atomic(path, r->summary) ||
-	    write_text_atomic(r->dir, "junit.xml", pmt_report_junit(r->summary)) ||
-	    write_text_atomic(r->dir, "results.tap", pmt_report_tap(r->summary))) {
-		snprintf(err, errlen, "cannot write the reports in %s: %s", r->dir, strerror(errno));
+	if (pmt_reports_write(r->dir, &r->summary, 1, err, errlen))
 		return -1;
-	}
 	/* results/latest is replaced atomically: a symlink renamed over the old one. */
 	snprintf(path, sizeof(path), "%s/latest", r->root);
 	snprintf(tmp, sizeof(tmp), "%s/.latest.%d", r->root, (int)getpid());

@@ -3,7 +3,7 @@
  * A run's results folder, in the manner of fstests' results/:
  *   results/<run-id>/events.jsonl   one JSON event a line, appended as it happens
  *   results/<run-id>/summary.json   written atomically at the end (and after each case)
- *   results/<run-id>/junit.xml, results.tap
+ *   results/<run-id>/junit.xml, results.tap, report.html
  *   results/<run-id>/cases/<case>/  console.log, dmesg.txt, qmp.log, agent.log,
  *                                   qemu.log, qemu-cmdline.txt, case.json
  *   results/latest -> <run-id>
@@ -34,8 +34,21 @@ void pmt_run_set_property(struct pmt_run *r, const char *key, const char *value)
 int pmt_run_case_dir(struct pmt_run *r, struct pmt_case *c);
 /* Record a finished case: case.json, the summary, an event. */
 void pmt_run_add_case(struct pmt_run *r, struct pmt_case *c);
-/* Write summary.json, junit.xml, results.tap and the latest link; 0 or -1. */
+/* Only case.json: what a --jobs worker leaves for the parent; 0 or -1. */
+int pmt_run_write_case(struct pmt_run *r, struct pmt_case *c);
+/*
+ * The parent's side: verdict, reason, times, details and notes from the
+ * case.json in c->dir.  -1 with a line in @err when there is none.
+ */
+int pmt_case_load_result(struct pmt_case *c, char *err, size_t errlen);
+/* Write summary.json, junit.xml, results.tap, report.html and the latest link; 0 or -1. */
 int pmt_run_finish(struct pmt_run *r, char *err, size_t errlen);
+/*
+ * summary.json, junit.xml, results.tap of summaries[0] into @dir, and
+ * report.html with summaries[1..n-1] as the trend; 0 or -1 with @err.
+ */
+int pmt_reports_write(const char *dir, struct json_object *const *summaries, size_t n,
+		      char *err, size_t errlen);
 void pmt_run_close(struct pmt_run *r);
 
 #endif

@@ -10,11 +10,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "guest_setup.h"
 #include "image.h"
+#include "jobs.h"
 #include "json_util.h"
 #include "log.h"
+#include "merge.h"
 #include "proc.h"
+#include "progress.h"
 #include "report.h"
 #include "results.h"
 #include "runner.h"
@@ -33,76 +37,6 @@ struct runner {
 	char rundir[PATH_MAX];
 	char qemu_version[64];
 };
-
-int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t *n,
-		    char *err, size_t errlen)
-{
-	size_t cap = 0, count = 0;
-	struct pmt_case *list = NULL;
-
-	/* Unknown scenario names are an error, before anything boots. */
-	if (strcmp(o->scenarios, "all")) {
-		char *copy = strdup(o->scenarios), *save = NULL;
-
-		for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-			if (!pmt_scenario_find(s)) {
-				snprintf(err, errlen, "--scenario: unknown scenario \"%s\" (see: pmtorture list)", s);
-				free(copy);
-				return -1;
-			}
-		}
-		free(copy);
-	}
-	for (int i = 0; pmt_scenarios[i]; i++) {
-		const struct pmt_scenario *s = pmt_scenarios[i];
-
-		if (strcmp(o->scenarios, "all") && !pmt_list_has(o->scenarios, s->name))
-			continue;
-		for (int d = 0; d < PMT_NR_DEVICE_KINDS; d++) {
-			if (!(s->devices & PMT_DEVICE_BIT(d)) ||
-			    !pmt_list_has(o->devices, pmt_device_name(d)))
-				continue;
-			for (int f = 0; s->filesystems[f]; f++) {
-				struct pmt_case *c;
-
-				if (!pmt_list_has(o->filesystems, s->filesystems[f]))
-					continue;
-				if (count == cap) {
-					cap = cap ? cap * 2 : 8;
-					list = realloc(list, cap * sizeof(*list));
-				}
-				c = &list[count];
-				memset(c, 0, sizeof(*c));
-				c->scenario = s;
-				c->device = d;
-				c->fs = s->filesystems[f];
-				snprintf(c->id, sizeof(c->id), "%s:%s:%s", s->name,
-					 pmt_device_name(d), c->fs);
-				if (o->filter && fnmatch(o->filter, c->id, 0))
-					continue;
-				c->opt = o;
-				count++;
-			}
-		}
-	}
-	if (!count) {
-		free(list);
-		snprintf(err, errlen, "no case matches the selection (see: pmtorture list)");
-		return -1;
-	}
-	*cases = list;
-	*n = count;
-	return 0;
-}
-
-void pmt_cases_free(struct pmt_case *cases, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		json_object_put(cases[i].details);
-		json_object_put(cases[i].notes);
-	}
-	free(cases);
-}
 
 /* Run folders of harnesses that were SIGKILLed: their QEMU died with them. */
 static void sweep_stale_rundirs(const char *tmp)
@@ -232,10 +166,52 @@ static void save_dmesg(struct pmt_case *c)
 	json_object_put(res);
 }
 
+/* A guest for case @c: the run's image, accel and kernel command line, one
+ * pmem device of the case's kind (its path is the caller's), logs in @logdir. */
+static void vm_config(struct runner *r, struct pmt_case *c, struct pmt_vm *vm, const char *logdir)
+{
+	const struct pmt_options *o = r->opt;
+
+	vm->cfg.qemu = o->qemu;
+	vm->cfg.connect = o->connect;
+	vm->cfg.kernel = r->img.kernel;
+	vm->cfg.initrd = r->img.initrd;
+	snprintf(vm->cfg.append, sizeof(vm->cfg.append), "%s%s%s", KERNEL_CMDLINE,
+		 o->append ? " " : "", o->append ? o->append : "");
+	vm->cfg.mem_mb = o->mem_mb;
+	vm->cfg.smp = 1;
+	pmt_fmt(vm->cfg.rundir, sizeof(vm->cfg.rundir), "%s", r->rundir);
+	pmt_fmt(vm->cfg.logdir, sizeof(vm->cfg.logdir), "%s", logdir);
+	vm->cfg.ndisks = 1;
+	vm->cfg.disks[0].kind = c->device;
+	vm->cfg.disks[0].size = PMEM_SIZE;
+}
+
+int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
+			const char *disk, char *err, size_t errlen)
+{
+	struct runner *r = c->runner;
+	char logdir[PATH_MAX];
+
+	memset(vm, 0, sizeof(*vm));
+	vm->backend = r->opt->backend == PMT_BACKEND_LIBVIRT ? &pmt_vm_libvirt : &pmt_vm_qemu;
+	vm->pid = -1;
+	vm->pidfd = -1;
+	if (pmt_fmt(logdir, sizeof(logdir), "%s/%s", c->dir, name) || pmt_mkdir_p(logdir, 0755) ||
+	    pmt_fmt(vm->cfg.disks[0].path, sizeof(vm->cfg.disks[0].path), "%s", disk)) {
+		snprintf(err, errlen, "cannot create %s/%s: %s", c->dir, name, strerror(errno));
+		return -1;
+	}
+	vm_config(r, c, vm, logdir);
+	return boot(r, vm, err, errlen);
+}
+
 static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 {
 	const struct pmt_options *o = r->opt;
-	struct pmt_vm vm = { .backend = &pmt_vm_qemu, .pid = -1, .pidfd = -1 };
+	struct pmt_vm vm = { .backend = o->backend == PMT_BACKEND_LIBVIRT ? &pmt_vm_libvirt
+								    : &pmt_vm_qemu,
+			     .pid = -1, .pidfd = -1 };
 	int64_t t0 = pmt_now_ms();
 	char err[1024];
 
@@ -254,20 +230,17 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 		pmt_run_event(run, "case-start", ev);
 	}
 
-	vm.cfg.qemu = o->qemu;
-	vm.cfg.kernel = r->img.kernel;
-	vm.cfg.initrd = r->img.initrd;
-	snprintf(vm.cfg.append, sizeof(vm.cfg.append), "%s", KERNEL_CMDLINE);
-	vm.cfg.mem_mb = o->mem_mb;
-	vm.cfg.smp = 1;
-	pmt_fmt(vm.cfg.rundir, sizeof(vm.cfg.rundir), "%s", r->rundir);
-	pmt_fmt(vm.cfg.logdir, sizeof(vm.cfg.logdir), "%s", c->dir);
-	vm.cfg.ndisks = 1;
-	vm.cfg.disks[0].kind = c->device;
-	vm.cfg.disks[0].size = PMEM_SIZE;
+	vm_config(r, c, &vm, c->dir);
 	if (pmt_fmt(vm.cfg.disks[0].path, sizeof(vm.cfg.disks[0].path), "%s/pmem0.img", r->rundir) ||
 	    make_backing_file(vm.cfg.disks[0].path, PMEM_SIZE, err, sizeof(err))) {
 		pmt_case_verdict(c, PMT_BROK, "setup: %s", err);
+		goto out;
+	}
+	c->runner = r;
+	c->rundir = r->rundir;
+	if (c->scenario->prepare_vm && c->scenario->prepare_vm(c, &vm.cfg)) {
+		if (!c->verdict_set)
+			pmt_case_verdict(c, PMT_BROK, "setup: the scenario could not prepare the guest");
 		goto out;
 	}
 
@@ -289,8 +262,9 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 		pmt_case_verdict(c, PMT_BROK, "%s: the scenario reached no verdict", c->phase);
 	save_dmesg(c);
 
+	/* A guest the scenario powered off on purpose (a power cut) is not shut down. */
 	pmt_case_phase(c, "shutdown");
-	if (vm.agent_up && pmt_vm_shutdown(&vm, pmt_now_ms() + (int64_t)o->shutdown_timeout_s * 1000,
+	if (vm.agent_up && !vm.exited && pmt_vm_shutdown(&vm, pmt_now_ms() + (int64_t)o->shutdown_timeout_s * 1000,
 					   err, sizeof(err)))
 		pmt_case_verdict(c, PMT_BROK, "shutdown: %s", err);
 out:
@@ -303,87 +277,289 @@ out:
 	c->duration_s = (pmt_now_ms() - t0) / 1000.0;
 }
 
-static int run_all(struct runner *r, struct pmt_case *cases, size_t n, struct pmt_run *run)
+/* A session's cases and where they go, shared by the sequential and --jobs paths. */
+struct session {
+	struct runner *r;
+	struct pmt_run *run;
+	struct pmt_case *cases;
+	struct pmt_progress progress;
+	char base_rundir[PATH_MAX];	/* r->rundir; workers use job-N under it */
+};
+
+static void case_done(struct session *s, struct pmt_case *c)
 {
-	int failures = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct pmt_case *c = &cases[i];
-
-		pmt_info("[%zu/%zu] %s ...", i + 1, n, c->id);
-		run_case(r, run, c);
-		pmt_run_add_case(run, c);
-		pmt_info("[%zu/%zu] %s %s (%.1f s)%s%s", i + 1, n, c->id, pmt_verdict_name(c->verdict),
-			 c->duration_s, c->verdict == PMT_PASS ? "" : ": ",
-			 c->verdict == PMT_PASS ? "" : c->reason);
-		failures += pmt_verdict_is_failure(c->verdict);
-	}
-	return failures;
+	pmt_run_add_case(s->run, c);
+	pmt_progress_end(&s->progress, c);
 }
 
-static void set_properties(struct runner *r, struct pmt_run *run)
+static void job_start(void *ctx, size_t i, int slot)
 {
-	char seed[32];
+	struct session *s = ctx;
+	struct pmt_case *c = &s->cases[i];
 
-	snprintf(seed, sizeof(seed), "%llu", r->opt->seed);
+	(void)slot;
+	/* The parent needs c->dir to find the worker's case.json. */
+	pmt_run_case_dir(s->run, c);
+	pmt_progress_start(&s->progress, c);
+}
+
+/* In the worker: its own run folder, then case.json for the parent. */
+static void job_run(void *ctx, size_t i, int slot)
+{
+	struct session *s = ctx;
+	struct pmt_case *c = &s->cases[i];
+
+	if (pmt_fmt(s->r->rundir, sizeof(s->r->rundir), "%s/job-%d", s->base_rundir, slot))
+		_exit(1);
+	run_case(s->r, s->run, c);
+	if (s->r->qemu_version[0])
+		json_object_object_add(c->details, "qemu_version",
+				       json_object_new_string(s->r->qemu_version));
+	pmt_run_write_case(s->run, c);
+}
+
+static void job_end(void *ctx, size_t i, int status)
+{
+	struct session *s = ctx;
+	struct pmt_case *c = &s->cases[i];
+	char err[PATH_MAX + 64], how[64];
+
+	if (pmt_case_load_result(c, err, sizeof(err))) {
+		c->details = c->details ? c->details : json_object_new_object();
+		c->notes = c->notes ? c->notes : json_object_new_array();
+		if (status == -1)
+			pmt_case_verdict(c, PMT_BROK, "setup: cannot start a worker process: %s",
+					 strerror(errno));
+		else
+			pmt_case_verdict(c, PMT_BROK, "worker %s before the case ended (%s)",
+					 pmt_describe_status(status, how, sizeof(how)), err);
+	}
+	if (!s->r->qemu_version[0])
+		pmt_fmt(s->r->qemu_version, sizeof(s->r->qemu_version), "%s",
+			pmt_json_str(c->details, "qemu_version"));
+	case_done(s, c);
+}
+
+static void job_tick(void *ctx)
+{
+	struct session *s = ctx;
+
+	pmt_progress_tick(&s->progress);
+}
+
+/*
+ * Cases run in this process while --accel auto has not decided (the first
+ * boot decides, once) or with --jobs 1; the rest in workers, side by side.
+ */
+static void run_all(struct session *s, size_t n, int jobs)
+{
+	struct pmt_jobs_ops ops = {
+		.ctx = s, .start = job_start, .run = job_run, .end = job_end, .tick = job_tick,
+	};
+	char dir[PATH_MAX];
+	size_t i = 0;
+
+	pmt_progress_init(&s->progress, n, jobs);
+	for (; i < n && (jobs == 1 || s->r->accel == PMT_ACCEL_AUTO); i++) {
+		struct pmt_case *c = &s->cases[i];
+
+		pmt_progress_start(&s->progress, c);
+		run_case(s->r, s->run, c);
+		case_done(s, c);
+	}
+	if (i < n) {
+		pmt_fmt(s->base_rundir, sizeof(s->base_rundir), "%s", s->r->rundir);
+		for (int k = 0; k < jobs; k++) {
+			if (pmt_fmt(dir, sizeof(dir), "%s/job-%d", s->base_rundir, k) == 0 &&
+			    mkdir(dir, 0700) == 0)
+				pmt_cleanup_register(dir, 1);
+		}
+		pmt_jobs_run(&ops, i, n, jobs);
+		for (int k = 0; k < jobs; k++)
+			if (pmt_fmt(dir, sizeof(dir), "%s/job-%d", s->base_rundir, k) == 0)
+				pmt_cleanup_unregister(dir);
+	}
+	pmt_progress_finish(&s->progress);
+}
+
+/* The command line as one string, single-quoted where a shell would need it. */
+static void options_string(const struct pmt_options *o, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 1; i < o->argc && off < len; i++) {
+		const char *a = o->argv[i];
+		bool quote = !*a || strpbrk(a, " \t'\"*?[]$`\\|&;<>(){}#~") != NULL;
+
+		off += snprintf(buf + off, len - off, "%s%s%s%s", i > 1 ? " " : "",
+				quote ? "'" : "", a, quote ? "'" : "");
+	}
+}
+
+/* The filesystems the cases ran on, in order, comma separated. */
+static void case_filesystems(const struct pmt_case *cases, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++)
+		if (!pmt_list_has(buf, cases[i].fs))
+			off += snprintf(buf + off, len - off, "%s%s", off ? "," : "", cases[i].fs);
+}
+
+static void set_properties(struct runner *r, struct pmt_run *run, const struct pmt_case *cases,
+			   size_t n, int jobs)
+{
+	const struct pmt_options *o = r->opt;
+	char num[32], text[2048];
+
+	snprintf(num, sizeof(num), "%llu", o->seed);
 	pmt_run_set_property(run, "kernel", r->img.release);
 	pmt_run_set_property(run, "kernel_image", r->img.kernel);
 	pmt_run_set_property(run, "qemu", r->qemu_version[0] ? r->qemu_version : "unknown");
 	pmt_run_set_property(run, "accel", pmt_accel_name(r->accel));
-	pmt_run_set_property(run, "seed", seed);
-	pmt_run_set_property(run, "scenarios", r->opt->scenarios);
-	pmt_run_set_property(run, "devices", r->opt->devices);
-	pmt_run_set_property(run, "filesystems", r->opt->filesystems);
+	pmt_run_set_property(run, "seed", num);
+	pmt_run_set_property(run, "plan", o->plan ? o->plan : "");
+	pmt_run_set_property(run, "scenarios", o->scenarios);
+	pmt_run_set_property(run, "devices", o->devices);
+	pmt_run_set_property(run, "filesystems", o->filesystems);
+	case_filesystems(cases, n, text, sizeof(text));
+	pmt_run_set_property(run, "fs", text);
+	options_string(o, text, sizeof(text));
+	pmt_run_set_property(run, "options", text);
+	snprintf(num, sizeof(num), "%d", jobs);
+	pmt_run_set_property(run, "jobs", num);
+	if (o->shard_count) {
+		snprintf(num, sizeof(num), "%u/%u", o->shard_index, o->shard_count);
+		pmt_run_set_property(run, "shard", num);
+	}
+	if (o->repeat) {
+		snprintf(num, sizeof(num), "%d", o->repeat);
+		pmt_run_set_property(run, "repeat", num);
+	}
+	if (o->expunge)
+		pmt_run_set_property(run, "expunge", o->expunge);
+}
+
+/*
+ * --expunge and --baseline, read before anything boots so that a bad file
+ * costs nothing; -1 after a one-line error.
+ */
+static int load_judges(const struct pmt_options *o, struct pmt_expunge *ex,
+		       struct json_object **previous)
+{
+	char err[1024];
+
+	memset(ex, 0, sizeof(*ex));
+	*previous = NULL;
+	if (o->expunge && pmt_expunge_load(o->expunge, ex, err, sizeof(err))) {
+		pmt_err("--expunge %s", err);
+		return -1;
+	}
+	if (o->baseline && !(*previous = pmt_summary_load(o->baseline, err, sizeof(err)))) {
+		pmt_err("--baseline %s", err);
+		pmt_expunge_free(ex);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After the last case, before any report: known failures become XFAIL,
+ * then each case is compared with the baseline.  The exit status follows:
+ * FAIL or BROK without a baseline, NEW-FAIL or BROK with one.
+ */
+static int judge(struct pmt_run *run, const struct pmt_expunge *ex, struct json_object *previous)
+{
+	if (ex->n && pmt_expunge_apply(ex, run->summary))
+		pmt_info("%s: expunged failures are XFAIL", ex->file);
+	if (previous) {
+		struct json_object *bl;
+		char key[64], num[16];
+
+		pmt_baseline_apply(run->summary, previous);
+		pmt_run_set_property(run, "baseline", pmt_json_str(previous, "run_id"));
+		/* JUnit readers see properties only: the classes' counts go there too. */
+		bl = json_object_object_get(json_object_object_get(run->summary, "baseline"), "counts");
+		json_object_object_foreach(bl, cls, val) {
+			snprintf(key, sizeof(key), "baseline_%s", cls);
+			snprintf(num, sizeof(num), "%d", json_object_get_int(val));
+			pmt_run_set_property(run, key, num);
+		}
+	}
+	return pmt_baseline_exit_status(run->summary);
 }
 
 /* One run of the selected cases; *summary gets a reference to its summary. */
 static int run_session(const struct pmt_options *o, struct json_object **summary)
 {
 	struct runner r = { .opt = o };
+	struct session s = { .r = &r };
 	struct pmt_case *cases = NULL;
+	struct json_object *previous = NULL;
+	struct pmt_expunge ex;
 	struct pmt_run run;
 	char err[1024];
 	size_t n = 0;
-	int failures, rc = 2;
+	int jobs, rc = 2;
 
 	r.accel = o->accel == PMT_ACCEL_AUTO ? decided_accel : o->accel;
 	if (pmt_cases_build(o, &cases, &n, err, sizeof(err))) {
 		pmt_err("%s", err);
 		return 2;
 	}
-	if (pmt_run_open(&run, o->results, err, sizeof(err))) {
-		pmt_err("%s", err);
+	if (load_judges(o, &ex, &previous)) {
 		pmt_cases_free(cases, n);
 		return 2;
 	}
-	if (pmt_image_prepare(o, &r.img, err, sizeof(err)) || make_rundir(&r, err, sizeof(err))) {
+	if (pmt_run_open(&run, o->results, err, sizeof(err))) {
+		pmt_err("%s", err);
+		goto out_judges;
+	}
+	jobs = o->jobs ? o->jobs : pmt_jobs_default(o->mem_mb);
+	if ((size_t)jobs > n)
+		jobs = n ? (int)n : 1;
+	if (n == 0) {
+		/* A CI job's shard may hold nothing of a small plan: a valid, empty run. */
+		pmt_info("shard %u/%u holds none of the selected cases; nothing to run",
+			 o->shard_index, o->shard_count);
+	} else if (pmt_image_prepare(o, &r.img, err, sizeof(err)) ||
+		   make_rundir(&r, err, sizeof(err))) {
 		pmt_err("%s", err);
 		goto out;
+	} else {
+		pmt_info("guest kernel %s, %zu case%s, %d at a time, results in %s", r.img.release, n,
+			 n == 1 ? "" : "s", jobs, run.dir);
 	}
-	pmt_info("guest kernel %s, %zu case%s, results in %s", r.img.release, n, n == 1 ? "" : "s",
-		 run.dir);
-	set_properties(&r, &run);
+	set_properties(&r, &run, cases, n, jobs);
 	pmt_run_event(&run, "run-start", NULL);
 
-	failures = run_all(&r, cases, n, &run);
+	s.run = &run;
+	s.cases = cases;
+	run_all(&s, n, jobs);
 	if (o->accel == PMT_ACCEL_AUTO)
 		decided_accel = r.accel;
 
-	set_properties(&r, &run);
+	set_properties(&r, &run, cases, n, jobs);
+	rc = judge(&run, &ex, previous);
 	pmt_run_event(&run, "run-end", NULL);
 	if (pmt_run_finish(&run, err, sizeof(err))) {
 		pmt_err("%s", err);
+		rc = 2;
 		goto out;
 	}
 	*summary = json_object_get(run.summary);
 	json_object_object_add(*summary, "dir", json_object_new_string(run.dir));
-	rc = failures ? 1 : 0;
 out:
 	if (r.rundir[0]) {
 		pmt_rm_rf(r.rundir);
 		pmt_cleanup_unregister(r.rundir);
 	}
 	pmt_run_close(&run);
+out_judges:
+	pmt_expunge_free(&ex);
+	json_object_put(previous);
 	pmt_cases_free(cases, n);
 	return rc;
 }
@@ -398,7 +574,8 @@ int pmt_run_main(const struct pmt_options *o)
 		return rc;
 	dir = pmt_json_str(summary, "dir");
 	pmt_report_table(stdout, summary);
-	printf("results: %s\njunit:   %s/junit.xml\ntap:     %s/results.tap\n", dir, dir, dir);
+	printf("results: %s\njunit:   %s/junit.xml\ntap:     %s/results.tap\nhtml:    %s/report.html\n",
+	       dir, dir, dir, dir);
 	fflush(stdout);
 	json_object_put(summary);
 	return rc;
@@ -429,6 +606,8 @@ int pmt_bench_main(const struct pmt_options *o)
 	int nb = 0;
 
 	bo.scenarios = "mapsync";
+	bo.plan = NULL;
+	bo.jobs = 1;	/* figures of one guest alone, not of guests sharing the CPUs */
 	if (!o->filter)
 		bo.filter = "mapsync:virtio-pmem:ext4";
 	bo.quiet = true;

@@ -61,9 +61,21 @@ uint64_t pmt_fnv1a64(const char *s)
 	return h;
 }
 
+uint64_t pmt_shard_hash(const char *id)
+{
+	uint64_t h = pmt_fnv1a64(id);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
 bool pmt_shard_has(const struct pmt_shard *sh, const char *id)
 {
 	if (!sh || sh->count == 0)
 		return true;
-	return pmt_fnv1a64(id) % sh->count == sh->index - 1;
+	return pmt_shard_hash(id) % sh->count == sh->index - 1;
 }

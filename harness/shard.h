@@ -23,7 +23,15 @@ int pmt_shard_parse(const char *text, struct pmt_shard *sh, char *err, size_t er
 /* FNV-1a, 64 bit: tiny, and the same on every machine and compiler. */
 uint64_t pmt_fnv1a64(const char *s);
 
-/* Does case @id belong to @sh?  (fnv1a64(id) % count) == index - 1. */
+/*
+ * fnv1a64(id) through MurmurHash3's fmix64 finalizer.  FNV-1a alone is
+ * weak in its low bits: h % 2 is just the parity of the odd bytes, and all
+ * four quick-plan ids land in shard 1 of 2.  The finalizer spreads every
+ * bit of h into the low ones.
+ */
+uint64_t pmt_shard_hash(const char *id);
+
+/* Does case @id belong to @sh?  (pmt_shard_hash(id) % count) == index - 1. */
 bool pmt_shard_has(const struct pmt_shard *sh, const char *id);
 
 #endif

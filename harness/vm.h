@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A guest: a VM backend boots it, and the harness then talks to its agent
- * and to QMP.  Backends (qemu now, libvirt later) export one ops struct.
+ * and to QMP.  Backends (vm_qemu.c, vm_libvirt.c) export one ops struct.
  */
 #ifndef PMT_VM_H
 #define PMT_VM_H
@@ -43,8 +43,10 @@ struct pmt_vm_config {
 	int smp;
 	struct pmt_vm_disk disks[PMT_VM_MAX_DISKS];
 	int ndisks;
+	char *env[8];			/* NULL-terminated "NAME=value" for QEMU (the shim) */
 	char rundir[PATH_MAX];		/* private 0700 directory for sockets */
 	char logdir[PATH_MAX];		/* the case's result folder */
+	const char *connect;		/* libvirt URI (libvirt backend) */
 };
 
 struct pmt_vm {
@@ -62,6 +64,7 @@ struct pmt_vm {
 	FILE *agent_log;
 	int64_t t_spawn_ms;		/* backend started the guest */
 	int64_t t_ready_ms;		/* the agent said ready */
+	void *priv;			/* the backend's own state, or NULL */
 };
 
 struct pmt_vm_backend {
@@ -77,6 +80,7 @@ struct pmt_vm_backend {
 };
 
 extern const struct pmt_vm_backend pmt_vm_qemu;
+extern const struct pmt_vm_backend pmt_vm_libvirt;
 
 /* Clean shutdown through the agent, then a power cut if it does not end in time. */
 int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen);

@@ -292,7 +292,7 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 	vm->agent_log = open_log(cfg, "agent.log");
 
 	vm->t_spawn_ms = pmt_now_ms();
-	vm->pid = pmt_spawn(b.argv, log_path, NULL);
+	vm->pid = pmt_spawn(b.argv, log_path, cfg->env[0] ? cfg->env : NULL);
 	if (vm->pid < 0) {
 		snprintf(err, errlen, "cannot run %s: %s", cfg->qemu, strerror(errno));
 		goto out;

@@ -30,11 +30,14 @@
  * result: {"file","size","page","offset","file_dax","block","pfn","gpa",
  *          "region","region_resource","region_size","dev_resource",
  *          "gpa_in_region","holder_pid","mark"}
- * args:   {"collect":true,"wait_ms":N}   (wait up to N ms for a signal)
+ * args:   {"collect":true,"wait_ms":N,"probe":true}
+ *         (wait up to N ms for a signal; "probe":false skips the access paths)
  * result: {"holder":{"signals":[{"signal","si_code","si_code_name",
  *          "si_addr_lsb","si_addr_offset"}],"signal":"SIGBUS|none",
  *          "loads","loads_after_signal","data_ok_after_signal",
- *          "alive_at_collect","exit_signal","exit_code"},"dmesg":[..]}
+ *          "gave_up_after_signals","alive_at_collect","exited_before_collect",
+ *          "exit_signal","exit_code"},"badblocks":"..",
+ *          "probes":[errprobe records, after the holder is gone],"dmesg":[..]}
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -377,6 +380,16 @@ static void mt_region_info(const char *block, uint64_t gpa, struct json_object *
 		json_object_new_boolean(gpa >= start && gpa < start + size));
 }
 
+/* A boolean argument; anything but JSON true/false gives @def. */
+static bool mt_arg_bool(struct json_object *args, const char *key, bool def)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(args, key, &v) || !json_object_is_type(v, json_type_boolean))
+		return def;
+	return json_object_get_boolean(v);
+}
+
 static int mt_args(struct json_object *args, const char **file, const char **dir,
 		   long long *size, long long *page, long long *interval, char *err, size_t errlen)
 {
@@ -518,6 +531,8 @@ static struct json_object *mt_holder_json(struct mt_state *st, bool alive)
 	json_object_object_add(o, "loads_after_signal", json_object_new_int64(st->loads_after_signal));
 	json_object_object_add(o, "data_ok_after_signal", !st->loads_after_signal ? NULL :
 			       json_object_new_boolean(!st->data_bad));
+	/* The handler gives up after MT_SIGNAL_EXIT signals: the page kept faulting. */
+	json_object_object_add(o, "gave_up_after_signals", json_object_new_boolean(n >= MT_SIGNAL_EXIT));
 	json_object_object_add(o, "alive_at_collect", json_object_new_boolean(alive));
 	/* How it ended before we killed it: the kernel's SIGKILL shows here. */
 	json_object_object_add(o, "exited_before_collect", json_object_new_boolean(!alive && st->exited));
@@ -530,12 +545,17 @@ static struct json_object *mt_holder_json(struct mt_state *st, bool alive)
 static int mt_collect(struct json_object *args, struct json_object *result,
 		      char *err, size_t errlen)
 {
+	char sysdir[PATH_MAX], block[64], berr[256];
 	long long wait_ms, deadline;
+	struct errprobe_opts opts;
+	unsigned long long start;
 	struct mt_state *st;
-	bool alive;
+	bool alive, probe;
+	int fd;
 
 	if (arg_int(args, "wait_ms", 0, 0, 600000, &wait_ms, err, errlen))
 		return -1;
+	probe = mt_arg_bool(args, "probe", true);
 	st = mt_state_map(false, err, errlen);
 	if (!st)
 		return -1;
@@ -548,6 +568,24 @@ static int mt_collect(struct json_object *args, struct json_object *result,
 	json_object_object_add(result, "pfn", json_object_new_int64((int64_t)st->pfn));
 	mt_stop_holder(st);
 	json_object_object_add(result, "holder", mt_holder_json(st, alive));
+	/*
+	 * On an ACPI NVDIMM the nfit driver turns the MCE into a bad block,
+	 * and later DAX faults on the page fail; virtio-pmem has no such hook.
+	 */
+	fd = open(st->path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && !errprobe_blockdev(fd, sysdir, sizeof(sysdir), block, sizeof(block),
+					  &start, berr, sizeof(berr)))
+		json_object_object_add(result, "badblocks", errprobe_badblocks_json(sysdir));
+	if (fd >= 0)
+		close(fd);
+	/* Then every access path on the page, as the other memory-error workloads do. */
+	if (probe) {
+		memset(&opts, 0, sizeof(opts));
+		opts.timeout_ms = ERRPROBE_TIMEOUT_MS;
+		opts.drop_cache = false;
+		json_object_object_add(result, "probes",
+				       errprobe_probe_all(st->path, st->offset, &opts));
+	}
 	json_object_object_add(result, "dmesg", errprobe_kmsg_since(st->mark));
 	munmap(st, sizeof(*st));
 	unlink(MT_STATE_PATH);
@@ -557,9 +595,7 @@ static int mt_collect(struct json_object *args, struct json_object *result,
 static int mce_target_run(const char *dir, struct json_object *args,
 			  struct json_object *result, char *err, size_t errlen)
 {
-	struct json_object *c;
-
-	if (json_object_object_get_ex(args, "collect", &c) && json_object_get_boolean(c))
+	if (mt_arg_bool(args, "collect", false))
 		return mt_collect(args, result, err, errlen);
 	return mt_start(dir, args, result, err, errlen);
 }

@@ -5,10 +5,14 @@
 extern const struct pmt_scenario pmt_scenario_mapsync;
 extern const struct pmt_scenario pmt_scenario_badblocks;
 extern const struct pmt_scenario pmt_scenario_hwpoison;
+extern const struct pmt_scenario pmt_scenario_powercut;
+extern const struct pmt_scenario pmt_scenario_replay;
 
 const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_mapsync,
 	&pmt_scenario_badblocks,
 	&pmt_scenario_hwpoison,
+	&pmt_scenario_powercut,
+	&pmt_scenario_replay,
 	NULL,
 };

@@ -33,6 +33,9 @@
  *                          waits instead after the first journal record is
  *                          written, on DIR/held-mid.  For killing QEMU
  *                          mid-flush.
+ *   DIR/mode             if present, a mode name read at every flush; it
+ *                        overrides PMT_SHIM_MODE from then on (the harness
+ *                        plants a lying device after mkfs and mount).
  *   PMT_SHIM_TRACK       compare (default): compare-at-flush.  uffd is
  *                        accepted and falls back to compare (not built yet).
  *
@@ -453,6 +456,34 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/*
+ * DIR/mode, if present, switches the mode at run time: the harness lets
+ * mkfs and mount flush honestly, then plants a lying device for the
+ * workload alone, so a failure shows as lost promised data rather than an
+ * unmountable image.  Read at each flush: one small file, negligible.
+ */
+static void reread_mode_locked(void)
+{
+	char path[PATH_MAX], buf[32];
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/mode", S.dir) >= (int)sizeof(path))
+		return;
+	fd = REAL(open)(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, " \n")] = '\0';
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(buf, mode_names[i]))
+			S.mode = (enum shim_mode)i;
+}
+
 static int flush(const struct flush_call *c)
 {
 	const char *action = "recorded";
@@ -465,6 +496,7 @@ static int flush(const struct flush_call *c)
 	pthread_mutex_lock(&S.lock);
 	in_shim = 1;
 	seq = ++S.seq;
+	reread_mode_locked();
 	if (S.mode == MODE_LYING) {
 		action = "lied";
 		result = 0;

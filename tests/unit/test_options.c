@@ -54,6 +54,15 @@ START_TEST(bad_input_gives_one_line)
 		{ { "pmtorture", "run", "--seed", "-1" }, "non-negative" },
 		{ { "pmtorture", "run", "--modules", "/x" }, "needs --kernel" },
 		{ { "pmtorture", "run", "extra" }, "unexpected argument \"extra\"" },
+		{ { "pmtorture", "run", "--shard", "3/2" }, "counts from 1 to 2" },
+		{ { "pmtorture", "run", "--shard", "0/2" }, "counts from 1 to 2" },
+		{ { "pmtorture", "run", "--shard", "1/0" }, "at least 1" },
+		{ { "pmtorture", "run", "--shard", "half" }, "expected i/n" },
+		{ { "pmtorture", "run", "--jobs", "0" }, "--jobs takes a whole number from 1" },
+		{ { "pmtorture", "run", "-j", "two" }, "--jobs takes a whole number" },
+		{ { "pmtorture", "run", "--repeat", "0" }, "--repeat takes a whole number from 1" },
+		{ { "pmtorture", "merge" }, "merge needs at least one results folder" },
+		{ { "pmtorture", "report", "-o", "x.html" }, "report needs at least one" },
 	};
 	struct pmt_options o;
 	char err[256];
@@ -68,6 +77,104 @@ START_TEST(bad_input_gives_one_line)
 		ck_assert_msg(strstr(err, t[i].want), "case %zu: \"%s\" lacks \"%s\"", i, err, t[i].want);
 		ck_assert_ptr_null(strchr(err, '\n'));
 	}
+}
+END_TEST
+
+START_TEST(new_options)
+{
+	struct pmt_options o;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&o, err, "run", "--plan", "nightly", "--repeat", "2", "--shard", "2/3",
+			       "-j", "4", "--baseline", "old", "--expunge", "x.txt"), 0);
+	ck_assert_str_eq(o.plan, "nightly");
+	ck_assert_int_eq(o.repeat, 2);
+	ck_assert_uint_eq(o.shard_index, 2);
+	ck_assert_uint_eq(o.shard_count, 3);
+	ck_assert_int_eq(o.jobs, 4);
+	ck_assert_str_eq(o.baseline, "old");
+	ck_assert_str_eq(o.expunge, "x.txt");
+	ck_assert_int_eq(PARSE(&o, err, "list", "quick"), 0);
+	ck_assert_str_eq(o.plan, "quick");
+	/* getopt moves positional arguments to the end: writable argv arrays. */
+	{
+		char *merge[] = { "pmtorture", "merge", "a", "-o", "out", "b", NULL };
+		char *report[] = { "pmtorture", "report", "r1", "--html", "x.html", "r0", NULL };
+		char *two[] = { "pmtorture", "list", "quick", "nightly", NULL };
+		char *both[] = { "pmtorture", "list", "quick", "--plan", "nightly", NULL };
+
+		ck_assert_int_eq(pmt_options_parse(6, merge, &o, err, sizeof(err)), 0);
+		ck_assert_int_eq(o.command, PMT_CMD_MERGE);
+		ck_assert_str_eq(o.output, "out");
+		ck_assert_int_eq(o.nargs, 2);
+		ck_assert_str_eq(o.args[0], "a");
+		ck_assert_str_eq(o.args[1], "b");
+		ck_assert_int_eq(pmt_options_parse(6, report, &o, err, sizeof(err)), 0);
+		ck_assert_int_eq(o.command, PMT_CMD_REPORT);
+		ck_assert_str_eq(o.output, "x.html");
+		ck_assert_int_eq(o.nargs, 2);
+		ck_assert_str_eq(o.args[0], "r1");
+		ck_assert_int_eq(pmt_options_parse(4, two, &o, err, sizeof(err)), -1);
+		ck_assert_ptr_nonnull(strstr(err, "unexpected argument \"nightly\""));
+		ck_assert_int_eq(pmt_options_parse(5, both, &o, err, sizeof(err)), -1);
+		ck_assert_ptr_nonnull(strstr(err, "not both"));
+	}
+}
+END_TEST
+
+START_TEST(plan_cases)
+{
+	struct pmt_options o;
+	struct pmt_case *cases, *a, *b;
+	char err[512];
+	size_t n, na, nb;
+
+	ck_assert_int_eq(PARSE(&o, err, "run", "--plan", "quick"), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(cases[0].id, "mapsync:virtio-pmem:ext4");
+	ck_assert_str_eq(cases[0].section, "mapsync");
+	ck_assert_uint_eq(cases[0].repeat, 1);
+	pmt_cases_free(cases, n);
+
+	/* The matrix options narrow a plan; --repeat overrides it. */
+	ck_assert_int_eq(PARSE(&o, err, "run", "--plan", "quick", "--fs", "xfs", "--repeat", "3",
+			       "--seed", "10"), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_str_eq(cases[0].id, "mapsync:virtio-pmem:xfs");
+	ck_assert_str_eq(cases[1].id, "mapsync:virtio-pmem:xfs#2");
+	ck_assert_str_eq(cases[2].id, "mapsync:virtio-pmem:xfs#3");
+	ck_assert_uint_eq(cases[2].repeat, 3);
+	ck_assert_uint_eq(cases[2].seed, 12);
+	pmt_cases_free(cases, n);
+
+	/* Shards are disjoint and cover the plan; an empty one is no error. */
+	ck_assert_int_eq(PARSE(&o, err, "run", "--plan", "quick", "--shard", "1/2"), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &a, &na, err, sizeof(err)), 0);
+	ck_assert_int_eq(PARSE(&o, err, "run", "--plan", "quick", "--shard", "2/2"), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &b, &nb, err, sizeof(err)), 0);
+	ck_assert_uint_eq(na + nb, 4);
+	for (size_t i = 0; i < na; i++)
+		for (size_t k = 0; k < nb; k++)
+			ck_assert_str_ne(a[i].id, b[k].id);
+	pmt_cases_free(a, na);
+	pmt_cases_free(b, nb);
+	ck_assert_int_eq(PARSE(&o, err, "run", "--plan", "quick", "--shard", "7/7",
+			       "--filter", "mapsync:nvdimm:xfs"), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 0);
+	pmt_cases_free(cases, n);
+
+	/* A missing plan file: one line naming it. */
+	ck_assert_int_eq(PARSE(&o, err, "run", "--plan", "/nonexistent/my-plan.ini"), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/my-plan.ini"));
+	ck_assert_ptr_null(strchr(err, '\n'));
+	ck_assert_int_eq(PARSE(&o, err, "list", "nosuch"), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown plan 'nosuch'"));
+	ck_assert_ptr_nonnull(strstr(err, "quick"));
 }
 END_TEST
 
@@ -110,6 +217,8 @@ int main(void)
 	tcase_add_test(tc, defaults_and_values);
 	tcase_add_test(tc, bad_input_gives_one_line);
 	tcase_add_test(tc, case_matrix);
+	tcase_add_test(tc, new_options);
+	tcase_add_test(tc, plan_cases);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

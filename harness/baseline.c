@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "json_util.h"
+#include "merge.h"
+#include "util.h"
+
+#define MAX_EXPUNGE_FILE (4 << 20)
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d) {
+		fprintf(stderr, "pmtorture: out of memory\n");
+		abort();
+	}
+	return d;
+}
+
+void pmt_expunge_free(struct pmt_expunge *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		free(list->v[i].pattern);
+		free(list->v[i].reason);
+		free(list->v[i].why);
+		free(list->v[i].link);
+	}
+	free(list->v);
+	free(list->file);
+	memset(list, 0, sizeof(*list));
+}
+
+/* One non-comment line: "PATTERN # why | link". */
+static int parse_entry(struct pmt_expunge *list, const char *name, int line, char *text,
+		       char *err, size_t errlen)
+{
+	char *hash = strchr(text, '#'), *pattern, *why, *link = NULL, *bar;
+	struct pmt_expunge_entry *e, *v;
+	char shown[256];
+
+	snprintf(shown, sizeof(shown), "%s", text);
+	if (!hash) {
+		snprintf(err, errlen, "%s:%d: expected 'PATTERN # reason | link', got '%s'",
+			 name, line, shown);
+		return -1;
+	}
+	*hash = '\0';
+	pattern = trim(text);
+	if (!*pattern || strpbrk(pattern, " \t")) {
+		snprintf(err, errlen, "%s:%d: expected one case PATTERN before '#', got '%s'",
+			 name, line, shown);
+		return -1;
+	}
+	bar = strchr(hash + 1, '|');
+	if (bar) {
+		*bar = '\0';
+		link = trim(bar + 1);
+	}
+	why = trim(hash + 1);
+	if (!*why) {
+		snprintf(err, errlen, "%s:%d: expected a reason after '#' (PATTERN # reason | link), "
+			 "got '%s'", name, line, shown);
+		return -1;
+	}
+	v = realloc(list->v, (list->n + 1) * sizeof(*list->v));
+	if (!v) {
+		snprintf(err, errlen, "%s:%d: out of memory", name, line);
+		return -1;
+	}
+	list->v = v;
+	e = &list->v[list->n++];
+	e->pattern = xstrdup(pattern);
+	e->why = xstrdup(why);
+	e->link = xstrdup(link ? link : "");
+	if (asprintf(&e->reason, *e->link ? "%s (%s)" : "%s%s", why, e->link) < 0)
+		e->reason = xstrdup(why);
+	e->line = line;
+	return 0;
+}
+
+int pmt_expunge_parse(const char *text, const char *name, struct pmt_expunge *list,
+		      char *err, size_t errlen)
+{
+	char *copy = xstrdup(text), *cur, *next;
+	int line = 0, rc = 0;
+
+	memset(list, 0, sizeof(*list));
+	list->file = xstrdup(name);
+	for (cur = copy; cur && rc == 0; cur = next) {
+		char *t;
+
+		next = strchr(cur, '\n');
+		if (next)
+			*next++ = '\0';
+		line++;
+		t = trim(cur);
+		if (!*t || *t == '#')
+			continue;
+		rc = parse_entry(list, name, line, t, err, errlen);
+	}
+	free(copy);
+	if (rc)
+		pmt_expunge_free(list);
+	return rc;
+}
+
+int pmt_expunge_load(const char *path, struct pmt_expunge *list, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = pmt_read_file(path, MAX_EXPUNGE_FILE, &len);
+	int rc;
+
+	memset(list, 0, sizeof(*list));
+	if (!text) {
+		snprintf(err, errlen, "%s: cannot read the expunge file: %s", path, strerror(errno));
+		return -1;
+	}
+	if (strlen(text) != len) {
+		snprintf(err, errlen, "%s: expected text, got a NUL byte", path);
+		free(text);
+		return -1;
+	}
+	rc = pmt_expunge_parse(text, path, list, err, errlen);
+	free(text);
+	return rc;
+}
+
+const struct pmt_expunge_entry *pmt_expunge_match(const struct pmt_expunge *list,
+						  const char *id, const char **reason)
+{
+	for (size_t i = 0; list && i < list->n; i++) {
+		if (fnmatch(list->v[i].pattern, id, 0) == 0) {
+			if (reason)
+				*reason = list->v[i].reason;
+			return &list->v[i];
+		}
+	}
+	return NULL;
+}
+
+int pmt_expunge_apply(const struct pmt_expunge *list, struct json_object *summary)
+{
+	struct json_object *cases;
+	int changed = 0;
+	size_t n;
+
+	n = json_object_object_get_ex(summary, "cases", &cases) ? json_object_array_length(cases) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cases, i), *x;
+		const struct pmt_expunge_entry *e;
+		const char *reason;
+		char *text;
+
+		if (strcmp(pmt_json_str(c, "verdict"), "FAIL"))
+			continue;
+		e = pmt_expunge_match(list, pmt_json_str(c, "id"), &reason);
+		if (!e)
+			continue;
+		if (asprintf(&text, "expunged: %s; was: %s", reason, pmt_json_str(c, "reason")) < 0)
+			continue;
+		x = json_object_new_object();
+		json_object_object_add(x, "pattern", json_object_new_string(e->pattern));
+		json_object_object_add(x, "reason", json_object_new_string(e->why));
+		json_object_object_add(x, "link", json_object_new_string(e->link));
+		json_object_object_add(x, "file", json_object_new_string(list->file ? list->file : ""));
+		json_object_object_add(x, "line", json_object_new_int(e->line));
+		json_object_object_add(c, "expunge", x);
+		json_object_object_add(c, "verdict", json_object_new_string("XFAIL"));
+		json_object_object_add(c, "reason", json_object_new_string(text));
+		free(text);
+		changed++;
+	}
+	if (changed)
+		pmt_summary_recount(summary);
+	return changed;
+}
+
+static bool failed(const char *v)
+{
+	return v && (!strcmp(v, "FAIL") || !strcmp(v, "BROK"));
+}
+
+const char *pmt_baseline_class(const char *now, const char *before)
+{
+	bool was_bad = failed(before) || (before && !strcmp(before, "XFAIL"));
+
+	if (failed(now))
+		return was_bad ? PMT_BL_STILL_FAILING : PMT_BL_NEW_FAIL;
+	if (!strcmp(now, "PASS"))
+		return was_bad ? PMT_BL_FIXED : PMT_BL_PASS;
+	return now;
+}
+
+int pmt_baseline_apply(struct json_object *summary, struct json_object *previous)
+{
+	struct json_object *cases, *prev_cases, *before, *counts, *bl, *v;
+	static const char *const classes[] = {
+		PMT_BL_NEW_FAIL, PMT_BL_STILL_FAILING, PMT_BL_FIXED, PMT_BL_PASS, "SKIP", "XFAIL",
+	};
+	int new_fail = 0;
+	size_t n;
+
+	/* id -> verdict of the previous run; a JSON object is a ready hash table. */
+	before = json_object_new_object();
+	n = json_object_object_get_ex(previous, "cases", &prev_cases) ?
+		json_object_array_length(prev_cases) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(prev_cases, i);
+
+		json_object_object_add(before, pmt_json_str(c, "id"),
+				       json_object_new_string(pmt_json_str(c, "verdict")));
+	}
+
+	counts = json_object_new_object();
+	for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
+		json_object_object_add(counts, classes[i], json_object_new_int(0));
+	n = json_object_object_get_ex(summary, "cases", &cases) ? json_object_array_length(cases) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cases, i), *was;
+		const char *cls;
+
+		if (!json_object_object_get_ex(before, pmt_json_str(c, "id"), &was))
+			was = NULL;
+		cls = pmt_baseline_class(pmt_json_str(c, "verdict"), was ? json_object_get_string(was) : NULL);
+		json_object_object_add(c, "baseline", json_object_new_string(cls));
+		if (json_object_object_get_ex(counts, cls, &v))
+			json_object_set_int(v, json_object_get_int(v) + 1);
+		new_fail += !strcmp(cls, PMT_BL_NEW_FAIL);
+	}
+	json_object_put(before);
+
+	bl = json_object_new_object();
+	json_object_object_add(bl, "run_id", json_object_new_string(pmt_json_str(previous, "run_id")));
+	json_object_object_add(bl, "counts", counts);
+	json_object_object_add(summary, "baseline", bl);
+	return new_fail;
+}
+
+int pmt_baseline_exit_status(struct json_object *summary)
+{
+	struct json_object *cases;
+	size_t n;
+
+	n = json_object_object_get_ex(summary, "cases", &cases) ? json_object_array_length(cases) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cases, i), *b;
+		const char *verdict = pmt_json_str(c, "verdict");
+
+		if (!strcmp(verdict, "BROK"))
+			return 1;
+		if (json_object_object_get_ex(c, "baseline", &b)) {
+			if (!strcmp(json_object_get_string(b), PMT_BL_NEW_FAIL))
+				return 1;
+		} else if (!strcmp(verdict, "FAIL")) {
+			return 1;
+		}
+	}
+	return 0;
+}

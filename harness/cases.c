@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The cases of a run: the command line's matrix (scenario x device x fs x
+ * workload), or each section of a --plan expanded the same way, then
+ * narrowed by the command line (--scenario, --device, --fs, --workload,
+ * --filter), repeated, and sliced by --shard.  Pure: nothing boots here.
+ */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+#include "plan.h"
+#include "runner.h"
+#include "shard.h"
+#include "util.h"
+
+struct case_list {
+	struct pmt_case *list;
+	size_t count, cap;
+};
+
+/* What one expansion works from: the command line's, or one plan section's. */
+struct matrix {
+	const char *scenarios;		/* "all" or a comma list */
+	const char *devices;		/* NULL: every device the scenario runs on */
+	const char *filesystems;	/* NULL: every fs the scenario runs on */
+	const char *workloads;		/* NULL: every variant */
+	const struct pmt_plan_section *section;	/* NULL for the command line */
+	unsigned int repeat;
+	unsigned long long seed;
+};
+
+static void case_release(struct pmt_case *c)
+{
+	json_object_put(c->details);
+	json_object_put(c->notes);
+	json_object_put(c->params);
+	free(c->owned);
+}
+
+void pmt_cases_free(struct pmt_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		case_release(&cases[i]);
+	free(cases);
+}
+
+static bool id_taken(const struct case_list *cl, const char *id)
+{
+	for (size_t i = 0; i < cl->count; i++)
+		if (!strcmp(cl->list[i].id, id))
+			return true;
+	return false;
+}
+
+/* One buffer per case for the section's strings, so the plan can be freed. */
+static void copy_section(struct pmt_case *c, const struct pmt_plan_section *s)
+{
+	const char *keys[] = { "mount_opts", "mkfs_opts", "injector" };
+	const char **dst[] = { &c->mount_opts, &c->mkfs_opts, &c->injector };
+	size_t len = strlen(s->name) + 1, off = 0;
+
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+		if (pmt_plan_get(s, keys[k]))
+			len += strlen(pmt_plan_get(s, keys[k])) + 1;
+	c->owned = malloc(len);
+	if (!c->owned)
+		abort();
+	c->section = strcpy(c->owned, s->name);
+	off = strlen(s->name) + 1;
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		const char *v = pmt_plan_get(s, keys[k]);
+
+		if (!v)
+			continue;
+		*dst[k] = strcpy(c->owned + off, v);
+		off += strlen(v) + 1;
+	}
+	c->params = pmt_plan_params(s);
+}
+
+/* Append one case (and its repeats) unless a narrowing option leaves it out. */
+static void add_case(struct case_list *cl, const struct pmt_options *o, const struct matrix *m,
+		     const struct pmt_scenario *s, enum pmt_device_kind d, const char *fs,
+		     const char *variant)
+{
+	char base[128];
+
+	if (variant && strcmp(o->workloads, "all") && !pmt_list_has(o->workloads, variant))
+		return;
+	if (variant && m->workloads && !pmt_list_has(m->workloads, variant))
+		return;
+	snprintf(base, sizeof(base), "%s%s%s:%s:%s", s->name, variant ? ":" : "",
+		 variant ? variant : "", pmt_device_name(d), fs);
+	/* Two plan sections on the same cell (say, other mount options) stay apart. */
+	if (m->section && id_taken(cl, base)) {
+		size_t l = strlen(base);
+
+		snprintf(base + l, sizeof(base) - l, "@%s", m->section->name);
+	}
+	for (unsigned int r = 1; r <= m->repeat; r++) {
+		struct pmt_case *c;
+
+		if (cl->count == cl->cap) {
+			cl->cap = cl->cap ? cl->cap * 2 : 8;
+			cl->list = realloc(cl->list, cl->cap * sizeof(*cl->list));
+			if (!cl->list)
+				abort();
+		}
+		c = &cl->list[cl->count];
+		memset(c, 0, sizeof(*c));
+		/* Repeat 1 keeps the plain id, so baselines match runs without --repeat. */
+		if (r == 1)
+			snprintf(c->id, sizeof(c->id), "%s", base);
+		else
+			snprintf(c->id, sizeof(c->id), "%s#%u", base, r);
+		if (o->filter && fnmatch(o->filter, c->id, 0))
+			continue;
+		c->scenario = s;
+		c->device = d;
+		c->fs = fs;
+		c->variant = variant;
+		c->opt = o;
+		c->repeat = r;
+		c->seed = m->seed + r - 1;
+		if (m->section)
+			copy_section(c, m->section);
+		cl->count++;
+	}
+}
+
+static void expand(struct case_list *cl, const struct pmt_options *o, const struct matrix *m)
+{
+	for (int i = 0; pmt_scenarios[i]; i++) {
+		const struct pmt_scenario *s = pmt_scenarios[i];
+
+		if (strcmp(m->scenarios, "all") && !pmt_list_has(m->scenarios, s->name))
+			continue;
+		if (strcmp(o->scenarios, "all") && !pmt_list_has(o->scenarios, s->name))
+			continue;
+		/* A hidden scenario (replay) runs only when named. */
+		if (s->hidden && !pmt_list_has(o->scenarios, s->name) &&
+		    !pmt_list_has(m->scenarios, s->name))
+			continue;
+		for (int d = 0; d < PMT_NR_DEVICE_KINDS; d++) {
+			if (!(s->devices & PMT_DEVICE_BIT(d)) ||
+			    !pmt_list_has(o->devices, pmt_device_name(d)) ||
+			    (m->devices && !pmt_list_has(m->devices, pmt_device_name(d))))
+				continue;
+			for (int f = 0; s->filesystems[f]; f++) {
+				const char *fs = s->filesystems[f];
+
+				if (!pmt_list_has(o->filesystems, fs) ||
+				    (m->filesystems && !pmt_list_has(m->filesystems, fs)))
+					continue;
+				if (!s->variants)
+					add_case(cl, o, m, s, d, fs, NULL);
+				for (int v = 0; s->variants && s->variants[v]; v++)
+					add_case(cl, o, m, s, d, fs, s->variants[v]);
+			}
+		}
+	}
+}
+
+static int check_scenarios(const char *list, char *err, size_t errlen)
+{
+	char *copy, *save = NULL;
+	int rc = 0;
+
+	if (!strcmp(list, "all"))
+		return 0;
+	copy = strdup(list);
+	if (!copy)
+		abort();
+	for (char *s = strtok_r(copy, ",", &save); s && !rc; s = strtok_r(NULL, ",", &save)) {
+		if (!pmt_scenario_find(s)) {
+			snprintf(err, errlen, "--scenario: unknown scenario \"%s\" (see: pmtorture list)", s);
+			rc = -1;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+static int expand_plan(struct case_list *cl, const struct pmt_options *o, char *err, size_t errlen)
+{
+	struct pmt_plan plan;
+	char path[PATH_MAX];
+
+	if (pmt_plan_resolve_name(pmt_root(), o->plan, path, sizeof(path), err, errlen) ||
+	    pmt_plan_load(path, &plan, err, errlen))
+		return -1;
+	for (size_t i = 0; i < plan.nsections; i++) {
+		const struct pmt_plan_section *s = &plan.sections[i];
+		struct matrix m = {
+			.scenarios = pmt_plan_get(s, "scenario"),
+			.devices = pmt_plan_get(s, "device"),
+			.filesystems = pmt_plan_get(s, "fs"),
+			.workloads = pmt_plan_get(s, "workload"),
+			.section = s,
+			.repeat = o->repeat ? (unsigned int)o->repeat : s->repeat,
+			.seed = s->has_seed ? s->seed : o->seed,
+		};
+
+		expand(cl, o, &m);
+	}
+	pmt_plan_free(&plan);
+	return 0;
+}
+
+int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t *n,
+		    char *err, size_t errlen)
+{
+	struct case_list cl = { 0 };
+	struct pmt_shard sh = { .index = o->shard_index, .count = o->shard_count };
+	size_t kept = 0;
+
+	/* Unknown scenario names are an error, before anything boots. */
+	if (check_scenarios(o->scenarios, err, errlen))
+		return -1;
+	if (o->plan) {
+		if (expand_plan(&cl, o, err, errlen)) {
+			pmt_cases_free(cl.list, cl.count);
+			return -1;
+		}
+	} else {
+		struct matrix m = {
+			.scenarios = "all",
+			.repeat = o->repeat ? (unsigned int)o->repeat : 1,
+			.seed = o->seed,
+		};
+
+		expand(&cl, o, &m);
+	}
+	if (!cl.count) {
+		free(cl.list);
+		snprintf(err, errlen, "no case matches the selection%s%s (see: pmtorture list)",
+			 o->plan ? " of plan " : "", o->plan ? o->plan : "");
+		return -1;
+	}
+	/* A shard may be empty: that is a valid run of nothing, not an error. */
+	for (size_t i = 0; i < cl.count; i++) {
+		if (sh.count && !pmt_shard_has(&sh, cl.list[i].id)) {
+			case_release(&cl.list[i]);
+			continue;
+		}
+		cl.list[kept++] = cl.list[i];
+	}
+	*cases = cl.list;
+	*n = kept;
+	return 0;
+}

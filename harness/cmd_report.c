@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `pmtorture report [--html OUT] RUN_DIR [OLDER_RUN_DIR...]`: report.html
+ * of RUN_DIR, with a trend over the older runs given.  `run` writes the
+ * report of the run alone; this is for a nightly job that keeps the last
+ * few results folders.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "json_util.h"
+#include "log.h"
+#include "merge.h"
+#include "relpath.h"
+#include "report_html.h"
+#include "util.h"
+
+int pmt_report_main(const struct pmt_options *o)
+{
+	struct json_object **s;
+	char err[PATH_MAX + 256], folder[PATH_MAX], out[PATH_MAX], copy[PATH_MAX], rel[PATH_MAX];
+	int rc = 2, n = o->nargs, loaded = 0;
+	char *html = NULL;
+
+	s = calloc((size_t)n, sizeof(*s));
+	if (!s)
+		abort();
+	for (; loaded < n; loaded++) {
+		s[loaded] = pmt_summary_load(o->args[loaded], err, sizeof(err));
+		if (!s[loaded]) {
+			pmt_err("report: %s", err);
+			goto out;
+		}
+	}
+	if (pmt_results_folder(o->args[0], folder, sizeof(folder)) ||
+	    (o->output ? pmt_fmt(out, sizeof(out), "%s", o->output)
+		       : pmt_fmt(out, sizeof(out), "%s/report.html", folder)) ||
+	    pmt_fmt(copy, sizeof(copy), "%s", out)) {
+		pmt_err("report: %s: %s", o->args[0], strerror(errno));
+		goto out;
+	}
+	/* Case links are relative to the run's folder; elsewhere they need a prefix. */
+	if (pmt_relpath(dirname(copy), folder, rel, sizeof(rel))) {
+		pmt_err("report: cannot write %s: %s", out, strerror(errno));
+		goto out;
+	}
+	if (strcmp(rel, "."))
+		pmt_summary_prefix_dirs(s[0], rel);
+	html = pmt_report_html(s, (size_t)n);
+	if (!html || pmt_write_file_atomic(out, html, strlen(html))) {
+		pmt_err("report: cannot write %s: %s", out, strerror(errno));
+		goto out;
+	}
+	printf("html:    %s\n", out);
+	rc = 0;
+out:
+	free(html);
+	for (int i = 0; i < loaded; i++)
+		json_object_put(s[i]);
+	free(s);
+	return rc;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* The commands that read results folders rather than boot guests. */
+#ifndef PMT_COMMANDS_H
+#define PMT_COMMANDS_H
+
+#include "options.h"
+
+/* `pmtorture merge [-o OUT_DIR] DIR...`: shards into one results folder. */
+int pmt_merge_main(const struct pmt_options *o);
+/* `pmtorture report [--html OUT] RUN_DIR [OLDER_RUN_DIR...]`: report.html with a trend. */
+int pmt_report_main(const struct pmt_options *o);
+
+#endif

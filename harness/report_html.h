@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTML report: one self-contained file (inline CSS and a few lines of
+ * JS, nothing fetched), so a CI system can keep it as an artifact and a
+ * browser opens it from disk.
+ */
+#ifndef PMT_REPORT_HTML_H
+#define PMT_REPORT_HTML_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+/*
+ * summaries[0] is the run the report is about; summaries[1..n-1] are older
+ * runs, shown with it in a trend table (one column per run, in the order
+ * given).  Case file links are relative to the run's folder, where the
+ * report is meant to be written.  Returns a malloc'd string, or NULL.
+ */
+char *pmt_report_html(struct json_object *const *summaries, size_t n);
+
+#endif

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests: plan files (includes, overrides, every error with file:line). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "util.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/pmt-plan-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	pmt_rm_rf(dir);
+}
+
+/* Write @text to DIR/@name; returns the path in a static buffer. */
+static const char *put(const char *name, const char *text)
+{
+	static char path[4][256];
+	static int slot;
+	char *p = path[slot++ % 4];
+	FILE *f;
+
+	snprintf(p, 256, "%s/%s", dir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+/* Load a plan expected to fail; returns the error after the "DIR/" prefix. */
+static const char *load_err(const char *path)
+{
+	static char err[512];
+	struct pmt_plan plan;
+	size_t l = strlen(dir);
+
+	ck_assert_int_eq(pmt_plan_load(path, &plan, err, sizeof(err)), -1);
+	ck_assert_ptr_null(plan.sections);
+	ck_assert_int_eq(strncmp(err, dir, l), 0);
+	return err + l + 1;
+}
+
+START_TEST(valid_with_include_and_overrides)
+{
+	struct pmt_plan plan;
+	struct json_object *params;
+	char err[512] = "";
+	const char *path;
+
+	put("common.ini",
+	    "# shared defaults\n"
+	    "[global]\n"
+	    "  scenario = mapsync  \n"
+	    "device=virtio-pmem , nvdimm\n"
+	    "fs = ext4,xfs\n"
+	    "mount_opts = dax;x#y\n"
+	    "param.size = 64M\n");
+	path = put("main.ini",
+		   "; the plan\n"
+		   "include common.ini\n"
+		   "\n"
+		   "[global]\n"
+		   "repeat = 2\n"
+		   "[all]\n"
+		   "[xfs-only]\n"
+		   "fs = xfs\r\n"
+		   "device = nvdimm\n"
+		   "seed = 0x10\n"
+		   "repeat = 5\n"
+		   "workload = a, b\n"
+		   "injector = flush-eio\n"
+		   "mkfs_opts = -m reflink=0\n"
+		   "param.size = 1G\n"
+		   "param.extra = yes please\n");
+	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(plan.nsections, 2);
+
+	ck_assert_str_eq(plan.sections[0].name, "all");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[0], "scenario"), "mapsync");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[0], "device"), "virtio-pmem,nvdimm");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[0], "fs"), "ext4,xfs");
+	/* ';' and '#' inside a value are part of it. */
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[0], "mount_opts"), "dax;x#y");
+	ck_assert_ptr_null(pmt_plan_get(&plan.sections[0], "workload"));
+	ck_assert_uint_eq(plan.sections[0].repeat, 2);
+	ck_assert(!plan.sections[0].has_seed);
+
+	ck_assert_str_eq(plan.sections[1].name, "xfs-only");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[1], "fs"), "xfs");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[1], "device"), "nvdimm");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[1], "workload"), "a,b");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[1], "injector"), "flush-eio");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[1], "mkfs_opts"), "-m reflink=0");
+	ck_assert_uint_eq(plan.sections[1].repeat, 5);
+	ck_assert(plan.sections[1].has_seed);
+	ck_assert_uint_eq(plan.sections[1].seed, 16);
+	ck_assert_int_eq(plan.sections[1].line, 7);
+	/* Values remember where they were set. */
+	ck_assert_int_eq(pmt_plan_find(&plan.sections[1], "scenario")->line, 3);
+	ck_assert_ptr_nonnull(strstr(pmt_plan_find(&plan.sections[1], "scenario")->file, "common.ini"));
+
+	params = pmt_plan_params(&plan.sections[1]);
+	ck_assert_str_eq(json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN),
+			 "{\"size\":\"1G\",\"extra\":\"yes please\"}");
+	json_object_put(params);
+	params = pmt_plan_params(&plan.sections[0]);
+	ck_assert_str_eq(json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN),
+			 "{\"size\":\"64M\"}");
+	json_object_put(params);
+	pmt_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(every_error_names_file_and_line)
+{
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nscenario=mapsync\n\ndevise virtio-pmem\n")),
+			 "x.ini:4: expected key=value, got 'devise virtio-pmem'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\n = x\n")), "x.ini:2: expected key=value, got '= x'");
+	ck_assert_str_eq(load_err(put("x.ini", "; c\n[a]\ndevise = nvdimm\n")),
+			 "x.ini:3: unknown key 'devise' (known: scenario, device, fs, mkfs_opts, "
+			 "mount_opts, workload, injector, repeat, seed, param.NAME)");
+	ck_assert_str_eq(load_err(put("x.ini", "scenario = mapsync\n")),
+			 "x.ini:1: expected [global] or [NAME] before 'scenario=...'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a\n")), "x.ini:1: expected [NAME], got '[a'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a b]\n")),
+			 "x.ini:1: expected [NAME] with letters, digits, '-', '_' or '.', got '[a b]'");
+	/* Other scenarios may join mapsync in the list. */
+	ck_assert_ptr_nonnull(strstr(load_err(put("x.ini", "[a]\nscenario=nosuch\n")),
+				     "x.ini:2: unknown scenario 'nosuch' (known: "));
+	ck_assert_ptr_nonnull(strstr(load_err(put("x.ini", "[a]\nscenario=nosuch\n")), "mapsync"));
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nscenario=mapsync\ndevice=virtio-pmem,pmem\n")),
+			 "x.ini:3: unknown device 'pmem' (known: virtio-pmem, nvdimm)");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nfs=ext4,,xfs\n")),
+			 "x.ini:2: expected a comma list of names for fs, got 'ext4,,xfs'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nworkload=a b\n")),
+			 "x.ini:2: expected a comma list of names for workload, got 'a b'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nrepeat=0\n")),
+			 "x.ini:2: expected repeat=N with N from 1 to 10000, got '0'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nrepeat=3x\n")),
+			 "x.ini:2: expected repeat=N with N from 1 to 10000, got '3x'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nseed=-1\n")),
+			 "x.ini:2: expected seed=N (decimal or 0x hex), got '-1'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nparam.=1\n")),
+			 "x.ini:2: expected param.NAME with NAME of letters, digits, '-', '_' or '.', "
+			 "got 'param.'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\ninjector=a b\n")),
+			 "x.ini:2: expected injector=NAME, got 'a b'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\ninclude\n")),
+			 "x.ini:2: expected 'include FILE', got 'include'");
+	ck_assert_str_eq(load_err(put("x.ini", "[global]\nfs=xfs\n\n[a]\n")),
+			 "x.ini:4: [a] names no scenario (expected scenario=NAME in it or in [global])");
+	ck_assert_str_eq(load_err(put("x.ini", "[global]\nscenario=mapsync\n")),
+			 "x.ini: expected at least one [NAME] section besides [global]");
+	ck_assert_str_eq(load_err(put("x.ini", "[global]\nfs = btrfs\n[a]\nscenario=mapsync\n")),
+			 "x.ini:2: [a]: scenario mapsync does not run on fs 'btrfs' (it runs on: ext4, xfs)");
+}
+END_TEST
+
+/* Errors with a variable tail: compare the stable prefix. */
+START_TEST(errors_with_paths)
+{
+	const char *e;
+
+	e = load_err(put("x.ini", "[a]\nscenario=mapsync\n[a]\n"));
+	ck_assert_ptr_nonnull(strstr(e, "x.ini:3: section [a] already defined at "));
+	ck_assert_ptr_nonnull(strstr(e, "/x.ini:1"));
+	e = load_err(put("x.ini", "[a]\nscenario=mapsync\ninclude nope.ini\n"));
+	ck_assert_ptr_nonnull(strstr(e, "x.ini:3: cannot read included file '"));
+	ck_assert_ptr_nonnull(strstr(e, "/nope.ini': No such file or directory"));
+	{
+		/* A NUL byte would cut a line short without a word: it is an error. */
+		static const char text[] = "[a]\nscenario=mapsync\nfs=xfs\0junk\n";
+		const char *path = put("n.ini", "");
+		FILE *f = fopen(path, "w");
+
+		fwrite(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+		ck_assert_str_eq(load_err(path), "n.ini:3: expected text, got a NUL byte");
+	}
+}
+END_TEST
+
+START_TEST(include_loop)
+{
+	char err[512];
+	struct pmt_plan plan;
+
+	put("a.ini", "[a]\nscenario = mapsync\ninclude b.ini\n");
+	put("b.ini", "; b\ninclude a.ini\n");
+	ck_assert_int_eq(pmt_plan_load(put("a.ini", "[a]\nscenario = mapsync\ninclude b.ini\n"),
+				       &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "/b.ini:2: include loop: '") && strstr(err, "/a.ini' is already being read"),
+		      "%s", err);
+	/* A file including itself. */
+	ck_assert_int_eq(pmt_plan_load(put("c.ini", "include c.ini\n"), &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "/c.ini:1: include loop"), "%s", err);
+	/* The same file twice, not nested, is no loop (but its sections clash). */
+	put("d.ini", "[global]\nscenario = mapsync\n");
+	ck_assert_msg(pmt_plan_load(put("e.ini", "include d.ini\ninclude d.ini\n[e]\n"), &plan, err,
+				    sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(plan.nfiles, 3);
+	pmt_plan_free(&plan);
+	ck_assert_int_eq(pmt_plan_load("/nonexistent/p.ini", &plan, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "/nonexistent/p.ini: cannot read: No such file or directory");
+}
+END_TEST
+
+START_TEST(shipped_plans)
+{
+	char path[4096], err[512];
+	struct pmt_plan plan;
+
+	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "quick", path, sizeof(path), err, sizeof(err)), 0);
+	ck_assert_str_eq(path, PMT_ROOT "/harness/plans/quick.ini");
+	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(plan.nsections, 1);
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[0], "scenario"), "mapsync");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[0], "device"), "virtio-pmem,nvdimm");
+	ck_assert_str_eq(pmt_plan_get(&plan.sections[0], "fs"), "ext4,xfs");
+	ck_assert_uint_eq(plan.sections[0].repeat, 1);
+	pmt_plan_free(&plan);
+
+	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "nightly", path, sizeof(path), err, sizeof(err)), 0);
+	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(plan.nsections, 1);
+	ck_assert_uint_eq(plan.sections[0].repeat, 3);
+	pmt_plan_free(&plan);
+
+	/* errors.ini: a section per error scenario that exists (the rest commented). */
+	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "errors", path, sizeof(path), err, sizeof(err)), 0);
+	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_ge(plan.nsections, 1);
+	pmt_plan_free(&plan);
+
+	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "nope", path, sizeof(path), err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown plan 'nope' (known: errors, nightly, quick"));
+	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "my/own.ini", path, sizeof(path), err,
+					       sizeof(err)), 0);
+	ck_assert_str_eq(path, "my/own.ini");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("plan");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, valid_with_include_and_overrides);
+	tcase_add_test(tc, every_error_names_file_and_line);
+	tcase_add_test(tc, errors_with_paths);
+	tcase_add_test(tc, include_loop);
+	tcase_add_test(tc, shipped_plans);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

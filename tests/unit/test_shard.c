@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests: --shard parsing and the stable, disjoint, covering slices. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shard.h"
+
+START_TEST(parse_good_and_bad)
+{
+	struct pmt_shard sh = { 0 };
+	char err[256];
+
+	ck_assert_int_eq(pmt_shard_parse("2/4", &sh, err, sizeof(err)), 0);
+	ck_assert_uint_eq(sh.index, 2);
+	ck_assert_uint_eq(sh.count, 4);
+	ck_assert_int_eq(pmt_shard_parse("1/1", &sh, err, sizeof(err)), 0);
+	ck_assert_int_eq(pmt_shard_parse("4/4", &sh, err, sizeof(err)), 0);
+
+	ck_assert_int_eq(pmt_shard_parse("0/4", &sh, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--shard 0/4: the shard index counts from 1 to 4");
+	ck_assert_int_eq(pmt_shard_parse("5/4", &sh, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--shard 5/4: the shard index counts from 1 to 4");
+	ck_assert_int_eq(pmt_shard_parse("1/0", &sh, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--shard 1/0: the number of shards must be at least 1");
+	ck_assert_int_eq(pmt_shard_parse("x/y", &sh, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--shard: expected i/n with whole numbers, e.g. 2/4, got 'x/y'");
+	static const char *const bad[] = {
+		"", "2", "2/", "/4", "2/4x", "-1/4", "+1/4", " 1/4", "1/ 4", "1/4/2", "1.5/4",
+		"99999999999/4",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(pmt_shard_parse(bad[i], &sh, err, sizeof(err)) == -1, "%s", bad[i]);
+	ck_assert_int_eq(pmt_shard_parse(NULL, &sh, err, sizeof(err)), -1);
+	/* A failed parse leaves the previous value alone. */
+	ck_assert_uint_eq(sh.index, 4);
+}
+END_TEST
+
+START_TEST(fnv1a64_vectors)
+{
+	/* The published FNV-1a 64 test vectors: the hash must never change. */
+	ck_assert_uint_eq(pmt_fnv1a64(""), 0xcbf29ce484222325ULL);
+	ck_assert_uint_eq(pmt_fnv1a64("a"), 0xaf63dc4c8601ec8cULL);
+	ck_assert_uint_eq(pmt_fnv1a64("foobar"), 0x85944171f73967e8ULL);
+}
+END_TEST
+
+#define NIDS 200
+
+static void make_id(char *buf, size_t len, int i)
+{
+	static const char *const dev[] = { "virtio-pmem", "nvdimm" };
+	static const char *const fs[] = { "ext4", "xfs" };
+
+	snprintf(buf, len, "s%d:%s:%s", i / 4, dev[i % 2], fs[(i / 2) % 2]);
+}
+
+START_TEST(slices_cover_disjoint_stable)
+{
+	char id[64];
+
+	for (unsigned int n = 1; n <= 7; n++) {
+		int owner[NIDS], per[8] = { 0 };
+
+		for (int i = 0; i < NIDS; i++) {
+			int hits = 0;
+
+			make_id(id, sizeof(id), i);
+			for (unsigned int k = 1; k <= n; k++) {
+				struct pmt_shard sh = { k, n };
+
+				if (pmt_shard_has(&sh, id)) {
+					hits++;
+					owner[i] = (int)k;
+				}
+			}
+			/* Every id in exactly one slice: the union is all, pairwise disjoint. */
+			ck_assert_msg(hits == 1, "%s in %d of %u shards", id, hits, n);
+			per[owner[i]]++;
+		}
+		/* Stable: a slice is a function of the id alone, so adding ids moves none. */
+		for (int i = 0; i < NIDS; i++) {
+			struct pmt_shard sh = { (unsigned int)owner[i], n };
+
+			make_id(id, sizeof(id), i);
+			ck_assert(pmt_shard_has(&sh, id));
+		}
+		/* And not degenerate: with 200 ids every slice gets some. */
+		for (unsigned int k = 1; k <= n; k++)
+			ck_assert_msg(per[k] > 0, "shard %u/%u is empty", k, n);
+	}
+	{
+		struct pmt_shard none = { 0, 0 };
+
+		/* Not sharded: every case belongs. */
+		ck_assert(pmt_shard_has(&none, "anything"));
+		ck_assert(pmt_shard_has(NULL, "anything"));
+	}
+}
+END_TEST
+
+START_TEST(known_assignment)
+{
+	/*
+	 * Pin today's slices of the quick plan: a CI job's slice must not
+	 * change between releases, and 2 shards must both get work (plain
+	 * FNV-1a % 2 put all four in shard 1).
+	 */
+	static const struct { const char *id; unsigned int of2, of3; } pin[] = {
+		{ "mapsync:virtio-pmem:ext4", 2, 2 },
+		{ "mapsync:virtio-pmem:xfs", 1, 1 },
+		{ "mapsync:nvdimm:ext4", 1, 3 },
+		{ "mapsync:nvdimm:xfs", 1, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(pin) / sizeof(pin[0]); i++) {
+		for (unsigned int k = 1; k <= 3; k++) {
+			struct pmt_shard two = { k, 2 }, three = { k, 3 };
+
+			if (k <= 2)
+				ck_assert_int_eq(pmt_shard_has(&two, pin[i].id), k == pin[i].of2);
+			ck_assert_int_eq(pmt_shard_has(&three, pin[i].id), k == pin[i].of3);
+		}
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("shard");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, parse_good_and_bad);
+	tcase_add_test(tc, fnv1a64_vectors);
+	tcase_add_test(tc, slices_cover_disjoint_stable);
+	tcase_add_test(tc, known_assignment);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
