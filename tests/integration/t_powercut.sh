@@ -6,7 +6,7 @@
 . "$ROOT/tests/integration/lib.sh"
 
 "$PMTORTURE" run --accel tcg --scenario powercut --workload append_fsync,rename_replace \
-	--fs ext4,xfs --crash-states 8 --results honest >out 2>err; rc=$?
+	--fs ext4,xfs --crash-states 18 --results honest >out 2>err; rc=$?
 cat out
 check "honest flushes: exit 0" [ $rc -eq 0 ]
 s=$(readlink -f honest/latest)/summary.json
