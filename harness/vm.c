@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "proc.h"
 #include "util.h"
@@ -67,4 +71,37 @@ void pmt_vm_describe_exit(struct pmt_vm *vm, char *buf, size_t len)
 	snprintf(logpath, sizeof(logpath), "%s/qemu.log", vm->cfg.logdir);
 	last_line(logpath, line, sizeof(line));
 	snprintf(buf, len, "QEMU %s%s%s", status, line[0] ? ": " : "", line);
+}
+
+int pmt_vm_listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	pmt_cleanup_register(path, 0);
+	return fd;
+}
+
+FILE *pmt_vm_open_log(const struct pmt_vm_config *cfg, const char *name)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->logdir, name);
+	return fopen(path, "we");
 }

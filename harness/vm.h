@@ -41,6 +41,9 @@ struct pmt_vm_config {
 	enum pmt_accel accel;		/* KVM or TCG here, never AUTO */
 	int mem_mb;
 	int smp;
+	/* -cpu model for QEMU; NULL means "max".  The libvirt backend ignores it
+	 * (it always asks for mode='maximum'). */
+	const char *cpu;
 	struct pmt_vm_disk disks[PMT_VM_MAX_DISKS];
 	int ndisks;
 	char *env[8];			/* NULL-terminated "NAME=value" for QEMU (the shim) */
@@ -84,6 +87,14 @@ extern const struct pmt_vm_backend pmt_vm_libvirt;
 
 /* Clean shutdown through the agent, then a power cut if it does not end in time. */
 int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen);
+/*
+ * For backends: a listening unix socket at @path that the guest side
+ * connects to (registered for removal on a fatal signal), and a log file
+ * in the case's folder.
+ */
+int pmt_vm_listen_unix(const char *path);
+FILE *pmt_vm_open_log(const struct pmt_vm_config *cfg, const char *name);
+
 /* Why did the guest end?  e.g. "QEMU exit status 1: <last line of qemu.log>" */
 void pmt_vm_describe_exit(struct pmt_vm *vm, char *buf, size_t len);
 

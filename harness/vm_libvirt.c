@@ -240,39 +240,6 @@ static char *build_xml(const struct pmt_vm_config *cfg, const char *name, const 
 	return xml;
 }
 
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	pmt_cleanup_register(path, 0);
-	return fd;
-}
-
-static FILE *open_log(const struct pmt_vm_config *cfg, const char *name)
-{
-	char path[PATH_MAX + 32];
-
-	snprintf(path, sizeof(path), "%s/%s", cfg->logdir, name);
-	return fopen(path, "we");
-}
-
 static void write_text(const struct pmt_vm_config *cfg, const char *name, const char *text)
 {
 	char path[PATH_MAX + 32];
@@ -452,7 +419,7 @@ static int lv_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t er
 		  native ? "as <memory model='virtio-pmem'>" : "through <qemu:commandline>");
 
 	snprintf(agent_path, sizeof(agent_path), "%s/agent.sock", cfg->rundir);
-	agent_l = listen_unix(agent_path);
+	agent_l = pmt_vm_listen_unix(agent_path);
 	if (agent_l < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", agent_path, strerror(errno));
 		goto out;
@@ -463,8 +430,8 @@ static int lv_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t er
 		goto out;
 	}
 	write_text(cfg, "domain-request.xml", xml);
-	vm->qmp_log = open_log(cfg, "qmp.log");
-	vm->agent_log = open_log(cfg, "agent.log");
+	vm->qmp_log = pmt_vm_open_log(cfg, "qmp.log");
+	vm->agent_log = pmt_vm_open_log(cfg, "agent.log");
 
 	vm->t_spawn_ms = pmt_now_ms();
 	/* Returns once QEMU runs; it has connected to agent.sock by then. */

@@ -102,7 +102,7 @@ static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
 	arg(b, "-accel");
 	arg(b, "%s", cfg->accel == PMT_ACCEL_KVM ? "kvm" : "tcg");
 	arg(b, "-cpu");
-	arg(b, "max");
+	arg(b, "%s", cfg->cpu ? cfg->cpu : "max");
 	arg(b, "-smp");
 	arg(b, "%d", cfg->smp);
 	/* Device memory (virtio-pmem, nvdimm) needs slots and maxmem. */
@@ -171,31 +171,6 @@ static void write_cmdline(const struct pmt_vm_config *cfg, struct argv_builder *
 	fclose(f);
 }
 
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	pmt_cleanup_register(path, 0);
-	return fd;
-}
-
 /* Accept QEMU's connection, unless QEMU dies or the deadline passes first. */
 static int accept_or_exit(struct pmt_vm *vm, int lfd, int64_t deadline_ms)
 {
@@ -221,14 +196,6 @@ static int accept_or_exit(struct pmt_vm *vm, int lfd, int64_t deadline_ms)
 			return -1;
 		}
 	}
-}
-
-static FILE *open_log(const struct pmt_vm_config *cfg, const char *name)
-{
-	char path[PATH_MAX + 32];
-
-	snprintf(path, sizeof(path), "%s/%s", cfg->logdir, name);
-	return fopen(path, "we");
 }
 
 static void reap_if_exited(struct pmt_vm *vm)
@@ -277,8 +244,8 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 	snprintf(agent_path, sizeof(agent_path), "%s/agent.sock", cfg->rundir);
 	snprintf(log_path, sizeof(log_path), "%s/qemu.log", cfg->logdir);
 
-	qmp_l = listen_unix(qmp_path);
-	agent_l = listen_unix(agent_path);
+	qmp_l = pmt_vm_listen_unix(qmp_path);
+	agent_l = pmt_vm_listen_unix(agent_path);
 	if (qmp_l < 0 || agent_l < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", cfg->rundir, strerror(errno));
 		goto out;
@@ -288,8 +255,8 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 		goto out;
 	}
 	write_cmdline(cfg, &b);
-	vm->qmp_log = open_log(cfg, "qmp.log");
-	vm->agent_log = open_log(cfg, "agent.log");
+	vm->qmp_log = pmt_vm_open_log(cfg, "qmp.log");
+	vm->agent_log = pmt_vm_open_log(cfg, "agent.log");
 
 	vm->t_spawn_ms = pmt_now_ms();
 	vm->pid = pmt_spawn(b.argv, log_path, cfg->env[0] ? cfg->env : NULL);
