@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "report.h"
+#include "report_behaviour.h"
 #include "results.h"
 #include "runner.h"
 #include "util.h"
@@ -285,6 +286,15 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 	c->scenario->run(c);
 	if (!c->verdict_set)
 		pmt_case_verdict(c, PMT_BROK, "%s: the scenario reached no verdict", c->phase);
+	/* Scenarios with a finer replay (powercut) set their own. */
+	if (pmt_verdict_is_failure(c->verdict) && !json_object_object_get_ex(c->details, "reproduce", NULL)) {
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "pmtorture run --scenario %s --filter '%s' --seed %llu%s%s",
+			 c->scenario->name, c->id, (unsigned long long)c->seed,
+			 o->kernel ? " --kernel " : "", o->kernel ? o->kernel : "");
+		json_object_object_add(c->details, "reproduce", json_object_new_string(cmd));
+	}
 	save_dmesg(c);
 
 	/* A guest the scenario powered off on purpose (a power cut) is not shut down. */
@@ -592,15 +602,22 @@ out_judges:
 int pmt_run_main(const struct pmt_options *o)
 {
 	struct json_object *summary = NULL;
-	int rc = run_session(o, &summary);
+	int rc = run_session(o, &summary), behaviour;
 	const char *dir;
+	char err[512];
 
 	if (!summary)
 		return rc;
 	dir = pmt_json_str(summary, "dir");
 	pmt_report_table(stdout, summary);
+	/* The error scenarios' observations, side by side, under the verdicts. */
+	behaviour = pmt_bhv_write(dir, &summary, 1, true, stdout, err, sizeof(err));
+	if (behaviour < 0)
+		pmt_err("%s", err);
 	printf("results: %s\njunit:   %s/junit.xml\ntap:     %s/results.tap\nhtml:    %s/report.html\n",
 	       dir, dir, dir, dir);
+	if (behaviour > 0)
+		printf("behaviour: %s/behaviour.md\n           %s/behaviour.html\n", dir, dir);
 	fflush(stdout);
 	json_object_put(summary);
 	return rc;
