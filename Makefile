@@ -2,6 +2,8 @@
 # commands a user needs; everything else is a step of those.
 
 CC      ?= gcc
+# Quiet by default, like the kernel's build: `make V=1` shows the commands.
+Q       := $(if $(V),,@)
 PKG_CONFIG ?= pkg-config
 BUILD   := build
 ROOT    := $(CURDIR)
@@ -27,7 +29,8 @@ AGENT   := $(BUILD)/agent/pmtorture-agent
 
 $(AGENT): $(AGENT_SRCS) $(AGENT_HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(OPT) $(JSON_CFLAGS) -Iharness -Iworkloads \
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(JSON_CFLAGS) -Iharness -Iworkloads \
 		-Iguest-image/agent -static -o $@ $(AGENT_SRCS) -ljson-c
 
 agent: $(AGENT)
@@ -52,11 +55,13 @@ HARNESS_CFLAGS = $(CSTD) $(WARN) $(JSON_CFLAGS) -Iharness -DPMT_ROOT='"$(ROOT)"'
 
 $(PMTORTURE): $(HARNESS_SRCS) $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HARNESS_CFLAGS) $(OPT) -o $@ $(HARNESS_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HARNESS_CFLAGS) $(OPT) -o $@ $(HARNESS_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
 
 $(PMTORTURE_SAN): $(HARNESS_SRCS) $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $(HARNESS_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $(HARNESS_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
 
 harness: $(PMTORTURE)
 
@@ -69,7 +74,8 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 $(BUILD)/tests/%: tests/unit/%.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HARNESS_CFLAGS) -Iinjectors/powercut -O1 -g $(SAN) -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS) $(CHECK_LIBS)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HARNESS_CFLAGS) -Iinjectors/powercut -O1 -g $(SAN) -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS) $(CHECK_LIBS)
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; CK_FORK=yes $$t; done
@@ -111,12 +117,14 @@ BENCH_DURABLE := $(BUILD)/bench/bench-durable
 
 $(SHIM): $(SHIM_SRCS) $(SHIM_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -fvisibility=hidden -pthread \
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -fvisibility=hidden -pthread \
 		-Iinjectors/powercut -o $@ $(SHIM_SRCS) -ldl
 
 $(BENCH_DURABLE): injectors/powercut/bench_durable.c injectors/powercut/durable.c $(SHIM_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(OPT) -Iinjectors/powercut -o $@ \
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -Iinjectors/powercut -o $@ \
 		injectors/powercut/bench_durable.c injectors/powercut/durable.c
 
 shim: $(SHIM)
