@@ -8,7 +8,7 @@ set -eu
 # iptables; tests/integration/libvirtd.sh starts the daemon by hand instead.
 PACKAGES="gcc make pkg-config libc6-dev libjson-c-dev check \
 qemu-system-x86 qemu-utils busybox-static e2fsprogs xfsprogs ndctl kmod cpio \
-xz-utils file \
+xz-utils file libxml2-utils \
 libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients"
 
 missing=""

@@ -4,6 +4,10 @@
  * of RUN_DIR, with a trend over the older runs given.  `run` writes the
  * report of the run alone; this is for a nightly job that keeps the last
  * few results folders.
+ *
+ * `pmtorture report --behaviour [-o OUT_DIR] RUN_DIR [MORE_RUN_DIR...]`:
+ * the error-handling behaviour table (report_behaviour.h) of the cases of
+ * all the folders given, as behaviour.md and behaviour.html.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +21,7 @@
 #include "log.h"
 #include "merge.h"
 #include "relpath.h"
+#include "report_behaviour.h"
 #include "report_html.h"
 #include "util.h"
 
@@ -60,6 +65,65 @@ int pmt_report_main(const struct pmt_options *o)
 	rc = 0;
 out:
 	free(html);
+	for (int i = 0; i < loaded; i++)
+		json_object_put(s[i]);
+	free(s);
+	return rc;
+}
+
+bool pmt_report_take_behaviour(int *argc, char **argv)
+{
+	bool found = false;
+	int i = 2;
+
+	if (*argc < 2 || strcmp(argv[1], "report"))
+		return false;
+	/* Up to "--", after which everything is a folder name. */
+	while (i < *argc && strcmp(argv[i], "--")) {
+		if (strcmp(argv[i], "--behaviour")) {
+			i++;
+			continue;
+		}
+		found = true;
+		memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof(*argv));
+		(*argc)--;
+	}
+	return found;
+}
+
+int pmt_report_behaviour_main(const struct pmt_options *o)
+{
+	struct json_object **s;
+	char err[PATH_MAX + 256], out[PATH_MAX];
+	int rc = 2, loaded = 0;
+
+	s = calloc((size_t)o->nargs, sizeof(*s));
+	if (!s)
+		abort();
+	for (; loaded < o->nargs; loaded++) {
+		s[loaded] = pmt_summary_load(o->args[loaded], err, sizeof(err));
+		if (!s[loaded]) {
+			pmt_err("report: %s", err);
+			goto out;
+		}
+	}
+	/* By default next to the first run's summary.json, as report.html is. */
+	if (o->output ? pmt_fmt(out, sizeof(out), "%s", o->output)
+		      : pmt_results_folder(o->args[0], out, sizeof(out))) {
+		pmt_err("report: %s: %s", o->output ? o->output : o->args[0], strerror(errno));
+		goto out;
+	}
+	if (o->output && pmt_mkdir_p(out, 0755)) {
+		pmt_err("report: cannot create %s: %s", out, strerror(errno));
+		goto out;
+	}
+	if (pmt_bhv_write(out, s, (size_t)o->nargs, false, stdout, err, sizeof(err)) < 0) {
+		pmt_err("report: %s", err);
+		goto out;
+	}
+	printf("\nbehaviour: %s/behaviour.md\n           %s/behaviour.html\n", out, out);
+	rc = 0;
+out:
 	for (int i = 0; i < loaded; i++)
 		json_object_put(s[i]);
 	free(s);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "options.h"
 #include "proc.h"
+#include "report_behaviour.h"
 #include "runner.h"
 #include "vm.h"
 
@@ -33,6 +34,14 @@ void pmt_usage(const char *topic)
 "  report [--html OUT] RUN_DIR [OLDER_RUN_DIR...]\n"
 "             write RUN_DIR's report.html (or OUT), with a trend across the\n"
 "             older runs given\n"
+"  report --behaviour [-o OUT_DIR] RUN_DIR [MORE_RUN_DIR...]\n"
+"             the error-handling behaviour table of the cases of all the\n"
+"             folders: each access path's outcome (errno, signal/si_code,\n"
+"             checked against results/expected/errors.tsv), the key dmesg\n"
+"             line, panic, data after recovery; virtio-pmem against nvdimm,\n"
+"             ext4 against xfs, by mode.  Prints it and writes behaviour.md\n"
+"             and behaviour.html in OUT_DIR (default: RUN_DIR); `run` does\n"
+"             the same when its cases recorded behaviour\n"
 "  bench      print boot and case timings on this machine\n"
 "  help       this text\n"
 "  version    print the version\n"
@@ -90,7 +99,8 @@ void pmt_usage(const char *topic)
 "  -v, --verbose         more messages;  -q, --quiet  only errors and the table\n"
 "      --seed N          seed for randomised choices (recorded in the report;\n"
 "                        repeat K of a case gets N + K - 1)\n"
-"  -o, --output DIR      merge: the merged folder (default DIR/<first run-id>-merged)\n"
+"  -o, --output DIR      merge: the merged folder (default DIR/<first run-id>-merged);\n"
+"                        report --behaviour: where behaviour.md/.html go\n"
 "      --html FILE       report: where report.html goes (default RUN_DIR/report.html)\n"
 "      --iterations N    bench: how many runs (default 3)\n"
 "\n"
@@ -137,6 +147,8 @@ int main(int argc, char **argv)
 {
 	struct pmt_options o;
 	char err[512];
+	/* report's own switch, taken out of argv before the common options. */
+	bool behaviour = pmt_report_take_behaviour(&argc, argv);
 
 	if (pmt_options_parse(argc, argv, &o, err, sizeof(err))) {
 		pmt_err("%s", err);
@@ -155,7 +167,7 @@ int main(int argc, char **argv)
 	case PMT_CMD_MERGE:
 		return pmt_merge_main(&o);
 	case PMT_CMD_REPORT:
-		return pmt_report_main(&o);
+		return behaviour ? pmt_report_behaviour_main(&o) : pmt_report_main(&o);
 	case PMT_CMD_VERSION:
 		printf("pmtorture %s\n", PMT_VERSION);
 		return 0;

@@ -5,14 +5,20 @@
 extern const struct pmt_scenario pmt_scenario_mapsync;
 extern const struct pmt_scenario pmt_scenario_badblocks;
 extern const struct pmt_scenario pmt_scenario_hwpoison;
+extern const struct pmt_scenario pmt_scenario_mce;
 extern const struct pmt_scenario pmt_scenario_powercut;
 extern const struct pmt_scenario pmt_scenario_replay;
+extern const struct pmt_scenario pmt_scenario_flusheio;
+extern const struct pmt_scenario pmt_scenario_hostsigbus;
 
 const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_mapsync,
 	&pmt_scenario_badblocks,
 	&pmt_scenario_hwpoison,
+	&pmt_scenario_mce,
 	&pmt_scenario_powercut,
 	&pmt_scenario_replay,
+	&pmt_scenario_flusheio,
+	&pmt_scenario_hostsigbus,
 	NULL,
 };

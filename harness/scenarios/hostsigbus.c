@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hostsigbus: the virtio-pmem backing file lives on a host filesystem that
+ * fills up before the guest's does.
+ *
+ * The harness mounts a 64 MiB tmpfs in the run folder and puts the 512 MiB
+ * (sparse) backing file there.  QEMU maps it MAP_SHARED, so a guest store
+ * to a page tmpfs cannot allocate is a host page fault that fails: QEMU
+ * gets SIGBUS and, having no handler for it outside guest RAM preallocation,
+ * dies (injectors/ERRORS-FACTS.md B.5: wait status signal 7, empty
+ * qemu.log, nothing on the guest console).  The guest workload "fill"
+ * writes one file and fsyncs every MiB, promising each synced prefix.
+ *
+ * Recorded: how QEMU ended (its wait status), the guest's last progress,
+ * then what survived: the image is copied off the tmpfs and mounted in a
+ * checker guest (ext4 log recovery), the promises still in force are
+ * verified, and fsck -n runs after the umount.  Judged against
+ * results/expected/errors.tsv, PATHs qemu (killed=SIGBUS), recovery (ok:
+ * mounts and fsck is clean; errno=EUCLEAN stands for either failing) and
+ * synced_data (ok, or ok/bad-data when a promise broke).
+ *
+ * The mount must not outlive the case.  Every exit path of run() kills the
+ * guest and unmounts.  Against a harness killed from outside, prepare_vm
+ * moves the process into a private mount namespace (unshare(CLONE_NEWNS),
+ * propagation slave, once per process) before mounting: the tmpfs exists
+ * only there, and the kernel drops it when the last process in it (the
+ * harness or its job worker, and their QEMUs, which die with them) exits,
+ * SIGKILL included.  The cost: with --jobs 1 the whole harness stays in
+ * that namespace for the rest of the run (host mounts still propagate in).
+ * If booting the guest fails, run() never runs: the tmpfs stays mounted
+ * (empty: the runner unlinks the backing file) until the next hostsigbus
+ * case or the process exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../expect.h"
+#include "../guest_setup.h"
+#include "../json_util.h"
+#include "../log.h"
+#include "../proc.h"
+#include "../promises.h"
+#include "../util.h"
+#include "crashcheck.h"
+
+#define TMPFS_SIZE_MB	64
+#define COPY_CHUNK	(1 << 20)
+
+static bool own_namespace;	/* this process unshared its mount namespace */
+
+static void tmpfs_dir(const struct pmt_case *c, char *buf, size_t len)
+{
+	pmt_fmt(buf, len, "%s/sigbus-tmpfs", c->rundir);
+}
+
+static bool is_mountpoint(const char *dir)
+{
+	char parent[PATH_MAX];
+	struct stat a, b;
+
+	if (pmt_fmt(parent, sizeof(parent), "%s/..", dir) || stat(dir, &a) || stat(parent, &b))
+		return false;
+	return a.st_dev != b.st_dev;
+}
+
+/* Unmount the case's tmpfs if it is there; the folder goes too. */
+static void tmpfs_down(const struct pmt_case *c)
+{
+	char dir[PATH_MAX];
+
+	tmpfs_dir(c, dir, sizeof(dir));
+	if (is_mountpoint(dir) && umount2(dir, 0) && umount2(dir, MNT_DETACH))
+		pmt_info("hostsigbus: cannot unmount %s: %s", dir, strerror(errno));
+	rmdir(dir);
+}
+
+static int hostsigbus_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
+{
+	char dir[PATH_MAX], file[PATH_MAX], opts[64];
+	int fd;
+
+	if (geteuid() != 0) {
+		pmt_case_verdict(c, PMT_SKIP, "mounting the size-limited tmpfs needs root");
+		return -1;
+	}
+	if (c->opt->backend == PMT_BACKEND_LIBVIRT) {
+		/* libvirtd's QEMU does not see a mount in our namespace. */
+		pmt_case_verdict(c, PMT_SKIP, "the tmpfs backing file needs the qemu backend");
+		return -1;
+	}
+	if (!own_namespace) {
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) {
+			pmt_case_verdict(c, PMT_BROK, "setup: a private mount namespace for the tmpfs: %s",
+					 strerror(errno));
+			return -1;
+		}
+		own_namespace = true;
+	}
+	tmpfs_down(c);		/* a previous case whose guest never booted */
+	tmpfs_dir(c, dir, sizeof(dir));
+	snprintf(opts, sizeof(opts), "size=%dm,mode=0700", TMPFS_SIZE_MB);
+	if (mkdir(dir, 0700) || mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
+		pmt_case_verdict(c, PMT_BROK, "setup: mount -t tmpfs -o %s %s: %s", opts, dir,
+				 strerror(errno));
+		rmdir(dir);
+		return -1;
+	}
+	/* The runner's backing file is replaced by one on the tmpfs. */
+	unlink(cfg->disks[0].path);
+	pmt_cleanup_unregister(cfg->disks[0].path);
+	if (pmt_fmt(file, sizeof(file), "%s/pmem0.img", dir) ||
+	    (fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+		pmt_case_verdict(c, PMT_BROK, "setup: %s/pmem0.img: %s", dir, strerror(errno));
+		tmpfs_down(c);
+		return -1;
+	}
+	/* Sparse: the device is larger than the tmpfs that holds it. */
+	if (ftruncate(fd, (off_t)cfg->disks[0].size)) {
+		pmt_case_verdict(c, PMT_BROK, "setup: sizing %s: %s", file, strerror(errno));
+		close(fd);
+		tmpfs_down(c);
+		return -1;
+	}
+	close(fd);
+	/* A fatal signal removes the file, which frees the tmpfs's memory. */
+	pmt_cleanup_register(file, 0);
+	snprintf(cfg->disks[0].path, sizeof(cfg->disks[0].path), "%s", file);
+	json_object_object_add(c->details, "tmpfs_size_mb", json_object_new_int(TMPFS_SIZE_MB));
+	return 0;
+}
+
+struct fill_watch {
+	struct json_object *events;	/* progress and promise events, in order */
+	long long last_op, last_bytes;	/* the latest progress */
+	long long synced_bytes;		/* the latest prefix promise */
+};
+
+static int on_event(void *ctx, const struct pmt_msg *m)
+{
+	struct fill_watch *w = ctx;
+
+	if (strcmp(m->event, "progress") && strcmp(m->event, "promise"))
+		return 0;
+	json_object_array_add(w->events, json_object_get(m->root));
+	if (!strcmp(m->event, "progress")) {
+		w->last_op = pmt_json_int(m->root, "op", -1);
+		w->last_bytes = json_object_get_int64(json_object_object_get(m->root, "bytes"));
+	} else {
+		w->synced_bytes = json_object_get_int64(json_object_object_get(m->root, "bytes"));
+	}
+	return 0;
+}
+
+/* Copy @from to @to, skipping all-zero MiBs (the image is mostly holes). */
+static int copy_sparse(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	char *buf = malloc(COPY_CHUNK);
+	static const char zero[4096];
+	off_t off = 0;
+	ssize_t n;
+
+	if (in < 0 || !buf)
+		goto out;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0)
+		goto out;
+	while ((n = pread(in, buf, COPY_CHUNK, off)) > 0) {
+		bool zeros = true;
+
+		for (ssize_t i = 0; zeros && i < n; i += (ssize_t)sizeof(zero))
+			zeros = !memcmp(buf + i, zero, (size_t)(n - i) < sizeof(zero) ?
+					(size_t)(n - i) : sizeof(zero));
+		if (!zeros && pwrite(out, buf, (size_t)n, off) != n)
+			goto out;
+		off += n;
+	}
+	if (n < 0 || ftruncate(out, off))
+		goto out;
+	rc = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	free(buf);
+	return rc;
+}
+
+static struct json_object *record(const char *path)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "path", json_object_new_string(path));
+	return r;
+}
+
+static void set_result(struct json_object *r, bool ok, int err, int data_ok)
+{
+	json_object_object_add(r, "ok", json_object_new_boolean(ok));
+	json_object_object_add(r, "errno", json_object_new_int(err));
+	if (data_ok >= 0)
+		json_object_object_add(r, "data_ok", json_object_new_boolean(data_ok));
+}
+
+static int agent(struct pmt_case *c, const char *cmd, struct json_object *args,
+		 struct json_object **res, char *err, size_t errlen)
+{
+	int rc = pmt_case_agent(c, cmd, args, res, err, errlen);
+
+	json_object_put(args);
+	return rc;
+}
+
+/*
+ * In the checker guest: mount (log recovery), verify, umount, fsck -n.
+ * Appends the "recovery" and "synced_data" records.  0, or -1 after a BROK.
+ */
+static int check_image(struct pmt_case *c, struct json_object *promises,
+		       struct json_object *probes)
+{
+	struct json_object *args, *res = NULL, *rec, *broken;
+	char dev[64], err[512];
+	int rc, nbroken = 0;
+
+	if (pmt_crash_find_dev(c, dev, sizeof(dev)))
+		return -1;
+	args = json_object_new_object();
+	json_object_object_add(args, "fs", json_object_new_string(c->fs));
+	json_object_object_add(args, "dev", json_object_new_string(dev));
+	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
+	json_object_object_add(args, "opts", json_object_new_string("dax"));
+	rc = agent(c, "mount", args, NULL, err, sizeof(err));
+	if (rc < 0)
+		return -1;
+	rec = record("recovery");
+	if (rc > 0) {
+		json_object_object_add(rec, "error", json_object_new_string(err));
+		set_result(rec, false, EUCLEAN, -1);
+		json_object_array_add(probes, rec);
+		return 0;
+	}
+
+	args = json_object_new_object();
+	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
+	json_object_object_add(args, "promises", json_object_get(promises));
+	if (agent(c, "verify", args, &res, err, sizeof(err))) {
+		json_object_put(rec);
+		if (!c->verdict_set)
+			pmt_case_verdict(c, PMT_BROK, "check: verify: %s", err);
+		return -1;
+	}
+	if (json_object_object_get_ex(res, "broken", &broken))
+		nbroken = (int)json_object_array_length(broken);
+	json_object_object_add(c->details, "verify", res);
+	res = NULL;
+
+	args = json_object_new_object();
+	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
+	if (agent(c, "umount", args, NULL, err, sizeof(err))) {
+		json_object_put(rec);
+		if (!c->verdict_set)
+			pmt_case_verdict(c, PMT_BROK, "check: umount: %s", err);
+		return -1;
+	}
+	args = json_object_new_object();
+	json_object_object_add(args, "fs", json_object_new_string(c->fs));
+	json_object_object_add(args, "dev", json_object_new_string(dev));
+	if (agent(c, "fsck", args, &res, err, sizeof(err))) {
+		json_object_put(rec);
+		if (!c->verdict_set)
+			pmt_case_verdict(c, PMT_BROK, "check: fsck: %s", err);
+		return -1;
+	}
+	json_object_object_add(rec, "fsck_exit", json_object_new_int(pmt_json_int(res, "exit", -1)));
+	json_object_object_add(rec, "fsck_output", json_object_new_string(pmt_json_str(res, "output")));
+	set_result(rec, pmt_json_int(res, "exit", -1) == 0, EUCLEAN, -1);
+	json_object_put(res);
+	json_object_array_add(probes, rec);
+
+	rec = record("synced_data");
+	json_object_object_add(rec, "promises", json_object_new_int(
+		(int)json_object_array_length(promises)));
+	json_object_object_add(rec, "broken", json_object_new_int(nbroken));
+	set_result(rec, true, 0, nbroken == 0);
+	json_object_array_add(probes, rec);
+	return 0;
+}
+
+static void record_tmpfs(struct pmt_case *c, const char *key)
+{
+	char dir[PATH_MAX];
+	struct statvfs sv;
+
+	tmpfs_dir(c, dir, sizeof(dir));
+	if (statvfs(dir, &sv) == 0)
+		json_object_object_add(c->details, key, json_object_new_int64(
+			(int64_t)((sv.f_blocks - sv.f_bfree) * sv.f_frsize)));
+}
+
+static int hostsigbus_run(struct pmt_case *c)
+{
+	struct fill_watch w = { .events = json_object_new_array(), .last_op = -1 };
+	struct json_object *args, *wargs, *res = NULL, *probes = json_object_new_array(), *rec;
+	struct json_object *promises = NULL;
+	const struct pmt_expectations *e;
+	struct pmt_vm checker, *main_vm = c->vm;
+	char dev[64], err[512], how[600], img[PATH_MAX];
+	enum pmt_agent_status st;
+	int64_t t0;
+
+	img[0] = '\0';
+	e = pmt_expectations_default(err, sizeof(err));
+	if (!e) {
+		pmt_case_verdict(c, PMT_BROK, "setup: %s", err);
+		goto out;
+	}
+	if (pmt_setup_fs(c, dev, sizeof(dev)))
+		goto out;
+	record_tmpfs(c, "tmpfs_used_after_mkfs");
+
+	/* Not pmt_case_agent(): QEMU dying here is the observation, not a BROK. */
+	pmt_case_phase(c, "fill");
+	args = json_object_new_object();
+	wargs = json_object_new_object();
+	json_object_object_add(wargs, "seed", json_object_new_int64((int64_t)c->seed));
+	json_object_object_add(args, "workload", json_object_new_string("fill"));
+	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
+	json_object_object_add(args, "args", wargs);
+	c->vm->agent.on_event = on_event;
+	c->vm->agent.event_ctx = &w;
+	t0 = pmt_now_ms();
+	st = pmt_agent_call(&c->vm->agent, "run", args, &res, t0 + (int64_t)c->opt->cmd_timeout_s * 1000,
+			    err, sizeof(err));
+	c->vm->agent.on_event = NULL;
+	json_object_put(args);
+	json_object_object_add(c->details, "fill_s", json_object_new_double((pmt_now_ms() - t0) / 1000.0));
+	json_object_object_add(c->details, "last_progress_op", json_object_new_int64(w.last_op));
+	json_object_object_add(c->details, "last_progress_bytes", json_object_new_int64(w.last_bytes));
+	json_object_object_add(c->details, "synced_bytes", json_object_new_int64(w.synced_bytes));
+	if (st == PMT_AGENT_GUEST_ERROR) {
+		pmt_case_verdict(c, PMT_BROK, "fill: the workload could not run: %s", err);
+		goto out;
+	}
+	if (st == PMT_AGENT_OK)
+		json_object_object_add(c->details, "fill", json_object_get(res));
+	record_tmpfs(c, "tmpfs_used_at_end");
+
+	/* How QEMU ended.  Still alive (the guest answered, or hangs): kill it. */
+	rec = record("qemu");
+	if (c->vm->backend->wait_exit(c->vm, pmt_now_ms() + 5000)) {
+		pmt_vm_describe_exit(c->vm, how, sizeof(how));
+		if (WIFSIGNALED(c->vm->wstatus)) {
+			json_object_object_add(rec, "exit_signal",
+					       json_object_new_int(WTERMSIG(c->vm->wstatus)));
+			set_result(rec, false, 0, -1);
+		} else {
+			/* Ended by itself (the status is in "how"): not killed. */
+			set_result(rec, true, 0, -1);
+		}
+	} else if (st == PMT_AGENT_OK) {
+		snprintf(how, sizeof(how), "QEMU survived; the guest's fill stopped: %s (errno %d)",
+			 pmt_json_str(res, "stopped"), pmt_json_int(res, "errno", 0));
+		set_result(rec, true, 0, -1);
+	} else {
+		snprintf(how, sizeof(how), "QEMU alive but the guest did not answer: %s", err);
+		json_object_object_add(rec, "timed_out", json_object_new_boolean(true));
+	}
+	json_object_object_add(rec, "how", json_object_new_string(how));
+	json_object_object_add(c->details, "qemu_end", json_object_new_string(how));
+	json_object_array_add(probes, rec);
+	c->vm->backend->power_cut(c->vm);
+	json_object_put(res);
+	res = NULL;
+	if (st == PMT_AGENT_OK && strcmp(pmt_json_str(json_object_object_get(c->details, "fill"),
+						      "stopped"), "enospc") &&
+	    !WIFSIGNALED(c->vm->wstatus)) {
+		/* Neither the host nor the guest filesystem ran out. */
+		pmt_case_verdict(c, PMT_BROK, "fill: fault did not fire: the guest wrote %lld bytes "
+				 "and the tmpfs never filled", w.last_bytes);
+		goto out;
+	}
+
+	/* What survived: a copy on a normal disk, in a checker guest. */
+	pmt_case_phase(c, "copy");
+	pmt_fmt(img, sizeof(img), "%s/sigbus-checker.img", c->rundir);
+	if (copy_sparse(main_vm->cfg.disks[0].path, img)) {
+		pmt_case_verdict(c, PMT_BROK, "copy: %s to %s: %s", main_vm->cfg.disks[0].path, img,
+				 strerror(errno));
+		img[0] = '\0';
+		goto out;
+	}
+	pmt_cleanup_register(img, 0);
+	tmpfs_down(c);
+	promises = pmt_promises_in_force(w.events);
+	json_object_object_add(c->details, "promises", json_object_get(promises));
+
+	pmt_case_phase(c, "checker-boot");
+	if (pmt_case_boot_guest(c, &checker, "checker", img, err, sizeof(err))) {
+		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
+		checker.backend->release(&checker);
+		goto out;
+	}
+	c->vm = &checker;
+	pmt_case_phase(c, "check");
+	if (check_image(c, promises, probes) == 0) {
+		pmt_case_phase(c, "judge");
+		pmt_expect_judge(e, c, "dax", probes);
+	}
+	pmt_case_phase(c, "checker-shutdown");
+	if (checker.agent_up && !checker.exited &&
+	    pmt_vm_shutdown(&checker, pmt_now_ms() + (int64_t)c->opt->shutdown_timeout_s * 1000,
+			    err, sizeof(err)))
+		pmt_case_verdict(c, PMT_BROK, "checker-shutdown: %s", err);
+	checker.backend->release(&checker);
+	c->vm = main_vm;
+out:
+	/* Every path: no guest holds the tmpfs, then it goes. */
+	main_vm->backend->power_cut(main_vm);
+	tmpfs_down(c);
+	if (img[0]) {
+		unlink(img);
+		pmt_cleanup_unregister(img);
+	}
+	json_object_put(promises);
+	json_object_put(probes);
+	json_object_put(w.events);
+	return 0;
+}
+
+static const char *const hostsigbus_fs[] = { "ext4", NULL };
+
+const struct pmt_scenario pmt_scenario_hostsigbus = {
+	.name = "hostsigbus",
+	.description = "the backing file's host filesystem fills up: how QEMU ends, what the image keeps",
+	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
+	.filesystems = hostsigbus_fs,
+	.mount_opts = "dax",
+	.prepare_vm = hostsigbus_prepare,
+	.run = hostsigbus_run,
+};
