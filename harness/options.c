@@ -37,6 +37,7 @@ void pmt_options_defaults(struct pmt_options *o)
 	o->flush_mode = "honest";
 	o->crash_states = 8;
 	o->ops = 20;
+	o->crash_at = "op";
 }
 
 const char *pmt_accel_name(enum pmt_accel a)
@@ -158,6 +159,7 @@ enum {
 	OPT_CRASH_STATES,
 	OPT_OPS,
 	OPT_REPLAY,
+	OPT_CRASH_AT,
 	OPT_REPEAT,
 	OPT_SHARD,
 	OPT_JOBS,
@@ -195,6 +197,7 @@ static const struct option long_opts[] = {
 	{ "crash-states", required_argument, NULL, OPT_CRASH_STATES },
 	{ "ops", required_argument, NULL, OPT_OPS },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "crash-at", required_argument, NULL, OPT_CRASH_AT },
 	{ "plan", required_argument, NULL, 'p' },
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "shard", required_argument, NULL, OPT_SHARD },
@@ -258,6 +261,13 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 				return -1;
 			break;
 		case OPT_REPLAY: o->replay = optarg; break;
+		case OPT_CRASH_AT:
+			if (strcmp(optarg, "op") && strcmp(optarg, "flush") &&
+			    strcmp(optarg, "flush-mid") && strcmp(optarg, "time"))
+				return fail(err, errlen, "--crash-at takes op, flush, flush-mid or time, "
+					    "not \"%s\"", optarg);
+			o->crash_at = optarg;
+			break;
 		case OPT_OPS:
 			if (parse_int("--ops", optarg, 1, 64, &o->ops, err, errlen))
 				return -1;

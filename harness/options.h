@@ -54,6 +54,7 @@ struct pmt_options {
 	int crash_states;		/* powercut: seeded crash states per crash point */
 	int ops;			/* powercut: operations per workload run */
 	const char *replay;		/* replay: a saved crash state image */
+	const char *crash_at;		/* powercut: op, flush, flush-mid or time */
 	bool verbose;
 	bool quiet;
 	const char *plan;		/* --plan NAME|FILE (or list's argument), or NULL */

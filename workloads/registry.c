@@ -17,6 +17,8 @@ extern const struct pmt_workload_info pmt_workload_create_unlink;
 extern const struct pmt_workload_info pmt_workload_falloc_punch;
 extern const struct pmt_workload_info pmt_workload_dax_mmap;
 extern const struct pmt_workload_info pmt_workload_mce_target;
+extern const struct pmt_workload_info pmt_workload_flushprobe;
+extern const struct pmt_workload_info pmt_workload_fill;
 
 const struct pmt_workload_info *const pmt_workloads[] = {
 	&pmt_workload_mapsync,
@@ -29,6 +31,8 @@ const struct pmt_workload_info *const pmt_workloads[] = {
 	&pmt_workload_falloc_punch,
 	&pmt_workload_dax_mmap,
 	&pmt_workload_mce_target,
+	&pmt_workload_flushprobe,
+	&pmt_workload_fill,
 	NULL
 };
 

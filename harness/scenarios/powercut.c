@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,9 +69,23 @@ static int powercut_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
 	return 0;
 }
 
+/*
+ * Where the power goes (--crash-at, or a plan's param.crash_at):
+ *   op        when op K's progress arrives: K's change is in flight, its sync not begun
+ *   flush     while the host flush of op K's sync (or a later one) is held
+ *             before it is recorded: the guest's fsync never returns
+ *   flush-mid the same, after part of the flush's journal is written (the
+ *             durable image must come back whole-old)
+ *   time      at a seeded random time in the first 2 s of the workload
+ */
+enum crash_at { CRASH_OP, CRASH_FLUSH, CRASH_FLUSH_MID, CRASH_TIME };
+static const char *const crash_at_names[] = { "op", "flush", "flush-mid", "time", NULL };
+
 struct cut {
 	struct json_object *events;	/* promise and progress events, in order */
-	long long at_op;		/* cut power when this op's progress arrives */
+	enum crash_at kind;
+	long long at_op;		/* op K */
+	const char *shim_dir;
 	bool cut;
 	long long sync_error_op;
 };
@@ -82,15 +98,57 @@ static int on_event(void *ctx, const struct pmt_msg *m)
 		json_object_array_add(k->events, json_object_get(m->root));
 	if (!strcmp(m->event, "sync-error"))
 		k->sync_error_op = pmt_json_int(m->root, "op", -1);
-	if (!strcmp(m->event, "progress") && pmt_json_int(m->root, "op", -1) == k->at_op) {
+	if (!strcmp(m->event, "progress") && pmt_json_int(m->root, "op", -1) == k->at_op &&
+	    (k->kind == CRASH_OP || k->kind == CRASH_FLUSH || k->kind == CRASH_FLUSH_MID)) {
+		if (k->kind != CRASH_OP) {
+			char path[PATH_MAX];
+			const char *mode = k->kind == CRASH_FLUSH ? "hold\n" : "hold-mid\n";
+
+			/* The shim reads this at its next flush and holds it. */
+			pmt_fmt(path, sizeof(path), "%s/mode", k->shim_dir);
+			pmt_write_file_atomic(path, mode, strlen(mode));
+		}
 		k->cut = true;
-		return 1;	/* stop waiting: the power goes now */
+		return 1;	/* stop waiting for the reply */
 	}
 	return 0;
 }
 
-/* Run the workload and cut the power at op k.  0, or -1 after a BROK. */
-static int run_and_cut(struct pmt_case *c, struct cut *k)
+/* Wait (inotify, bounded) until the shim holds a flush: DIR/held or DIR/held-mid. */
+static int wait_for_hold(const char *dir, const char *name, int timeout_s)
+{
+	char path[PATH_MAX];
+	int64_t deadline = pmt_now_ms() + (int64_t)timeout_s * 1000;
+	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	int rc = -1;
+
+	pmt_fmt(path, sizeof(path), "%s/%s", dir, name);
+	if (fd < 0 || inotify_add_watch(fd, dir, IN_CREATE) < 0)
+		goto out;
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		int64_t left;
+
+		/* Checked after the watch exists: a hold before it is not missed. */
+		if (access(path, F_OK) == 0) {
+			rc = 0;
+			break;
+		}
+		left = deadline - pmt_now_ms();
+		if (left <= 0)
+			break;
+		if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) > 0 && read(fd, buf, sizeof(buf)) < 0)
+			continue;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Run the workload and cut the power at the crash point.  0, or -1 after a BROK. */
+static int run_and_cut(struct pmt_case *c, struct cut *k, uint64_t *rng)
 {
 	struct json_object *args = json_object_new_object(), *wargs = json_object_new_object();
 	struct pmt_agent *a = &c->vm->agent;
@@ -104,7 +162,22 @@ static int run_and_cut(struct pmt_case *c, struct cut *k)
 	json_object_object_add(args, "args", wargs);
 	a->on_event = on_event;
 	a->event_ctx = k;
-	rc = pmt_case_agent(c, "run", args, NULL, err, sizeof(err));
+	if (k->kind == CRASH_TIME) {
+		/* Not through pmt_case_agent: here a timeout is the crash point. */
+		int64_t delay = (int64_t)(pmt_splitmix64(rng) % 2000);
+
+		json_object_object_add(c->details, "crash_after_ms", json_object_new_int64(delay));
+		rc = pmt_agent_call(a, "run", args, NULL, pmt_now_ms() + delay, err, sizeof(err));
+		if (rc == PMT_AGENT_TRANSPORT && c->vm->backend->wait_exit(c->vm, pmt_now_ms())) {
+			pmt_case_verdict(c, PMT_BROK, "workload: QEMU ended before the crash point: %s", err);
+			rc = -1;
+		} else {
+			k->cut = rc == PMT_AGENT_TRANSPORT;
+			rc = rc == PMT_AGENT_GUEST_ERROR ? 1 : 0;
+		}
+	} else {
+		rc = pmt_case_agent(c, "run", args, NULL, err, sizeof(err));
+	}
 	a->on_event = NULL;
 	json_object_put(args);
 	if (rc < 0)
@@ -113,7 +186,18 @@ static int run_and_cut(struct pmt_case *c, struct cut *k)
 		pmt_case_verdict(c, PMT_BROK, "workload: %s could not run: %s", c->variant, err);
 		return -1;
 	}
-	/* Finished before the crash point (a sync error stops it): cut now. */
+	if (k->cut && (k->kind == CRASH_FLUSH || k->kind == CRASH_FLUSH_MID)) {
+		const char *held = k->kind == CRASH_FLUSH ? "held" : "held-mid";
+
+		if (wait_for_hold(k->shim_dir, held, c->opt->cmd_timeout_s)) {
+			pmt_case_verdict(c, PMT_BROK, "workload: no host flush was held after op %lld "
+					 "(fault did not fire)", k->at_op);
+			c->vm->backend->power_cut(c->vm);
+			return -1;
+		}
+	}
+	/* The power goes: SIGKILL, nothing flushed.  A workload that ended
+	 * before the crash point (a sync error stops it) is cut here too. */
 	c->vm->backend->power_cut(c->vm);
 	return 0;
 }
@@ -269,6 +353,23 @@ out:
 	return rc;
 }
 
+static int crash_at_parse(struct pmt_case *c, enum crash_at *kind)
+{
+	struct json_object *v = NULL;
+	const char *name = c->opt->crash_at;
+
+	if (c->params && json_object_object_get_ex(c->params, "crash_at", &v))
+		name = json_object_get_string(v);
+	for (int i = 0; crash_at_names[i]; i++) {
+		if (!strcmp(name, crash_at_names[i])) {
+			*kind = (enum crash_at)i;
+			return 0;
+		}
+	}
+	pmt_case_verdict(c, PMT_BROK, "setup: crash_at \"%s\" is not op, flush, flush-mid or time", name);
+	return -1;
+}
+
 static int powercut_run(struct pmt_case *c)
 {
 	struct cut k = { .events = json_object_new_array(), .sync_error_op = -1 };
@@ -295,11 +396,15 @@ static int powercut_run(struct pmt_case *c)
 	}
 
 	/* The crash point: reproducible from --seed and the case. */
+	if (crash_at_parse(c, &k.kind))
+		goto out;
+	k.shim_dir = dir;
 	rng = c->seed ^ pmt_fnv1a64(c->id);
 	k.at_op = 1 + (long long)(pmt_splitmix64(&rng) % (uint64_t)c->opt->ops);
 	pmt_case_phase(c, "workload");
-	if (run_and_cut(c, &k))
+	if (run_and_cut(c, &k, &rng))
 		goto out;
+	json_object_object_add(c->details, "crash_at", json_object_new_string(crash_at_names[k.kind]));
 	json_object_object_add(c->details, "crash_point", json_object_new_int64(k.at_op));
 	json_object_object_add(c->details, "cut_at_progress", json_object_new_boolean(k.cut));
 	json_object_object_add(c->details, "flush_mode", json_object_new_string(c->opt->flush_mode));
@@ -307,6 +412,32 @@ static int powercut_run(struct pmt_case *c)
 		json_object_object_add(c->details, "sync_error_op",
 				       json_object_new_int64(k.sync_error_op));
 
+	/* What the shim saw: how many host flushes, and the last one's fate. */
+	{
+		char log[PATH_MAX];
+		size_t len = 0;
+		char *text;
+
+		pmt_fmt(log, sizeof(log), "%s/flushes.jsonl", dir);
+		text = pmt_read_file(log, 1 << 22, &len);
+		if (text) {
+			int n = 0;
+			char *last = NULL;
+
+			for (char *p = text; *p; p++)
+				if (*p == '\n') {
+					n++;
+					*p = '\0';
+					if (p[1])
+						last = p + 1;
+				}
+			json_object_object_add(c->details, "host_flushes", json_object_new_int(n));
+			if (last || n)
+				json_object_object_add(c->details, "last_flush",
+						       json_tokener_parse(last ? last : text));
+			free(text);
+		}
+	}
 	pmt_case_phase(c, "durable");
 	if (pmt_durable_recover(dir) < 0) {
 		pmt_case_verdict(c, PMT_BROK, "durable: recovering %s: %s", dir, strerror(errno));

@@ -10,6 +10,7 @@ extern const struct pmt_scenario pmt_scenario_powercut;
 extern const struct pmt_scenario pmt_scenario_replay;
 extern const struct pmt_scenario pmt_scenario_flusheio;
 extern const struct pmt_scenario pmt_scenario_hostsigbus;
+extern const struct pmt_scenario pmt_scenario_hosthwpoison;
 
 const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_mapsync,
@@ -20,5 +21,6 @@ const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_replay,
 	&pmt_scenario_flusheio,
 	&pmt_scenario_hostsigbus,
+	&pmt_scenario_hosthwpoison,
 	NULL,
 };

@@ -33,9 +33,18 @@
  *                          waits instead after the first journal record is
  *                          written, on DIR/held-mid.  For killing QEMU
  *                          mid-flush.
+ *   PMT_SHIM_DELAY_MS    sleep this many ms at the start of every flush, in
+ *                        any mode (default 0): a slow host disk.  The sleep
+ *                        is taken before the shim's lock, so flushes from
+ *                        QEMU's thread-pool workers overlap as they would on
+ *                        a slow device, and the guest's requests pile up.
+ *                        The "ms" of flushes.jsonl includes it.
  *   DIR/mode             if present, a mode name read at every flush; it
  *                        overrides PMT_SHIM_MODE from then on (the harness
  *                        plants a lying device after mkfs and mount).
+ *                        "hold" or "hold-mid" there holds the next flush
+ *                        (before recording, or after its first journal
+ *                        record): the harness cuts power mid-flush.
  *   PMT_SHIM_TRACK       compare (default): compare-at-flush.  uffd is
  *                        accepted and falls back to compare (not built yet).
  *
@@ -105,6 +114,7 @@ static struct {
 	uint64_t fail_from, fail_count;	/* fail_count 0: no end */
 	uint64_t hold_at;
 	int hold_mid;
+	uint64_t delay_ms;		/* PMT_SHIM_DELAY_MS */
 
 	pthread_mutex_t lock;		/* everything below */
 	int have_id;
@@ -289,7 +299,8 @@ static void shim_init(void)
 	}
 	if (parse_u64("PMT_SHIM_FAIL_FROM", 1, &S.fail_from) < 0 ||
 	    parse_u64("PMT_SHIM_FAIL_COUNT", 0, &S.fail_count) < 0 ||
-	    parse_u64("PMT_SHIM_HOLD_AT", 1, &S.hold_at) < 0)
+	    parse_u64("PMT_SHIM_HOLD_AT", 1, &S.hold_at) < 0 ||
+	    parse_u64("PMT_SHIM_DELAY_MS", 0, &S.delay_ms) < 0)
 		return;
 	if (where && *where && strcmp(where, "before") && strcmp(where, "mid")) {
 		say("PMT_SHIM_HOLD_WHERE=%s is not before or mid; passing everything through", where);
@@ -462,7 +473,7 @@ static double now_ms(void)
  * workload alone, so a failure shows as lost promised data rather than an
  * unmountable image.  Read at each flush: one small file, negligible.
  */
-static void reread_mode_locked(void)
+static void reread_mode_locked(uint64_t seq)
 {
 	char path[PATH_MAX], buf[32];
 	ssize_t n;
@@ -479,6 +490,15 @@ static void reread_mode_locked(void)
 		return;
 	buf[n] = '\0';
 	buf[strcspn(buf, " \n")] = '\0';
+	/* "hold" / "hold-mid" from the file: hold the flush now starting, once. */
+	if (!strcmp(buf, "hold") || !strcmp(buf, "hold-mid")) {
+		if (S.mode != MODE_HOLD) {
+			S.mode = MODE_HOLD;
+			S.hold_at = seq;
+			S.hold_mid = !strcmp(buf, "hold-mid");
+		}
+		return;
+	}
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(buf, mode_names[i]))
 			S.mode = (enum shim_mode)i;
@@ -493,10 +513,18 @@ static int flush(const struct flush_call *c)
 	uint64_t seq;
 	char line[256];
 
+	/* Outside the lock: a slow device still serves flushes side by side. */
+	if (S.delay_ms) {
+		struct timespec ts = { (time_t)(S.delay_ms / 1000),
+				       (long)(S.delay_ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
 	pthread_mutex_lock(&S.lock);
 	in_shim = 1;
 	seq = ++S.seq;
-	reread_mode_locked();
+	reread_mode_locked(seq);
 	if (S.mode == MODE_LYING) {
 		action = "lied";
 		result = 0;

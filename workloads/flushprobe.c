@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/*
+ * flushprobe: write files and fsync them, recording what every fsync
+ * returned.  The guest side of the flusheio scenario, where the host's
+ * fsync() of the virtio-pmem backing file fails (or is slow).
+ *
+ * A guest fsync ends in a flush request to the device: ext4's journal
+ * commit and xfs's log write carry REQ_PREFLUSH/REQ_FUA, pmem_submit_bio()
+ * calls nvdimm_flush(), and on virtio-pmem that is async_pmem_flush() ->
+ * virtio_pmem_flush(), which waits for the host's answer to the request.
+ * QEMU answers with the result of its own fsync() of the backing file.
+ *
+ * args: {"step":"load"|"fail"|"recover","files":N,"threads":T,"rounds":R}
+ *
+ * "load" (default): T threads share N files (N < T is raised to T); each
+ *   round a thread overwrites 4 KiB of each of its files and fsyncs it.
+ *   Result: {"fsyncs","failed","first_errno","max_ms","mean_ms",
+ *            "per_thread":[{"fsyncs","failed","max_ms"}],"probes":[..]}
+ *   with one probe record, path "fsync": ok when every fsync returned 0.
+ *
+ * "fail" then "recover": one writer, so the host can switch its flushes
+ *   from failing back to honest between the two calls.  The host has made
+ *   every flush fail before "fail" starts.
+ *   fail:    create flush.dat, open it twice (fd A and fd B, both before
+ *            any failure), write 64 KiB through A, fsync(A) ("fsync"),
+ *            fsync(A) again while the host still fails ("fsync_retry").
+ *            A and B stay open in this process (the agent) for the next
+ *            call: that is the only way B can have been opened before the
+ *            failure and asked after the host recovered.
+ *   recover: fsync(A) ("fsync_after_recovery"); fsync(B), which reports a
+ *            writeback error recorded in the file's errseq once
+ *            ("fsync_other_fd"), then again ("fsync_other_fd_again"); a fd
+ *            opened now ("fsync_new_fd": errseq reports nothing older than
+ *            the open); read the 64 KiB back and compare
+ *            ("read_after_recovery": the data written before the failure);
+ *            write 4 KiB and fsync ("write_after_recovery").
+ *   Both return {"probes":[records]}, records shaped like errprobe's:
+ *   {"path","ok","step","errno","error","data_ok","ms"}.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "workload.h"
+
+#define FP_FILE		"flush.dat"
+#define FP_SIZE		(64 * 1024)
+#define FP_BLOCK	4096
+#define FP_MAX_THREADS	256
+#define FP_MAX_FILES	1024
+#define FP_MAX_ROUNDS	10000
+
+/* fd A and fd B of the fail/recover pair, kept between the two calls. */
+static int keep_a = -1, keep_b = -1;
+static char keep_path[PATH_MAX];
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static unsigned char pattern(size_t pos, unsigned int gen)
+{
+	return (unsigned char)(pos * 7 + (pos >> 12) * 17 + gen * 31 + 0x5a);
+}
+
+static void fill(unsigned char *buf, size_t len, size_t pos, unsigned int gen)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = pattern(pos + i, gen);
+}
+
+static int sync_fd(int fd)
+{
+	int r;
+
+	do {
+		r = fsync(fd);
+	} while (r && errno == EINTR);
+	return r;
+}
+
+static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* One errprobe-shaped record; @err 0 is success. */
+static struct json_object *record(const char *path, const char *step, int err, double ms)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "path", json_object_new_string(path));
+	json_object_object_add(r, "ok", json_object_new_boolean(err == 0));
+	json_object_object_add(r, "step", json_object_new_string(step));
+	json_object_object_add(r, "errno", json_object_new_int(err));
+	json_object_object_add(r, "error", json_object_new_string(err ? strerror(err) : ""));
+	json_object_object_add(r, "ms", json_object_new_double(ms));
+	return r;
+}
+
+/* fsync @fd as access path @path. */
+static struct json_object *probe_fsync(const char *path, int fd)
+{
+	double t0 = now_ms();
+	int err = sync_fd(fd) ? errno : 0;
+
+	return record(path, "fsync", err, now_ms() - t0);
+}
+
+static void close_kept(void)
+{
+	if (keep_a >= 0)
+		close(keep_a);
+	if (keep_b >= 0)
+		close(keep_b);
+	keep_a = keep_b = -1;
+}
+
+static int step_fail(const char *dir, struct json_object *probes, char *err, size_t errlen)
+{
+	static unsigned char buf[FP_SIZE];
+	double t0;
+	int e;
+
+	close_kept();
+	if (snprintf(keep_path, sizeof(keep_path), "%s/%s", dir, FP_FILE) >= (int)sizeof(keep_path)) {
+		snprintf(err, errlen, "path too long: %s", dir);
+		return -1;
+	}
+	keep_a = open(keep_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	keep_b = keep_a < 0 ? -1 : open(keep_path, O_RDWR | O_CLOEXEC);
+	if (keep_a < 0 || keep_b < 0) {
+		snprintf(err, errlen, "open %s: %s", keep_path, strerror(errno));
+		close_kept();
+		return -1;
+	}
+	/* The write itself needs no flush: it lands in the pmem (DAX) or the
+	 * page cache.  Only its fsync asks the host. */
+	fill(buf, sizeof(buf), 0, 0);
+	t0 = now_ms();
+	e = pwrite_all(keep_a, buf, sizeof(buf), 0) ? errno : 0;
+	if (e) {
+		json_object_array_add(probes, record("fsync", "pwrite", e, now_ms() - t0));
+		return 0;
+	}
+	json_object_array_add(probes, probe_fsync("fsync", keep_a));
+	json_object_array_add(probes, probe_fsync("fsync_retry", keep_a));
+	return 0;
+}
+
+static int step_recover(struct json_object *probes, char *err, size_t errlen)
+{
+	static unsigned char buf[FP_SIZE], want[FP_SIZE];
+	struct json_object *r;
+	double t0;
+	int fd, e = 0;
+	ssize_t n;
+
+	if (keep_a < 0 || keep_b < 0) {
+		snprintf(err, errlen, "\"recover\" needs a \"fail\" step before it");
+		return -1;
+	}
+	json_object_array_add(probes, probe_fsync("fsync_after_recovery", keep_a));
+	json_object_array_add(probes, probe_fsync("fsync_other_fd", keep_b));
+	json_object_array_add(probes, probe_fsync("fsync_other_fd_again", keep_b));
+
+	fd = open(keep_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		json_object_array_add(probes, record("fsync_new_fd", "open", errno, 0));
+	} else {
+		json_object_array_add(probes, probe_fsync("fsync_new_fd", fd));
+		close(fd);
+	}
+
+	/* What was written before the failure, through a fresh fd. */
+	t0 = now_ms();
+	fd = open(keep_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = record("read_after_recovery", "open", errno, 0);
+	} else {
+		n = pread(fd, buf, sizeof(buf), 0);
+		e = n < 0 ? errno : 0;
+		close(fd);
+		r = record("read_after_recovery", "pread", e, now_ms() - t0);
+		if (!e) {
+			fill(want, sizeof(want), 0, 0);
+			json_object_object_add(r, "bytes", json_object_new_int64(n));
+			json_object_object_add(r, "data_ok", json_object_new_boolean(
+				n == (ssize_t)sizeof(buf) && !memcmp(buf, want, sizeof(buf))));
+		}
+	}
+	json_object_array_add(probes, r);
+
+	/* Does the filesystem still take writes once the host is fine again? */
+	fill(buf, FP_BLOCK, 0, 1);
+	t0 = now_ms();
+	if (pwrite_all(keep_a, buf, FP_BLOCK, 0))
+		r = record("write_after_recovery", "pwrite", errno, now_ms() - t0);
+	else if (sync_fd(keep_a))
+		r = record("write_after_recovery", "fsync", errno, now_ms() - t0);
+	else
+		r = record("write_after_recovery", "fsync", 0, now_ms() - t0);
+	json_object_array_add(probes, r);
+	close_kept();
+	return 0;
+}
+
+/* ---- load: many concurrent flushers ---- */
+
+struct flusher {
+	pthread_t tid;
+	const char *dir;
+	int index, nthreads, nfiles;
+	long long rounds;
+	long long fsyncs, failed;
+	int first_errno;
+	double max_ms, sum_ms;
+	char err[160];		/* a setup failure (open, write) */
+};
+
+static void *flusher_main(void *arg)
+{
+	struct flusher *f = arg;
+	unsigned char buf[FP_BLOCK];
+	int fds[FP_MAX_FILES];
+	int nmine = 0;
+
+	for (int i = f->index; i < f->nfiles; i += f->nthreads) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/flush-%04d.dat", f->dir, i);
+		fds[nmine] = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fds[nmine] < 0) {
+			snprintf(f->err, sizeof(f->err), "open %s: %s", path, strerror(errno));
+			goto out;
+		}
+		nmine++;
+	}
+	for (long long r = 0; r < f->rounds; r++) {
+		for (int i = 0; i < nmine; i++) {
+			double t0, ms;
+
+			fill(buf, sizeof(buf), (size_t)r * FP_BLOCK, (unsigned int)f->index);
+			if (pwrite_all(fds[i], buf, sizeof(buf), (off_t)(r % 16) * FP_BLOCK)) {
+				snprintf(f->err, sizeof(f->err), "pwrite: %s", strerror(errno));
+				goto out;
+			}
+			t0 = now_ms();
+			if (sync_fd(fds[i])) {
+				if (!f->failed++)
+					f->first_errno = errno;
+			}
+			ms = now_ms() - t0;
+			f->fsyncs++;
+			f->sum_ms += ms;
+			if (ms > f->max_ms)
+				f->max_ms = ms;
+		}
+	}
+out:
+	for (int i = 0; i < nmine; i++)
+		close(fds[i]);
+	return NULL;
+}
+
+static int step_load(const char *dir, long long files, long long threads, long long rounds,
+		     struct json_object *result, char *err, size_t errlen)
+{
+	struct flusher *fl = calloc((size_t)threads, sizeof(*fl));
+	struct json_object *per = json_object_new_array(), *probes, *r;
+	long long fsyncs = 0, failed = 0;
+	double max_ms = 0, sum_ms = 0, t0 = now_ms();
+	int first_errno = 0, started = 0, rc = 0;
+
+	if (!fl) {
+		json_object_put(per);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (files < threads)
+		files = threads;
+	for (int i = 0; i < threads; i++) {
+		fl[i] = (struct flusher){ .dir = dir, .index = i, .nthreads = (int)threads,
+					  .nfiles = (int)files, .rounds = rounds };
+		if (pthread_create(&fl[i].tid, NULL, flusher_main, &fl[i])) {
+			snprintf(err, errlen, "pthread_create: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		started++;
+	}
+	for (int i = 0; i < started; i++) {
+		struct json_object *t = json_object_new_object();
+
+		pthread_join(fl[i].tid, NULL);
+		if (fl[i].err[0] && !rc) {
+			snprintf(err, errlen, "thread %d: %s", i, fl[i].err);
+			rc = -1;
+		}
+		fsyncs += fl[i].fsyncs;
+		failed += fl[i].failed;
+		if (fl[i].failed && !first_errno)
+			first_errno = fl[i].first_errno;
+		sum_ms += fl[i].sum_ms;
+		if (fl[i].max_ms > max_ms)
+			max_ms = fl[i].max_ms;
+		json_object_object_add(t, "fsyncs", json_object_new_int64(fl[i].fsyncs));
+		json_object_object_add(t, "failed", json_object_new_int64(fl[i].failed));
+		json_object_object_add(t, "max_ms", json_object_new_double(fl[i].max_ms));
+		json_object_array_add(per, t);
+	}
+	free(fl);
+	if (rc) {
+		json_object_put(per);
+		return -1;
+	}
+	json_object_object_add(result, "threads", json_object_new_int64(threads));
+	json_object_object_add(result, "files", json_object_new_int64(files));
+	json_object_object_add(result, "rounds", json_object_new_int64(rounds));
+	json_object_object_add(result, "fsyncs", json_object_new_int64(fsyncs));
+	json_object_object_add(result, "failed", json_object_new_int64(failed));
+	json_object_object_add(result, "first_errno", json_object_new_int(first_errno));
+	json_object_object_add(result, "max_ms", json_object_new_double(max_ms));
+	json_object_object_add(result, "mean_ms",
+			       json_object_new_double(fsyncs ? sum_ms / (double)fsyncs : 0));
+	json_object_object_add(result, "wall_ms", json_object_new_double(now_ms() - t0));
+	json_object_object_add(result, "per_thread", per);
+	probes = json_object_new_array();
+	r = record("fsync", "fsync", first_errno, max_ms);
+	json_object_object_add(r, "fsyncs", json_object_new_int64(fsyncs));
+	json_object_object_add(r, "failed", json_object_new_int64(failed));
+	json_object_array_add(probes, r);
+	json_object_object_add(result, "probes", probes);
+	return 0;
+}
+
+static int flushprobe_run(const char *dir, struct json_object *args,
+			  struct json_object *result, char *err, size_t errlen)
+{
+	long long files, threads, rounds;
+	struct json_object *probes;
+	const char *step;
+	int rc;
+
+	if (arg_string(args, "step", false, &step, err, errlen) ||
+	    arg_int(args, "files", 1, 1, FP_MAX_FILES, &files, err, errlen) ||
+	    arg_int(args, "threads", 1, 1, FP_MAX_THREADS, &threads, err, errlen) ||
+	    arg_int(args, "rounds", 1, 1, FP_MAX_ROUNDS, &rounds, err, errlen))
+		return -1;
+	if (!step || !strcmp(step, "load"))
+		return step_load(dir, files, threads, rounds, result, err, errlen);
+	if (strcmp(step, "fail") && strcmp(step, "recover")) {
+		snprintf(err, errlen, "argument \"step\" must be load, fail or recover");
+		return -1;
+	}
+	probes = json_object_new_array();
+	rc = !strcmp(step, "fail") ? step_fail(dir, probes, err, errlen)
+				   : step_recover(probes, err, errlen);
+	if (rc) {
+		json_object_put(probes);
+		return -1;
+	}
+	json_object_object_add(result, "probes", probes);
+	return 0;
+}
+
+const struct pmt_workload_info pmt_workload_flushprobe = {
+	.name = "flushprobe",
+	.description = "write files and fsync them from T threads; every fsync's errno and latency",
+	.run = flushprobe_run,
+};
