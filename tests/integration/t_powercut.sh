@@ -12,7 +12,7 @@
 . "$ROOT/tests/integration/lib.sh"
 
 "$PMTORTURE" run --accel tcg --scenario powercut --workload append_fsync,rename_replace \
-	--fs ext4,xfs --crash-states 18 --results honest >out 2>err; rc=$?
+	--fs ext4,xfs --crash-states 28 --results honest >out 2>err; rc=$?
 cat out
 s=$(readlink -f honest/latest)/summary.json
 for fs in ext4 xfs; do
