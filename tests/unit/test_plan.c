@@ -233,8 +233,21 @@ START_TEST(shipped_plans)
 
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "nightly", path, sizeof(path), err, sizeof(err)), 0);
 	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_uint_eq(plan.nsections, 1);
-	ck_assert_uint_eq(plan.sections[0].repeat, 3);
+	/* quick + errors + the three power-cut sections, every one repeated 3 times */
+	ck_assert_uint_ge(plan.nsections, 5);
+	for (size_t i = 0; i < plan.nsections; i++)
+		ck_assert_uint_eq(plan.sections[i].repeat, 3);
+	{
+		bool flush_mid = false;
+
+		for (size_t i = 0; i < plan.nsections; i++) {
+			const char *v = pmt_plan_get(&plan.sections[i], "param.crash_at");
+
+			if (!strcmp(plan.sections[i].name, "powercut-flush") && v && !strcmp(v, "flush-mid"))
+				flush_mid = true;
+		}
+		ck_assert(flush_mid);
+	}
 	pmt_plan_free(&plan);
 
 	/* errors.ini: a section per error scenario that exists (the rest commented). */
