@@ -170,6 +170,8 @@ enum {
 
 static const struct option long_opts[] = {
 	{ "scenario", required_argument, NULL, 's' },
+	/* Each injector has one scenario of its name (powercut, badblocks, ...). */
+	{ "injector", required_argument, NULL, 's' },
 	{ "device", required_argument, NULL, 'd' },
 	{ "fs", required_argument, NULL, 'f' },
 	{ "filter", required_argument, NULL, 'F' },

@@ -17,7 +17,19 @@ check "corrupt kernel: BROK in the boot phase" grep -q 'BROK.*boot' out
 check "corrupt kernel: found out fast (${took}s < 30s)" [ "$took" -lt 30 ]
 check "corrupt kernel: QEMU's own reason recorded" sh -c "grep -qi 'qemu' r1/latest/summary.json"
 
-# 2. A kernel that boots into an init that never starts the agent.
+# 2. A corrupt initramfs: the kernel panics, QEMU (-no-reboot) exits 0.
+mkdir -p badinitrd
+head -c 65536 /dev/urandom >badinitrd/initramfs.cpio
+cp "$img/vmlinux" "$img/kernel.release" badinitrd/
+start=$(date +%s)
+"$PMTORTURE" run --image badinitrd --accel tcg --filter 'mapsync:virtio-pmem:xfs' \
+	--boot-timeout 60 --results r0 >out 2>err; rc=$?
+took=$(($(date +%s) - start))
+check "corrupt initramfs: exit 1" [ $rc -eq 1 ]
+check "corrupt initramfs: BROK in the boot phase, QEMU's exit named" grep -q 'BROK.*boot: QEMU exit' out
+check "corrupt initramfs: found out well before the timeout (${took}s < 40s)" [ "$took" -lt 40 ]
+
+# 3. A kernel that boots into an init that never starts the agent.
 mkdir -p silent/root/bin
 cp /bin/busybox silent/root/bin/busybox
 printf '#!/bin/busybox sh\n/bin/busybox sleep 100000\n' >silent/root/init
