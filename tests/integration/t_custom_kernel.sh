@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# A developer's own kernel through --kernel/--modules: here the Debian kernel
+# the image was built from, unpacked as a developer's tree would be.  It gets
+# its own cached image and runs; a tree lacking a needed module is refused
+# with one line naming it, before anything boots.
+. "$ROOT/tests/integration/lib.sh"
+k="$ROOT/build/kernel"
+rel=$(cat "$k/kernel.release")
+
+mkdir -p tree/lib/modules && cp -a "$k/root/lib/modules/$rel" tree/lib/modules/
+mods=tree/lib/modules/$rel
+"$PMTORTURE" run --accel tcg --kernel "$k/vmlinux" --modules "$mods" --scenario mapsync \
+	--filter 'mapsync:virtio-pmem:ext4' --results r >out 2>err; rc=$?
+cat out err
+s=$(readlink -f r/latest)/summary.json
+check "own kernel: exit 0" [ $rc -eq 0 ]
+check "own kernel: PASS" [ "$(json_get "$s" "j['cases'][0]['verdict']")" = PASS ]
+check "own kernel: its own image folder" grep -q "build/guest/custom-" "$s"
+check "own kernel: the guest ran it" [ "$(json_get "$s" "j['cases'][0]['details']['guest_kernel']")" = "$rel" ]
+
+rm "$mods"/kernel/drivers/nvdimm/virtio_pmem.ko "$mods"/modules.dep*
+"$PMTORTURE" run --accel tcg --kernel "$k/vmlinux" --modules "$mods" --scenario mapsync \
+	--results r2 >out 2>err; rc=$?
+check "missing module: exit 2" [ $rc -eq 2 ]
+check "missing module: one line" one_line_error err
+check "missing module: names it and its config" grep -q 'lacks module virtio_pmem (CONFIG_VIRTIO_PMEM)' err
+check "missing module: nothing booted" [ ! -e r2/latest ]
+check "no QEMU left" no_qemu_left
+done_testing
