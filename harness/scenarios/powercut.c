@@ -255,23 +255,32 @@ static int check_states(struct pmt_case *c, const char *durable, const char *cur
 	struct json_object *report = json_object_new_array();
 	uint64_t *dirty = NULL;
 	size_t ndirty = 0;
-	struct state st[2 + 10000];
+	struct state *st = calloc((size_t)c->opt->crash_states + 2, sizeof(*st));
 	struct pmt_vm checker, *main_vm = c->vm;
 	int nstates, bad = 0, saved = 0, rc = -1;
 	int64_t t0;
 
 	pmt_case_phase(c, "crash-states");
+	if (!st) {
+		pmt_case_verdict(c, PMT_BROK, "crash-states: out of memory");
+		json_object_put(report);
+		return -1;
+	}
 	if (pmt_dirty_pages(durable, current, &dirty, &ndirty)) {
 		pmt_case_verdict(c, PMT_BROK, "crash-states: comparing %s with %s: %s", durable,
 				 current, strerror(errno));
+		free(st);
+		json_object_put(report);
 		return -1;
 	}
-	nstates = make_states(c, ndirty, st, (int)(sizeof(st) / sizeof(st[0])));
+	nstates = make_states(c, ndirty, st, c->opt->crash_states + 2);
 	json_object_object_add(c->details, "unflushed_pages", json_object_new_int64((int64_t)ndirty));
 	pmt_fmt(checker_img, sizeof(checker_img), "%s/checker.img", c->rundir);
 	if (pmt_crash_state_write(durable, current, checker_img, NULL, 0)) {
 		pmt_case_verdict(c, PMT_BROK, "crash-states: writing %s: %s", checker_img, strerror(errno));
 		free(dirty);
+		free(st);
+		json_object_put(report);
 		return -1;
 	}
 
@@ -350,6 +359,7 @@ out:
 	json_object_object_add(c->details, "crash_states", report);
 	unlink(checker_img);
 	free(dirty);
+	free(st);
 	return rc;
 }
 
