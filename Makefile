@@ -111,8 +111,8 @@ image: $(AGENT)
 # The shim is loaded into QEMU, so it links libc only (durable.c is libc only).
 # Hidden by default: only the wrapped libc functions are exported.
 SHIM    := $(BUILD)/lib/pmtorture-shim.so
-SHIM_SRCS := injectors/powercut/shim.c injectors/powercut/durable.c
-SHIM_HDRS := injectors/powercut/durable.h
+SHIM_SRCS := injectors/powercut/shim.c injectors/powercut/durable.c injectors/powercut/uffd_track.c
+SHIM_HDRS := injectors/powercut/durable.h injectors/powercut/uffd_track.h
 BENCH_DURABLE := $(BUILD)/bench/bench-durable
 
 $(SHIM): $(SHIM_SRCS) $(SHIM_HDRS)
@@ -121,11 +121,13 @@ $(SHIM): $(SHIM_SRCS) $(SHIM_HDRS)
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -fvisibility=hidden -pthread \
 		-Iinjectors/powercut -o $@ $(SHIM_SRCS) -ldl
 
-$(BENCH_DURABLE): injectors/powercut/bench_durable.c injectors/powercut/durable.c $(SHIM_HDRS)
+$(BENCH_DURABLE): injectors/powercut/bench_durable.c injectors/powercut/durable.c \
+		injectors/powercut/uffd_track.c $(SHIM_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -Iinjectors/powercut -o $@ \
-		injectors/powercut/bench_durable.c injectors/powercut/durable.c
+		injectors/powercut/bench_durable.c injectors/powercut/durable.c \
+		injectors/powercut/uffd_track.c
 
 shim: $(SHIM)
 

@@ -11,6 +11,7 @@
  * worker_cb).  This shim sees that fsync and, before doing it, records the
  * file's content into the durable image (durable.h): the pages that differ
  * between the mapping and DIR/durable.img go through a redo journal.
+ * Which pages to look at comes from a tracker (PMT_SHIM_TRACK below).
  *
  * Configuration, environment only (nothing set: the shim does nothing):
  *   PMT_SHIM_FILE        the backing file to watch.  Its fds are found by
@@ -45,13 +46,37 @@
  *                        "hold" or "hold-mid" there holds the next flush
  *                        (before recording, or after its first journal
  *                        record): the harness cuts power mid-flush.
- *   PMT_SHIM_TRACK       compare (default): compare-at-flush.  uffd is
- *                        accepted and falls back to compare (not built yet).
+ *   PMT_SHIM_TRACK       uffd (default): when QEMU maps the file, the
+ *                          mapping is registered for userfaultfd async
+ *                          write-protect (uffd_track.h); a flush asks
+ *                          PAGEMAP_SCAN for the pages written since the
+ *                          last one (re-protecting them in the same walk)
+ *                          and journals those that differ from durable.img.
+ *                          Cost follows the dirty pages, not the file size.
+ *                          The first flush after arming compares the whole
+ *                          file once, so anything the file held before the
+ *                          tracking started is caught.  If a step fails
+ *                          (kernel < 6.7, no mapping of the whole file, a
+ *                          second mapping, a scan error), one
+ *                          "pmtorture-shim: ... using compare" line on
+ *                          stderr and compare from then on.
+ *                        compare: compare the whole file with durable.img at
+ *                          every flush (page diff, holes skipped).
+ *                        Both give the same durable image: uffd misses only
+ *                        writes that do not go through QEMU's mapping
+ *                        (write(2) on an fd, another process's mapping),
+ *                        and for virtio-pmem QEMU only maps the file.  A
+ *                        page written between the scan and the real fsync
+ *                        is recorded by the next flush: host writeback
+ *                        could have written it or not, so either is a
+ *                        state a power cut can leave.
  *
  * Flushes seen: fsync, fdatasync and sync_file_range on the file's fds, and
  * msync over its mapping.  Each one appends one line to DIR/flushes.jsonl:
  *   {"seq":N,"op":"fsync","mode":"honest","action":"recorded","pages":P,
- *    "ms":T,"result":0}           (plus "errno":E when result is -1)
+ *    "ms":T,"track":"uffd","result":0}    (plus "errno":E when result is -1)
+ * track: the tracker this flush used ("compare" for the first flush after
+ * arming uffd, the full compare that sets the baseline).
  * action: recorded, lied, failed (injected EIO), error (recording failed:
  * the flush then returns EIO, since the durable image could not follow).
  *
@@ -74,6 +99,7 @@
 #include <unistd.h>
 
 #include "durable.h"
+#include "uffd_track.h"
 
 #define EXPORT		__attribute__((visibility("default")))
 #define MAX_FDS		8
@@ -82,6 +108,7 @@ enum shim_mode { MODE_HONEST, MODE_LYING, MODE_FAIL_EIO, MODE_HOLD };
 static const char *const mode_names[] = { "honest", "lying", "fail-eio", "hold" };
 
 enum flush_op { OP_FSYNC, OP_FDATASYNC, OP_SYNC_FILE_RANGE, OP_MSYNC };
+enum track_mode { TRACK_COMPARE, TRACK_UFFD };
 static const char *const op_names[] = { "fsync", "fdatasync", "sync_file_range", "msync" };
 
 /* The real libc functions, found with dlsym(RTLD_NEXT) on first use. */
@@ -115,6 +142,7 @@ static struct {
 	uint64_t hold_at;
 	int hold_mid;
 	uint64_t delay_ms;		/* PMT_SHIM_DELAY_MS */
+	enum track_mode track;		/* PMT_SHIM_TRACK */
 
 	pthread_mutex_t lock;		/* everything below */
 	int have_id;
@@ -127,7 +155,11 @@ static struct {
 	size_t map_len;
 	uint64_t map_off;
 	uint64_t seq;
-} S = { .lock = PTHREAD_MUTEX_INITIALIZER, .own_fd = -1, .log_fd = -1 };
+	struct pmt_uffd uffd;		/* armed on map when track is uffd */
+	int uffd_base;			/* next flush: reset, then compare in full */
+	int uffd_off;			/* gave up on uffd: compare for good */
+} S = { .lock = PTHREAD_MUTEX_INITIALIZER, .own_fd = -1, .log_fd = -1,
+	.track = TRACK_UFFD, .uffd = { .uffd = -1, .pagemap_fd = -1 } };
 
 /* The file's fds in QEMU; -1 is a free slot.  Read without the lock. */
 static _Atomic int tracked[MAX_FDS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
@@ -307,13 +339,14 @@ static void shim_init(void)
 		return;
 	}
 	S.hold_mid = where && !strcmp(where, "mid");
-	if (track_mode && *track_mode && strcmp(track_mode, "compare")) {
-		if (strcmp(track_mode, "uffd")) {
+	if (track_mode && *track_mode) {
+		if (!strcmp(track_mode, "compare")) {
+			S.track = TRACK_COMPARE;
+		} else if (strcmp(track_mode, "uffd")) {
 			say("PMT_SHIM_TRACK=%s is not compare or uffd; passing everything through",
 			    track_mode);
 			return;
 		}
-		say("PMT_SHIM_TRACK=uffd is not built yet; using compare");
 	}
 
 	in_shim = 1;
@@ -402,14 +435,169 @@ static int rec_page(uint64_t page, const void *cur, void *arg)
 	return 0;
 }
 
-/* Record the file into the durable image.  Lock held.  Pages, or -1. */
-static int64_t record_locked(int hold_mid)
+/* ---- the uffd tracker ---- */
+
+/* Stop using uffd for good, with the one line that says so.  Lock held. */
+static void uffd_give_up_locked(const char *why, int err)
+{
+	if (err)
+		say("uffd tracking: %s failed: %s; using compare", why, strerror(err));
+	else
+		say("uffd tracking: %s; using compare", why);
+	pmt_uffd_disarm(&S.uffd);
+	S.uffd_off = 1;
+}
+
+/*
+ * QEMU mapped the file at @p: track writes through it.  Only a mapping of
+ * the whole file from offset 0 can stand for the file, and only one: a
+ * second shared mapping would take writes the first one never sees.
+ * Lock held.
+ */
+static void uffd_arm_locked(void *p, size_t len, uint64_t off, int fd)
+{
+	const char *step = "";
+	struct stat st;
+
+	if (S.track != TRACK_UFFD || S.uffd_off)
+		return;
+	if (S.uffd.armed) {
+		uffd_give_up_locked("a second shared mapping of the file", 0);
+		return;
+	}
+	if (fstat(fd, &st) < 0 || off != 0 || (uint64_t)st.st_size > len ||
+	    st.st_size % PMT_PAGE_SIZE || len % PMT_PAGE_SIZE) {
+		uffd_give_up_locked("the mapping is not the whole, page-aligned file", 0);
+		return;
+	}
+	in_shim = 1;	/* pmt_uffd_arm opens /proc/self/pagemap */
+	if (pmt_uffd_arm(&S.uffd, p, len, &step) < 0)
+		uffd_give_up_locked(step, errno);
+	else
+		S.uffd_base = 1;
+	in_shim = 0;
+}
+
+struct uffd_ctx {
+	struct rec_ctx *c;
+	int img_fd;
+	uint64_t npages;	/* pages in the image */
+	int64_t count;		/* pages journaled */
+	int failed;		/* the journal, not the tracker, failed */
+};
+
+static int read_page(int fd, void *buf, uint64_t page)
+{
+	size_t done = 0;
+
+	while (done < PMT_PAGE_SIZE) {
+		ssize_t r = pread(fd, (char *)buf + done, PMT_PAGE_SIZE - done,
+				  (off_t)(page * PMT_PAGE_SIZE + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0) {	/* past EOF reads as zeros, as in a hole */
+			memset((char *)buf + done, 0, PMT_PAGE_SIZE - done);
+			break;
+		}
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+/* A page written since the last flush: journal it if durable.img differs. */
+static int uffd_page(uint64_t page, void *arg)
+{
+	struct uffd_ctx *u = arg;
+	unsigned char old[PMT_PAGE_SIZE];
+	const unsigned char *cur = S.map + page * PMT_PAGE_SIZE;
+	int r;
+
+	if (page >= u->npages)	/* the mapping's tail past EOF */
+		return 0;
+	/*
+	 * A store that rewrote the same bytes changes nothing durable; so
+	 * "pages" means the same for both trackers and durable.img stays
+	 * sparse where the guest wrote zeros over a hole.  A store landing
+	 * after this read re-marked the page written: the next flush sees it.
+	 */
+	if (read_page(u->img_fd, old, page) < 0) {
+		u->failed = 1;
+		return -errno;
+	}
+	if (!memcmp(old, cur, PMT_PAGE_SIZE))
+		return 0;
+	r = rec_page(page, cur, u->c);
+	if (r < 0) {
+		u->failed = 1;
+		return r;
+	}
+	u->count++;
+	return 0;
+}
+
+/*
+ * Journal the pages written since the last flush.  Returns pages; -1 with
+ * errno if the journal failed; -2 if the tracker failed (uffd is then off
+ * and the caller compares instead).  Lock held, S.uffd armed.
+ */
+static int64_t record_written_locked(struct pmt_journal *j, struct rec_ctx *c)
+{
+	struct uffd_ctx u = { c, j->img_fd, j->image_size / PMT_PAGE_SIZE, 0, 0 };
+	const char *step = "";
+	int64_t n;
+
+	n = pmt_uffd_collect(&S.uffd, uffd_page, &u, &step);
+	if (n >= 0)
+		return u.count;
+	if (u.failed) {
+		/* The written state of the pages not journaled is gone:
+		 * the next flush must compare the whole file. */
+		S.uffd_base = 1;
+		if (n != -1)
+			errno = (int)-n;
+		return -1;
+	}
+	uffd_give_up_locked(step, errno);
+	return -2;
+}
+
+/*
+ * Is uffd usable for this flush?  The first flush after arming resets the
+ * written state and then compares in full (returns 0): pages that were in
+ * the file before the tracking began are caught.  Lock held.
+ */
+static int uffd_ready_locked(const void *mem)
+{
+	const char *step = "";
+
+	if (!S.uffd.armed || !mem)
+		return 0;
+	if (S.uffd_base) {
+		if (pmt_uffd_collect(&S.uffd, NULL, NULL, &step) < 0) {
+			uffd_give_up_locked(step, errno);
+			return 0;
+		}
+		S.uffd_base = 0;
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- recording ---- */
+
+/* Record the file into the durable image.  Lock held.  Pages, or -1.
+ * *@track says which tracker did it. */
+static int64_t record_locked(int hold_mid, const char **track)
 {
 	struct pmt_journal j;
 	struct rec_ctx c = { &j, hold_mid };
 	const void *mem = NULL;
 	int64_t n;
 
+	*track = "compare";
 	if (setup_locked() < 0) {
 		errno = EIO;
 		return -1;
@@ -420,7 +608,24 @@ static int64_t record_locked(int hold_mid)
 	 * the whole file; otherwise from the page cache through our fd. */
 	if (S.map && S.map_off == 0 && S.map_len >= j.image_size)
 		mem = S.map;
-	n = pmt_file_diff(j.img_fd, S.own_fd, mem, j.image_size, rec_page, &c);
+	n = -2;
+	if (uffd_ready_locked(mem)) {
+		n = record_written_locked(&j, &c);
+		if (n == -1) {
+			pmt_journal_abort(&j);
+			return -1;
+		}
+		if (n >= 0) {
+			*track = "uffd";
+		} else {
+			/* The tracker broke: start over with a full compare. */
+			pmt_journal_abort(&j);
+			if (pmt_journal_begin(&j, S.dir) < 0)
+				return -1;
+		}
+	}
+	if (n == -2)
+		n = pmt_file_diff(j.img_fd, S.own_fd, mem, j.image_size, rec_page, &c);
 	if (n < 0) {
 		if (n != -1)
 			errno = (int)-n;
@@ -507,6 +712,7 @@ static void reread_mode_locked(uint64_t seq)
 static int flush(const struct flush_call *c)
 {
 	const char *action = "recorded";
+	const char *track;
 	double t0 = now_ms();
 	int64_t pages = 0;
 	int result, err = 0, n;
@@ -525,6 +731,9 @@ static int flush(const struct flush_call *c)
 	in_shim = 1;
 	seq = ++S.seq;
 	reread_mode_locked(seq);
+	/* Not recording leaves the written state alone: the next recorded
+	 * flush still sees those pages. */
+	track = S.uffd.armed ? "uffd" : "compare";
 	if (S.mode == MODE_LYING) {
 		action = "lied";
 		result = 0;
@@ -538,7 +747,7 @@ static int flush(const struct flush_call *c)
 
 		if (hold && !S.hold_mid)
 			hold_on("held");
-		pages = record_locked(hold && S.hold_mid);
+		pages = record_locked(hold && S.hold_mid, &track);
 		if (pages < 0) {
 			say("recording flush %llu failed: %s; the flush fails with EIO",
 			    (unsigned long long)seq, strerror(errno));
@@ -554,15 +763,16 @@ static int flush(const struct flush_call *c)
 	if (result < 0)
 		n = snprintf(line, sizeof(line),
 			     "{\"seq\":%llu,\"op\":\"%s\",\"mode\":\"%s\",\"action\":\"%s\","
-			     "\"pages\":%lld,\"ms\":%.3f,\"result\":%d,\"errno\":%d}\n",
+			     "\"pages\":%lld,\"ms\":%.3f,\"track\":\"%s\",\"result\":%d,"
+			     "\"errno\":%d}\n",
 			     (unsigned long long)seq, op_names[c->op], mode_names[S.mode], action,
-			     (long long)pages, now_ms() - t0, result, err);
+			     (long long)pages, now_ms() - t0, track, result, err);
 	else
 		n = snprintf(line, sizeof(line),
 			     "{\"seq\":%llu,\"op\":\"%s\",\"mode\":\"%s\",\"action\":\"%s\","
-			     "\"pages\":%lld,\"ms\":%.3f,\"result\":%d}\n",
+			     "\"pages\":%lld,\"ms\":%.3f,\"track\":\"%s\",\"result\":%d}\n",
 			     (unsigned long long)seq, op_names[c->op], mode_names[S.mode], action,
-			     (long long)pages, now_ms() - t0, result);
+			     (long long)pages, now_ms() - t0, track, result);
 	/* One write(2) on an O_APPEND fd: lines never interleave. */
 	if (n > 0 && n < (int)sizeof(line) && write(S.log_fd, line, (size_t)n) < 0)
 		say("cannot append to flushes.jsonl: %s", strerror(errno));
@@ -699,6 +909,7 @@ static void mapped(void *p, size_t len, int flags, int fd, uint64_t off)
 	S.map = p;
 	S.map_len = len;
 	S.map_off = off;
+	uffd_arm_locked(p, len, off, fd);
 	pthread_mutex_unlock(&S.lock);
 	errno = e;
 }
@@ -726,6 +937,11 @@ EXPORT int munmap(void *addr, size_t len)
 		pthread_mutex_lock(&S.lock);
 		S.map = NULL;
 		S.map_len = 0;
+		/* The registration goes with the mapping; pread and compare
+		 * are all that is left. */
+		in_shim = 1;
+		pmt_uffd_disarm(&S.uffd);
+		in_shim = 0;
 		pthread_mutex_unlock(&S.lock);
 	}
 	return REAL(munmap)(addr, len);

@@ -3,8 +3,11 @@
 # fsync() of the backing file and update the durable image (honest), a lying
 # flush records nothing, a failing host flush gives the guest EIO, and a kill
 # in the middle of a flush leaves durable.img whole (the torn journal is
-# discarded by recovery).  QEMU is driven directly, with LD_PRELOAD and the
-# agent protocol (harness/agent_proto.h) over a unix socket; python3 is glue.
+# discarded by recovery).  The two dirty-page trackers (PMT_SHIM_TRACK=uffd,
+# the default, and compare) run the same guest sequence and must leave
+# byte-identical durable images; uffd must really be in use on this host.
+# QEMU is driven directly, with LD_PRELOAD and the agent protocol
+# (harness/agent_proto.h) over a unix socket; python3 is glue.
 . "$ROOT/tests/integration/lib.sh"
 
 SHIM=$ROOT/build/lib/pmtorture-shim.so
@@ -128,6 +131,25 @@ try:
         res["first"] = sh("dd if=/dev/zero of=/dev/pmem0 bs=4096 count=1 conv=fsync 2>&1; echo rc=$?")
         res["second"] = sh("dd if=/dev/zero of=/dev/pmem0 bs=4096 count=1 conv=fsync 2>&1; echo rc=$?")
         res["dmesg"] = call("dmesg", since="shim-test")["text"]
+    elif name.startswith("equiv"):
+        # Raw-device writes with fixed content, so both trackers see the same
+        # bytes: buffered + fsync, O_DIRECT (straight into the mapping, made
+        # durable by a later flush), zeros over holes, a page rewritten with
+        # the same bytes, and a final flush that covers everything.
+        res["seq"] = sh("""set -e
+yes pmtorture-A | head -c 262144 >/tmp/a
+yes pmtorture-B | head -c 32768 >/tmp/b
+head -c 16384 /dev/zero >/tmp/z
+w() { dd of=/dev/pmem0 bs=4096 conv=notrunc "$@" 2>/dev/null; }
+w if=/tmp/a seek=0 conv=notrunc,fsync
+w if=/tmp/b seek=1000 oflag=direct
+w if=/tmp/z seek=5000 conv=notrunc,fsync
+w if=/tmp/a count=1 seek=0 conv=notrunc,fsync
+for i in 1 2 3 4 5 6 7 8; do w if=/tmp/b count=1 seek=$((i * 1500)) conv=notrunc,fsync; done
+w if=/tmp/a seek=16000 oflag=direct
+w if=/tmp/b count=2 seek=3000 oflag=direct
+w if=/tmp/a count=1 seek=0 conv=notrunc,fsync
+echo done""")
     elif name == "hold":
         # Raw-device flushes, so the numbers are known: flush 1 makes the
         # durable image non-zero, flush 2 (HOLD_AT) blocks after its first
@@ -164,6 +186,12 @@ check "bad PMT_SHIM_MODE: QEMU runs, one line" \
 	sh -c "[ $rc -eq 0 ] && [ \$(wc -l <badmode.err) -eq 1 ]"
 
 # Two guests at a time (TCG uses about one core each).
+python3 vm.py equiv-uffd honest PMT_SHIM_TRACK=uffd >equiv-uffd.out 2>&1 &
+p1=$!
+python3 vm.py equiv-compare honest PMT_SHIM_TRACK=compare >equiv-compare.out 2>&1 &
+p2=$!
+wait $p1; r5=$?
+wait $p2; r6=$?
 python3 vm.py honest honest >honest.out 2>&1 &
 p1=$!
 python3 vm.py lying lying >lying.out 2>&1 &
@@ -177,8 +205,40 @@ p2=$!
 wait $p1; r3=$?
 wait $p2; r4=$?
 
+# uffd and compare: the same durable image
+check "equiv: both guests ran (rc $r5, $r6)" sh -c "[ $r5 -eq 0 ] && [ $r6 -eq 0 ]"
+for t in uffd compare; do
+	check "equiv-$t: the guest sequence completed" \
+		[ "$(json_get equiv-$t/result.json 'j["seq"]["output"].strip()')" = done ]
+done
+for t in uffd compare; do
+	echo "# equiv-$t: $(jq_n equiv-$t/durable/flushes.jsonl action recorded) flushes recorded," \
+		"tracks: $(python3 -c 'import json,sys,collections; print(dict(collections.Counter(json.loads(l)["track"] for l in open(sys.argv[1]))))' equiv-$t/durable/flushes.jsonl)," \
+		"ms: $(python3 -c 'import json,sys; print([json.loads(l)["ms"] for l in open(sys.argv[1])])' equiv-$t/durable/flushes.jsonl)"
+done
+check "equiv: uffd is in use on this host (flushes say \"track\":\"uffd\")" \
+	[ "$(jq_n equiv-uffd/durable/flushes.jsonl track uffd)" -gt 0 ]
+check "equiv: uffd never fell back to compare" \
+	sh -c "! grep -q 'using compare' equiv-uffd/qemu.log"
+check "equiv: the compare run used compare only" \
+	[ "$(jq_n equiv-compare/durable/flushes.jsonl track compare)" = "$(wc -l <equiv-compare/durable/flushes.jsonl)" ]
+check "equiv: every flush recorded, in both runs" sh -c \
+	"[ $(jq_n equiv-uffd/durable/flushes.jsonl action recorded) = \$(wc -l <equiv-uffd/durable/flushes.jsonl) ] &&
+	 [ $(jq_n equiv-compare/durable/flushes.jsonl action recorded) = \$(wc -l <equiv-compare/durable/flushes.jsonl) ]"
+check "equiv: the same pages recorded, flush by flush" python3 -c '
+import json, sys
+a, b = ([json.loads(l)["pages"] for l in open(f)] for f in sys.argv[1:])
+assert a == b, (a, b)' equiv-uffd/durable/flushes.jsonl equiv-compare/durable/flushes.jsonl
+check "equiv: durable images byte-identical (uffd vs compare)" \
+	cmp equiv-uffd/durable/durable.img equiv-compare/durable/durable.img
+check "equiv: after the final flush durable.img is the file (uffd)" \
+	cmp equiv-uffd/durable/durable.img equiv-uffd/pmem0.img
+check "equiv: the durable image holds the O_DIRECT data" \
+	sh -c "dd if=equiv-uffd/durable/durable.img bs=4096 skip=16000 count=1 2>/dev/null | grep -aq pmtorture-A"
+
 # honest
 check "honest: guest ran (rc $r1)" [ $r1 -eq 0 ]
+check "honest: the default tracker is uffd" [ "$(jq_n honest/durable/flushes.jsonl track uffd)" -gt 0 ]
 check "honest: flushes.jsonl has recorded flushes" \
 	sh -c "[ \$(wc -l <honest/durable/flushes.jsonl) -gt 0 ]"
 echo "# honest: $(wc -l <honest/durable/flushes.jsonl) flushes, last: $(tail -n1 honest/durable/flushes.jsonl)"
