@@ -7,6 +7,10 @@
 #   DIR/bzImage            when a developer's bzImage has no extractable PVH vmlinux
 #   DIR/kernel.file        the name of the kernel file above ("vmlinux" or "bzImage")
 #   DIR/initramfs.cpio     busybox, tools, modules, /init and the agent (newc cpio)
+#   DIR/fio.cpio           fio and the libraries initramfs.cpio lacks (~80 MB)
+#   DIR/initramfs-fio.cpio initramfs.cpio + fio.cpio, concatenated: the kernel
+#                          unpacks concatenated archives as one initramfs; only
+#                          the fio_verify workload boots it (unpacking costs time)
 #   DIR/kernel.release     the kernel version
 #   DIR/modules.order.txt  the module load order used by /init
 #   DIR/manifest.txt       the inputs and their sha256, the options
@@ -224,6 +228,11 @@ busybox=$(PATH=$tpath command -v busybox || true)
 [ -n "$busybox" ] || die "busybox is not installed (busybox-static)"
 ldd "$busybox" >/dev/null 2>&1 && die "$busybox is dynamically linked: install busybox-static"
 
+# fio for the separate fio.cpio: optional, a host without it gets no fio.cpio
+# (the fio_verify workload then says fio is not in its initramfs).
+fio=$(PATH=$tpath command -v fio 2>/dev/null || true)
+[ -n "$fio" ] || note "fio is not installed on the host: no fio.cpio (install-deps.sh installs it)"
+
 # Shared libraries (and the loader) of every tool, as real paths.
 declare -A LIBS=()
 for t in "${!TOOL[@]}"; do
@@ -238,6 +247,14 @@ if ldd "$agent" >/dev/null 2>&1; then
 	while read -r lib; do
 		[ -n "$lib" ] && LIBS[$lib]=1
 	done < <(ldd "$agent" 2>/dev/null |
+		awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}')
+fi
+# fio's libraries that initramfs.cpio does not already hold
+declare -A FIOLIBS=()
+if [ -n "$fio" ]; then
+	while read -r lib; do
+		[ -n "$lib" ] && [ -z "${LIBS[$lib]:-}" ] && FIOLIBS[$lib]=1
+	done < <(ldd "$fio" 2>/dev/null |
 		awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}')
 fi
 etc_files=()
@@ -265,6 +282,12 @@ manifest_inputs() {
 	for f in $(printf '%s\n' "${!LIBS[@]}" | sort) "${etc_files[@]}"; do
 		sha256sum "$f"
 	done
+	if [ -n "$fio" ]; then
+		printf 'fio %s %s\n' "$fio" "$(sha256sum <"$fio" | cut -d' ' -f1)"
+		for f in $(printf '%s\n' "${!FIOLIBS[@]}" | sort); do
+			sha256sum "$f"
+		done
+	fi
 }
 inputs=$(manifest_inputs)
 hash=$(printf '%s\n' "$inputs" | sha256sum | cut -d' ' -f1)
@@ -371,6 +394,24 @@ esac
 find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet | "${comp[@]}" >"$tmpout/initramfs.cpio"
 
+# fio.cpio: its own tree, with the parent directories, because the kernel's
+# unpacker does not create missing parents of a file.
+rm -f "$out/fio.cpio" "$out/initramfs-fio.cpio"
+if [ -n "$fio" ]; then
+	fstage=$stage.fio
+	trap 'rm -rf "$stage" "$fstage"' EXIT
+	mkdir -p "$fstage/usr/bin"
+	cd "$fstage"
+	[ -n "${TOOL[fio]:-}" ] || cp -L "$fio" usr/bin/fio
+	for lib in "${!FIOLIBS[@]}"; do
+		copy_real "$lib"
+	done
+	find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet | "${comp[@]}" >"$tmpout/fio.cpio"
+	cd "$stage"
+	cat "$tmpout/initramfs.cpio" "$tmpout/fio.cpio" >"$tmpout/initramfs-fio.cpio"
+fi
+
 rm -f "$out/vmlinux" "$out/bzImage"
 if [ "$ktype" = elf ]; then
 	kfile=vmlinux
@@ -415,6 +456,7 @@ printf '%s\n' "${order[@]}" >"$tmpout/modules.order.txt"
 	echo "config ${config:-none}"
 	echo "agent $agent"
 	echo "initramfs initramfs.cpio compress=$compress size=$(stat -c %s "$tmpout/initramfs.cpio")"
+	[ -z "$fio" ] || echo "initramfs fio.cpio size=$(stat -c %s "$tmpout/fio.cpio")"
 	echo "inputs-hash $hash"
 	echo "# inputs: sha256  path"
 	printf '%s\n' "$inputs"
@@ -426,3 +468,4 @@ done
 rmdir "$tmpout"
 echo "$hash" >"$out/.stamp"
 note "guest image ready: $out/$kfile $out/initramfs.cpio ($(du -h "$out/initramfs.cpio" | cut -f1))"
+[ -z "$fio" ] || note "fio initramfs ready: $out/initramfs-fio.cpio ($(du -h "$out/initramfs-fio.cpio" | cut -f1))"

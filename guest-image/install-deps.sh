@@ -8,7 +8,7 @@ set -eu
 # iptables; tests/integration/libvirtd.sh starts the daemon by hand instead.
 PACKAGES="gcc make pkg-config libc6-dev libjson-c-dev check \
 qemu-system-x86 qemu-utils busybox-static e2fsprogs xfsprogs ndctl kmod cpio \
-xz-utils file libxml2-utils \
+xz-utils file libxml2-utils fio \
 libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients"
 
 # One dpkg-query for all of them; a package it does not know prints nothing.

@@ -158,6 +158,10 @@ int pmt_image_prepare(const struct pmt_options *o, struct pmt_image *img,
 		snprintf(err, errlen, "no initramfs.cpio in the guest image %s", img->dir);
 		return -1;
 	}
+	/* Optional: without it, the fio workload says fio is missing. */
+	if (pmt_fmt(img->initrd_fio, sizeof(img->initrd_fio), "%s/initramfs-fio.cpio", img->dir) ||
+	    !file_ok(img->initrd_fio))
+		img->initrd_fio[0] = '\0';
 	snprintf(path, sizeof(path), "%s/kernel.release", img->dir);
 	rel = pmt_read_file(path, sizeof(img->release) - 1, NULL);
 	snprintf(img->release, sizeof(img->release), "%s", rel ? strtok(rel, "\n") ?: "" : "unknown");

@@ -12,6 +12,7 @@ struct pmt_image {
 	char dir[PATH_MAX];
 	char kernel[PATH_MAX];
 	char initrd[PATH_MAX];
+	char initrd_fio[PATH_MAX];	/* initrd + fio, or "" when the host had no fio */
 	char release[128];		/* the guest kernel's uname -r */
 };
 

@@ -19,6 +19,7 @@ extern const struct pmt_workload_info pmt_workload_dax_mmap;
 extern const struct pmt_workload_info pmt_workload_mce_target;
 extern const struct pmt_workload_info pmt_workload_flushprobe;
 extern const struct pmt_workload_info pmt_workload_fill;
+extern const struct pmt_workload_info pmt_workload_fio_verify;
 
 const struct pmt_workload_info *const pmt_workloads[] = {
 	&pmt_workload_mapsync,
@@ -33,6 +34,7 @@ const struct pmt_workload_info *const pmt_workloads[] = {
 	&pmt_workload_mce_target,
 	&pmt_workload_flushprobe,
 	&pmt_workload_fill,
+	&pmt_workload_fio_verify,
 	NULL
 };
 

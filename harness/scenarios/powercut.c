@@ -176,7 +176,21 @@ static int run_and_cut(struct pmt_case *c, struct cut *k, uint64_t *rng)
 			rc = rc == PMT_AGENT_GUEST_ERROR ? 1 : 0;
 		}
 	} else {
-		rc = pmt_case_agent(c, "run", args, NULL, err, sizeof(err));
+		struct json_object *res = NULL;
+
+		rc = pmt_case_agent(c, "run", args, &res, err, sizeof(err));
+		/* Finished before the crash point: what it said counts too (an
+		 * external workload such as fio verifies its own data). */
+		if (rc == 0 && res) {
+			json_object_object_add(c->details, "workload_result", json_object_get(res));
+			if (pmt_json_int(res, "fio_exit", 0) != 0)
+				pmt_case_verdict(c, PMT_FAIL, "workload: fio exited %d at op %d "
+						 "(its verify failed or an I/O error): %s",
+						 pmt_json_int(res, "fio_exit", 0),
+						 pmt_json_int(res, "fio_op", -1),
+						 pmt_json_str(res, "fio_output"));
+		}
+		json_object_put(res);
 	}
 	a->on_event = NULL;
 	json_object_put(args);
@@ -467,7 +481,7 @@ out:
 static const char *const powercut_fs[] = { "ext4", "xfs", NULL };
 static const char *const powercut_workloads[] = {
 	"append_fsync", "overwrite_fdatasync", "rename_replace",
-	"create_unlink", "falloc_punch", "dax_mmap", NULL,
+	"create_unlink", "falloc_punch", "dax_mmap", "fio_verify", NULL,
 };
 
 const struct pmt_scenario pmt_scenario_powercut = {
