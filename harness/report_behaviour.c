@@ -17,6 +17,7 @@
 
 #include "json_util.h"
 #include "report_behaviour.h"
+#include "report_html.h"
 #include "util.h"
 
 /* The orders a reader expects; names not listed follow in order of appearance. */
@@ -775,19 +776,8 @@ static const char style[] =
 	"sup a{color:inherit}\n"
 	"code{background:#f0f0f0;padding:0 .2em}\n";
 
-static void esc(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
+/* One escaper for every HTML page (report_html.c). */
+#define esc pmt_html_escape
 
 /* A verdict as a CSS class suffix: only known names reach the class attribute. */
 static const char *vclass(const char *verdict)

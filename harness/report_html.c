@@ -54,7 +54,7 @@ static const char script[] =
 	"function pmtAll(o){document.querySelectorAll('details.case').forEach("
 	"function(d){d.open=o;});}\n";
 
-static void esc(FILE *f, const char *s)
+void pmt_html_escape(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -67,6 +67,8 @@ static void esc(FILE *f, const char *s)
 		}
 	}
 }
+
+#define esc pmt_html_escape
 
 /* A relative link: percent-encode all but unreserved characters and '/'. */
 static void url(FILE *f, const char *s)

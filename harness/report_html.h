@@ -8,6 +8,7 @@
 #define PMT_REPORT_HTML_H
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stddef.h>
 
 /*
@@ -17,5 +18,8 @@
  * report is meant to be written.  Returns a malloc'd string, or NULL.
  */
 char *pmt_report_html(struct json_object *const *summaries, size_t n);
+
+/* Write @s HTML-escaped (&<>"' ), for text and attribute values alike. */
+void pmt_html_escape(FILE *f, const char *s);
 
 #endif

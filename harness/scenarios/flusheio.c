@@ -41,14 +41,14 @@
 #include "../json_util.h"
 #include "../image.h"
 #include "../util.h"
+#include "shim_env.h"
 
 #define DEFAULT_DELAY_MS	100
 #define DEFAULT_THREADS		16
 #define DEFAULT_ROUNDS		4
 #define KLOG_KEEP		24
 
-/* The shim's environment; one case at a time per process (jobs fork). */
-static char env_preload[PATH_MAX + 16], env_file[PATH_MAX + 16], env_dir[PATH_MAX + 16];
+/* The slow variant's extra shim setting; one case at a time per process. */
 static char env_delay[64];
 
 static int param_int(const struct pmt_case *c, const char *name, int def)
@@ -63,31 +63,13 @@ static void shim_dir(const struct pmt_case *c, char *buf, size_t len)
 
 static int flusheio_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
 {
-	char shim[PATH_MAX], dir[PATH_MAX];
-	int n = 0;
+	char dir[PATH_MAX];
+	int n;
 
-	pmt_fmt(shim, sizeof(shim), "%s/build/lib/pmtorture-shim.so", pmt_root());
-	if (access(shim, R_OK)) {
-		pmt_case_verdict(c, PMT_BROK, "setup: the flush shim %s is missing (make all)", shim);
-		return -1;
-	}
-	if (c->opt->backend == PMT_BACKEND_LIBVIRT) {
-		/* libvirtd starts QEMU: our LD_PRELOAD never reaches it. */
-		pmt_case_verdict(c, PMT_SKIP, "the flush shim needs the qemu backend (LD_PRELOAD)");
-		return -1;
-	}
 	shim_dir(c, dir, sizeof(dir));
-	pmt_rm_rf(dir);
-	if (mkdir(dir, 0700)) {
-		pmt_case_verdict(c, PMT_BROK, "setup: %s: %s", dir, strerror(errno));
+	n = pmt_shim_prepare(c, cfg, dir);
+	if (n < 0)
 		return -1;
-	}
-	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", shim);
-	snprintf(env_file, sizeof(env_file), "PMT_SHIM_FILE=%s", cfg->disks[0].path);
-	snprintf(env_dir, sizeof(env_dir), "PMT_SHIM_DIR=%s", dir);
-	cfg->env[n++] = env_preload;
-	cfg->env[n++] = env_file;
-	cfg->env[n++] = env_dir;
 	if (!strcmp(c->variant, "slow")) {
 		snprintf(env_delay, sizeof(env_delay), "PMT_SHIM_DELAY_MS=%d",
 			 param_int(c, "delay_ms", DEFAULT_DELAY_MS));

@@ -33,11 +33,9 @@
 #include "../shard.h"
 #include "../util.h"
 #include "crashcheck.h"
+#include "shim_env.h"
 
 #define MAX_SAVED_STATES 3
-
-/* The shim's environment; one case at a time per process (jobs fork). */
-static char env_preload[PATH_MAX + 16], env_file[PATH_MAX + 16], env_dir[PATH_MAX + 16];
 
 static void shim_dir(const struct pmt_case *c, char *buf, size_t len)
 {
@@ -46,27 +44,10 @@ static void shim_dir(const struct pmt_case *c, char *buf, size_t len)
 
 static int powercut_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
 {
-	char shim[PATH_MAX], dir[PATH_MAX];
+	char dir[PATH_MAX];
 
-	pmt_fmt(shim, sizeof(shim), "%s/build/lib/pmtorture-shim.so", pmt_root());
-	if (access(shim, R_OK)) {
-		pmt_case_verdict(c, PMT_BROK, "setup: the power-cut shim %s is missing (make all)", shim);
-		return -1;
-	}
 	shim_dir(c, dir, sizeof(dir));
-	pmt_rm_rf(dir);
-	if (mkdir(dir, 0700)) {
-		pmt_case_verdict(c, PMT_BROK, "setup: %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", shim);
-	snprintf(env_file, sizeof(env_file), "PMT_SHIM_FILE=%s", cfg->disks[0].path);
-	snprintf(env_dir, sizeof(env_dir), "PMT_SHIM_DIR=%s", dir);
-	cfg->env[0] = env_preload;
-	cfg->env[1] = env_file;
-	cfg->env[2] = env_dir;
-	cfg->env[3] = NULL;
-	return 0;
+	return pmt_shim_prepare(c, cfg, dir) < 0 ? -1 : 0;
 }
 
 /*
