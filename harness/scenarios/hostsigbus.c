@@ -44,6 +44,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../injectors/powercut/durable.h"
 #include "../expect.h"
 #include "../guest_setup.h"
 #include "../json_util.h"
@@ -54,7 +55,6 @@
 #include "crashcheck.h"
 
 #define TMPFS_SIZE_MB	64
-#define COPY_CHUNK	(1 << 20)
 
 static bool own_namespace;	/* this process unshared its mount namespace */
 
@@ -162,41 +162,6 @@ static int on_event(void *ctx, const struct pmt_msg *m)
 	return 0;
 }
 
-/* Copy @from to @to, skipping all-zero MiBs (the image is mostly holes). */
-static int copy_sparse(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
-	char *buf = malloc(COPY_CHUNK);
-	static const char zero[4096];
-	off_t off = 0;
-	ssize_t n;
-
-	if (in < 0 || !buf)
-		goto out;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0)
-		goto out;
-	while ((n = pread(in, buf, COPY_CHUNK, off)) > 0) {
-		bool zeros = true;
-
-		for (ssize_t i = 0; zeros && i < n; i += (ssize_t)sizeof(zero))
-			zeros = !memcmp(buf + i, zero, (size_t)(n - i) < sizeof(zero) ?
-					(size_t)(n - i) : sizeof(zero));
-		if (!zeros && pwrite(out, buf, (size_t)n, off) != n)
-			goto out;
-		off += n;
-	}
-	if (n < 0 || ftruncate(out, off))
-		goto out;
-	rc = 0;
-out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	free(buf);
-	return rc;
-}
 
 static struct json_object *record(const char *path)
 {
@@ -395,7 +360,9 @@ static int hostsigbus_run(struct pmt_case *c)
 	/* What survived: a copy on a normal disk, in a checker guest. */
 	pmt_case_phase(c, "copy");
 	pmt_fmt(img, sizeof(img), "%s/sigbus-checker.img", c->rundir);
-	if (copy_sparse(main_vm->cfg.disks[0].path, img)) {
+	/* A sparse copy: the image as its own durable image, no pages on top. */
+	if (pmt_crash_state_write(main_vm->cfg.disks[0].path, main_vm->cfg.disks[0].path, img,
+				  NULL, 0)) {
 		pmt_case_verdict(c, PMT_BROK, "copy: %s to %s: %s", main_vm->cfg.disks[0].path, img,
 				 strerror(errno));
 		img[0] = '\0';
