@@ -86,10 +86,18 @@ int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args
 /*
  * Boot another guest for the case (the power-cut checker): the run's image
  * and accel, its logs in c->dir/@name, pmem backed by the existing @disk.
- * The caller releases it.  0, or -1 with a one-line reason.
+ * The caller releases it; a guest that failed to boot is already released.
+ * 0, or -1 with a one-line reason.
  */
 int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
 			const char *disk, char *err, size_t errlen);
+
+/*
+ * Shut a case's guest down cleanly through its agent; a guest already gone
+ * (a power cut) is left alone.  A failure is a BROK naming c->phase.  The
+ * caller still releases the vm.  0 or -1.
+ */
+int pmt_case_shutdown(struct pmt_case *c, struct pmt_vm *vm);
 
 /* Registered scenarios (scenarios/registry.c), NULL-terminated. */
 extern const struct pmt_scenario *const pmt_scenarios[];

@@ -231,7 +231,25 @@ int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
 		return -1;
 	}
 	vm_config(r, c, vm, logdir);
-	return boot(r, vm, err, errlen);
+	if (boot(r, vm, err, errlen)) {
+		vm->backend->release(vm);
+		return -1;
+	}
+	return 0;
+}
+
+int pmt_case_shutdown(struct pmt_case *c, struct pmt_vm *vm)
+{
+	char err[512];
+
+	/* A guest powered off on purpose (a power cut) or already gone is not shut down. */
+	if (!vm->agent_up || vm->exited)
+		return 0;
+	if (pmt_vm_shutdown(vm, pmt_now_ms() + (int64_t)c->opt->shutdown_timeout_s * 1000,
+			    err, sizeof(err)) == 0)
+		return 0;
+	pmt_case_verdict(c, PMT_BROK, "%s: %s", c->phase, err);
+	return -1;
 }
 
 static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
@@ -299,11 +317,8 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 	}
 	save_dmesg(c);
 
-	/* A guest the scenario powered off on purpose (a power cut) is not shut down. */
 	pmt_case_phase(c, "shutdown");
-	if (vm.agent_up && !vm.exited && pmt_vm_shutdown(&vm, pmt_now_ms() + (int64_t)o->shutdown_timeout_s * 1000,
-					   err, sizeof(err)))
-		pmt_case_verdict(c, PMT_BROK, "shutdown: %s", err);
+	pmt_case_shutdown(c, &vm);
 out:
 	vm.backend->release(&vm);
 	if (vm.cfg.disks[0].path[0]) {

@@ -73,6 +73,20 @@ void pmt_vm_describe_exit(struct pmt_vm *vm, char *buf, size_t len)
 	snprintf(buf, len, "QEMU %s%s%s", status, line[0] ? ": " : "", line);
 }
 
+void pmt_vm_close_channels(struct pmt_vm *vm)
+{
+	if (vm->qmp_up)
+		pmt_qmp_close(&vm->qmp);
+	if (vm->agent_up)
+		pmt_agent_close(&vm->agent);
+	vm->qmp_up = vm->agent_up = false;
+	if (vm->qmp_log)
+		fclose(vm->qmp_log);
+	if (vm->agent_log)
+		fclose(vm->agent_log);
+	vm->qmp_log = vm->agent_log = NULL;
+}
+
 int pmt_vm_listen_unix(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -94,6 +94,8 @@ int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t er
  */
 int pmt_vm_listen_unix(const char *path);
 FILE *pmt_vm_open_log(const struct pmt_vm_config *cfg, const char *name);
+/* Close QMP, the agent channel and their transcripts (backends' release). */
+void pmt_vm_close_channels(struct pmt_vm *vm);
 
 /* Why did the guest end?  e.g. "QEMU exit status 1: <last line of qemu.log>" */
 void pmt_vm_describe_exit(struct pmt_vm *vm, char *buf, size_t len);

@@ -509,9 +509,7 @@ static void lv_release(struct pmt_vm *vm)
 	struct lv_state *s = vm->priv;
 
 	lv_power_cut(vm);
-	if (vm->agent_up)
-		pmt_agent_close(&vm->agent);
-	vm->agent_up = vm->qmp_up = false;
+	pmt_vm_close_channels(vm);
 	if (s) {
 		if (s->dom)
 			virDomainFree(s->dom);
@@ -520,11 +518,6 @@ static void lv_release(struct pmt_vm *vm)
 		free(s);
 	}
 	vm->priv = NULL;
-	if (vm->qmp_log)
-		fclose(vm->qmp_log);
-	if (vm->agent_log)
-		fclose(vm->agent_log);
-	vm->qmp_log = vm->agent_log = NULL;
 }
 
 const struct pmt_vm_backend pmt_vm_libvirt = {

@@ -326,19 +326,10 @@ static int qemu_wait_exit(struct pmt_vm *vm, int64_t deadline_ms)
 static void qemu_release(struct pmt_vm *vm)
 {
 	qemu_power_cut(vm);
-	if (vm->qmp_up)
-		pmt_qmp_close(&vm->qmp);
-	if (vm->agent_up)
-		pmt_agent_close(&vm->agent);
-	vm->qmp_up = vm->agent_up = false;
+	pmt_vm_close_channels(vm);
 	if (vm->pidfd >= 0)
 		close(vm->pidfd);
 	vm->pidfd = -1;
-	if (vm->qmp_log)
-		fclose(vm->qmp_log);
-	if (vm->agent_log)
-		fclose(vm->agent_log);
-	vm->qmp_log = vm->agent_log = NULL;
 }
 
 const struct pmt_vm_backend pmt_vm_qemu = {

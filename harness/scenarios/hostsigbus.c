@@ -376,7 +376,6 @@ static int hostsigbus_run(struct pmt_case *c)
 	pmt_case_phase(c, "checker-boot");
 	if (pmt_case_boot_guest(c, &checker, "checker", img, err, sizeof(err))) {
 		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
-		checker.backend->release(&checker);
 		goto out;
 	}
 	c->vm = &checker;
@@ -386,10 +385,7 @@ static int hostsigbus_run(struct pmt_case *c)
 		pmt_expect_judge(e, c, "dax", probes);
 	}
 	pmt_case_phase(c, "checker-shutdown");
-	if (checker.agent_up && !checker.exited &&
-	    pmt_vm_shutdown(&checker, pmt_now_ms() + (int64_t)c->opt->shutdown_timeout_s * 1000,
-			    err, sizeof(err)))
-		pmt_case_verdict(c, PMT_BROK, "checker-shutdown: %s", err);
+	pmt_case_shutdown(c, &checker);
 	checker.backend->release(&checker);
 	c->vm = main_vm;
 out:

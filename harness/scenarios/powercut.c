@@ -283,7 +283,6 @@ static int check_states(struct pmt_case *c, const char *durable, const char *cur
 	pmt_case_phase(c, "checker-boot");
 	if (pmt_case_boot_guest(c, &checker, "checker", checker_img, err, sizeof(err))) {
 		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
-		checker.backend->release(&checker);
 		goto out;
 	}
 	c->vm = &checker;
@@ -344,10 +343,7 @@ static int check_states(struct pmt_case *c, const char *durable, const char *cur
 	rc = 0;
 out_vm:
 	pmt_case_phase(c, "checker-shutdown");
-	if (checker.agent_up && !checker.exited &&
-	    pmt_vm_shutdown(&checker, pmt_now_ms() + (int64_t)c->opt->shutdown_timeout_s * 1000,
-			    err, sizeof(err)))
-		pmt_case_verdict(c, PMT_BROK, "checker-shutdown: %s", err);
+	pmt_case_shutdown(c, &checker);
 	checker.backend->release(&checker);
 out:
 	c->vm = main_vm;
