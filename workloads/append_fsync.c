@@ -47,7 +47,9 @@ static int append_fsync_run(const char *dir, struct json_object *args,
 	}
 
 	/* Op 0: the empty file, durable under its name. */
-	pmt_crash_progress(&c, paths, 1);
+	pmt_crash_intend_file(&c, APPEND_FILE, data, 0);
+	if (pmt_crash_progress(&c, paths, 1))
+		goto no_ack;
 	if (pmt_crash_fsync(&c, fd, APPEND_FILE, false) || pmt_crash_fsync_dir(&c))
 		goto out;
 	pmt_crash_promise_file(&c, APPEND_FILE, data, 0);
@@ -56,6 +58,9 @@ static int append_fsync_run(const char *dir, struct json_object *args,
 	for (c.op = 1; c.op <= c.ops; c.op++) {
 		len = (size_t)pmt_crash_rand(&c, APPEND_MIN, APPEND_MAX);
 		pmt_crash_fill(&c, data + size, len);
+		pmt_crash_intend_file(&c, APPEND_FILE, data, size + len);
+		if (pmt_crash_progress(&c, paths, 1))
+			goto no_ack;
 		if (pmt_pwrite_all(fd, data + size, len, (off_t)size)) {
 			close(fd);
 			free(data);
@@ -63,7 +68,6 @@ static int append_fsync_run(const char *dir, struct json_object *args,
 					      c.op, len, size, strerror(errno));
 		}
 		size += len;
-		pmt_crash_progress(&c, paths, 1);
 		if (pmt_crash_fsync(&c, fd, APPEND_FILE, false))
 			goto out;
 		pmt_crash_promise_file(&c, APPEND_FILE, data, size);
@@ -74,6 +78,10 @@ out:
 	close(fd);
 	free(data);
 	return pmt_crash_end(&c, result);
+no_ack:
+	close(fd);
+	free(data);
+	return -1;
 }
 
 const struct pmt_workload_info pmt_workload_append_fsync = {

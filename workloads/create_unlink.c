@@ -73,17 +73,43 @@ static int create_unlink_run(const char *dir, struct json_object *args,
 			return pmt_crash_fail(&c, "unlink %s/%s: %s", dir, names[i],
 					      strerror(errno));
 	}
-	pmt_crash_progress(&c, touched, CU_NAMES);
+	for (i = 0; i < CU_NAMES; i++)
+		pmt_crash_intend_exists(&c, names[i], false);
+	if (pmt_crash_progress(&c, touched, CU_NAMES))
+		return -1;
 	if (pmt_crash_fsync_dir(&c))
 		goto out;
 	for (i = 0; i < CU_NAMES; i++)
 		pmt_crash_promise_exists(&c, names[i], false);
 
 	for (c.op = 1; c.op <= c.ops; c.op++) {
+		unsigned int batch[CU_BATCH], flips[CU_NAMES] = { 0 };
+
+		/* The batch first, so its intents go out before any change. */
+		for (j = 0; j < CU_BATCH; j++) {
+			batch[j] = (unsigned int)pmt_crash_rand(&c, 0, CU_NAMES - 1);
+			flips[batch[j]]++;
+		}
+		for (i = 0; i < CU_NAMES; i++) {
+			if (!flips[i])
+				continue;
+			/* A name flipped twice may be seen in between, too. */
+			pmt_crash_intend_exists(&c, names[i], exists[i] != (flips[i] % 2));
+			if (flips[i] > 1)
+				pmt_crash_intend_exists(&c, names[i], !exists[i]);
+		}
 		memset(in_batch, 0, sizeof(in_batch));
 		n = 0;
 		for (j = 0; j < CU_BATCH; j++) {
-			i = (unsigned int)pmt_crash_rand(&c, 0, CU_NAMES - 1);
+			i = batch[j];
+			if (!in_batch[i])
+				touched[n++] = names[i];
+			in_batch[i] = true;
+		}
+		if (pmt_crash_progress(&c, touched, n))
+			return -1;
+		for (j = 0; j < CU_BATCH; j++) {
+			i = batch[j];
 			if (exists[i] ? unlinkat(c.dirfd, names[i], 0) : cu_create(&c, names[i]))
 				return pmt_crash_fail(&c, "op %lld: %s %s/%s: %s", c.op,
 						      exists[i] ? "unlink" : "create", dir,
@@ -93,11 +119,7 @@ static int create_unlink_run(const char *dir, struct json_object *args,
 			else
 				created++;
 			exists[i] = !exists[i];
-			if (!in_batch[i])
-				touched[n++] = names[i];
-			in_batch[i] = true;
 		}
-		pmt_crash_progress(&c, touched, n);
 		if (pmt_crash_fsync_dir(&c))
 			goto out;
 		for (i = 0; i < CU_NAMES; i++)

@@ -91,7 +91,9 @@ static int dax_mmap_run(const char *dir, struct json_object *args,
 	}
 
 	/* Op 0: the sparse file, its size durable under its name. */
-	pmt_crash_progress(&c, paths, 1);
+	pmt_crash_intend_file(&c, DAX_FILE, data, DAX_SIZE);
+	if (pmt_crash_progress(&c, paths, 1))
+		goto no_ack;
 	if (pmt_crash_fsync(&c, fd, DAX_FILE, false) || pmt_crash_fsync_dir(&c))
 		goto out;
 	pmt_crash_promise_file(&c, DAX_FILE, data, DAX_SIZE);
@@ -102,8 +104,10 @@ static int dax_mmap_run(const char *dir, struct json_object *args,
 		if (len > DAX_SIZE - off)
 			len = DAX_SIZE - off;
 		pmt_crash_fill(&c, data + off, len);
+		pmt_crash_intend_file(&c, DAX_FILE, data, DAX_SIZE);
+		if (pmt_crash_progress(&c, paths, 1))
+			goto no_ack;
 		memcpy(map + off, data + off, len);
-		pmt_crash_progress(&c, paths, 1);
 		/* Only the pages stored to, as an application would. */
 		start = off & ~(size_t)(DAX_PAGE - 1);
 		end = (off + len + DAX_PAGE - 1) & ~(size_t)(DAX_PAGE - 1);
@@ -117,6 +121,11 @@ out:
 	close(fd);
 	free(data);
 	return pmt_crash_end(&c, result);
+no_ack:
+	munmap(map, DAX_SIZE);
+	close(fd);
+	free(data);
+	return -1;
 }
 
 const struct pmt_workload_info pmt_workload_dax_mmap = {

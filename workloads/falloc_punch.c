@@ -32,61 +32,73 @@ static const char *const fp_action_names[FP_NR_ACTIONS] = {
 	"write", "fallocate", "punch", "truncate",
 };
 
-/*
- * Do one random action on @fd, and the same on the model @data of @*size
- * bytes (bytes past *size are always zero there, as in a file).  Returns 0,
- * or -1 with errno; *@act says which action it was.
- */
-static int fp_step(struct pmt_crash *c, int fd, unsigned char *data, size_t *size,
-		   enum fp_action *act)
-{
-	size_t off, len, end;
+/* One op: what to do, chosen before anything changes. */
+struct fp_step {
+	enum fp_action act;
+	size_t off, len;	/* write, fallocate, punch */
+	size_t end;		/* truncate: the new size */
+};
 
-	*act = (enum fp_action)pmt_crash_rand(c, 0, FP_NR_ACTIONS - 1);
-	if (*act == FP_PUNCH && *size == 0)
-		*act = FP_WRITE;
-	switch (*act) {
+/*
+ * Choose a random action and apply it to the model @data of @*size bytes
+ * (bytes past *size are always zero there, as in a file).  The file is
+ * changed later by fp_apply(), after the intent is out.
+ */
+static void fp_plan(struct pmt_crash *c, unsigned char *data, size_t *size, struct fp_step *st)
+{
+	st->act = (enum fp_action)pmt_crash_rand(c, 0, FP_NR_ACTIONS - 1);
+	if (st->act == FP_PUNCH && *size == 0)
+		st->act = FP_WRITE;
+	switch (st->act) {
 	case FP_WRITE:
-		off = (size_t)pmt_crash_rand(c, 0, FP_MAX_SIZE - 1);
-		len = (size_t)pmt_crash_rand(c, 1, FP_MAX_WRITE);
-		if (len > FP_MAX_SIZE - off)
-			len = FP_MAX_SIZE - off;
-		pmt_crash_fill(c, data + off, len);
-		if (pmt_pwrite_all(fd, data + off, len, (off_t)off))
-			return -1;
-		if (off + len > *size)
-			*size = off + len;
-		return 0;
+		st->off = (size_t)pmt_crash_rand(c, 0, FP_MAX_SIZE - 1);
+		st->len = (size_t)pmt_crash_rand(c, 1, FP_MAX_WRITE);
+		if (st->len > FP_MAX_SIZE - st->off)
+			st->len = FP_MAX_SIZE - st->off;
+		pmt_crash_fill(c, data + st->off, st->len);
+		if (st->off + st->len > *size)
+			*size = st->off + st->len;
+		return;
 	case FP_FALLOCATE:
-		off = (size_t)pmt_crash_rand(c, 0, FP_MAX_SIZE - 1);
-		len = (size_t)pmt_crash_rand(c, 1, FP_MAX_RANGE);
-		if (len > FP_MAX_SIZE - off)
-			len = FP_MAX_SIZE - off;
-		if (fallocate(fd, 0, (off_t)off, (off_t)len))
-			return -1;
+		st->off = (size_t)pmt_crash_rand(c, 0, FP_MAX_SIZE - 1);
+		st->len = (size_t)pmt_crash_rand(c, 1, FP_MAX_RANGE);
+		if (st->len > FP_MAX_SIZE - st->off)
+			st->len = FP_MAX_SIZE - st->off;
 		/* Existing bytes stay; the model is already zero past the end. */
-		if (off + len > *size)
-			*size = off + len;
-		return 0;
+		if (st->off + st->len > *size)
+			*size = st->off + st->len;
+		return;
 	case FP_PUNCH:
-		off = (size_t)pmt_crash_rand(c, 0, *size - 1);
-		len = (size_t)pmt_crash_rand(c, 1, FP_MAX_RANGE);
-		if (len > *size - off)
-			len = *size - off;
-		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			      (off_t)off, (off_t)len))
-			return -1;
-		memset(data + off, 0, len);
-		return 0;
+		st->off = (size_t)pmt_crash_rand(c, 0, *size - 1);
+		st->len = (size_t)pmt_crash_rand(c, 1, FP_MAX_RANGE);
+		if (st->len > *size - st->off)
+			st->len = *size - st->off;
+		memset(data + st->off, 0, st->len);
+		return;
 	case FP_TRUNCATE:
 	default:
-		end = (size_t)pmt_crash_rand(c, 0, FP_MAX_SIZE);
-		if (ftruncate(fd, (off_t)end))
-			return -1;
-		if (end < *size)
-			memset(data + end, 0, *size - end);
-		*size = end;
-		return 0;
+		st->end = (size_t)pmt_crash_rand(c, 0, FP_MAX_SIZE);
+		if (st->end < *size)
+			memset(data + st->end, 0, *size - st->end);
+		*size = st->end;
+		return;
+	}
+}
+
+/* Do @st to @fd (@data is the model after it).  0, or -1 with errno. */
+static int fp_apply(int fd, const unsigned char *data, const struct fp_step *st)
+{
+	switch (st->act) {
+	case FP_WRITE:
+		return pmt_pwrite_all(fd, data + st->off, st->len, (off_t)st->off);
+	case FP_FALLOCATE:
+		return fallocate(fd, 0, (off_t)st->off, (off_t)st->len);
+	case FP_PUNCH:
+		return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				 (off_t)st->off, (off_t)st->len);
+	case FP_TRUNCATE:
+	default:
+		return ftruncate(fd, (off_t)st->end);
 	}
 }
 
@@ -96,7 +108,7 @@ static int falloc_punch_run(const char *dir, struct json_object *args,
 	static const char *const paths[] = { FP_FILE };
 	long long counts[FP_NR_ACTIONS] = { 0 };
 	struct json_object *actions;
-	enum fp_action act;
+	struct fp_step st;
 	struct pmt_crash c;
 	unsigned char *data;
 	size_t size = FP_INITIAL_SIZE;
@@ -115,29 +127,34 @@ static int falloc_punch_run(const char *dir, struct json_object *args,
 
 	/* Op 0: 1 MiB of data to punch holes in, durable under its name. */
 	pmt_crash_fill(&c, data, size);
+	pmt_crash_intend_file(&c, FP_FILE, data, size);
+	if (pmt_crash_progress(&c, paths, 1))
+		goto no_ack;
 	if (pmt_pwrite_all(fd, data, size, 0)) {
 		saved = errno;
 		close(fd);
 		free(data);
 		return pmt_crash_fail(&c, "write %s/%s: %s", dir, FP_FILE, strerror(saved));
 	}
-	pmt_crash_progress(&c, paths, 1);
 	if (pmt_crash_fsync(&c, fd, FP_FILE, false) || pmt_crash_fsync_dir(&c))
 		goto out;
 	pmt_crash_promise_file(&c, FP_FILE, data, size);
 
 	for (c.op = 1; c.op <= c.ops; c.op++) {
-		if (fp_step(&c, fd, data, &size, &act)) {
+		fp_plan(&c, data, &size, &st);
+		pmt_crash_intend_file(&c, FP_FILE, data, size);
+		if (pmt_crash_progress(&c, paths, 1))
+			goto no_ack;
+		if (fp_apply(fd, data, &st)) {
 			/* EOPNOTSUPP here means this fs cannot run the workload. */
 			saved = errno;
 			close(fd);
 			free(data);
 			return pmt_crash_fail(&c, "op %lld: %s on %s/%s: %s", c.op,
-					      fp_action_names[act], dir, FP_FILE,
+					      fp_action_names[st.act], dir, FP_FILE,
 					      strerror(saved));
 		}
-		counts[act]++;
-		pmt_crash_progress(&c, paths, 1);
+		counts[st.act]++;
 		if (pmt_crash_fsync(&c, fd, FP_FILE, false))
 			goto out;
 		pmt_crash_promise_file(&c, FP_FILE, data, size);
@@ -152,6 +169,10 @@ out:
 				       json_object_new_int64(counts[i]));
 	json_object_object_add(result, "actions", actions);
 	return pmt_crash_end(&c, result);
+no_ack:
+	close(fd);
+	free(data);
+	return -1;
 }
 
 const struct pmt_workload_info pmt_workload_falloc_punch = {

@@ -188,7 +188,8 @@ static int fio_verify_run(const char *dir, struct json_object *args,
 	seed = c.rng;	/* the "seed" argument: fio's seeds derive from it */
 
 	/* Op 0: 4 MiB of written zeroes per file, durable under their names. */
-	pmt_crash_progress(&c, paths, FIO_NFILES);
+	if (pmt_crash_progress(&c, paths, FIO_NFILES))
+		return -1;
 	zeroes = calloc(1, FIO_SIZE);
 	if (!zeroes)
 		return pmt_crash_fail(&c, "out of memory");
@@ -215,7 +216,11 @@ static int fio_verify_run(const char *dir, struct json_object *args,
 
 	for (c.op = 1; c.op <= c.ops; c.op++) {
 		i = (int)(c.op % FIO_NFILES);
-		pmt_crash_progress(&c, &paths[i], 1);
+		/* Opaque: what fio writes is fio's; its promise follows. */
+		if (pmt_crash_progress(&c, &paths[i], 1)) {
+			close_all(fds);
+			return -1;
+		}
 		r = run_fio(&c, paths[i], seed, result, why, sizeof(why));
 		if (r < 0) {
 			close_all(fds);

@@ -81,4 +81,41 @@ static inline uint64_t pmt_splitmix64_range(uint64_t *state, uint64_t lo, uint64
 	return lo + pmt_splitmix64(state) % (hi - lo + 1);
 }
 
+/*
+ * Sector hashes: what lets the checker verify a promised file block by
+ * block while a later op that rewrites part of it may be in flight, or a
+ * host page was written only in part (a torn 4 KiB page holds some of its
+ * 512-byte sectors new and the rest old).
+ *
+ * Sector k of a file of @size bytes is bytes [512k, 512k + 512), with bytes
+ * at or past @size taken as zero; its hash is the low 32 bits of pmt_hash()
+ * over those 512 bytes.  In promises and intents the sector hashes of a
+ * file are one string of 8 lowercase hex digits per sector, sector 0
+ * first, ceil(size / 512) sectors.  A sector past the end of that list is
+ * a zero sector.
+ */
+#define PMT_SECTOR_SIZE		512
+#define PMT_SECTOR_HEX		8
+/* Files larger than this carry no sector hashes (checked whole only). */
+#define PMT_SECTORS_MAX_SIZE	(4u << 20)
+
+static inline uint32_t pmt_sector_hash(const unsigned char *data, size_t size, size_t k)
+{
+	unsigned char buf[PMT_SECTOR_SIZE] = { 0 };
+	size_t off = k * PMT_SECTOR_SIZE;
+
+	if (off < size)
+		for (size_t i = 0; i < PMT_SECTOR_SIZE && off + i < size; i++)
+			buf[i] = data[off + i];
+	return (uint32_t)pmt_hash(buf, sizeof(buf));
+}
+
+/* The hash of an all-zero sector (a hole, or past the end of a file). */
+static inline uint32_t pmt_zero_sector_hash(void)
+{
+	static const unsigned char zero[PMT_SECTOR_SIZE];
+
+	return (uint32_t)pmt_hash(zero, sizeof(zero));
+}
+
 #endif /* PMT_HASH_H */

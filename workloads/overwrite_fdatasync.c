@@ -67,7 +67,9 @@ static int overwrite_fdatasync_run(const char *dir, struct json_object *args,
 	json_object_object_add(result, "preallocated", json_object_new_string(how));
 
 	/* Op 0: the zeroed file, durable under its name. */
-	pmt_crash_progress(&c, paths, 1);
+	pmt_crash_intend_file(&c, OVERWRITE_FILE, data, OVERWRITE_SIZE);
+	if (pmt_crash_progress(&c, paths, 1))
+		goto no_ack;
 	if (pmt_crash_fsync(&c, fd, OVERWRITE_FILE, false) || pmt_crash_fsync_dir(&c))
 		goto out;
 	pmt_crash_promise_file(&c, OVERWRITE_FILE, data, OVERWRITE_SIZE);
@@ -79,13 +81,15 @@ static int overwrite_fdatasync_run(const char *dir, struct json_object *args,
 		if (len > OVERWRITE_SIZE - off)
 			len = OVERWRITE_SIZE - off;
 		pmt_crash_fill(&c, data + off, len);
+		pmt_crash_intend_file(&c, OVERWRITE_FILE, data, OVERWRITE_SIZE);
+		if (pmt_crash_progress(&c, paths, 1))
+			goto no_ack;
 		if (pmt_pwrite_all(fd, data + off, len, (off_t)off)) {
 			close(fd);
 			free(data);
 			return pmt_crash_fail(&c, "op %lld: write %zu bytes at %zu: %s",
 					      c.op, len, off, strerror(errno));
 		}
-		pmt_crash_progress(&c, paths, 1);
 		if (pmt_crash_fsync(&c, fd, OVERWRITE_FILE, true))
 			goto out;
 		pmt_crash_promise_file(&c, OVERWRITE_FILE, data, OVERWRITE_SIZE);
@@ -95,6 +99,10 @@ out:
 	close(fd);
 	free(data);
 	return pmt_crash_end(&c, result);
+no_ack:
+	close(fd);
+	free(data);
+	return -1;
 }
 
 const struct pmt_workload_info pmt_workload_overwrite_fdatasync = {

@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -46,6 +48,17 @@ int pmt_crash_begin(struct pmt_crash *c, const char *dir, struct json_object *ar
 		    1, max_ops, &c->ops, err, errlen) ||
 	    get_int(args, "seed", 1, 0, LLONG_MAX, &seed, err, errlen))
 		return -1;
+	{
+		struct json_object *v;
+
+		if (json_object_object_get_ex(args, "ack", &v)) {
+			if (!json_object_is_type(v, json_type_boolean)) {
+				snprintf(err, errlen, "argument \"ack\" must be a boolean");
+				return -1;
+			}
+			c->ack = json_object_get_boolean(v);
+		}
+	}
 	c->rng = (uint64_t)seed;
 	c->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0) {
@@ -114,7 +127,7 @@ static void emit(const char *event, struct json_object *fields)
 	json_object_put(fields);
 }
 
-void pmt_crash_progress(struct pmt_crash *c, const char *const *paths, size_t n)
+int pmt_crash_progress(struct pmt_crash *c, const char *const *paths, size_t n)
 {
 	struct json_object *o = event_fields(c), *arr = json_object_new_array();
 	size_t i;
@@ -122,7 +135,14 @@ void pmt_crash_progress(struct pmt_crash *c, const char *const *paths, size_t n)
 	for (i = 0; i < n; i++)
 		json_object_array_add(arr, json_object_new_string(paths[i]));
 	json_object_object_add(o, "paths", arr);
+	if (c->ack)
+		json_object_object_add(o, "ack", json_object_new_boolean(true));
 	emit("progress", o);
+	if (c->ack && pmt_workload_wait_ack(c->err, c->errlen)) {
+		close_dir(c);
+		return -1;
+	}
+	return 0;
 }
 
 /* Record the failure and tell the host; the workload stops after this. */
@@ -185,14 +205,51 @@ static void add_hash(struct json_object *o, const char *key, const void *data, s
 	json_object_object_add(o, key, json_object_new_string(hex));
 }
 
-void pmt_crash_promise_file(struct pmt_crash *c, const char *path,
-			    const void *data, size_t size)
+/* "sectors": the sector hashes of hash.h, for files small enough. */
+static void add_sectors(struct json_object *o, const void *data, size_t size)
+{
+	size_t n = (size + PMT_SECTOR_SIZE - 1) / PMT_SECTOR_SIZE;
+	char *hex;
+
+	if (size > PMT_SECTORS_MAX_SIZE)
+		return;
+	hex = malloc(n * PMT_SECTOR_HEX + 1);
+	if (!hex)
+		return;	/* the promise is still checked whole */
+	for (size_t k = 0; k < n; k++)
+		snprintf(hex + k * PMT_SECTOR_HEX, PMT_SECTOR_HEX + 1, "%08" PRIx32,
+			 pmt_sector_hash(data, size, k));
+	hex[n * PMT_SECTOR_HEX] = '\0';
+	json_object_object_add(o, "sectors", json_object_new_string(hex));
+	free(hex);
+}
+
+static struct json_object *file_fields(struct pmt_crash *c, const char *path,
+				       const void *data, size_t size)
 {
 	struct json_object *o = promise_fields(c, "file", path);
 
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)size));
 	add_hash(o, "hash", data, size);
-	emit("promise", o);
+	add_sectors(o, data, size);
+	return o;
+}
+
+void pmt_crash_intend_file(struct pmt_crash *c, const char *path,
+			   const void *data, size_t size)
+{
+	emit("intent", file_fields(c, path, data, size));
+}
+
+void pmt_crash_intend_exists(struct pmt_crash *c, const char *path, bool exists)
+{
+	emit("intent", promise_fields(c, exists ? "exists" : "absent", path));
+}
+
+void pmt_crash_promise_file(struct pmt_crash *c, const char *path,
+			    const void *data, size_t size)
+{
+	emit("promise", file_fields(c, path, data, size));
 }
 
 void pmt_crash_promise_prefix(struct pmt_crash *c, const char *path,

@@ -4,25 +4,32 @@
  * events they stream to the host, and syncs that stop the run on failure.
  *
  * Events (pmt_workload_emit), in the order a workload sends them:
- *   {"event":"progress","op":K,"paths":["a.dat",..]}
- *       op K changed these paths and its sync has not returned yet; the
- *       latest promise on each of them no longer holds.  The host may cut
- *       power here.  Op 0 is the setup (creating the files).
- *   {"event":"promise","op":K,"kind":"file","path":P,"size":S,"hash":H}
+ *   {"event":"intent","op":K,"kind":"file","path":P,"size":S,"hash":H,"sectors":".."}
+ *   {"event":"intent","op":K,"kind":"exists"|"absent","path":P}
+ *       what P will be once the change the next progress event starts has
+ *       been synced: the promise that op will make.  Sent before that
+ *       progress event; a change may announce several paths.
+ *   {"event":"progress","op":K,"paths":["a.dat",..],"ack":true}
+ *       a change to these paths starts now; a path without an intent since
+ *       the previous progress is changed in a way the workload does not
+ *       describe (opaque).  Op 0 is the setup (creating the files).  With
+ *       args.ack the workload then waits for the host's "ack" request
+ *       before it changes anything: the host stamps the change with its
+ *       count of completed host flushes while the guest is held.
+ *   {"event":"promise","op":K,"kind":"file","path":P,"size":S,"hash":H,"sectors":".."}
  *   {"event":"promise","op":K,"kind":"exists","path":P}
  *   {"event":"promise","op":K,"kind":"absent","path":P}
  *   {"event":"promise","op":K,"kind":"rename","path":P,
  *    "old_hash":H1,"new_hash":H2,"size_old":S1,"size_new":S2}
  *   {"event":"promise","op":K,"kind":"prefix","path":P,"size":S,"hash":H}
  *       sent only once the sync that makes it true has returned 0.  Paths
- *       are relative to the workload's directory, hashes are as in hash.h.
+ *       are relative to the workload's directory, hashes are as in hash.h,
+ *       "sectors" (files up to PMT_SECTORS_MAX_SIZE) too.
  *       A rename promise means P is wholly old or wholly new; the "file"
  *       promise for the new content follows the directory fsync.  A prefix
  *       promise means P has at least S bytes and the first S hash to H.
- *   Lifetimes: a "file", "exists" or "absent" promise on P holds until the
- *       next progress naming P or the next promise on P; a "rename" or
- *       "prefix" promise holds until the next promise of the same kind on
- *       P (an append in flight cannot change what was there before it).
+ *   Which promises are in force at which host flush, and what an intent
+ *       allows meanwhile: harness/promises.h.
  *   {"event":"sync-error","op":K,"call":"fsync","path":P,"errno":E,"error":".."}
  *       a sync failed; the workload stops and returns its result.
  *
@@ -48,6 +55,7 @@ struct pmt_crash {
 	long long op;		/* the one in progress */
 	long long ops_done;	/* ops whose promises are out */
 	long long syncs;	/* syncs that returned 0 */
+	bool ack;		/* args.ack: wait for the host at each progress */
 	bool sync_failed;
 	int sync_errno;
 	const char *sync_call;
@@ -56,7 +64,7 @@ struct pmt_crash {
 };
 
 /*
- * Parse {"ops":N,"seed":S} (ops in [1, @max_ops]) and open @dir.  Returns 0,
+ * Parse {"ops":N,"seed":S,"ack":B} (ops in [1, @max_ops]) and open @dir.  Returns 0,
  * or -1 with the reason in @err.  Pair with pmt_crash_end().
  */
 int pmt_crash_begin(struct pmt_crash *c, const char *dir, struct json_object *args,
@@ -70,8 +78,17 @@ int pmt_crash_fail(struct pmt_crash *c, const char *fmt, ...)
 uint64_t pmt_crash_rand(struct pmt_crash *c, uint64_t lo, uint64_t hi);
 void pmt_crash_fill(struct pmt_crash *c, void *buf, size_t len);
 
-/* Progress of op c->op naming up to @n paths. */
-void pmt_crash_progress(struct pmt_crash *c, const char *const *paths, size_t n);
+/*
+ * A change of op c->op to @n paths starts: send progress and, with
+ * args.ack, wait for the host's ack.  Returns 0, or -1 with the reason in
+ * c->err (no ack: the caller stops with pmt_crash_fail's return, -1).
+ */
+int pmt_crash_progress(struct pmt_crash *c, const char *const *paths, size_t n);
+
+/* Intents, sent before the progress that starts the change (see above). */
+void pmt_crash_intend_file(struct pmt_crash *c, const char *path,
+			   const void *data, size_t size);
+void pmt_crash_intend_exists(struct pmt_crash *c, const char *path, bool exists);
 
 /*
  * fsync (or fdatasync when @data_only) of @fd, which is @path ("." for the

@@ -41,6 +41,7 @@ static int rename_replace_run(const char *dir, struct json_object *args,
 {
 	static const char *const target[] = { REPLACE_FILE };
 	static const char *const tmp[] = { REPLACE_TMP };
+	static const char *const both[] = { REPLACE_FILE, REPLACE_TMP };
 	unsigned char *cur, *next, *swap;
 	size_t cur_len, next_len;
 	struct pmt_crash c;
@@ -65,6 +66,9 @@ static int rename_replace_run(const char *dir, struct json_object *args,
 	/* Op 0: the first target, written in place, durable under its name. */
 	cur_len = (size_t)pmt_crash_rand(&c, REPLACE_MIN, REPLACE_MAX);
 	pmt_crash_fill(&c, cur, cur_len);
+	pmt_crash_intend_file(&c, REPLACE_FILE, cur, cur_len);
+	if (pmt_crash_progress(&c, target, 1))
+		goto no_ack;
 	if (write_file(&c, REPLACE_FILE, cur, cur_len, &fd)) {
 		ret = errno;
 		if (fd >= 0)
@@ -73,7 +77,6 @@ static int rename_replace_run(const char *dir, struct json_object *args,
 		free(next);
 		return pmt_crash_fail(&c, "write %s/%s: %s", dir, REPLACE_FILE, strerror(ret));
 	}
-	pmt_crash_progress(&c, target, 1);
 	ret = pmt_crash_fsync(&c, fd, REPLACE_FILE, false);
 	close(fd);
 	if (ret || pmt_crash_fsync_dir(&c))
@@ -84,6 +87,10 @@ static int rename_replace_run(const char *dir, struct json_object *args,
 	for (c.op = 1; c.op <= c.ops; c.op++) {
 		next_len = (size_t)pmt_crash_rand(&c, REPLACE_MIN, REPLACE_MAX);
 		pmt_crash_fill(&c, next, next_len);
+		/* The target is untouched until rename(): only tmp changes. */
+		pmt_crash_intend_file(&c, REPLACE_TMP, next, next_len);
+		if (pmt_crash_progress(&c, tmp, 1))
+			goto no_ack;
 		if (write_file(&c, REPLACE_TMP, next, next_len, &fd)) {
 			ret = errno;
 			if (fd >= 0)
@@ -93,13 +100,15 @@ static int rename_replace_run(const char *dir, struct json_object *args,
 			return pmt_crash_fail(&c, "op %lld: write %s/%s: %s", c.op, dir,
 					      REPLACE_TMP, strerror(ret));
 		}
-		/* The target is untouched until rename(): only tmp changed. */
-		pmt_crash_progress(&c, tmp, 1);
 		ret = pmt_crash_fsync(&c, fd, REPLACE_TMP, false);
 		close(fd);
 		if (ret)
 			goto out;
 		pmt_crash_promise_rename(&c, REPLACE_FILE, cur, cur_len, next, next_len);
+		pmt_crash_intend_file(&c, REPLACE_FILE, next, next_len);
+		pmt_crash_intend_exists(&c, REPLACE_TMP, false);
+		if (pmt_crash_progress(&c, both, 2))
+			goto no_ack;
 		if (renameat(c.dirfd, REPLACE_TMP, c.dirfd, REPLACE_FILE)) {
 			ret = errno;
 			free(cur);
@@ -121,6 +130,10 @@ out:
 	free(cur);
 	free(next);
 	return pmt_crash_end(&c, result);
+no_ack:
+	free(cur);
+	free(next);
+	return -1;
 }
 
 const struct pmt_workload_info pmt_workload_rename_replace = {

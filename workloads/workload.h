@@ -30,6 +30,14 @@ struct pmt_workload_info {
  */
 void pmt_workload_emit(const char *event, struct json_object *fields);
 
+/*
+ * Wait (bounded) for the host's {"cmd":"ack"} request after a progress
+ * event that asked for one.  Returns 0, or -1 with the reason in @err (no
+ * ack in time, the port closed, or another line came).  Implemented by the
+ * agent; the host sends nothing else while a workload runs.
+ */
+int pmt_workload_wait_ack(char *err, size_t errlen);
+
 const struct pmt_workload_info *pmt_workload_find(const char *name);
 extern const struct pmt_workload_info *const pmt_workloads[];	/* NULL-terminated */
 

@@ -12,11 +12,22 @@
  *           (size_new, new_hash) content
  *   prefix  the file has at least "size" bytes and the first "size" hash
  *           to "hash"
+ * A "file", "exists" or "absent" promise may carry "allow": a list of
+ * intents (workloads/promise.h) of changes that may be in flight at this
+ * crash state (the host decides which: harness/promises.h).  Then the path
+ * may be what the promise or any intent says, sector by sector: missing
+ * only if one of them is "absent"; any content if one is "exists";
+ * otherwise its size lies between the smallest and the largest of theirs
+ * (an "absent" counts as size 0) and each 512-byte sector (zero-padded at
+ * the end, hash.h) hashes as that sector of one of them, so a torn page
+ * or a half-applied overwrite passes and a lost or stale sector does not.
+ * Each of them must then carry "sectors".
  * "observed" is one of: "size 4096 != 8192" (found != promised),
  * "hash mismatch", "missing: ENOENT", "present", "read error: EIO",
  * "open error: E", "stat error: E", "not a regular file",
  * "rename target is neither old nor new", "size 4096 < 8192" and
- * "prefix hash mismatch" (prefix).  A broken entry also carries
+ * "prefix hash mismatch" (prefix), and with "allow": "sector N is neither
+ * the promised content nor an op in flight", "size S outside [A, B]".  A broken entry also carries
  * the "size" and "hash" found, when the file could be read.  Files are
  * read with plain read(), as an application would after the crash; at
  * most VERIFY_MAX_BROKEN entries are listed, broken_count counts all.
@@ -186,6 +197,153 @@ static int name_exists(int dirfd, const char *path, char *observed, size_t len)
 	return -1;
 }
 
+/* One candidate state of a path: the promise or an intent in flight. */
+struct candidate {
+	const char *kind;	/* file, exists, absent */
+	long long size;
+	const char *sectors;	/* file: 8 hex digits per sector */
+};
+
+static int get_candidate(struct json_object *o, struct candidate *cd, char *err, size_t errlen)
+{
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "an allowed intent is not an object");
+		return -1;
+	}
+	if (arg_string(o, "kind", true, &cd->kind, err, errlen))
+		return -1;
+	cd->size = 0;
+	cd->sectors = NULL;
+	if (!strcmp(cd->kind, "exists") || !strcmp(cd->kind, "absent"))
+		return 0;
+	if (strcmp(cd->kind, "file")) {
+		snprintf(err, errlen, "kind \"%.32s\" cannot be allowed in flight", cd->kind);
+		return -1;
+	}
+	if (arg_int(o, "size", -1, 0, PMT_SECTORS_MAX_SIZE, &cd->size, err, errlen) ||
+	    arg_string(o, "sectors", true, &cd->sectors, err, errlen))
+		return -1;
+	if (cd->size < 0 || strlen(cd->sectors) !=
+	    (size_t)(cd->size + PMT_SECTOR_SIZE - 1) / PMT_SECTOR_SIZE * PMT_SECTOR_HEX) {
+		snprintf(err, errlen, "a file candidate needs \"size\" and one hash per sector");
+		return -1;
+	}
+	return 0;
+}
+
+/* Sector @k of candidate @cd as a number (a zero sector past its end). */
+static uint32_t candidate_sector(const struct candidate *cd, size_t k)
+{
+	char hex[PMT_SECTOR_HEX + 1];
+
+	if (!cd->sectors || k * PMT_SECTOR_HEX >= strlen(cd->sectors))
+		return pmt_zero_sector_hash();
+	memcpy(hex, cd->sectors + k * PMT_SECTOR_HEX, PMT_SECTOR_HEX);
+	hex[PMT_SECTOR_HEX] = '\0';
+	return (uint32_t)strtoul(hex, NULL, 16);
+}
+
+#define MAX_CANDIDATES	8
+
+/*
+ * The promise with "allow": see the top of this file.  0 with @observed
+ * set or empty, or -1 with @err for a malformed request.
+ */
+static int check_allowed(int dirfd, const char *path, struct json_object *promise,
+			 struct json_object *allow, char *observed, size_t len,
+			 char *err, size_t errlen)
+{
+	struct candidate cd[MAX_CANDIDATES];
+	size_t ncd = 0, n = json_object_array_length(allow);
+	long long lo = -1, hi = -1, size = 0;
+	bool may_miss = false, any = false;
+	unsigned char *buf = NULL;
+	struct stat st;
+	int fd, e;
+
+	if (n + 1 > MAX_CANDIDATES) {
+		snprintf(err, errlen, "more than %d intents allowed on one path", MAX_CANDIDATES - 1);
+		return -1;
+	}
+	if (get_candidate(promise, &cd[ncd++], err, errlen))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (get_candidate(json_object_array_get_idx(allow, i), &cd[ncd++], err, errlen))
+			return -1;
+	for (size_t i = 0; i < ncd; i++) {
+		long long sz = cd[i].size;
+
+		if (!strcmp(cd[i].kind, "absent"))
+			may_miss = true;
+		if (!strcmp(cd[i].kind, "exists"))
+			any = true;
+		lo = lo < 0 || sz < lo ? sz : lo;
+		hi = sz > hi ? sz : hi;
+	}
+	e = name_exists(dirfd, path, observed, len);
+	if (e < 0)
+		return 0;
+	if (!e) {
+		if (!may_miss)
+			snprintf(observed, len, "missing: ENOENT");
+		return 0;
+	}
+	if (any)
+		return 0;
+	fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(observed, len, fd < 0 ? "open error: %s" : "not a regular file",
+			 errno_name(errno));
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (st.st_size < lo || st.st_size > hi) {
+		snprintf(observed, len, "size %lld outside [%lld, %lld]", (long long)st.st_size, lo, hi);
+		close(fd);
+		return 0;
+	}
+	buf = malloc((size_t)hi + 1);
+	if (!buf) {
+		close(fd);
+		snprintf(err, errlen, "out of memory reading %s", path);
+		return -1;
+	}
+	while (size <= hi) {
+		ssize_t r = read(fd, buf + size, (size_t)(hi + 1 - size));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(observed, len, "read error: %s", errno_name(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		size += r;
+	}
+	if (size > hi) {
+		snprintf(observed, len, "size over %lld while reading", hi);
+		goto out;
+	}
+	for (size_t k = 0; k * PMT_SECTOR_SIZE < (size_t)size; k++) {
+		uint32_t h = pmt_sector_hash(buf, (size_t)size, k);
+		bool ok = false;
+
+		for (size_t i = 0; i < ncd && !ok; i++)
+			ok = candidate_sector(&cd[i], k) == h;
+		if (!ok) {
+			snprintf(observed, len, "sector %zu (byte %zu) is neither the promised "
+				 "content nor an op in flight", k, k * PMT_SECTOR_SIZE);
+			break;
+		}
+	}
+out:
+	free(buf);
+	close(fd);
+	return 0;
+}
+
 /*
  * Check one promise.  Returns 0 with @observed empty (kept) or set (broken)
  * and @f filled when the file was read; -1 with @err if it is malformed.
@@ -209,6 +367,13 @@ static int check_promise(int dirfd, struct json_object *promise, struct found *f
 	if (!path_ok(path)) {
 		snprintf(err, errlen, "path \"%.64s\" must be relative without \"..\"", path);
 		return -1;
+	}
+	{
+		struct json_object *allow;
+
+		if (json_object_object_get_ex(promise, "allow", &allow) &&
+		    json_object_is_type(allow, json_type_array) && json_object_array_length(allow))
+			return check_allowed(dirfd, path, promise, allow, observed, len, err, errlen);
 	}
 	if (!strcmp(kind, "exists") || !strcmp(kind, "absent")) {
 		e = name_exists(dirfd, path, observed, len);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,6 +71,61 @@ void pmt_workload_emit(const char *event, struct json_object *fields)
 {
 	if (workload_port_fd >= 0)
 		send_line(workload_port_fd, pmt_encode_event(event, fields));
+}
+
+#define ACK_TIMEOUT_MS	60000	/* the host answers at once; TCG and load are slow */
+#define ACK_MAX		4096	/* an ack line is small */
+
+/*
+ * Read the host's ack straight from the port: while a workload runs the
+ * main loop is not reading, and the host sends nothing but acks then.  A
+ * byte at a time, so nothing after the line is consumed.
+ */
+int pmt_workload_wait_ack(char *err, size_t errlen)
+{
+	char line[ACK_MAX];
+	size_t len = 0;
+	struct pmt_msg msg;
+	char why[256];
+	int ok;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = workload_port_fd, .events = POLLIN };
+		ssize_t n;
+		int r = poll(&pfd, 1, ACK_TIMEOUT_MS);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(err, errlen, "no ack from the host within %d s", ACK_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		n = read(workload_port_fd, line + len, 1);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "waiting for the host's ack: %s",
+				 n ? strerror(errno) : "the port closed");
+			return -1;
+		}
+		if (line[len] == '\n')
+			break;
+		if (++len == sizeof(line)) {
+			snprintf(err, errlen, "the host's ack is longer than %d bytes", ACK_MAX);
+			return -1;
+		}
+	}
+	if (pmt_msg_decode(line, len, &msg, why, sizeof(why))) {
+		snprintf(err, errlen, "malformed ack from the host: %s", why);
+		return -1;
+	}
+	ok = msg.kind == PMT_MSG_REQUEST && !strcmp(msg.cmd, "ack");
+	pmt_msg_release(&msg);
+	if (!ok) {
+		snprintf(err, errlen, "the host sent something else than an ack mid-workload");
+		return -1;
+	}
+	return 0;
 }
 
 static void send_error_event(int fd, const char *fmt, ...)
