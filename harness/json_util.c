@@ -26,6 +26,15 @@ int pmt_json_int(struct json_object *o, const char *key, int dflt)
 	return json_object_get_int(v);
 }
 
+long long pmt_json_int64(struct json_object *o, const char *key, long long dflt)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return dflt;
+	return json_object_get_int64(v);
+}
+
 bool pmt_json_bool(struct json_object *o, const char *key, bool dflt)
 {
 	struct json_object *v;

@@ -9,6 +9,7 @@
 const char *pmt_json_str(struct json_object *o, const char *key);	/* "" if absent */
 double pmt_json_double(struct json_object *o, const char *key);		/* 0 if absent */
 int pmt_json_int(struct json_object *o, const char *key, int dflt);
+long long pmt_json_int64(struct json_object *o, const char *key, long long dflt);
 bool pmt_json_bool(struct json_object *o, const char *key, bool dflt);
 
 #endif

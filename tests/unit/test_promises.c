@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: which promises are still in force after a power cut. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,6 +77,142 @@ START_TEST(garbage_is_ignored)
 }
 END_TEST
 
+/* A stamped event stream: an overwrite of "a" in three ops, as a workload sends it. */
+static const char *const overwrite_stream = "["
+	"{\"event\":\"intent\",\"op\":0,\"kind\":\"file\",\"path\":\"a\",\"size\":1,\"hash\":\"h0\",\"sectors\":\"00000000\"},"
+	"{\"event\":\"progress\",\"op\":0,\"paths\":[\"a\"],\"ack\":true,\"flushed\":3},"
+	"{\"event\":\"promise\",\"op\":0,\"kind\":\"file\",\"path\":\"a\",\"size\":1,\"hash\":\"h0\",\"sectors\":\"00000000\",\"flushed\":5},"
+	"{\"event\":\"intent\",\"op\":1,\"kind\":\"file\",\"path\":\"a\",\"size\":1,\"hash\":\"h1\",\"sectors\":\"11111111\"},"
+	"{\"event\":\"progress\",\"op\":1,\"paths\":[\"a\"],\"ack\":true,\"flushed\":5},"
+	"{\"event\":\"promise\",\"op\":1,\"kind\":\"file\",\"path\":\"a\",\"size\":1,\"hash\":\"h1\",\"sectors\":\"11111111\",\"flushed\":7},"
+	"{\"event\":\"progress\",\"op\":2,\"paths\":[\"a\"],\"ack\":true,\"flushed\":8}]";
+
+static struct json_object *at(const char *events, long long n, bool with_next, int *lapsed)
+{
+	struct json_object *ev = json_tokener_parse(events), *out;
+
+	ck_assert_ptr_nonnull(ev);
+	out = pmt_promises_at(ev, n, with_next, lapsed);
+	json_object_put(ev);
+	return out;
+}
+
+static const char *field(struct json_object *a, size_t i, const char *key)
+{
+	return json_object_get_string(json_object_object_get(json_object_array_get_idx(a, i), key));
+}
+
+static size_t allowed(struct json_object *a, size_t i)
+{
+	struct json_object *allow;
+
+	if (!json_object_object_get_ex(json_object_array_get_idx(a, i), "allow", &allow))
+		return 0;
+	return json_object_array_length(allow);
+}
+
+START_TEST(promise_in_force_from_its_stamp)
+{
+	int lapsed = -1;
+	struct json_object *a;
+
+	/* Before flush 5 nothing was promised. */
+	a = at(overwrite_stream, 4, true, &lapsed);
+	ck_assert_int_eq(json_object_array_length(a), 0);
+	ck_assert_int_eq(lapsed, 0);
+	json_object_put(a);
+	/* At flush 5, exactly: op 0's promise, and op 1 (stamped 5) has not
+	 * written anything durable yet, so no allowance. */
+	a = at(overwrite_stream, 5, false, &lapsed);
+	ck_assert_int_eq(json_object_array_length(a), 1);
+	ck_assert_str_eq(field(a, 0, "hash"), "h0");
+	ck_assert_int_eq(allowed(a, 0), 0);
+	json_object_put(a);
+}
+END_TEST
+
+START_TEST(change_in_flight_is_allowed)
+{
+	struct json_object *a;
+
+	/* Flush 5 plus pages of epoch 6: op 1's writes may be there. */
+	a = at(overwrite_stream, 5, true, NULL);
+	ck_assert_int_eq(json_object_array_length(a), 1);
+	ck_assert_str_eq(field(a, 0, "hash"), "h0");
+	ck_assert_int_eq(allowed(a, 0), 1);
+	ck_assert_ptr_null(json_object_object_get(json_object_array_get_idx(a, 0), "event"));
+	json_object_put(a);
+	/* Flush 6 exactly: op 1 stamped 5 < 6, still in flight. */
+	a = at(overwrite_stream, 6, false, NULL);
+	ck_assert_int_eq(allowed(a, 0), 1);
+	json_object_put(a);
+	/* Flush 7: op 1's promise is made and nothing later shows. */
+	a = at(overwrite_stream, 7, true, NULL);
+	ck_assert_int_eq(json_object_array_length(a), 1);
+	ck_assert_str_eq(field(a, 0, "hash"), "h1");
+	ck_assert_int_eq(allowed(a, 0), 0);
+	json_object_put(a);
+}
+END_TEST
+
+START_TEST(opaque_change_lapses_only_where_it_shows)
+{
+	int lapsed = 0;
+	struct json_object *a;
+
+	/* Op 2 (stamped 8) has no intent: at flush 8 + pages it may show. */
+	a = at(overwrite_stream, 8, true, &lapsed);
+	ck_assert_int_eq(json_object_array_length(a), 0);
+	ck_assert_int_eq(lapsed, 1);
+	json_object_put(a);
+	/* At flush 8 exactly it cannot: the promise is checked in full. */
+	a = at(overwrite_stream, 8, false, &lapsed);
+	ck_assert_int_eq(json_object_array_length(a), 1);
+	ck_assert_int_eq(lapsed, 0);
+	json_object_put(a);
+}
+END_TEST
+
+START_TEST(no_sectors_means_opaque)
+{
+	int lapsed = 0;
+	struct json_object *a = at("["
+		"{\"event\":\"promise\",\"op\":0,\"kind\":\"file\",\"path\":\"a\",\"size\":1,\"hash\":\"h0\",\"flushed\":1},"
+		"{\"event\":\"intent\",\"op\":1,\"kind\":\"file\",\"path\":\"a\",\"size\":1,\"hash\":\"h1\",\"sectors\":\"11111111\"},"
+		"{\"event\":\"progress\",\"op\":1,\"paths\":[\"a\"],\"flushed\":1}]", 1, true, &lapsed);
+
+	ck_assert_int_eq(json_object_array_length(a), 0);
+	ck_assert_int_eq(lapsed, 1);
+	json_object_put(a);
+}
+END_TEST
+
+START_TEST(rename_and_prefix_need_no_allowance)
+{
+	struct json_object *a = at("["
+		"{\"event\":\"promise\",\"op\":0,\"kind\":\"prefix\",\"path\":\"a\",\"size\":1,\"hash\":\"h\",\"flushed\":1},"
+		"{\"event\":\"promise\",\"op\":0,\"kind\":\"rename\",\"path\":\"t\",\"flushed\":1},"
+		"{\"event\":\"progress\",\"op\":1,\"paths\":[\"a\",\"t\"],\"flushed\":1},"
+		"{\"event\":\"promise\",\"op\":1,\"kind\":\"rename\",\"path\":\"t\",\"flushed\":4}]", 3, true, NULL);
+
+	ck_assert_int_eq(json_object_array_length(a), 2);
+	ck_assert_str_eq(field(a, 0, "kind"), "prefix");
+	ck_assert_str_eq(field(a, 1, "kind"), "rename");
+	ck_assert_int_eq(allowed(a, 0) + allowed(a, 1), 0);
+	json_object_put(a);
+}
+END_TEST
+
+START_TEST(unstamped_events_make_nothing)
+{
+	struct json_object *a = at("["
+		"{\"event\":\"promise\",\"op\":0,\"kind\":\"exists\",\"path\":\"a\"}]", 100, true, NULL);
+
+	ck_assert_int_eq(json_object_array_length(a), 0);
+	json_object_put(a);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("promises");
@@ -86,6 +223,12 @@ int main(void)
 	tcase_add_test(tc, progress_cancels_state_promises);
 	tcase_add_test(tc, newer_promise_replaces_older);
 	tcase_add_test(tc, garbage_is_ignored);
+	tcase_add_test(tc, promise_in_force_from_its_stamp);
+	tcase_add_test(tc, change_in_flight_is_allowed);
+	tcase_add_test(tc, opaque_change_lapses_only_where_it_shows);
+	tcase_add_test(tc, no_sectors_means_opaque);
+	tcase_add_test(tc, rename_and_prefix_need_no_allowance);
+	tcase_add_test(tc, unstamped_events_make_nothing);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
