@@ -4,9 +4,11 @@
  * See durable.h for the on-disk formats and the commit order.  libc only:
  * this file is linked into the QEMU shim as well as the harness.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,29 @@ static void close_keep_errno(int fd)
 static int path_in(char *buf, size_t size, const char *dir, const char *name)
 {
 	int n = snprintf(buf, size, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static void fsync_dir(const char *dir)
+{
+	int e = errno, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	errno = e;
+}
+
+/* DIR/epochs/%08llu into @buf. */
+static int epoch_name(char *buf, size_t size, uint64_t seq)
+{
+	int n = snprintf(buf, size, PMT_EPOCHS "/%08llu", (unsigned long long)seq);
 
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENAMETOOLONG;
@@ -392,14 +417,35 @@ fail:
 
 /* ---- the durable image ---- */
 
+/* DIR/@name (through @name.tmp and rename) = a sparse copy of @src (@size bytes). */
+static int copy_in(const char *dir, const char *name, int src, uint64_t size)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int dst, fresh;
+
+	if (path_in(path, sizeof(path), dir, name) < 0 ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	unlink(tmp);
+	dst = open_sized(tmp, size, &fresh);
+	if (dst < 0 || sparse_copy(src, dst, size, fresh) < 0 ||
+	    fdatasync(dst) < 0 || rename(tmp, path) < 0) {
+		close_keep_errno(dst);
+		return -1;
+	}
+	close(dst);
+	return 0;
+}
+
 int pmt_durable_init(const char *dir, const char *src_path)
 {
-	char img[PATH_MAX], tmp[PATH_MAX];
+	char img[PATH_MAX];
 	struct stat st, ist;
-	int src = -1, dst = -1, dfd = -1, fresh;
+	int src;
 
-	if (path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0 ||
-	    path_in(tmp, sizeof(tmp), dir, PMT_DURABLE_IMG ".tmp") < 0)
+	if (path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0)
 		return -1;
 	src = open(src_path, O_RDONLY | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0)
@@ -412,19 +458,31 @@ int pmt_durable_init(const char *dir, const char *src_path)
 		}
 		return 0;
 	}
-	unlink(tmp);
-	dst = open_sized(tmp, (uint64_t)st.st_size, &fresh);
-	if (dst < 0 || sparse_copy(src, dst, (uint64_t)st.st_size, fresh) < 0 ||
-	    fdatasync(dst) < 0 || rename(tmp, img) < 0)
+	/* base.img first: whenever durable.img exists, so does its base. */
+	if (copy_in(dir, PMT_BASE_IMG, src, (uint64_t)st.st_size) < 0 ||
+	    copy_in(dir, PMT_DURABLE_IMG, src, (uint64_t)st.st_size) < 0)
 		goto fail;
-	close(dst);
 	close(src);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	fsync_dir(dir);
 	return 1;
+fail:
+	close_keep_errno(src);
+	return -1;
+}
+
+int pmt_image_copy(const char *src_path, const char *dst_path)
+{
+	struct stat st;
+	int src, dst = -1, fresh;
+
+	src = open(src_path, O_RDONLY | O_CLOEXEC);
+	if (src < 0 || fstat(src, &st) < 0)
+		goto fail;
+	dst = open_sized(dst_path, (uint64_t)st.st_size, &fresh);
+	if (dst < 0 || sparse_copy(src, dst, (uint64_t)st.st_size, fresh) < 0)
+		goto fail;
+	close(src);
+	return close(dst);
 fail:
 	close_keep_errno(src);
 	close_keep_errno(dst);
@@ -465,17 +523,23 @@ fail:
 }
 
 /*
- * Is journal @jfd whole and committed for an image of @image_size bytes?
- * Returns the record count, or -1 if it is torn (or foreign).
+ * Is journal @jfd whole and committed for an image of @image_size bytes
+ * (0: the size its header gives, returned in *@image_size)?  Returns the
+ * record count, or -1 if it is torn (or foreign).  *@seq gets the commit
+ * record's seq; @pages, if not NULL, the records' page indexes (malloc'd,
+ * journal order; NULL when there are none).
  */
-static int64_t journal_committed(int jfd, uint64_t image_size)
+static int64_t journal_committed(int jfd, uint64_t *image_size, uint64_t *seq,
+				 uint64_t **pages)
 {
 	unsigned char hdr[HDR_SIZE], cm[COMMIT_SIZE];
 	unsigned char *buf;
-	uint64_t size, n, npages, sum, want, h = 0;
+	uint64_t size, n, npages, sum, want, h = 0, *pv = NULL;
 	uint32_t ver, psz;
 	struct stat st;
 
+	if (pages)
+		*pages = NULL;
 	if (fstat(jfd, &st) < 0)
 		return -1;
 	size = (uint64_t)st.st_size;
@@ -489,16 +553,19 @@ static int64_t journal_committed(int jfd, uint64_t image_size)
 	memcpy(&psz, hdr + 12, 4);
 	memcpy(&want, hdr + 16, 8);
 	if (memcmp(hdr, JRNL_MAGIC, 8) || ver != JRNL_VERSION || psz != PMT_PAGE_SIZE ||
-	    want != image_size)
+	    (*image_size && want != *image_size))
 		return -1;
 	memcpy(&npages, cm + 8, 8);
 	memcpy(&sum, cm + 16, 8);
+	memcpy(seq, cm + 24, 8);
 	if (memcmp(cm, COMMIT_MAGIC, 8) || npages != n)
 		return -1;
 
 	buf = malloc((size_t)BUF_RECS * REC_SIZE);
-	if (!buf)
-		return -1;
+	if (pages && n)
+		pv = malloc((size_t)n * sizeof(*pv));
+	if (!buf || (pages && n && !pv))
+		goto bad;
 	for (uint64_t done = 0; done < n;) {
 		uint64_t k = n - done < BUF_RECS ? n - done : BUF_RECS;
 
@@ -508,17 +575,48 @@ static int64_t journal_committed(int jfd, uint64_t image_size)
 			uint64_t page;
 
 			memcpy(&page, buf + i * REC_SIZE, 8);
-			if (page >= image_size / PMT_PAGE_SIZE)
+			if (page >= want / PMT_PAGE_SIZE)
 				goto bad;
+			if (pv)
+				pv[done + i] = page;
 		}
 		h = pmt_checksum64(h, buf, (size_t)(k * REC_SIZE));
 		done += k;
 	}
 	free(buf);
-	return h == sum ? (int64_t)n : -1;
+	if (h != sum) {
+		free(pv);
+		return -1;
+	}
+	*image_size = want;
+	if (pages)
+		*pages = pv;
+	return (int64_t)n;
 bad:
 	free(buf);
+	free(pv);
 	return -1;
+}
+
+/* renameat(DIR/journal -> DIR/epochs/SEQ), then make both names durable. */
+static int keep_epoch(int dir_fd, uint64_t seq)
+{
+	char name[64];
+	int efd;
+
+	if (epoch_name(name, sizeof(name), seq) < 0)
+		return -1;
+	if (mkdirat(dir_fd, PMT_EPOCHS, 0755) < 0 && errno != EEXIST)
+		return -1;
+	if (renameat(dir_fd, PMT_JOURNAL, dir_fd, name) < 0)
+		return -1;
+	efd = openat(dir_fd, PMT_EPOCHS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (efd >= 0) {
+		fsync(efd);
+		close(efd);
+	}
+	fsync(dir_fd);
+	return 0;
 }
 
 int pmt_durable_recover(const char *dir)
@@ -526,6 +624,7 @@ int pmt_durable_recover(const char *dir)
 	char jpath[PATH_MAX], img[PATH_MAX];
 	struct stat st;
 	int jfd, ifd = -1, dfd, ret;
+	uint64_t size = 0, seq = 0;
 	int64_t n = -1;
 
 	if (path_in(jpath, sizeof(jpath), dir, PMT_JOURNAL) < 0 ||
@@ -535,8 +634,10 @@ int pmt_durable_recover(const char *dir)
 	if (jfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	ifd = open(img, O_RDWR | O_CLOEXEC);
-	if (ifd >= 0 && fstat(ifd, &st) == 0)
-		n = journal_committed(jfd, (uint64_t)st.st_size);
+	if (ifd >= 0 && fstat(ifd, &st) == 0 && st.st_size > 0) {
+		size = (uint64_t)st.st_size;
+		n = journal_committed(jfd, &size, &seq, NULL);
+	}
 	if (n >= 0) {
 		/* Replaying is idempotent: a kill here just replays again. */
 		if (apply_records(jfd, ifd, (uint64_t)n) < 0 || fdatasync(ifd) < 0) {
@@ -551,13 +652,21 @@ int pmt_durable_recover(const char *dir)
 	close(jfd);
 	if (ifd >= 0)
 		close(ifd);
+	if (ret == 1 && seq) {
+		/* The flush happened: its epoch joins the log. */
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return -1;
+		if (keep_epoch(dfd, seq) < 0) {
+			close_keep_errno(dfd);
+			return -1;
+		}
+		close(dfd);
+		return ret;
+	}
 	if (unlink(jpath) < 0 && errno != ENOENT)
 		return -1;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	fsync_dir(dir);
 	return ret;
 }
 
@@ -648,7 +757,6 @@ static void journal_close(struct pmt_journal *j)
 int pmt_journal_commit(struct pmt_journal *j)
 {
 	unsigned char cm[COMMIT_SIZE];
-	uint64_t zero = 0;
 
 	if (!j->npages) {
 		journal_close(j);
@@ -657,7 +765,7 @@ int pmt_journal_commit(struct pmt_journal *j)
 	memcpy(cm, COMMIT_MAGIC, 8);
 	memcpy(cm + 8, &j->npages, 8);
 	memcpy(cm + 16, &j->checksum, 8);
-	memcpy(cm + 24, &zero, 8);
+	memcpy(cm + 24, &j->seq, 8);
 	/* Records durable before the commit record says they are whole. */
 	if (pmt_journal_push(j) < 0 || fdatasync(j->fd) < 0 ||
 	    write_full(j->fd, cm, sizeof(cm)) < 0 || fdatasync(j->fd) < 0)
@@ -665,9 +773,14 @@ int pmt_journal_commit(struct pmt_journal *j)
 	/* From here on the flush has happened: a kill is replayed by recover. */
 	if (apply_records(j->fd, j->img_fd, j->npages) < 0 || fdatasync(j->img_fd) < 0)
 		goto fail_committed;
-	if (unlinkat(j->dir_fd, PMT_JOURNAL, 0) < 0)
-		goto fail_committed;
-	fsync(j->dir_fd);
+	if (j->seq) {
+		if (keep_epoch(j->dir_fd, j->seq) < 0)
+			goto fail_committed;
+	} else {
+		if (unlinkat(j->dir_fd, PMT_JOURNAL, 0) < 0)
+			goto fail_committed;
+		fsync(j->dir_fd);
+	}
 	journal_close(j);
 	return 0;
 fail:
@@ -709,6 +822,278 @@ int pmt_durable_commit(const char *dir, const uint64_t *pages,
 		}
 	}
 	return pmt_journal_commit(&j);
+}
+
+/* ---- the epoch log ---- */
+
+/* Is @s all decimal digits (and not empty)?  Its value in *@v. */
+static int parse_seq(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+static int cmp_epoch(const void *a, const void *b)
+{
+	uint64_t x = ((const struct pmt_epoch *)a)->seq, y = ((const struct pmt_epoch *)b)->seq;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Load and validate one epoch file into @e (whose seq and path are set). */
+static int epoch_load_one(struct pmt_epoch *e)
+{
+	struct stat st;
+	uint64_t seq = 0, size = 0;
+	int64_t n;
+	int fd = open(e->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	n = journal_committed(fd, &size, &seq, &e->pages);
+	close(fd);
+	if (n < 0 || seq != e->seq) {
+		free(e->pages);
+		e->pages = NULL;
+		errno = EBADMSG;
+		return -1;
+	}
+	e->npages = (uint64_t)n;
+	e->image_size = size;
+	e->bytes = (uint64_t)st.st_size;
+	return 0;
+}
+
+int pmt_epochs_load(const char *dir, struct pmt_epoch **epochs, size_t *n)
+{
+	char edir[PATH_MAX];
+	struct pmt_epoch *v = NULL;
+	size_t nv = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*epochs = NULL;
+	*n = 0;
+	if (path_in(edir, sizeof(edir), dir, PMT_EPOCHS) < 0)
+		return -1;
+	d = opendir(edir);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((errno = 0, de = readdir(d))) {
+		uint64_t seq;
+
+		if (!parse_seq(de->d_name, &seq))
+			continue;
+		if (nv == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			struct pmt_epoch *nw = realloc(v, c * sizeof(*nw));
+
+			if (!nw) {
+				errno = ENOMEM;
+				goto fail;
+			}
+			v = nw;
+			cap = c;
+		}
+		memset(&v[nv], 0, sizeof(v[nv]));
+		v[nv].seq = seq;
+		if (path_in(v[nv].path, sizeof(v[nv].path), edir, de->d_name) < 0)
+			goto fail;
+		nv++;
+	}
+	if (errno)
+		goto fail;
+	closedir(d);
+	d = NULL;
+	qsort(v, nv, sizeof(*v), cmp_epoch);
+	for (size_t i = 0; i < nv; i++) {
+		/* Two names for one seq ("1" and "00000001"): not a log. */
+		if (i && v[i].seq == v[i - 1].seq) {
+			errno = EBADMSG;
+			goto fail;
+		}
+		if (epoch_load_one(&v[i]) < 0)
+			goto fail;
+		if (i && v[i].image_size != v[0].image_size) {
+			/* Epochs of two different images. */
+			errno = EBADMSG;
+			goto fail;
+		}
+	}
+	*epochs = v;
+	*n = nv;
+	return 0;
+fail:
+	if (d)
+		closedir(d);
+	pmt_epochs_free(v, nv);
+	return -1;
+}
+
+void pmt_epochs_free(struct pmt_epoch *e, size_t n)
+{
+	int err = errno;
+
+	for (size_t i = 0; e && i < n; i++)
+		free(e[i].pages);
+	free(e);
+	errno = err;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int pmt_epoch_apply(const struct pmt_epoch *e, int img_fd, const uint64_t *sel,
+		    size_t nsel, const uint32_t *torn_bytes)
+{
+	unsigned char page[PMT_PAGE_SIZE];
+	unsigned char *found = NULL;
+	size_t nt = sel ? nsel : (size_t)e->npages;
+	int fd, ret = -1;
+
+	/* Check everything before the first write: all or nothing. */
+	for (size_t i = 0; i < nt && torn_bytes; i++) {
+		if (torn_bytes[i] % 512 || torn_bytes[i] > PMT_PAGE_SIZE) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	if (sel) {
+		for (size_t i = 1; i < nsel; i++) {
+			if (sel[i] <= sel[i - 1]) {
+				errno = EINVAL;
+				return -1;
+			}
+		}
+		found = calloc(nsel ? nsel : 1, 1);
+		if (!found) {
+			errno = ENOMEM;
+			return -1;
+		}
+		for (uint64_t i = 0; i < e->npages; i++) {
+			const uint64_t *hit = nsel ? bsearch(&e->pages[i], sel, nsel, sizeof(*sel),
+							     cmp_u64) : NULL;
+
+			if (hit)
+				found[hit - sel] = 1;
+		}
+		for (size_t i = 0; i < nsel; i++) {
+			if (!found[i]) {
+				free(found);
+				errno = EINVAL;
+				return -1;
+			}
+		}
+		free(found);
+	}
+	fd = open(e->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/*
+	 * Records in journal order: a page journaled twice is written twice,
+	 * the later record last, so it wins (and with the same torn length).
+	 */
+	for (uint64_t i = 0; i < e->npages; i++) {
+		size_t k = (size_t)i, len = PMT_PAGE_SIZE;
+
+		if (sel) {
+			const uint64_t *hit = nsel ? bsearch(&e->pages[i], sel, nsel, sizeof(*sel),
+							     cmp_u64) : NULL;
+
+			if (!hit)
+				continue;
+			k = (size_t)(hit - sel);
+		}
+		if (torn_bytes)
+			len = torn_bytes[k];
+		if (!len)
+			continue;
+		if (pread_full(fd, page, len, HDR_SIZE + i * REC_SIZE + 8) < 0 ||
+		    pwrite_full(img_fd, page, len, e->pages[i] * PMT_PAGE_SIZE) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	close_keep_errno(fd);
+	return ret;
+}
+
+/* ---- the flush counter ---- */
+
+int pmt_flush_counter_open(const char *dir, int create, _Atomic uint64_t **ctr)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	void *p;
+	int fd;
+
+	*ctr = NULL;
+	if (path_in(path, sizeof(path), dir, PMT_FLUSHED) < 0)
+		return -1;
+	fd = open(path, create ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (st.st_size != sizeof(uint64_t)) {
+		/* Only the shim makes it: a new file grows to one zero u64. */
+		if (!create || st.st_size != 0) {
+			errno = EBADMSG;
+			goto fail;
+		}
+		if (ftruncate(fd, sizeof(uint64_t)) < 0)
+			goto fail;
+	}
+	p = mmap(NULL, sizeof(uint64_t), create ? PROT_READ | PROT_WRITE : PROT_READ,
+		 MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	close(fd);
+	*ctr = p;
+	return 0;
+fail:
+	close_keep_errno(fd);
+	return -1;
+}
+
+uint64_t pmt_flush_counter_load(const _Atomic uint64_t *ctr)
+{
+	return atomic_load_explicit(ctr, memory_order_acquire);
+}
+
+void pmt_flush_counter_store(_Atomic uint64_t *ctr, uint64_t seq)
+{
+	atomic_store_explicit(ctr, seq, memory_order_release);
+}
+
+void pmt_flush_counter_close(_Atomic uint64_t *ctr)
+{
+	if (ctr)
+		munmap((void *)ctr, sizeof(uint64_t));
+}
+
+int pmt_flush_counter_read(const char *dir, uint64_t *seq)
+{
+	_Atomic uint64_t *c;
+
+	if (pmt_flush_counter_open(dir, 0, &c) < 0)
+		return -1;
+	*seq = pmt_flush_counter_load(c);
+	pmt_flush_counter_close(c);
+	return 0;
 }
 
 /* ---- crash states ---- */

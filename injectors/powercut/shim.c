@@ -19,9 +19,16 @@
  *                        and the _FORTIFY_SOURCE __open*_2 variants (QEMU
  *                        7.2 calls __open64_2), or at mmap/fsync time.
  *   PMT_SHIM_DIR         the durable image directory (created if missing):
- *                        durable.img, journal, flushes.jsonl, held, held-mid.
- *                        At load the journal is recovered; durable.img is
- *                        made a sparse copy of the file if it does not exist.
+ *                        base.img, durable.img, journal, epochs/, flushed
+ *                        (formats and the rule that ties them: durable.h),
+ *                        flushes.jsonl, mode, held, held-mid.  At load the
+ *                        journal is recovered and DIR/flushed is made (a
+ *                        zero u64) if missing; durable.img and base.img are
+ *                        made sparse copies of the file if durable.img does
+ *                        not exist.  Each recorded flush with at least one
+ *                        page keeps its journal as epochs/SEQ.  Flush
+ *                        numbers go on from max(flushed, last epoch) when
+ *                        a shim is loaded again on the same DIR.
  *   PMT_SHIM_MODE        honest (default): record, then the real flush.
  *                        lying: return 0, record nothing, no real flush.
  *                        fail-eio: return -1/EIO, record nothing, for flush
@@ -34,6 +41,18 @@
  *                          waits instead after the first journal record is
  *                          written, on DIR/held-mid.  For killing QEMU
  *                          mid-flush.
+ *                        drop: a device that acknowledges some flushes
+ *                          without making them durable.  With
+ *                          PMT_SHIM_DROP_EVERY=N flushes S, S+N, S+2N, ...
+ *                          are dropped; with PMT_SHIM_DROP_BURST=B flushes
+ *                          S .. S+B-1 are, and the device is honest after
+ *                          the burst; S is PMT_SHIM_DROP_FROM (default 1).
+ *                          Exactly one of EVERY and BURST, each >= 1.  A
+ *                          dropped flush returns 0, records nothing and
+ *                          skips the real fsync, like lying: its pages stay
+ *                          pending (the uffd written state is not touched)
+ *                          and the next honest flush records them.  The
+ *                          others are honest.
  *   PMT_SHIM_DELAY_MS    sleep this many ms at the start of every flush, in
  *                        any mode (default 0): a slow host disk.  The sleep
  *                        is taken before the shim's lock, so flushes from
@@ -46,6 +65,15 @@
  *                        "hold" or "hold-mid" there holds the next flush
  *                        (before recording, or after its first journal
  *                        record): the harness cuts power mid-flush.
+ *                        One line
+ *                            drop every=N [from=S]
+ *                            drop burst=B [from=S]
+ *                        is the drop mode above (S defaults to 1; flush
+ *                        numbers are those of flushes.jsonl, so the harness
+ *                        reads DIR/flushed and writes from=counter+1).  A
+ *                        bad drop line is bad configuration (below): the
+ *                        flush reading it and every later call pass
+ *                        through, unrecorded and unlogged.
  *   PMT_SHIM_TRACK       uffd (default): when QEMU maps the file, the
  *                          mapping is registered for userfaultfd async
  *                          write-protect (uffd_track.h); a flush asks
@@ -74,15 +102,21 @@
  * Flushes seen: fsync, fdatasync and sync_file_range on the file's fds, and
  * msync over its mapping.  Each one appends one line to DIR/flushes.jsonl:
  *   {"seq":N,"op":"fsync","mode":"honest","action":"recorded","pages":P,
- *    "ms":T,"track":"uffd","result":0}    (plus "errno":E when result is -1)
+ *    "epoch_bytes":B,"ms":T,"track":"uffd","result":0}
+ * (plus "errno":E when result is -1).  epoch_bytes, on recorded flushes
+ * only: the size of epochs/N (0: no page, no epoch file); the epoch log's
+ * size is their sum.  Then DIR/flushed is set to N (a release store into
+ * its mapping), in every mode, before the call returns to QEMU.
  * track: the tracker this flush used ("compare" for the first flush after
  * arming uffd, the full compare that sets the baseline).
- * action: recorded, lied, failed (injected EIO), error (recording failed:
- * the flush then returns EIO, since the durable image could not follow).
+ * action: recorded, lied, dropped, failed (injected EIO), error (recording
+ * failed: the flush then returns EIO, since the durable image could not
+ * follow).
  *
  * Bad configuration never breaks QEMU: one "pmtorture-shim: ..." line on
  * stderr and every call passes through unchanged.
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -104,8 +138,8 @@
 #define EXPORT		__attribute__((visibility("default")))
 #define MAX_FDS		8
 
-enum shim_mode { MODE_HONEST, MODE_LYING, MODE_FAIL_EIO, MODE_HOLD };
-static const char *const mode_names[] = { "honest", "lying", "fail-eio", "hold" };
+enum shim_mode { MODE_HONEST, MODE_LYING, MODE_FAIL_EIO, MODE_HOLD, MODE_DROP, NMODES };
+static const char *const mode_names[] = { "honest", "lying", "fail-eio", "hold", "drop" };
 
 enum flush_op { OP_FSYNC, OP_FDATASYNC, OP_SYNC_FILE_RANGE, OP_MSYNC };
 enum track_mode { TRACK_COMPARE, TRACK_UFFD };
@@ -142,6 +176,8 @@ static struct {
 	uint64_t hold_at;
 	int hold_mid;
 	uint64_t delay_ms;		/* PMT_SHIM_DELAY_MS */
+	uint64_t drop_every, drop_burst;	/* drop: exactly one is not 0 */
+	uint64_t drop_from;
 	enum track_mode track;		/* PMT_SHIM_TRACK */
 
 	pthread_mutex_t lock;		/* everything below */
@@ -155,6 +191,7 @@ static struct {
 	size_t map_len;
 	uint64_t map_off;
 	uint64_t seq;
+	_Atomic uint64_t *flushed;	/* DIR/flushed, mapped */
 	struct pmt_uffd uffd;		/* armed on map when track is uffd */
 	int uffd_base;			/* next flush: reset, then compare in full */
 	int uffd_off;			/* gave up on uffd: compare for good */
@@ -227,6 +264,60 @@ static int parse_u64(const char *name, uint64_t def, uint64_t *out)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Set the drop schedule: exactly one of @every and @burst not 0, @from >= 1.
+ * Returns 0, or -1 after one line naming @src (the caller passes through).
+ */
+static int set_drop(uint64_t every, uint64_t burst, uint64_t from, const char *src)
+{
+	if (!every == !burst || !from) {
+		say("%s: drop needs exactly one of every=N or burst=B (N, B >= 1) and from=S "
+		    "(S >= 1); passing everything through", src);
+		return -1;
+	}
+	S.drop_every = every;
+	S.drop_burst = burst;
+	S.drop_from = from;
+	return 0;
+}
+
+/* Is flush @seq one that the drop schedule drops? */
+static int dropped(uint64_t seq)
+{
+	if (seq < S.drop_from)
+		return 0;
+	if (S.drop_every)
+		return (seq - S.drop_from) % S.drop_every == 0;
+	return seq - S.drop_from < S.drop_burst;
+}
+
+/* The highest seq in DIR/epochs (0 if none): a restarted shim goes on from there. */
+static uint64_t last_epoch_seq(void)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	uint64_t max = 0;
+	DIR *d;
+
+	if (snprintf(path, sizeof(path), "%s/%s", S.dir, PMT_EPOCHS) >= (int)sizeof(path))
+		return 0;
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char *end;
+		uint64_t v;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		v = strtoull(de->d_name, &end, 10);
+		if (!*end && v > max)
+			max = v;
+	}
+	closedir(d);
+	return max;
 }
 
 /* Make durable.img and our own fd once the file exists.  Lock held. */
@@ -317,17 +408,26 @@ static void shim_init(void)
 	if (mode && *mode) {
 		int found = 0;
 
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < NMODES; i++) {
 			if (!strcmp(mode, mode_names[i])) {
 				S.mode = (enum shim_mode)i;
 				found = 1;
 			}
 		}
 		if (!found) {
-			say("PMT_SHIM_MODE=%s is not honest, lying, fail-eio or hold; "
+			say("PMT_SHIM_MODE=%s is not honest, lying, fail-eio, hold or drop; "
 			    "passing everything through", mode);
 			return;
 		}
+	}
+	if (S.mode == MODE_DROP) {
+		uint64_t every, burst, from;
+
+		if (parse_u64("PMT_SHIM_DROP_EVERY", 0, &every) < 0 ||
+		    parse_u64("PMT_SHIM_DROP_BURST", 0, &burst) < 0 ||
+		    parse_u64("PMT_SHIM_DROP_FROM", 1, &from) < 0 ||
+		    set_drop(every, burst, from, "PMT_SHIM_MODE=drop") < 0)
+			return;
 	}
 	if (parse_u64("PMT_SHIM_FAIL_FROM", 1, &S.fail_from) < 0 ||
 	    parse_u64("PMT_SHIM_FAIL_COUNT", 0, &S.fail_count) < 0 ||
@@ -370,6 +470,16 @@ static void shim_init(void)
 		say("replayed a committed journal in %s", S.dir);
 	else if (r == 2)
 		say("discarded a torn journal in %s", S.dir);
+	if (pmt_flush_counter_open(S.dir, 1, &S.flushed) < 0) {
+		say("cannot make %s/%s: %s; passing everything through", S.dir, PMT_FLUSHED,
+		    strerror(errno));
+		goto out;
+	}
+	/* Numbering goes on across a restart on the same DIR: an epoch may be
+	 * one past the counter (killed between the commit and the store). */
+	S.seq = pmt_flush_counter_load(S.flushed);
+	if (last_epoch_seq() > S.seq)
+		S.seq = last_epoch_seq();
 	if (snprintf(path, sizeof(path), "%s/flushes.jsonl", S.dir) >= (int)sizeof(path))
 		goto out;
 	S.log_fd = REAL(open)(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -588,9 +698,11 @@ static int uffd_ready_locked(const void *mem)
 
 /* ---- recording ---- */
 
-/* Record the file into the durable image.  Lock held.  Pages, or -1.
- * *@track says which tracker did it. */
-static int64_t record_locked(int hold_mid, const char **track)
+/* Record the file into the durable image as flush @seq.  Lock held.
+ * Pages, or -1.  *@track says which tracker did it, *@epoch_bytes the size
+ * of the epoch file kept (0: no page, no epoch). */
+static int64_t record_locked(int hold_mid, const char **track, uint64_t seq,
+			     uint64_t *epoch_bytes)
 {
 	struct pmt_journal j;
 	struct rec_ctx c = { &j, hold_mid };
@@ -598,6 +710,7 @@ static int64_t record_locked(int hold_mid, const char **track)
 	int64_t n;
 
 	*track = "compare";
+	*epoch_bytes = 0;
 	if (setup_locked() < 0) {
 		errno = EIO;
 		return -1;
@@ -634,6 +747,9 @@ static int64_t record_locked(int hold_mid, const char **track)
 	}
 	if (c.hold_mid)		/* nothing to journal: hold before the commit */
 		hold_on("held-mid");
+	j.seq = seq;
+	if (j.npages)	/* header + records + commit */
+		*epoch_bytes = 24 + j.npages * (8 + PMT_PAGE_SIZE) + 32;
 	if (pmt_journal_commit(&j) < 0)
 		return -1;
 	return n;
@@ -672,29 +788,73 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* "key=N" with N all digits: 1 and *@v; 0 if @tok is not key=... */
+static int kv(const char *tok, const char *key, uint64_t *v, int *bad)
+{
+	size_t k = strlen(key);
+	char *end;
+
+	if (strncmp(tok, key, k) || tok[k] != '=')
+		return 0;
+	errno = 0;
+	*v = strtoull(tok + k + 1, &end, 10);
+	if (tok[k + 1] < '0' || tok[k + 1] > '9' || *end || errno)
+		*bad = 1;
+	return 1;
+}
+
+/* "drop every=N from=S" / "drop burst=B from=S" (after "drop"). */
+static int parse_drop_line(char *rest)
+{
+	uint64_t every = 0, burst = 0, from = 1;
+	char *save = NULL, *tok;
+	int bad = 0;
+
+	for (tok = strtok_r(rest, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		if (!kv(tok, "every", &every, &bad) && !kv(tok, "burst", &burst, &bad) &&
+		    !kv(tok, "from", &from, &bad))
+			bad = 1;
+	}
+	if (bad) {
+		say("%s/mode: bad drop line; drop needs every=N or burst=B, and from=S; "
+		    "passing everything through", S.dir);
+		return -1;
+	}
+	return set_drop(every, burst, from, "DIR/mode");
+}
+
 /*
  * DIR/mode, if present, switches the mode at run time: the harness lets
  * mkfs and mount flush honestly, then plants a lying device for the
  * workload alone, so a failure shows as lost promised data rather than an
  * unmountable image.  Read at each flush: one small file, negligible.
+ * Returns -1 if it is a bad drop line (then the shim passes through).
  */
-static void reread_mode_locked(uint64_t seq)
+static int reread_mode_locked(uint64_t seq)
 {
-	char path[PATH_MAX], buf[32];
+	char path[PATH_MAX], buf[128];
 	ssize_t n;
+	size_t w;
 	int fd;
 
 	if (snprintf(path, sizeof(path), "%s/mode", S.dir) >= (int)sizeof(path))
-		return;
+		return 0;
 	fd = REAL(open)(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return;
+		return 0;
 	buf[n] = '\0';
-	buf[strcspn(buf, " \n")] = '\0';
+	w = strcspn(buf, " \t\n");
+	if (w == 4 && !strncmp(buf, "drop", 4)) {
+		if (parse_drop_line(buf + 4) < 0)
+			return -1;
+		S.mode = MODE_DROP;
+		return 0;
+	}
+	buf[w] = '\0';
 	/* "hold" / "hold-mid" from the file: hold the flush now starting, once. */
 	if (!strcmp(buf, "hold") || !strcmp(buf, "hold-mid")) {
 		if (S.mode != MODE_HOLD) {
@@ -702,11 +862,13 @@ static void reread_mode_locked(uint64_t seq)
 			S.hold_at = seq;
 			S.hold_mid = !strcmp(buf, "hold-mid");
 		}
-		return;
+		return 0;
 	}
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(buf, mode_names[i]))
+	/* "drop" alone has no schedule; it was handled above. */
+	for (int i = 0; i < NMODES; i++)
+		if (i != MODE_DROP && !strcmp(buf, mode_names[i]))
 			S.mode = (enum shim_mode)i;
+	return 0;
 }
 
 static int flush(const struct flush_call *c)
@@ -716,8 +878,8 @@ static int flush(const struct flush_call *c)
 	double t0 = now_ms();
 	int64_t pages = 0;
 	int result, err = 0, n;
-	uint64_t seq;
-	char line[256];
+	uint64_t seq, epoch_bytes = 0;
+	char line[320], eb[40] = "";
 
 	/* Outside the lock: a slow device still serves flushes side by side. */
 	if (S.delay_ms) {
@@ -730,12 +892,22 @@ static int flush(const struct flush_call *c)
 	pthread_mutex_lock(&S.lock);
 	in_shim = 1;
 	seq = ++S.seq;
-	reread_mode_locked(seq);
+	if (reread_mode_locked(seq) < 0) {
+		/* A bad DIR/mode: from now on the shim is not there. */
+		S.enabled = 0;
+		in_shim = 0;
+		pthread_mutex_unlock(&S.lock);
+		return call_real(c);
+	}
 	/* Not recording leaves the written state alone: the next recorded
 	 * flush still sees those pages. */
 	track = S.uffd.armed ? "uffd" : "compare";
 	if (S.mode == MODE_LYING) {
 		action = "lied";
+		result = 0;
+	} else if (S.mode == MODE_DROP && dropped(seq)) {
+		/* Acknowledged, not durable: as lying, for this flush only. */
+		action = "dropped";
 		result = 0;
 	} else if (S.mode == MODE_FAIL_EIO && seq >= S.fail_from &&
 		   (!S.fail_count || seq - S.fail_from < S.fail_count)) {
@@ -747,7 +919,7 @@ static int flush(const struct flush_call *c)
 
 		if (hold && !S.hold_mid)
 			hold_on("held");
-		pages = record_locked(hold && S.hold_mid, &track);
+		pages = record_locked(hold && S.hold_mid, &track, seq, &epoch_bytes);
 		if (pages < 0) {
 			say("recording flush %llu failed: %s; the flush fails with EIO",
 			    (unsigned long long)seq, strerror(errno));
@@ -758,24 +930,32 @@ static int flush(const struct flush_call *c)
 		} else {
 			result = call_real(c);
 			err = result < 0 ? errno : 0;
+			snprintf(eb, sizeof(eb), ",\"epoch_bytes\":%llu",
+				 (unsigned long long)epoch_bytes);
 		}
 	}
 	if (result < 0)
 		n = snprintf(line, sizeof(line),
 			     "{\"seq\":%llu,\"op\":\"%s\",\"mode\":\"%s\",\"action\":\"%s\","
-			     "\"pages\":%lld,\"ms\":%.3f,\"track\":\"%s\",\"result\":%d,"
+			     "\"pages\":%lld%s,\"ms\":%.3f,\"track\":\"%s\",\"result\":%d,"
 			     "\"errno\":%d}\n",
 			     (unsigned long long)seq, op_names[c->op], mode_names[S.mode], action,
-			     (long long)pages, now_ms() - t0, track, result, err);
+			     (long long)pages, eb, now_ms() - t0, track, result, err);
 	else
 		n = snprintf(line, sizeof(line),
 			     "{\"seq\":%llu,\"op\":\"%s\",\"mode\":\"%s\",\"action\":\"%s\","
-			     "\"pages\":%lld,\"ms\":%.3f,\"track\":\"%s\",\"result\":%d}\n",
+			     "\"pages\":%lld%s,\"ms\":%.3f,\"track\":\"%s\",\"result\":%d}\n",
 			     (unsigned long long)seq, op_names[c->op], mode_names[S.mode], action,
-			     (long long)pages, now_ms() - t0, track, result);
+			     (long long)pages, eb, now_ms() - t0, track, result);
 	/* One write(2) on an O_APPEND fd: lines never interleave. */
 	if (n > 0 && n < (int)sizeof(line) && write(S.log_fd, line, (size_t)n) < 0)
 		say("cannot append to flushes.jsonl: %s", strerror(errno));
+	/*
+	 * The result is final and logged: say so before QEMU sees it, so that
+	 * once the guest learns its flush completed, the counter already does.
+	 * Under the lock, so the counter only goes up.
+	 */
+	pmt_flush_counter_store(S.flushed, seq);
 	in_shim = 0;
 	pthread_mutex_unlock(&S.lock);
 	errno = err;
