@@ -908,7 +908,7 @@ START_TEST(image_copy_rewrites_in_place)
 					sink = m[o];
 			(void)sink;
 		}
-		for (int i = 0; i < 300; i++)
+		for (int i = 0; i < 2000; i++)
 			ck_assert_int_eq(pmt_image_copy(i % 2 ? cur : img, out), 0);
 		kill(pid, SIGKILL);
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
