@@ -35,9 +35,10 @@ void pmt_options_defaults(struct pmt_options *o)
 	o->iterations = 3;
 	o->seed = 1;
 	o->flush_mode = "honest";
-	o->crash_states = 8;
+	o->crash_states = 2;
+	o->crash_points = 0;
 	o->ops = 20;
-	o->crash_at = "op";
+	o->crash_at = "end";
 }
 
 const char *pmt_accel_name(enum pmt_accel a)
@@ -160,6 +161,7 @@ enum {
 	OPT_OPS,
 	OPT_REPLAY,
 	OPT_CRASH_AT,
+	OPT_CRASH_POINTS,
 	OPT_REPEAT,
 	OPT_SHARD,
 	OPT_JOBS,
@@ -200,6 +202,7 @@ static const struct option long_opts[] = {
 	{ "ops", required_argument, NULL, OPT_OPS },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "crash-at", required_argument, NULL, OPT_CRASH_AT },
+	{ "crash-points", required_argument, NULL, OPT_CRASH_POINTS },
 	{ "plan", required_argument, NULL, 'p' },
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "shard", required_argument, NULL, OPT_SHARD },
@@ -210,6 +213,17 @@ static const struct option long_opts[] = {
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ NULL, 0, NULL, 0 },
 };
+
+bool pmt_flush_mode_valid(const char *m)
+{
+	long long v;
+	char tail;
+
+	if (!strcmp(m, "honest") || !strcmp(m, "lying") || !strcmp(m, "drop"))
+		return true;
+	return (sscanf(m, "drop:burst=%lld%c", &v, &tail) == 1 ||
+		sscanf(m, "drop:every=%lld%c", &v, &tail) == 1) && v > 0 && v < 1000000;
+}
 
 int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		      char *err, size_t errlen)
@@ -253,10 +267,17 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		case OPT_QEMU: o->qemu = optarg; break;
 		case OPT_APPEND: o->append = optarg; break;
 		case OPT_FLUSH_MODE:
-			if (strcmp(optarg, "honest") && strcmp(optarg, "lying"))
-				return fail(err, errlen, "--flush-mode takes honest or lying, not \"%s\"",
-					    optarg);
+			if (!pmt_flush_mode_valid(optarg))
+				return fail(err, errlen, "--flush-mode takes honest, lying, drop, "
+					    "drop:burst=B or drop:every=N, not \"%s\"", optarg);
 			o->flush_mode = optarg;
+			break;
+		case OPT_CRASH_POINTS:
+			if (!strcmp(optarg, "all"))
+				o->crash_points = 0;
+			else if (parse_int("--crash-points", optarg, 1, 100000, &o->crash_points,
+					   err, errlen))
+				return -1;
 			break;
 		case OPT_CRASH_STATES:
 			if (parse_int("--crash-states", optarg, 0, 10000, &o->crash_states, err, errlen))
@@ -264,9 +285,9 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			break;
 		case OPT_REPLAY: o->replay = optarg; break;
 		case OPT_CRASH_AT:
-			if (strcmp(optarg, "op") && strcmp(optarg, "flush") &&
+			if (strcmp(optarg, "end") && strcmp(optarg, "op") && strcmp(optarg, "flush") &&
 			    strcmp(optarg, "flush-mid") && strcmp(optarg, "time"))
-				return fail(err, errlen, "--crash-at takes op, flush, flush-mid or time, "
+				return fail(err, errlen, "--crash-at takes end, op, flush, flush-mid or time, "
 					    "not \"%s\"", optarg);
 			o->crash_at = optarg;
 			break;

@@ -50,11 +50,12 @@ struct pmt_options {
 	int mem_mb;
 	int iterations;			/* bench */
 	unsigned long long seed;
-	const char *flush_mode;		/* powercut: honest, or lying (oracle validation) */
+	const char *flush_mode;		/* powercut: honest, lying, drop[:burst=B|:every=N] */
 	int crash_states;		/* powercut: seeded crash states per crash point */
+	int crash_points;		/* powercut: points checked, seeded; 0: all */
 	int ops;			/* powercut: operations per workload run */
 	const char *replay;		/* replay: a saved crash state image */
-	const char *crash_at;		/* powercut: op, flush, flush-mid or time */
+	const char *crash_at;		/* powercut: end, op, flush, flush-mid or time */
 	bool verbose;
 	bool quiet;
 	const char *plan;		/* --plan NAME|FILE (or list's argument), or NULL */
@@ -80,5 +81,8 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		      char *err, size_t errlen);
 const char *pmt_accel_name(enum pmt_accel a);
 void pmt_usage(const char *topic);
+
+/* Is @mode a --flush-mode the powercut scenario plants (honest, lying, drop...)? */
+bool pmt_flush_mode_valid(const char *mode);
 
 #endif

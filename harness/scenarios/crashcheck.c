@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../guest_setup.h"
@@ -70,6 +72,39 @@ static struct json_object *obj2(const char *k1, const char *v1, const char *k2, 
 	return o;
 }
 
+/* Kernel lines that say why a mount failed (jbd2, ext4, xfs), joined by " | ". */
+static void mount_dmesg(struct pmt_case *c, char *out, size_t len)
+{
+	static const char *const keys[] = { "JBD2", "EXT4-fs", "XFS", "I/O error", NULL };
+	struct json_object *res = NULL, *text;
+	char err[256], *copy, *line, *save = NULL;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (call(c, "dmesg", obj2("since", "crash-state", NULL, NULL), &res, err, sizeof(err)) ||
+	    !json_object_object_get_ex(res, "text", &text)) {
+		json_object_put(res);
+		return;
+	}
+	copy = strdup(json_object_get_string(text));
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		bool key = false;
+
+		for (int k = 0; keys[k] && !key; k++)
+			key = strstr(line, keys[k]) != NULL;
+		/* Drop "<3>" and the "[  1.234567] " timestamp: they differ per run. */
+		if (line[0] == '<' && strchr(line, '>'))
+			line = strchr(line, '>') + 1;
+		if (line[0] == '[' && strchr(line, ']'))
+			line = strchr(line, ']') + 1 + (strchr(line, ']')[1] == ' ');
+		if (key && used + strlen(line) + 4 < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? " | " : "", line);
+	}
+	free(copy);
+	json_object_put(res);
+}
+
 int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_object *promises,
 			  struct json_object *problems)
 {
@@ -82,6 +117,9 @@ int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_objec
 	if (call(c, "drop_caches", obj2("dev", dev, NULL, NULL), NULL, err, sizeof(err)) < 0)
 		return -1;
 
+	/* What the kernel says while mounting this state, and only this one. */
+	if (call(c, "mark", obj2("name", "crash-state", NULL, NULL), NULL, err, sizeof(err)) < 0)
+		return -1;
 	args = obj2("fs", c->fs, "dev", dev);
 	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
 	json_object_object_add(args, "opts", json_object_new_string("dax"));
@@ -89,8 +127,11 @@ int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_objec
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
+		char why[512];
+
 		/* A state a power cut can produce must mount: that is the kernel's job. */
-		problem(problems, "mount failed: %s", err);
+		mount_dmesg(c, why, sizeof(why));
+		problem(problems, "mount failed: %s; dmesg: %s", err, why[0] ? why : "(nothing)");
 		return 1;
 	}
 

@@ -1,18 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
- * powercut: a host power cut during a workload on virtio-pmem.
+ * powercut: host power cuts at every persistence point of a workload on
+ * virtio-pmem, from one guest run.
  *
- * QEMU runs with the LD_PRELOAD shim (injectors/powercut), which keeps the
- * durable image: the backing file as of the last flush the host completed.
- * The workload streams promises, each sent only after the sync that makes
- * it true returned.  At the crash point (after the workload's op K starts,
- * K from --seed) QEMU is killed.  What the host could hold after a real
- * power cut is the durable image plus any subset of the pages written since
- * (writeback may have written any of them): all lost, all kept, and
- * --crash-states seeded subsets.  A checker guest that stays up mounts each
- * state (log recovery), verifies the promises still in force, unmounts and
- * runs fsck -n.  A broken promise, an unmountable state or an fsck error is
- * FAIL, saved with a command that replays exactly that state.
+ * QEMU runs with the LD_PRELOAD shim (injectors/powercut), which keeps an
+ * epoch log: at each host flush n (QEMU's fsync of the backing file) the
+ * pages written since flush n - 1, with their content at that moment, and
+ * a count of completed flushes (durable.h).  The workload streams intents
+ * before each change and promises after each sync (workloads/promise.h);
+ * the harness stamps both with the flush count, holding the guest at each
+ * change until it has read the count (the rule: harness/promises.h).
+ *
+ * The workload runs to its end (or to the --crash-at point) and QEMU is
+ * killed.  Then every flush n from the workload's start is a crash point:
+ * the durable image at n, plus any subset of epoch n + 1's pages, whole or
+ * torn at a 512-byte sector (a host disk need not write a 4 KiB page
+ * atomically): all lost, all kept, all kept torn, and --crash-states
+ * seeded subsets, half of them with torn pages.  One checker guest that
+ * stays up walks the points in order: for each state the host rewrites its
+ * backing file, the guest mounts it (log recovery), verifies the promises
+ * in force at that point, unmounts and runs fsck -n.
+ *
+ * Verdicts: a broken promise, an unmountable state or an fsck error is
+ * FAIL, saved with a command that replays exactly that state.  A case that
+ * checked no promise at any state is BROK: it proved nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +36,7 @@
 #include <unistd.h>
 
 #include "../../injectors/powercut/durable.h"
+#include "../agent_proto.h"
 #include "../guest_setup.h"
 #include "../image.h"
 #include "../json_util.h"
@@ -35,7 +47,9 @@
 #include "crashcheck.h"
 #include "shim_env.h"
 
-#define MAX_SAVED_STATES 3
+#define MAX_SAVED_STATES	3	/* besides each state the verdict named */
+#define MAX_FAILURES_KEPT	256	/* details.failures entries */
+#define TORN_SECTORS		(PMT_PAGE_SIZE / 512)
 
 static void shim_dir(const struct pmt_case *c, char *buf, size_t len)
 {
@@ -51,46 +65,115 @@ static int powercut_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
 }
 
 /*
- * Where the power goes (--crash-at, or a plan's param.crash_at):
- *   op        when op K's progress arrives: K's change is in flight, its sync not begun
- *   flush     while the host flush of op K's sync (or a later one) is held
- *             before it is recorded: the guest's fsync never returns
+ * Where the final cut goes (--crash-at, or a plan's param.crash_at); every
+ * persistence point before it is checked whatever the choice:
+ *   end       after the workload's last op (the default)
+ *   op        at op K's change, K from --seed: the guest is let go and
+ *             killed at once, so the change is in flight
+ *   flush     while the next host flush after op K starts is held before
+ *             it is recorded: the guest's sync never returns
  *   flush-mid the same, after part of the flush's journal is written (the
- *             durable image must come back whole-old)
+ *             epoch must come back whole-old)
  *   time      at a seeded random time in the first 2 s of the workload
  */
-enum crash_at { CRASH_OP, CRASH_FLUSH, CRASH_FLUSH_MID, CRASH_TIME };
-static const char *const crash_at_names[] = { "op", "flush", "flush-mid", "time", NULL };
+enum crash_at { CRASH_END, CRASH_OP, CRASH_FLUSH, CRASH_FLUSH_MID, CRASH_TIME };
+static const char *const crash_at_names[] = { "end", "op", "flush", "flush-mid", "time", NULL };
+
+/* A planted device (--flush-mode): honest, lying, or dropping flushes. */
+struct device_plan {
+	bool lying;
+	long long drop_every;	/* every Nth flush from the start, or 0 */
+	long long drop_burst;	/* B flushes in a row from op drop_op, or 0 */
+	long long drop_op;
+};
 
 struct cut {
-	struct json_object *events;	/* promise and progress events, in order */
+	struct json_object *events;	/* intents, progress and promises, stamped, in order */
+	struct pmt_agent *agent;
 	enum crash_at kind;
-	long long at_op;		/* op K */
+	long long at_op;		/* op K, or -1 */
 	const char *shim_dir;
+	const struct device_plan *dev;
 	bool cut;
+	bool ack_failed;
 	long long sync_error_op;
+	long long drop_from;		/* the first dropped flush, once planted */
 };
+
+/* The shim's count of completed host flushes (durable.h), or -1. */
+static long long flushes_done(const char *dir)
+{
+	uint64_t seq;
+
+	return pmt_flush_counter_read(dir, &seq) ? -1 : (long long)seq;
+}
+
+/* Plant a mode in the shim: it reads DIR/mode at every flush. */
+static int plant_mode(const char *dir, const char *mode)
+{
+	char path[PATH_MAX];
+
+	pmt_fmt(path, sizeof(path), "%s/mode", dir);
+	return pmt_write_file_atomic(path, mode, strlen(mode));
+}
+
+/* Let the guest go on: the ack a progress event asked for. */
+static int send_ack(struct pmt_agent *a, long long flushed)
+{
+	struct json_object *args = json_object_new_object();
+	char *line;
+	int rc;
+
+	json_object_object_add(args, "flushed", json_object_new_int64(flushed));
+	line = pmt_encode_request(a->next_id++, "ack", args);
+	json_object_put(args);
+	if (!line)
+		return -1;
+	rc = pmt_chan_send(&a->ch, line, strlen(line));
+	free(line);
+	return rc;
+}
 
 static int on_event(void *ctx, const struct pmt_msg *m)
 {
 	struct cut *k = ctx;
+	long long op = pmt_json_int64(m->root, "op", -1);
+	bool is_progress = !strcmp(m->event, "progress");
 
-	if (!strcmp(m->event, "promise") || !strcmp(m->event, "progress"))
-		json_object_array_add(k->events, json_object_get(m->root));
 	if (!strcmp(m->event, "sync-error"))
-		k->sync_error_op = pmt_json_int(m->root, "op", -1);
-	if (!strcmp(m->event, "progress") && pmt_json_int(m->root, "op", -1) == k->at_op &&
-	    (k->kind == CRASH_OP || k->kind == CRASH_FLUSH || k->kind == CRASH_FLUSH_MID)) {
-		if (k->kind != CRASH_OP) {
-			char path[PATH_MAX];
-			const char *mode = k->kind == CRASH_FLUSH ? "hold\n" : "hold-mid\n";
+		k->sync_error_op = op;
+	if (strcmp(m->event, "promise") && strcmp(m->event, "intent") && !is_progress)
+		return 0;
+	/* Read before the ack: the change's writes come after this count. */
+	if (strcmp(m->event, "intent"))
+		json_object_object_add(m->root, "flushed",
+				       json_object_new_int64(flushes_done(k->shim_dir)));
+	json_object_array_add(k->events, json_object_get(m->root));
+	if (!is_progress)
+		return 0;
 
-			/* The shim reads this at its next flush and holds it. */
-			pmt_fmt(path, sizeof(path), "%s/mode", k->shim_dir);
-			pmt_write_file_atomic(path, mode, strlen(mode));
-		}
+	if (k->dev->drop_burst && op == k->dev->drop_op && k->drop_from < 0) {
+		char mode[96];
+
+		/* From the next flush: those of this change's sync. */
+		k->drop_from = pmt_json_int64(m->root, "flushed", 0) + 1;
+		snprintf(mode, sizeof(mode), "drop burst=%lld from=%lld\n", k->dev->drop_burst,
+			 k->drop_from);
+		plant_mode(k->shim_dir, mode);
+	}
+	if (op == k->at_op && k->kind != CRASH_END && k->kind != CRASH_TIME) {
+		/* The shim reads this at its next flush and holds it. */
+		if (k->kind == CRASH_FLUSH || k->kind == CRASH_FLUSH_MID)
+			plant_mode(k->shim_dir, k->kind == CRASH_FLUSH ? "hold\n" : "hold-mid\n");
+		if (pmt_json_bool(m->root, "ack", false))
+			send_ack(k->agent, pmt_json_int64(m->root, "flushed", 0));
 		k->cut = true;
 		return 1;	/* stop waiting for the reply */
+	}
+	if (pmt_json_bool(m->root, "ack", false) &&
+	    send_ack(k->agent, pmt_json_int64(m->root, "flushed", 0))) {
+		k->ack_failed = true;
+		return 1;
 	}
 	return 0;
 }
@@ -128,7 +211,7 @@ out:
 	return rc;
 }
 
-/* Run the workload and cut the power at the crash point.  0, or -1 after a BROK. */
+/* Run the workload and cut the power at the end or the crash point.  0, or -1 after a BROK. */
 static int run_and_cut(struct pmt_case *c, struct cut *k, uint64_t *rng)
 {
 	struct json_object *args = json_object_new_object(), *wargs = json_object_new_object();
@@ -138,11 +221,13 @@ static int run_and_cut(struct pmt_case *c, struct cut *k, uint64_t *rng)
 
 	json_object_object_add(wargs, "ops", json_object_new_int(c->opt->ops));
 	json_object_object_add(wargs, "seed", json_object_new_int64((int64_t)c->seed));
+	json_object_object_add(wargs, "ack", json_object_new_boolean(true));
 	json_object_object_add(args, "workload", json_object_new_string(c->variant));
 	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
 	json_object_object_add(args, "args", wargs);
 	a->on_event = on_event;
 	a->event_ctx = k;
+	k->agent = a;
 	if (k->kind == CRASH_TIME) {
 		/* Not through pmt_case_agent: here a timeout is the crash point. */
 		int64_t delay = (int64_t)(pmt_splitmix64(rng) % 2000);
@@ -175,6 +260,11 @@ static int run_and_cut(struct pmt_case *c, struct cut *k, uint64_t *rng)
 	}
 	a->on_event = NULL;
 	json_object_put(args);
+	if (k->ack_failed) {
+		pmt_case_verdict(c, PMT_BROK, "workload: sending the ack to the guest failed");
+		c->vm->backend->power_cut(c->vm);
+		return -1;
+	}
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
@@ -197,160 +287,654 @@ static int run_and_cut(struct pmt_case *c, struct cut *k, uint64_t *rng)
 	return 0;
 }
 
-struct state {
-	char name[64];
-	struct pmt_subset subset;
+/* ---- crash states ---- */
+
+/* The pages that may be durable beyond a point: epoch n + 1, or what QEMU left. */
+struct next_pages {
+	const struct pmt_epoch *epoch;	/* NULL: from @current */
+	const char *current;
+	uint64_t *pages;		/* ascending */
+	size_t n;
 };
 
-static int make_states(const struct pmt_case *c, size_t ndirty, struct state *st, int max)
+static int cmp_u64(const void *a, const void *b)
 {
-	int n = 0;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	st[n].subset.kind = PMT_SUBSET_ALL_LOST;
-	snprintf(st[n++].name, sizeof(st[0].name), "lost-all");
-	if (!ndirty)
-		return n;	/* nothing unflushed: one state says it all */
-	st[n].subset.kind = PMT_SUBSET_ALL_KEPT;
-	snprintf(st[n++].name, sizeof(st[0].name), "kept-all");
-	for (int i = 0; ndirty > 1 && i < c->opt->crash_states && n < max; i++, n++) {
-		st[n].subset.kind = PMT_SUBSET_SEEDED;
-		st[n].subset.seed = c->seed;
-		st[n].subset.n = (uint64_t)i;
-		snprintf(st[n].name, sizeof(st[0].name), "seed-%llu-%d", (unsigned long long)c->seed, i);
+	return x < y ? -1 : x > y;
+}
+
+/* An epoch's pages ascending, each once (a journal may repeat a page). */
+static uint64_t *unique_pages(const struct pmt_epoch *e, size_t *n)
+{
+	uint64_t *v = malloc((e->npages ? e->npages : 1) * sizeof(*v));
+	size_t k = 0;
+
+	if (!v)
+		return NULL;
+	memcpy(v, e->pages, e->npages * sizeof(*v));
+	qsort(v, e->npages, sizeof(*v), cmp_u64);
+	for (size_t i = 0; i < e->npages; i++)
+		if (!k || v[k - 1] != v[i])
+			v[k++] = v[i];
+	*n = k;
+	return v;
+}
+
+struct state {
+	char name[80];
+	long long point;
+	uint64_t *pages;		/* chosen from the next pages, ascending */
+	uint32_t *bytes;		/* per chosen page: leading bytes written (torn < 4096) */
+	size_t n;
+	size_t torn;
+};
+
+static void state_free(struct state *s)
+{
+	free(s->pages);
+	free(s->bytes);
+	s->pages = NULL;
+	s->bytes = NULL;
+}
+
+/* Tear about half of @s's pages at a seeded sector (1..7 of 8 written). */
+static void tear(struct state *s, uint64_t seed)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		uint64_t r = pmt_splitmix64(&seed);
+
+		if (s->n == 1 || (r >> 63))
+			s->bytes[i] = (uint32_t)(1 + (r >> 8) % (TORN_SECTORS - 1)) * 512u;
+		if (s->bytes[i] < PMT_PAGE_SIZE)
+			s->torn++;
 	}
-	return n;
+}
+
+static int state_pick(struct state *s, const struct next_pages *np, const struct pmt_subset *sub)
+{
+	if (pmt_subset_select(np->pages, np->n, sub, &s->pages, &s->n))
+		return -1;
+	s->bytes = malloc((s->n ? s->n : 1) * sizeof(*s->bytes));
+	if (!s->bytes)
+		return -1;
+	for (size_t i = 0; i < s->n; i++)
+		s->bytes[i] = PMT_PAGE_SIZE;
+	return 0;
+}
+
+/*
+ * The states of point @n: lost, kept, torn (every page kept, each torn),
+ * and --crash-states seeded subsets, the odd ones torn.  Returns how many
+ * were made into @st (room for crash_states + 3), or -1 with errno.
+ */
+static int make_states(const struct pmt_case *c, long long n, const struct next_pages *np,
+		       struct state *st)
+{
+	uint64_t seed = c->seed ^ ((uint64_t)n * 0x9E3779B97F4A7C15ull);
+	int k = 0;
+
+	memset(st, 0, sizeof(*st) * (size_t)(c->opt->crash_states + 3));
+	if (state_pick(&st[k], np, &(struct pmt_subset){ .kind = PMT_SUBSET_ALL_LOST }))
+		return -1;
+	snprintf(st[k].name, sizeof(st[k].name), "p%lld-lost", n);
+	st[k++].point = n;
+	if (!np->n)
+		return k;
+	if (state_pick(&st[k], np, &(struct pmt_subset){ .kind = PMT_SUBSET_ALL_KEPT }))
+		return -1;
+	snprintf(st[k].name, sizeof(st[k].name), "p%lld-kept", n);
+	st[k++].point = n;
+	if (state_pick(&st[k], np, &(struct pmt_subset){ .kind = PMT_SUBSET_ALL_KEPT }))
+		return -1;
+	tear(&st[k], seed);
+	snprintf(st[k].name, sizeof(st[k].name), "p%lld-torn-%llu", n, (unsigned long long)seed);
+	st[k++].point = n;
+	for (int i = 0; np->n > 1 && i < c->opt->crash_states; i++) {
+		struct pmt_subset sub = { .kind = PMT_SUBSET_SEEDED, .seed = seed, .n = (uint64_t)i };
+
+		if (state_pick(&st[k], np, &sub))
+			return -1;
+		if (i % 2)
+			tear(&st[k], seed + (uint64_t)i);
+		snprintf(st[k].name, sizeof(st[k].name), "p%lld-s%llu-%d%s", n,
+			 (unsigned long long)seed, i, i % 2 ? "-torn" : "");
+		st[k++].point = n;
+	}
+	return k;
+}
+
+/* Write state @s: the image at its point plus its pages, into @out. */
+static int state_write(const char *point_img, const struct next_pages *np,
+		       const struct state *s, const char *out)
+{
+	unsigned char page[PMT_PAGE_SIZE];
+	int fd, src = -1;
+
+	if (pmt_image_copy(point_img, out))
+		return -1;
+	if (!s->n)
+		return 0;
+	fd = open(out, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (np->epoch) {
+		int r = pmt_epoch_apply(np->epoch, fd, s->pages, s->n, s->bytes);
+
+		close(fd);
+		return r;
+	}
+	src = open(np->current, O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		goto fail;
+	for (size_t i = 0; i < s->n; i++) {
+		off_t off = (off_t)(s->pages[i] * PMT_PAGE_SIZE);
+
+		if (pread(src, page, PMT_PAGE_SIZE, off) != PMT_PAGE_SIZE ||
+		    pwrite(fd, page, s->bytes[i], off) != (ssize_t)s->bytes[i])
+			goto fail;
+	}
+	close(src);
+	return close(fd);
+fail:
+	if (src >= 0)
+		close(src);
+	close(fd);
+	if (!errno)
+		errno = EIO;
+	return -1;
+}
+
+/* A word list a shell reads back as one argument. */
+static void shell_quote(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len < 3) {
+		if (len)
+			out[0] = '\0';
+		return;
+	}
+	out[o++] = '\'';
+	for (; *s && o + 5 < len; s++) {
+		if (*s == '\'') {
+			memcpy(out + o, "'\\''", 4);
+			o += 4;
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o++] = '\'';
+	out[o] = '\0';
 }
 
 /* Keep a failing state in the result folder with a command that replays it. */
-static void save_state(struct pmt_case *c, const char *durable, const char *current,
-		       const struct state *s, const uint64_t *pages, size_t npages,
+static void save_state(struct pmt_case *c, const char *checker_img, const struct state *s,
 		       struct json_object *promises, char *cmd, size_t cmdlen)
 {
-	char mine[PATH_MAX + 96];
-
-	char img[PATH_MAX], prom[PATH_MAX];
+	char img[PATH_MAX], prom[PATH_MAX], quoted[2 * PATH_MAX];
 	const char *text;
 
 	pmt_fmt(img, sizeof(img), "%s/state-%s.img", c->dir, s->name);
 	pmt_fmt(prom, sizeof(prom), "%s/state-%s.promises.json", c->dir, s->name);
-	if (pmt_crash_state_write(durable, current, img, pages, npages))
+	if (pmt_image_copy(checker_img, img))
 		return;
 	text = json_object_to_json_string_ext(promises, JSON_C_TO_STRING_PRETTY);
 	pmt_write_file_atomic(prom, text, strlen(text));
-	snprintf(mine, sizeof(mine), "pmtorture run --scenario replay --fs %s --replay %s",
-		 c->fs, img);
-	if (!cmd[0])	/* the first saved state is the one the verdict names */
-		snprintf(cmd, cmdlen, "%s", mine);
+	shell_quote(img, quoted, sizeof(quoted));
+	snprintf(cmd, cmdlen, "pmtorture run --scenario replay --fs %s --replay %s", c->fs, quoted);
 }
 
-static int check_states(struct pmt_case *c, const char *durable, const char *current,
-			struct json_object *promises)
+/*
+ * What kind of failure a problem text is: for the reason, and for
+ * expunges.  "journal-checksum": jbd2 found a journal block or commit
+ * block whose checksum does not match and gave up recovery, so the mount
+ * failed (README "Known findings": the commit block became durable
+ * without the blocks it covers).
+ */
+static const char *problem_kind(const char *text)
 {
-	char checker_img[PATH_MAX], dev[64], err[512], first[1024] = "", cmd[PATH_MAX + 96] = "";
-	struct json_object *report = json_object_new_array();
-	uint64_t *dirty = NULL;
-	size_t ndirty = 0;
-	struct state *st = calloc((size_t)c->opt->crash_states + 2, sizeof(*st));
-	struct pmt_vm checker, *main_vm = c->vm;
-	int nstates, bad = 0, saved = 0, rc = -1;
-	int64_t t0;
+	if (!strncmp(text, "mount failed", 12))
+		return strstr(text, "JBD2: Invalid checksum") &&
+		       strstr(text, "error loading journal") ? "journal-checksum" : "mount";
+	if (!strncmp(text, "fsck", 4))
+		return "fsck";
+	return "promise";
+}
 
+/* Kinds of failure, gravest first: the reason names the gravest one. */
+static const char *const kind_names[] = { "promise", "fsck", "mount", "journal-checksum" };
+
+static int kind_rank(const char *kind)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(kind, kind_names[i]))
+			return i;
+	return 0;
+}
+
+/* Points to check: all, or --crash-points N seeded ones (the last always). */
+static bool *choose_points(const struct pmt_case *c, long long first, long long last)
+{
+	long long total = last - first + 1, want = c->opt->crash_points;
+	bool *pick = calloc((size_t)total, sizeof(*pick));
+	uint64_t rng = c->seed ^ 0xC2B2AE3D27D4EB4Full;
+
+	if (!pick)
+		return NULL;
+	if (want <= 0 || want >= total) {
+		for (long long i = 0; i < total; i++)
+			pick[i] = true;
+		return pick;
+	}
+	pick[total - 1] = true;
+	for (long long got = 1; got < want;) {
+		long long i = (long long)(pmt_splitmix64(&rng) % (uint64_t)total);
+
+		if (!pick[i]) {
+			pick[i] = true;
+			got++;
+		}
+	}
+	return pick;
+}
+
+struct walk {
+	struct pmt_case *c;
+	const char *dir;		/* the shim's */
+	const char *current;		/* QEMU's backing file after the cut */
+	struct json_object *events;
+	struct pmt_epoch *epochs;
+	size_t nepochs;
+	long long first, last;		/* points: flush counts */
+	char point_img[PATH_MAX];	/* the durable image at the point being walked */
+	char checker_img[PATH_MAX];
+	char dev[64];
+	/* results */
+	struct json_object *report;	/* per state */
+	struct json_object *failures;	/* per broken state: kind, state, text */
+	struct json_object *timeline;	/* per checked point: [n, states, broken] */
+	long long points, states, promises_checked, lapsed, bad, bad_points;
+	int saved;
+	int first_rank;			/* of first_bad: lower is graver */
+	long long kinds[4];		/* broken states per kind_names[] */
+	char first_bad[1024], cmd[2 * PATH_MAX + 96];
+	char last_key_img[32];
+	char *last_key_promises;
+};
+
+static const struct pmt_epoch *epoch_of(const struct walk *w, long long seq)
+{
+	for (size_t i = 0; i < w->nepochs; i++)
+		if ((long long)w->epochs[i].seq == seq)
+			return &w->epochs[i];
+	return NULL;
+}
+
+/* Apply epoch @seq (if it has pages) to the point image. */
+static int advance(struct walk *w, long long seq)
+{
+	const struct pmt_epoch *e = epoch_of(w, seq);
+	int fd, r;
+
+	if (!e)
+		return 0;
+	fd = open(w->point_img, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = pmt_epoch_apply(e, fd, NULL, 0, NULL);
+	if (close(fd))
+		r = -1;
+	return r;
+}
+
+/*
+ * The image a state shows, as a point number: the same number means the
+ * same bytes (empty epochs in between change nothing).  -1 for a state
+ * that is not a whole point image.
+ */
+static long long image_id(const struct walk *w, const struct state *s, size_t next_n)
+{
+	long long n = s->point;
+
+	if (s->n && (s->n != next_n || s->torn))
+		return -1;
+	if (s->n)
+		n++;
+	while (n < w->last && !epoch_of(w, n + 1))
+		n++;
+	return n;
+}
+
+/* Check one state; 0, or -1 after a BROK. */
+static int check_one(struct walk *w, const struct next_pages *np, const struct state *s,
+		     long long *broken_here)
+{
+	struct pmt_case *c = w->c;
+	struct json_object *promises, *problems, *row;
+	const char *ptext;
+	char key[32];
+	long long id = image_id(w, s, np->n);
+	int lapsed = 0, r;
+
+	promises = pmt_promises_at(w->events, s->point, s->n > 0, &lapsed);
+	ptext = json_object_to_json_string(promises);
+	/* The same bytes and the same promises as the state just checked. */
+	snprintf(key, sizeof(key), "%lld", id);
+	if (id >= 0 && !strcmp(key, w->last_key_img) && w->last_key_promises &&
+	    !strcmp(ptext, w->last_key_promises)) {
+		json_object_put(promises);
+		return 0;
+	}
+	snprintf(w->last_key_img, sizeof(w->last_key_img), "%s", key);
+	free(w->last_key_promises);
+	w->last_key_promises = strdup(ptext);
+
+	if (state_write(w->point_img, np, s, w->checker_img)) {
+		pmt_case_verdict(c, PMT_BROK, "check: building state %s: %s", s->name, strerror(errno));
+		json_object_put(promises);
+		return -1;
+	}
+	problems = json_object_new_array();
+	r = pmt_crash_check_state(c, w->dev, promises, problems);
+	if (r < 0) {
+		json_object_put(problems);
+		json_object_put(promises);
+		return -1;
+	}
+	w->states++;
+	w->promises_checked += (long long)json_object_array_length(promises);
+	w->lapsed += lapsed;
+	row = json_object_new_object();
+	json_object_object_add(row, "state", json_object_new_string(s->name));
+	json_object_object_add(row, "point", json_object_new_int64(s->point));
+	json_object_object_add(row, "pages_kept", json_object_new_int64((int64_t)s->n));
+	json_object_object_add(row, "pages_torn", json_object_new_int64((int64_t)s->torn));
+	json_object_object_add(row, "promises", json_object_new_int64(
+				       (int64_t)json_object_array_length(promises)));
+	json_object_object_add(row, "problems", json_object_get(problems));
+	json_object_array_add(w->report, row);
+	if (r > 0) {
+		const char *text = json_object_get_string(json_object_array_get_idx(problems, 0));
+		char other[2 * PATH_MAX + 96];
+		int rank = 4;
+
+		(*broken_here)++;
+		for (size_t i = 0; i < json_object_array_length(problems); i++) {
+			struct json_object *f = json_object_new_object();
+			const char *t = json_object_get_string(json_object_array_get_idx(problems, i));
+
+			if (kind_rank(problem_kind(t)) < rank) {
+				rank = kind_rank(problem_kind(t));
+				text = t;
+			}
+			if (json_object_array_length(w->failures) >= MAX_FAILURES_KEPT) {
+				json_object_put(f);
+				continue;	/* counted in kinds; the list stays bounded */
+			}
+			json_object_object_add(f, "state", json_object_new_string(s->name));
+			json_object_object_add(f, "kind", json_object_new_string(problem_kind(t)));
+			json_object_object_add(f, "torn", json_object_new_boolean(s->torn > 0));
+			json_object_object_add(f, "text", json_object_new_string(t));
+			json_object_array_add(w->failures, f);
+		}
+		w->kinds[rank]++;
+		if (!w->bad++ || rank < w->first_rank) {
+			/* The state the verdict names is always saved. */
+			save_state(c, w->checker_img, s, promises, w->cmd, sizeof(w->cmd));
+			w->saved++;
+			w->first_rank = rank;
+			snprintf(w->first_bad, sizeof(w->first_bad),
+				 "state %s (flush %lld, %zu of %zu next pages kept, %zu torn): %s",
+				 s->name, s->point, s->n, np->n, s->torn, text);
+		} else if (w->saved < MAX_SAVED_STATES) {
+			save_state(c, w->checker_img, s, promises, other, sizeof(other));
+			w->saved++;
+		}
+	}
+	json_object_put(problems);
+	json_object_put(promises);
+	return 0;
+}
+
+/* Every point in order, in one checker guest.  0, or -1 after a BROK. */
+static int walk_points(struct walk *w)
+{
+	struct pmt_case *c = w->c;
+	struct state *st = calloc((size_t)c->opt->crash_states + 3, sizeof(*st));
+	bool *pick = choose_points(c, w->first, w->last);
+	char durable[PATH_MAX];
+	int rc = -1;
+
+	pmt_fmt(durable, sizeof(durable), "%s/%s", w->dir, PMT_DURABLE_IMG);
+	if (!st || !pick) {
+		pmt_case_verdict(c, PMT_BROK, "check: out of memory");
+		goto out;
+	}
+	for (long long n = w->first; n <= w->last; n++) {
+		struct next_pages np = { .current = w->current };
+		const struct pmt_epoch *e = n < w->last ? epoch_of(w, n + 1) : NULL;
+		long long broken_here = 0;
+		int nst;
+
+		if (n < w->last) {
+			np.epoch = e;
+			if (e && !(np.pages = unique_pages(e, &np.n))) {
+				pmt_case_verdict(c, PMT_BROK, "check: out of memory");
+				goto out;
+			}
+		} else {
+			size_t diff = 0;
+			uint64_t *same = NULL;
+
+			/* The log must rebuild what the shim made durable. */
+			if (pmt_dirty_pages(w->point_img, durable, &same, &diff) || diff) {
+				pmt_case_verdict(c, PMT_BROK, "durable: the epoch log does not rebuild "
+						 "%s (%zu pages differ)", durable, diff);
+				free(same);
+				goto out;
+			}
+			free(same);
+			if (pmt_dirty_pages(durable, w->current, &np.pages, &np.n)) {
+				pmt_case_verdict(c, PMT_BROK, "durable: comparing %s with %s: %s",
+						 durable, w->current, strerror(errno));
+				goto out;
+			}
+		}
+		if (pick[n - w->first]) {
+			nst = make_states(c, n, &np, st);
+			if (nst < 0) {
+				pmt_case_verdict(c, PMT_BROK, "check: out of memory");
+				goto out_np;
+			}
+			for (int i = 0; i < nst; i++) {
+				if (check_one(w, &np, &st[i], &broken_here)) {
+					for (int j = 0; j < nst; j++)
+						state_free(&st[j]);
+					goto out_np;
+				}
+			}
+			for (int j = 0; j < nst; j++)
+				state_free(&st[j]);
+			w->points++;
+			if (broken_here)
+				w->bad_points++;
+			{
+				struct json_object *t = json_object_new_array();
+
+				json_object_array_add(t, json_object_new_int64(n));
+				json_object_array_add(t, json_object_new_int64(nst));
+				json_object_array_add(t, json_object_new_int64(broken_here));
+				json_object_array_add(w->timeline, t);
+			}
+		}
+		free(np.pages);
+		if (n < w->last && advance(w, n + 1)) {
+			pmt_case_verdict(c, PMT_BROK, "check: applying epoch %lld: %s", n + 1,
+					 strerror(errno));
+			goto out;
+		}
+		continue;
+out_np:
+		free(np.pages);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(pick);
+	free(st);
+	return rc;
+}
+
+/* The image at the workload's first point: base + the epochs up to it. */
+static int first_point_image(struct walk *w)
+{
+	char base[PATH_MAX];
+
+	pmt_fmt(base, sizeof(base), "%s/%s", w->dir, PMT_BASE_IMG);
+	if (pmt_image_copy(base, w->point_img))
+		return -1;
+	for (size_t i = 0; i < w->nepochs; i++)
+		if ((long long)w->epochs[i].seq <= w->first && advance(w, (long long)w->epochs[i].seq))
+			return -1;
+	return 0;
+}
+
+/* The host flushes as the shim logged them, for the timeline: [[seq, pages, action]]. */
+static struct json_object *flush_log(struct pmt_case *c, const char *dir)
+{
+	struct json_object *out = json_object_new_array();
+	char log[PATH_MAX];
+	size_t len = 0;
+	char *text, *line, *save = NULL;
+
+	pmt_fmt(log, sizeof(log), "%s/flushes.jsonl", dir);
+	text = pmt_read_file(log, 1 << 22, &len);
+	if (!text)
+		return out;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct json_object *f = json_tokener_parse(line), *t;
+
+		if (!f)
+			continue;
+		t = json_object_new_array();
+		json_object_array_add(t, json_object_new_int64(pmt_json_int64(f, "seq", 0)));
+		json_object_array_add(t, json_object_new_int64(pmt_json_int64(f, "pages", 0)));
+		json_object_array_add(t, json_object_new_string(pmt_json_str(f, "action")));
+		json_object_array_add(out, t);
+		json_object_put(f);
+	}
+	free(text);
+	json_object_object_add(c->details, "host_flushes",
+			       json_object_new_int64((int64_t)json_object_array_length(out)));
+	return out;
+}
+
+static int check_points(struct pmt_case *c, struct cut *k, long long first, long long last)
+{
+	struct walk w = { .c = c, .dir = k->shim_dir, .current = c->vm->cfg.disks[0].path,
+			  .events = k->events, .first = first, .last = last };
+	struct pmt_vm checker, *main_vm = c->vm;
+	struct json_object *timeline = json_object_new_object(), *proms;
+	long long log_bytes = 0;
+	char err[512];
+	int64_t t0;
+	int rc = -1;
+
+	w.report = json_object_new_array();
+	w.failures = json_object_new_array();
+	w.timeline = json_object_new_array();
 	pmt_case_phase(c, "crash-states");
-	if (!st) {
-		pmt_case_verdict(c, PMT_BROK, "crash-states: out of memory");
-		json_object_put(report);
-		return -1;
+	if (pmt_epochs_load(k->shim_dir, &w.epochs, &w.nepochs)) {
+		pmt_case_verdict(c, PMT_BROK, "crash-states: reading the epoch log in %s: %s",
+				 k->shim_dir, strerror(errno));
+		goto out_json;
 	}
-	if (pmt_dirty_pages(durable, current, &dirty, &ndirty)) {
-		pmt_case_verdict(c, PMT_BROK, "crash-states: comparing %s with %s: %s", durable,
-				 current, strerror(errno));
-		free(st);
-		json_object_put(report);
-		return -1;
-	}
-	nstates = make_states(c, ndirty, st, c->opt->crash_states + 2);
-	json_object_object_add(c->details, "unflushed_pages", json_object_new_int64((int64_t)ndirty));
-	pmt_fmt(checker_img, sizeof(checker_img), "%s/checker.img", c->rundir);
-	if (pmt_crash_state_write(durable, current, checker_img, NULL, 0)) {
-		pmt_case_verdict(c, PMT_BROK, "crash-states: writing %s: %s", checker_img, strerror(errno));
-		free(dirty);
-		free(st);
-		json_object_put(report);
-		return -1;
+	for (size_t i = 0; i < w.nepochs; i++)
+		log_bytes += (long long)w.epochs[i].bytes;
+	pmt_fmt(w.point_img, sizeof(w.point_img), "%s/point.img", c->rundir);
+	pmt_fmt(w.checker_img, sizeof(w.checker_img), "%s/checker.img", c->rundir);
+	if (first_point_image(&w) || pmt_image_copy(w.point_img, w.checker_img)) {
+		pmt_case_verdict(c, PMT_BROK, "crash-states: building the image at flush %lld: %s",
+				 first, strerror(errno));
+		goto out_json;
 	}
 
 	/* One checker guest for every state: the host rewrites its backing file. */
 	pmt_case_phase(c, "checker-boot");
-	if (pmt_case_boot_guest(c, &checker, "checker", checker_img, err, sizeof(err))) {
+	if (pmt_case_boot_guest(c, &checker, "checker", w.checker_img, err, sizeof(err))) {
 		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
-		goto out;
+		goto out_json;
 	}
 	c->vm = &checker;
 	pmt_case_phase(c, "check");
-	if (pmt_crash_find_dev(c, dev, sizeof(dev)))
-		goto out_vm;
-
 	t0 = pmt_now_ms();
-	for (int i = 0; i < nstates; i++) {
-		struct json_object *problems = json_object_new_array(), *row;
-		uint64_t *pages = NULL;
-		size_t npages = 0;
-		int r;
-
-		if (pmt_subset_select(dirty, ndirty, &st[i].subset, &pages, &npages) ||
-		    pmt_crash_state_write(durable, current, checker_img, pages, npages)) {
-			pmt_case_verdict(c, PMT_BROK, "check: building state %s: %s", st[i].name,
-					 strerror(errno));
-			json_object_put(problems);
-			free(pages);
-			goto out_vm;
-		}
-		r = pmt_crash_check_state(c, dev, promises, problems);
-		if (r < 0) {
-			json_object_put(problems);
-			free(pages);
-			goto out_vm;
-		}
-		row = json_object_new_object();
-		json_object_object_add(row, "state", json_object_new_string(st[i].name));
-		json_object_object_add(row, "pages_kept", json_object_new_int64((int64_t)npages));
-		json_object_object_add(row, "problems", problems);
-		json_object_array_add(report, row);
-		if (r > 0) {
-			if (!bad++)
-				snprintf(first, sizeof(first), "state %s (%zu of %zu unflushed pages kept): %s",
-					 st[i].name, npages, ndirty,
-					 json_object_get_string(json_object_array_get_idx(problems, 0)));
-			if (saved++ < MAX_SAVED_STATES)
-				save_state(c, durable, current, &st[i], pages, npages, promises,
-					   cmd, sizeof(cmd));
-		}
-		free(pages);
-	}
+	if (!pmt_crash_find_dev(c, w.dev, sizeof(w.dev)) && !walk_points(&w))
+		rc = 0;
 	json_object_object_add(c->details, "check_s",
 			       json_object_new_double((pmt_now_ms() - t0) / 1000.0));
 	json_object_object_add(c->details, "states_per_minute",
-			       json_object_new_double(nstates * 60000.0 /
+			       json_object_new_double((double)w.states * 60000.0 /
 						      (double)(pmt_now_ms() - t0 + 1)));
-	if (bad) {
-		json_object_object_add(c->details, "reproduce", json_object_new_string(cmd));
-		pmt_case_verdict(c, PMT_FAIL, "%s: %d of %d crash states broken; first: %s; reproduce: %s",
-				 c->variant, bad, nstates, first, cmd);
-	} else {
-		pmt_case_verdict(c, PMT_PASS, "%d crash states (%zu unflushed pages): %zu promises held, "
-				 "fsck clean", nstates, ndirty, json_object_array_length(promises));
-	}
-	rc = 0;
-out_vm:
 	pmt_case_phase(c, "checker-shutdown");
 	pmt_case_shutdown(c, &checker);
 	checker.backend->release(&checker);
-out:
 	c->vm = main_vm;
-	json_object_object_add(c->details, "crash_states", report);
-	unlink(checker_img);
-	free(dirty);
-	free(st);
+
+	json_object_object_add(c->details, "points_total", json_object_new_int64(last - first + 1));
+	json_object_object_add(c->details, "points", json_object_new_int64(w.points));
+	json_object_object_add(c->details, "states", json_object_new_int64(w.states));
+	json_object_object_add(c->details, "promises_checked",
+			       json_object_new_int64(w.promises_checked));
+	json_object_object_add(c->details, "promises_lapsed", json_object_new_int64(w.lapsed));
+	json_object_object_add(c->details, "epoch_log_bytes", json_object_new_int64(log_bytes));
+	if (rc)
+		goto out_json;
+	if (w.bad) {
+		char kinds[160] = "";
+		size_t used = 0;
+
+		for (int i = 0; i < 4; i++)
+			if (w.kinds[i])
+				used += (size_t)snprintf(kinds + used, sizeof(kinds) - used, "%s%s %lld",
+							 used ? ", " : "", kind_names[i], w.kinds[i]);
+		json_object_object_add(c->details, "reproduce", json_object_new_string(w.cmd));
+		pmt_case_verdict(c, PMT_FAIL, "%s: %lld of %lld crash states broken at %lld of %lld "
+				 "points (%s); gravest first: %s; reproduce: %s", c->variant, w.bad,
+				 w.states, w.bad_points, w.points, kinds, w.first_bad, w.cmd);
+	} else if (!w.promises_checked) {
+		pmt_case_verdict(c, PMT_BROK, "check: checked no promise (%lld points, %lld states, "
+				 "%lld promises lapsed)", w.points, w.states, w.lapsed);
+	} else {
+		pmt_case_verdict(c, PMT_PASS, "%lld flushes: %lld points, %lld states, %lld promises "
+				 "checked, fsck clean", last - first,
+				 w.points, w.states, w.promises_checked);
+	}
+out_json:
+	/* The timeline of the run, for the report's picture. */
+	proms = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(k->events); i++) {
+		struct json_object *ev = json_object_array_get_idx(k->events, i), *t;
+
+		if (strcmp(pmt_json_str(ev, "event"), "promise"))
+			continue;
+		t = json_object_new_array();
+		json_object_array_add(t, json_object_new_int64(pmt_json_int64(ev, "op", -1)));
+		json_object_array_add(t, json_object_new_int64(pmt_json_int64(ev, "flushed", -1)));
+		json_object_array_add(proms, t);
+	}
+	json_object_object_add(timeline, "first", json_object_new_int64(first));
+	json_object_object_add(timeline, "last", json_object_new_int64(last));
+	json_object_object_add(timeline, "flushes", flush_log(c, k->shim_dir));
+	json_object_object_add(timeline, "promises", proms);
+	json_object_object_add(timeline, "points", w.timeline);
+	json_object_object_add(c->details, "timeline", timeline);
+	json_object_object_add(c->details, "failures", w.failures);
+	json_object_object_add(c->details, "crash_states", w.report);
+	unlink(w.checker_img);
+	unlink(w.point_img);
+	pmt_epochs_free(w.epochs, w.nepochs);
+	free(w.last_key_promises);
 	return rc;
 }
 
@@ -367,89 +951,124 @@ static int crash_at_parse(struct pmt_case *c, enum crash_at *kind)
 			return 0;
 		}
 	}
-	pmt_case_verdict(c, PMT_BROK, "setup: crash_at \"%s\" is not op, flush, flush-mid or time", name);
+	pmt_case_verdict(c, PMT_BROK, "setup: crash_at \"%s\" is not end, op, flush, flush-mid or time",
+			 name);
+	return -1;
+}
+
+/*
+ * --flush-mode: honest, lying, drop (a burst of 4 from a seeded op in the
+ * middle of the workload), drop:burst=B, drop:every=N.
+ */
+static int device_parse(struct pmt_case *c, struct device_plan *d, uint64_t *rng)
+{
+	const char *m = c->opt->flush_mode;
+	long long v;
+	char tail;
+
+	memset(d, 0, sizeof(*d));
+	if (!strcmp(m, "honest"))
+		return 0;
+	if (!strcmp(m, "lying")) {
+		d->lying = true;
+		return 0;
+	}
+	if (!strcmp(m, "drop") || (sscanf(m, "drop:burst=%lld%c", &v, &tail) == 1 && v > 0)) {
+		d->drop_burst = strcmp(m, "drop") ? v : 4;
+		/* In the middle third, so flushes come before and after it. */
+		d->drop_op = c->opt->ops / 3 + 1 +
+			     (long long)(pmt_splitmix64(rng) % (uint64_t)(c->opt->ops / 3 + 1));
+		return 0;
+	}
+	if (sscanf(m, "drop:every=%lld%c", &v, &tail) == 1 && v > 0) {
+		d->drop_every = v;
+		return 0;
+	}
+	pmt_case_verdict(c, PMT_BROK, "setup: flush mode \"%s\" is not honest, lying, drop, "
+			 "drop:burst=B or drop:every=N", m);
 	return -1;
 }
 
 static int powercut_run(struct pmt_case *c)
 {
-	struct cut k = { .events = json_object_new_array(), .sync_error_op = -1 };
-	char dev[64], dir[PATH_MAX], durable[PATH_MAX], path[PATH_MAX];
-	struct json_object *promises = NULL;
+	struct cut k = { .events = json_object_new_array(), .sync_error_op = -1, .drop_from = -1 };
+	struct device_plan dev;
+	char dev_name[64], dir[PATH_MAX];
+	long long first, last;
 	uint64_t rng;
 	int rc = -1;
 
-	if (pmt_setup_fs(c, dev, sizeof(dev)))
+	rng = c->seed ^ pmt_fnv1a64(c->id);
+	if (crash_at_parse(c, &k.kind) || device_parse(c, &dev, &rng))
+		goto out;
+	if (pmt_setup_fs(c, dev_name, sizeof(dev_name)))
 		goto out;
 	if (!pmt_json_bool(json_object_object_get(c->details, "mount"), "dax", false)) {
-		pmt_case_verdict(c, PMT_BROK, "mount: DAX is not active on %s", dev);
+		pmt_case_verdict(c, PMT_BROK, "mount: DAX is not active on %s", dev_name);
 		goto out;
 	}
 	shim_dir(c, dir, sizeof(dir));
-	/* mkfs and mount flushed honestly; a planted lying device starts here. */
-	if (!strcmp(c->opt->flush_mode, "lying")) {
-		pmt_fmt(path, sizeof(path), "%s/mode", dir);
-		if (pmt_write_file_atomic(path, "lying\n", 6)) {
-			pmt_case_verdict(c, PMT_BROK, "setup: cannot plant the lying flush: %s",
-					 strerror(errno));
+	k.shim_dir = dir;
+	k.dev = &dev;
+	/* The first persistence point: mkfs and mount flushed honestly. */
+	first = flushes_done(dir);
+	if (first < 0) {
+		pmt_case_verdict(c, PMT_BROK, "setup: the shim keeps no flush count in %s: %s", dir,
+				 strerror(errno));
+		goto out;
+	}
+	/* A planted device starts here. */
+	if (dev.lying || dev.drop_every) {
+		char mode[96];
+
+		if (dev.lying)
+			snprintf(mode, sizeof(mode), "lying\n");
+		else
+			snprintf(mode, sizeof(mode), "drop every=%lld from=%lld\n", dev.drop_every,
+				 first + 1);
+		if (plant_mode(dir, mode)) {
+			pmt_case_verdict(c, PMT_BROK, "setup: cannot plant the %s device: %s",
+					 c->opt->flush_mode, strerror(errno));
 			goto out;
 		}
 	}
-
-	/* The crash point: reproducible from --seed and the case. */
-	if (crash_at_parse(c, &k.kind))
-		goto out;
-	k.shim_dir = dir;
-	rng = c->seed ^ pmt_fnv1a64(c->id);
-	k.at_op = 1 + (long long)(pmt_splitmix64(&rng) % (uint64_t)c->opt->ops);
+	k.at_op = k.kind == CRASH_END ? -1 :
+		  1 + (long long)(pmt_splitmix64(&rng) % (uint64_t)c->opt->ops);
 	pmt_case_phase(c, "workload");
 	if (run_and_cut(c, &k, &rng))
 		goto out;
+	if (dev.drop_burst && k.drop_from < 0) {
+		pmt_case_verdict(c, PMT_BROK, "workload: the drop burst was never planted "
+				 "(op %lld not reached; fault did not fire)", dev.drop_op);
+		goto out;
+	}
+	last = flushes_done(dir);
 	json_object_object_add(c->details, "crash_at", json_object_new_string(crash_at_names[k.kind]));
-	json_object_object_add(c->details, "crash_point", json_object_new_int64(k.at_op));
+	if (k.at_op >= 0)
+		json_object_object_add(c->details, "crash_point", json_object_new_int64(k.at_op));
 	json_object_object_add(c->details, "cut_at_progress", json_object_new_boolean(k.cut));
 	json_object_object_add(c->details, "flush_mode", json_object_new_string(c->opt->flush_mode));
+	json_object_object_add(c->details, "flushes", json_object_new_int64(last - first));
+	if (k.drop_from >= 0)
+		json_object_object_add(c->details, "dropped_from", json_object_new_int64(k.drop_from));
 	if (k.sync_error_op >= 0)
 		json_object_object_add(c->details, "sync_error_op",
 				       json_object_new_int64(k.sync_error_op));
-
-	/* What the shim saw: how many host flushes, and the last one's fate. */
-	{
-		char log[PATH_MAX];
-		size_t len = 0;
-		char *text;
-
-		pmt_fmt(log, sizeof(log), "%s/flushes.jsonl", dir);
-		text = pmt_read_file(log, 1 << 22, &len);
-		if (text) {
-			int n = 0;
-			char *last = NULL;
-
-			for (char *p = text; *p; p++)
-				if (*p == '\n') {
-					n++;
-					*p = '\0';
-					if (p[1])
-						last = p + 1;
-				}
-			json_object_object_add(c->details, "host_flushes", json_object_new_int(n));
-			if (last || n)
-				json_object_object_add(c->details, "last_flush",
-						       json_tokener_parse(last ? last : text));
-			free(text);
-		}
-	}
 	pmt_case_phase(c, "durable");
 	if (pmt_durable_recover(dir) < 0) {
 		pmt_case_verdict(c, PMT_BROK, "durable: recovering %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	pmt_fmt(durable, sizeof(durable), "%s/%s", dir, PMT_DURABLE_IMG);
-	promises = pmt_promises_in_force(k.events);
-	json_object_object_add(c->details, "promises", json_object_get(promises));
-	rc = check_states(c, durable, c->vm->cfg.disks[0].path, promises);
+	{
+		long long made = 0;
+
+		for (size_t i = 0; i < json_object_array_length(k.events); i++)
+			made += !strcmp(pmt_json_str(json_object_array_get_idx(k.events, i),
+						     "event"), "promise");
+		json_object_object_add(c->details, "promises_made", json_object_new_int64(made));
+	}
+	rc = check_points(c, &k, first, last);
 out:
-	json_object_put(promises);
 	json_object_put(k.events);
 	pmt_rm_rf(dir);
 	return rc;
@@ -463,7 +1082,8 @@ static const char *const powercut_workloads[] = {
 
 const struct pmt_scenario pmt_scenario_powercut = {
 	.name = "powercut",
-	.description = "host power cut mid-workload: every crash state keeps the promises, fsck clean",
+	.description = "host power cuts at every persistence point: every crash state keeps the "
+		       "promises in force, fsck clean",
 	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
 	.filesystems = powercut_fs,
 	.mount_opts = "dax",
