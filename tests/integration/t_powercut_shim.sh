@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The power-cut shim inside a real QEMU: guest flushes reach the shim as
+# The power-cut shim, first driven by a small program standing in for QEMU
+# (the epoch log, the flush counter, the drop modes; PMT_SHIM_TEST_LOCAL_ONLY=1
+# stops there), then inside a real QEMU: guest flushes reach the shim as
 # fsync() of the backing file and update the durable image (honest), a lying
 # flush records nothing, a failing host flush gives the guest EIO, and a kill
 # in the middle of a flush leaves durable.img whole (the torn journal is
@@ -12,11 +14,245 @@
 
 SHIM=$ROOT/build/lib/pmtorture-shim.so
 IMG=$ROOT/build/guest/default
-[ -f "$SHIM" ] || make -s -C "$ROOT" shim >/dev/null
-for f in "$SHIM" "$IMG/vmlinux" "$IMG/initramfs.cpio"; do
+make -s -C "$ROOT" shim >/dev/null
+[ -f "$SHIM" ] || { echo "not ok - missing $SHIM (make shim)"; exit 1; }
+cd "$WORK" || exit 1
+
+# ---- Without QEMU: the epoch log, the flush counter and the drop modes ----
+# A small program stands in for QEMU: it maps the backing file MAP_SHARED,
+# stores into it and fsyncs it, as QEMU's virtio-pmem does.  Steps:
+#   w:P:C  fill page P of the mapping with byte C     f  fsync the file
+#   d:P    print byte 0 of page P of durable.img      s:F  copy durable.img to F
+#   m:TEXT write TEXT to DIR/mode ('_' for spaces)
+# After each fsync it prints its result and DIR/flushed, read right away.
+cat >shimprog.c <<'PROG'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	char path[4096], buf[1 << 16];
+	struct stat st;
+	unsigned char *m;
+	int fd;
+
+	if (argc < 3)
+		return 2;
+	fd = open(argv[1], O_RDWR);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 2;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return 2;
+	for (int i = 3; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] == 'w') {
+			unsigned long p = strtoul(a + 2, NULL, 10);
+
+			memset(m + p * 4096, strchr(a + 2, ':')[1], 4096);
+		} else if (a[0] == 'f') {
+			uint64_t c = 0;
+			int r = fsync(fd), cfd;
+
+			snprintf(path, sizeof(path), "%s/flushed", argv[2]);
+			cfd = open(path, O_RDONLY);
+			if (cfd < 0 || pread(cfd, &c, 8, 0) != 8)
+				c = (uint64_t)-1;
+			if (cfd >= 0)
+				close(cfd);
+			printf("f rc=%d counter=%llu\n", r, (unsigned long long)c);
+		} else if (a[0] == 'd') {
+			unsigned long p = strtoul(a + 2, NULL, 10);
+			unsigned char b = 0;
+			int dfd;
+
+			snprintf(path, sizeof(path), "%s/durable.img", argv[2]);
+			dfd = open(path, O_RDONLY);
+			if (dfd < 0 || pread(dfd, &b, 1, (off_t)(p * 4096)) != 1)
+				return 3;
+			close(dfd);
+			printf("d %lu=%c\n", p, b ? b : '0');
+		} else if (a[0] == 's') {
+			int in, out;
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "%s/durable.img", argv[2]);
+			in = open(path, O_RDONLY);
+			out = open(a + 2, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (in < 0 || out < 0)
+				return 3;
+			while ((n = read(in, buf, sizeof(buf))) > 0)
+				if (write(out, buf, (size_t)n) != n)
+					return 3;
+			close(in);
+			close(out);
+		} else if (a[0] == 'm') {
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/mode", argv[2]);
+			f = fopen(path, "w");
+			if (!f)
+				return 3;
+			for (const char *c = a + 2; *c; c++)
+				fputc(*c == '_' ? ' ' : *c, f);
+			fputc('\n', f);
+			fclose(f);
+		}
+	}
+	fflush(stdout);
+	return 0;
+}
+PROG
+cc -O1 -o shimprog shimprog.c || { echo "not ok - cannot build shimprog"; exit 1; }
+
+# An independent reader of the formats in durable.h: every epoch file is a
+# whole journal whose commit seq is its name; base.img + the epochs with
+# seq <= n, in seq order, equals each snapshot snapN (durable.img right
+# after flush n) and, with all of them, durable.img; and the sum of
+# epoch_bytes in flushes.jsonl is the size of the log.  Prints the epochs.
+cat >epochs.py <<'PY'
+import json, os, struct, sys
+d = sys.argv[1]
+ed = d + "/epochs"
+eps = {}
+for name in os.listdir(ed) if os.path.isdir(ed) else []:
+    b = open(ed + "/" + name, "rb").read()
+    magic, ver, psz, size = struct.unpack_from("<8sIIQ", b, 0)
+    assert magic == b"PMTJRNL1" and ver == 1 and psz == 4096, name
+    assert (len(b) - 24 - 32) % 4104 == 0, name
+    n = (len(b) - 24 - 32) // 4104
+    cm, npages, _sum, seq = struct.unpack_from("<8sQQQ", b, len(b) - 32)
+    assert cm == b"PMTCOMMT" and npages == n and seq == int(name), (name, seq)
+    eps[seq] = [(struct.unpack_from("<Q", b, 24 + i * 4104)[0],
+                 b[24 + i * 4104 + 8:24 + (i + 1) * 4104]) for i in range(n)]
+img = bytearray(open(d + "/base.img", "rb").read())
+last = max([0] + list(eps))
+for n in range(1, last + 1):
+    for page, data in eps.get(n, []):
+        img[page * 4096:(page + 1) * 4096] = data
+    if os.path.exists("snap%d" % n):
+        assert img == open("snap%d" % n, "rb").read(), \
+            "base + epochs <= %d != durable.img after flush %d" % (n, n)
+assert img == open(d + "/durable.img", "rb").read(), "base + all epochs != durable.img"
+log = [json.loads(l) for l in open(d + "/flushes.jsonl")]
+total = sum(l.get("epoch_bytes", 0) for l in log)
+files = sum(os.path.getsize(ed + "/" + f) for f in os.listdir(ed)) if os.path.isdir(ed) else 0
+assert total == files, (total, files)
+print(" ".join("%08d" % s for s in sorted(eps)))
+PY
+
+# run_prog NAME [ENV=VAL...] -- STEPS...: a fresh 4 MiB backing file whose
+# page 0 is 'i' (so base.img is not zeros), then shimprog under the shim,
+# in NAME/ with DIR NAME/dir.
+run_prog() {
+	local name=$1 envs=()
+	shift
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	rm -rf "$name" && mkdir -p "$name" && (cd "$name" &&
+		truncate -s 4M pmem.img && head -c 4096 /dev/zero | tr '\0' i |
+		dd of=pmem.img conv=notrunc status=none &&
+		env "${envs[@]}" LD_PRELOAD="$SHIM" PMT_SHIM_FILE="$PWD/pmem.img" \
+			PMT_SHIM_DIR="$PWD/dir" ../shimprog pmem.img dir "$@" >out.txt 2>err.txt)
+}
+# field NAME KEY: that key of every flushes.jsonl line ("-" if absent)
+field() { python3 -c 'import json,sys; print(" ".join(str(json.loads(l).get(sys.argv[2], "-")) for l in open(sys.argv[1])))' "$1/dir/flushes.jsonl" "$2"; }
+# lines NAME PREFIX: the program's output lines starting with PREFIX, on one line
+lines() { grep "^$2" "$1/out.txt" | tr '\n' ' '; }
+
+for t in uffd compare; do
+	n=epochs-$t
+	run_prog $n PMT_SHIM_TRACK=$t -- w:1:a f s:snap1 w:2:b w:500:c f s:snap2 f s:snap3 \
+		w:1:d f s:snap4
+	check "$n: each fsync returns 0 and the counter already says its seq" \
+		[ "$(lines $n f)" = "f rc=0 counter=1 f rc=0 counter=2 f rc=0 counter=3 f rc=0 counter=4 " ]
+	check "$n: DIR/flushed is 8 bytes" [ "$(stat -c %s $n/dir/flushed)" = 8 ]
+	check "$n: base.img is the file as the shim found it" \
+		sh -c "[ \$(head -c 4096 $n/dir/base.img | tr -d i | wc -c) = 0 ] &&
+		       [ \$(stat -c %s $n/dir/base.img) = 4194304 ] &&
+		       cmp -s -i 4096 -n 4190208 $n/dir/base.img /dev/zero"
+	check "$n: epochs 1, 2, 4 (flush 3 had no page), each valid; base + epochs <= n = durable.img after n" \
+		[ "$(cd $n && python3 ../epochs.py dir 2>&1)" = "00000001 00000002 00000004" ]
+	check "$n: epoch_bytes per flush" [ "$(field $n epoch_bytes)" = "4160 8264 0 4160" ]
+	check "$n: no journal left" [ ! -e $n/dir/journal ]
+	check "$n: durable.img is the file after the last flush" cmp -s $n/dir/durable.img $n/pmem.img
+done
+check "epochs-uffd: the flushes after the first used uffd" \
+	[ "$(field epochs-uffd track)" = "compare uffd uffd uffd" ]
+check "epochs: uffd and compare made the same epochs" diff -r epochs-uffd/dir/epochs epochs-compare/dir/epochs
+
+# A shim loaded again on the same DIR goes on numbering from the counter.
+(cd epochs-uffd && env LD_PRELOAD="$SHIM" PMT_SHIM_FILE="$PWD/pmem.img" PMT_SHIM_DIR="$PWD/dir" \
+	../shimprog pmem.img dir w:7:z f >out2.txt 2>err2.txt)
+check "restart on the same DIR: the next flush is seq 5, and so is its epoch" sh -c \
+	"grep -q 'counter=5' epochs-uffd/out2.txt && [ -e epochs-uffd/dir/epochs/00000005 ] &&
+	 [ \"\$(cd epochs-uffd && python3 ../epochs.py dir)\" = '00000001 00000002 00000004 00000005' ]"
+
+# drop every=2 from=3 from DIR/mode: flushes 3 and 5 are acknowledged, not
+# recorded; the pages they left pending go with the next honest flush.
+for t in uffd compare; do
+	n=drop-every-$t
+	run_prog $n PMT_SHIM_TRACK=$t -- m:drop_every=2_from=3 w:1:a f d:1 w:2:b f d:2 \
+		w:3:c f d:3 f d:3 w:4:d f d:4 f d:4
+	check "$n: dropped flushes return 0; the counter follows every flush" \
+		[ "$(lines $n f)" = "f rc=0 counter=1 f rc=0 counter=2 f rc=0 counter=3 f rc=0 counter=4 f rc=0 counter=5 f rc=0 counter=6 " ]
+	check "$n: flushes 3 and 5 dropped, in mode drop" sh -c \
+		"[ '$(field $n action)' = 'recorded recorded dropped recorded dropped recorded' ] &&
+		 [ '$(field $n mode)' = 'drop drop drop drop drop drop' ]"
+	check "$n: a dropped flush leaves durable.img; the next honest one carries its pages" \
+		[ "$(lines $n d)" = "d 1=a d 2=b d 3=0 d 3=c d 4=0 d 4=d " ]
+	check "$n: no epoch for a dropped flush; base + epochs = durable.img" \
+		[ "$(cd $n && python3 ../epochs.py dir 2>&1)" = "00000001 00000002 00000004 00000006" ]
+	check "$n: epoch_bytes on recorded flushes only" [ "$(field $n epoch_bytes)" = "4160 4160 - 4160 - 4160" ]
+done
+check "drop-every-uffd: uffd stayed in use across dropped flushes" \
+	[ "$(field drop-every-uffd track)" = "compare uffd uffd uffd uffd uffd" ]
+
+# drop burst=2 from=2 from the environment, then honest.
+n=drop-burst-env
+run_prog $n PMT_SHIM_MODE=drop PMT_SHIM_DROP_BURST=2 PMT_SHIM_DROP_FROM=2 -- \
+	w:1:a f w:2:b f d:2 w:3:c f d:3 f d:2 d:3 w:5:e f d:5
+check "$n: flushes 2 and 3 dropped, honest after the burst" \
+	[ "$(field $n action)" = "recorded dropped dropped recorded recorded" ]
+check "$n: durable.img follows the honest flushes only" \
+	[ "$(lines $n d)" = "d 2=0 d 3=0 d 2=b d 3=c d 5=e " ]
+check "$n: the counter follows every flush" \
+	[ "$(lines $n f)" = "f rc=0 counter=1 f rc=0 counter=2 f rc=0 counter=3 f rc=0 counter=4 f rc=0 counter=5 " ]
+check "$n: base + epochs = durable.img" [ "$(cd $n && python3 ../epochs.py dir 2>&1)" = "00000001 00000004 00000005" ]
+
+# Bad drop values: one line, everything passes through.
+for bad in "PMT_SHIM_DROP_EVERY=0" "PMT_SHIM_DROP_EVERY=2 PMT_SHIM_DROP_BURST=2" \
+	   "PMT_SHIM_DROP_EVERY=x" "PMT_SHIM_DROP_EVERY=2 PMT_SHIM_DROP_FROM=0" ""; do
+	# shellcheck disable=SC2086
+	run_prog badenv PMT_SHIM_MODE=drop $bad -- w:1:a f
+	check "bad drop env '$bad': one pmtorture-shim line, the program runs, no DIR" sh -c \
+		"[ \$(wc -l <badenv/err.txt) -eq 1 ] && grep -q '^pmtorture-shim: ' badenv/err.txt &&
+		 grep -q 'rc=0' badenv/out.txt && [ ! -e badenv/dir ]"
+done
+n=badmode
+run_prog $n -- w:1:a f m:drop_every=zz w:2:b f f
+check "$n: a bad drop line in DIR/mode: one line, later flushes pass through unlogged" sh -c \
+	"[ \$(wc -l <$n/err.txt) -eq 1 ] && grep -q '^pmtorture-shim: .*mode' $n/err.txt &&
+	 [ \$(wc -l <$n/dir/flushes.jsonl) -eq 1 ] &&
+	 [ \"\$(grep '^f' $n/out.txt | tr '\n' ' ')\" = 'f rc=0 counter=1 f rc=0 counter=1 f rc=0 counter=1 ' ]"
+
+if [ "${PMT_SHIM_TEST_LOCAL_ONLY:-0}" = 1 ]; then
+	echo "# PMT_SHIM_TEST_LOCAL_ONLY=1: the QEMU part is skipped"
+	done_testing
+fi
+
+# ---- With QEMU ----
+for f in "$IMG/vmlinux" "$IMG/initramfs.cpio"; do
 	[ -f "$f" ] || { echo "not ok - missing $f (make all image)"; exit 1; }
 done
-cd "$WORK" || exit 1
 
 cat >vm.py <<'EOF'
 # vm.py NAME MODE [KEY=VAL...]: boot a guest with the shim, run the steps of
@@ -233,6 +469,13 @@ check "equiv: durable images byte-identical (uffd vs compare)" \
 	cmp equiv-uffd/durable/durable.img equiv-compare/durable/durable.img
 check "equiv: after the final flush durable.img is the file (uffd)" \
 	cmp equiv-uffd/durable/durable.img equiv-uffd/pmem0.img
+for t in uffd compare; do
+	check "equiv-$t: the epoch log replays to durable.img (base + epochs)" \
+		sh -c "cd equiv-$t && python3 ../epochs.py durable >/dev/null"
+	check "equiv-$t: DIR/flushed is the last flush's seq" \
+		[ "$(od -An -tu8 equiv-$t/durable/flushed | tr -d ' ')" = "$(wc -l <equiv-$t/durable/flushes.jsonl)" ]
+done
+check "equiv: uffd and compare made the same epochs" diff -r equiv-uffd/durable/epochs equiv-compare/durable/epochs
 check "equiv: the durable image holds the O_DIRECT data" \
 	sh -c "dd if=equiv-uffd/durable/durable.img bs=4096 skip=16000 count=1 2>/dev/null | grep -aq pmtorture-A"
 
@@ -248,6 +491,7 @@ check "honest: flush op is fsync" [ "$(jq_n honest/durable/flushes.jsonl op fsyn
 check "honest: durable.img is not all zeros" sh -c '! cmp -s -n $(stat -c %s honest/durable/durable.img) honest/durable/durable.img /dev/zero'
 check "honest: the synced file data is durable" grep -aq pmtorture-hello-durable honest/durable/durable.img
 check "honest: no journal left" [ ! -e honest/durable/journal ]
+check "honest: base + epochs = durable.img" sh -c "cd honest && python3 ../epochs.py durable >/dev/null"
 
 # lying
 check "lying: guest ran (rc $r2)" [ $r2 -eq 0 ]
