@@ -8,6 +8,9 @@
  *     and on the dense file the same flush with the uffd tracker
  *     (PAGEMAP_SCAN of the written pages, then the same journal commit),
  *     where compare costs most;
+ *   - the same uffd flush with the epoch log (the journal renamed to
+ *     epochs/SEQ, two directory fsyncs) against without it (unlinked, one
+ *     directory fsync), and the epoch log's bytes per flush;
  *   - crash-state build time for a 512 MiB image.
  * Prints figures and asserts nothing: speed depends on the machine.
  * DIR (default /var/tmp) is where the 512 MiB files go: pick the
@@ -201,15 +204,22 @@ static int urec_page(uint64_t page, void *arg)
  * The uffd tracker on the file bench_flush() left (durable.img equal to
  * it): the same 100 dirty pages per round, the flush being PAGEMAP_SCAN
  * (get and re-protect the written pages) plus the same journal commit.
+ * Rounds alternate between keeping each journal as epochs/SEQ (the
+ * shim's path: rename, fsync of epochs/ and DIR) and unlinking it (the
+ * path before the epoch log: unlink, fsync of DIR), so the machine's
+ * noise falls on both alike.
  */
+#define UROUNDS	(2 * ROUNDS)
 static void bench_flush_uffd(const char *dir, const char *label, double compare_ms)
 {
 	char file[4096];
-	double t[ROUNDS], ts[ROUNDS];
+	double t[2][ROUNDS], ts[2][ROUNDS], tc[2][ROUNDS];
 	struct pmt_uffd trk;
+	struct pmt_epoch *e;
 	const char *step = "";
 	unsigned char *map;
-	uint64_t st = 77;
+	uint64_t st = 77, seq = 0, bytes = 0, pages = 0;
+	size_t ne;
 	int fd;
 
 	snprintf(file, sizeof(file), "%s/backing.img", dir);
@@ -224,9 +234,10 @@ static void bench_flush_uffd(const char *dir, const char *label, double compare_
 		close(fd);
 		return;
 	}
-	for (int r = 0; r < ROUNDS; r++) {
+	for (int r = 0; r < UROUNDS; r++) {
 		struct pmt_journal j;
 		struct urec u = { &j, map };
+		int keep = r & 1;
 		double t0, t1;
 		int64_t n;
 
@@ -240,18 +251,36 @@ static void bench_flush_uffd(const char *dir, const char *label, double compare_
 			die("journal begin");
 		n = pmt_uffd_collect(&trk, urec_page, &u, &step);
 		t1 = now_s();
+		j.seq = keep ? ++seq : 0;
 		if (n < 0 || pmt_journal_commit(&j) < 0)
 			die(n < 0 ? step : "commit");
-		t[r] = (now_s() - t0) * 1e3;
-		ts[r] = (t1 - t0) * 1e3;
+		t[keep][r / 2] = (now_s() - t0) * 1e3;
+		ts[keep][r / 2] = (t1 - t0) * 1e3;
+		tc[keep][r / 2] = t[keep][r / 2] - ts[keep][r / 2];
 		fsync(fd);
 		if (n > DIRTY)
 			fprintf(stderr, "bench-durable: uffd reported %lld pages\n", (long long)n);
 	}
-	printf("shim flush, %s 512 MiB file, %d dirty pages: uffd %.2f ms (scan + compare of "
-	       "the written pages %.2f ms, rest journal commit; median of %d) vs compare "
-	       "%.2f ms\n", label, DIRTY, median(t, ROUNDS), median(ts, ROUNDS), ROUNDS,
-	       compare_ms);
+	for (int keep = 0; keep < 2; keep++)
+		printf("shim flush, %s 512 MiB file, %d dirty pages, %s: uffd %.2f ms (scan + compare "
+		       "of the written pages %.2f ms, journal commit %.2f ms; median of %d) vs "
+		       "compare %.2f ms\n", label, DIRTY,
+		       keep ? "epoch log kept (rename)" : "no epoch log (unlink)",
+		       median(t[keep], ROUNDS), median(ts[keep], ROUNDS), median(tc[keep], ROUNDS),
+		       ROUNDS, compare_ms);
+	printf("epoch log cost per flush (uffd, %s, %d pages): %+.2f ms in the journal commit\n",
+	       label, DIRTY, median(tc[1], ROUNDS) - median(tc[0], ROUNDS));
+	if (pmt_epochs_load(dir, &e, &ne) < 0)
+		die("epochs load");
+	for (size_t i = 0; i < ne; i++) {
+		bytes += e[i].bytes;
+		pages += e[i].npages;
+	}
+	printf("epoch log: %zu epochs, %.0f bytes per flush (%.1f pages per flush; "
+	       "%.0f bytes per page), %.1f MiB in all\n", ne, ne ? (double)bytes / (double)ne : 0,
+	       ne ? (double)pages / (double)ne : 0, pages ? (double)bytes / (double)pages : 0,
+	       (double)bytes / (1 << 20));
+	pmt_epochs_free(e, ne);
 	pmt_uffd_disarm(&trk);
 	munmap(map, FILE_SIZE);
 	close(fd);
