@@ -4,6 +4,8 @@
  * details hold what a guest printed, and a report must not run it.  Links
  * are percent-encoded, then escaped.  The script is constant text.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +46,11 @@ static const char style[] =
 	"summary{cursor:pointer}\n"
 	"pre{background:#f0f0f0;padding:.5em;overflow-x:auto;white-space:pre-wrap}\n"
 	"dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}\n"
-	"dt{font-weight:bold}dd{margin:0}\n";
+	"dt{font-weight:bold}dd{margin:0}\n"
+	"svg.tl{display:block;width:100%;max-width:1000px;height:auto;background:#fff;"
+	"border:1px solid #ddd}\n"
+	".tl text{font:10px system-ui,sans-serif;fill:#333}\n"
+	".tl-cap{color:#555;font-size:.9em;margin:.2em 0 1em}\n";
 
 /* Open the case a grid cell or a #cN link points at. */
 static const char script[] =
@@ -339,10 +345,377 @@ static void pre_json(FILE *f, struct json_object *o)
 	fputs("</pre>\n", f);
 }
 
+/*
+ * The timeline of a powercut case (details.timeline, scenarios/powercut.c):
+ * host flushes, promises and checked crash points on one axis of flush
+ * counts, first..last.  Every number is the guest's or the harness's word:
+ * only JSON integers count, clamped to [-1, TL_LIMIT] so no arithmetic
+ * overflows; anything else is skipped.  The axis is cut into at most
+ * TL_COLS columns, so the picture's size does not grow with the input.
+ */
+#define TL_LIMIT	(1LL << 50)
+#define TL_COLS		320		/* 2 units of the 640-wide plot each, at least */
+#define TL_FAILS	3		/* failing states named per column */
+#define TL_X0		70.0
+#define TL_W		640.0
+
+/* Host flush actions, mildest first; anything unknown counts as failed. */
+static const char *const fl_names[] = { "recorded", "lied", "dropped", "failed" };
+static const char *const fl_fill[] = { "#90a4ae", "#ef6c00", "#8e24aa", "#212121" };
+
+struct tl_col {
+	long long flushes, pages, top_pages, act[ARRAY_SIZE(fl_names)];
+	long long promises, op_lo, op_hi;
+	long long points, states, broken;
+	struct json_object *fail[TL_FAILS];
+	long long nfail;
+};
+
+struct tl {
+	long long lo, hi, span;		/* the axis: flush counts lo..hi */
+	size_t ncols;
+	struct tl_col *col;
+	long long flushes, outside, act[ARRAY_SIZE(fl_names)];
+	long long promises, points, bad_points;
+};
+
+static long long sat_add(long long a, long long b)
+{
+	return a > LLONG_MAX - b ? LLONG_MAX : a + b;
+}
+
+/*
+ * Element @k of JSON array @a, clamped to [-1, TL_LIMIT], into *@v.  False
+ * when @a is not an array or the element is not an integer.
+ */
+static bool tl_int(struct json_object *a, size_t k, long long *v)
+{
+	struct json_object *o;
+	long long x;
+
+	if (!json_object_is_type(a, json_type_array) || k >= json_object_array_length(a))
+		return false;
+	o = json_object_array_get_idx(a, k);
+	if (!json_object_is_type(o, json_type_int))
+		return false;
+	x = json_object_get_int64(o);
+	*v = x < 0 ? -1 : x > TL_LIMIT ? TL_LIMIT : x;
+	return true;
+}
+
+/* The column flush count @n falls in, or NULL when it is off the axis. */
+static struct tl_col *tl_at(struct tl *t, long long n)
+{
+	if (n < t->lo || n > t->hi)
+		return NULL;
+	return &t->col[(size_t)((n - t->lo) * (long long)t->ncols / t->span)];
+}
+
+/* The first flush count column @i covers (i == ncols: one past the last). */
+static long long tl_start(const struct tl *t, size_t i)
+{
+	return t->lo + ((long long)i * t->span + (long long)t->ncols - 1) / (long long)t->ncols;
+}
+
+/* "flush 37" or "flushes 30-35": what column @i covers, after @what. */
+static void tl_range(FILE *f, const struct tl *t, size_t i, const char *one, const char *many)
+{
+	long long a = tl_start(t, i), b = tl_start(t, i + 1) - 1;
+
+	if (a == b)
+		fprintf(f, "%s %lld", one, a);
+	else
+		fprintf(f, "%s %lld&#8211;%lld", many, a, b);
+}
+
+static int bits(long long x)
+{
+	int n = 0;
+
+	for (; x > 0; x >>= 1)
+		n++;
+	return n;
+}
+
+/* Sort the timeline's three lists into columns; false if there is no timeline. */
+static bool tl_fill(struct tl *t, struct json_object *tl, struct json_object *failures)
+{
+	struct json_object *fl = json_object_object_get(tl, "flushes");
+	struct json_object *pr = json_object_object_get(tl, "promises");
+	struct json_object *pt = json_object_object_get(tl, "points");
+	long long first, last, a, b, x;
+	struct json_object *e;
+	struct tl_col *c;
+
+	if (!json_object_is_type(tl, json_type_object) ||
+	    !json_object_is_type(json_object_object_get(tl, "first"), json_type_int) ||
+	    !json_object_is_type(json_object_object_get(tl, "last"), json_type_int))
+		return false;
+	first = pmt_json_int64(tl, "first", -1);
+	last = pmt_json_int64(tl, "last", -1);
+	if (first < 0 || last < first || last > TL_LIMIT)
+		return false;
+	t->lo = first;
+	t->hi = last;
+	t->span = last - first + 1;
+	t->ncols = t->span < TL_COLS ? (size_t)t->span : TL_COLS;
+	t->col = calloc(t->ncols, sizeof(*t->col));
+	if (!t->col)
+		return false;
+
+	for (size_t k = 0; json_object_is_type(fl, json_type_array) &&
+			   k < json_object_array_length(fl); k++) {
+		const char *action;
+		size_t act = ARRAY_SIZE(fl_names) - 1;
+
+		e = json_object_array_get_idx(fl, k);
+		if (!tl_int(e, 0, &a) || !tl_int(e, 1, &b))
+			continue;
+		action = json_object_get_string(json_object_array_get_idx(e, 2));
+		for (size_t j = 0; action && j < ARRAY_SIZE(fl_names) - 1; j++)
+			if (!strcmp(action, fl_names[j]))
+				act = j;
+		t->flushes++;
+		t->act[act]++;
+		c = tl_at(t, a);
+		if (!c) {
+			t->outside++;
+			continue;
+		}
+		b = b < 0 ? 0 : b;
+		c->flushes++;
+		c->act[act]++;
+		c->pages = sat_add(c->pages, b);
+		if (b > c->top_pages)
+			c->top_pages = b;
+	}
+	for (size_t k = 0; json_object_is_type(pr, json_type_array) &&
+			   k < json_object_array_length(pr); k++) {
+		e = json_object_array_get_idx(pr, k);
+		if (!tl_int(e, 0, &a) || !tl_int(e, 1, &b))
+			continue;
+		t->promises++;
+		c = tl_at(t, b);
+		if (!c) {
+			t->outside++;
+			continue;
+		}
+		if (!c->promises++ || a < c->op_lo)
+			c->op_lo = a;
+		if (a > c->op_hi)
+			c->op_hi = a;
+	}
+	for (size_t k = 0; json_object_is_type(pt, json_type_array) &&
+			   k < json_object_array_length(pt); k++) {
+		e = json_object_array_get_idx(pt, k);
+		if (!tl_int(e, 0, &x) || !tl_int(e, 1, &a) || !tl_int(e, 2, &b))
+			continue;
+		c = tl_at(t, x);
+		if (!c) {
+			t->outside++;
+			continue;
+		}
+		t->points++;
+		t->bad_points += b > 0;
+		c->points++;
+		c->states = sat_add(c->states, a < 0 ? 0 : a);
+		c->broken = sat_add(c->broken, b < 0 ? 0 : b);
+	}
+	/* Failing states are named "p<point>-...": the point's tooltip names them. */
+	for (size_t k = 0; json_object_is_type(failures, json_type_array) &&
+			   k < json_object_array_length(failures); k++) {
+		const char *st;
+		char *end;
+
+		e = json_object_array_get_idx(failures, k);
+		st = pmt_json_str(e, "state");
+		if (st[0] != 'p' || st[1] < '0' || st[1] > '9')
+			continue;
+		errno = 0;
+		x = strtoll(st + 1, &end, 10);
+		if (errno || *end != '-' || !(c = tl_at(t, x)))
+			continue;
+		if (c->nfail < TL_FAILS)
+			c->fail[c->nfail] = e;
+		c->nfail++;
+	}
+	return true;
+}
+
+/* At most @max bytes of @s, escaped, not cutting a UTF-8 sequence. */
+static void esc_cut(FILE *f, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	char *cut;
+
+	if (n > max) {
+		n = max;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	cut = strndup(s, n);
+	esc(f, cut ? cut : "");
+	if (cut && n < strlen(s))
+		fputs("&#8230;", f);
+	free(cut);
+}
+
+static void tl_flush_tip(FILE *f, const struct tl *t, size_t i)
+{
+	const struct tl_col *c = &t->col[i];
+
+	tl_range(f, t, i, "flush", "flushes");
+	if (c->flushes == 1)
+		fprintf(f, ": %lld pages", c->pages);
+	else
+		fprintf(f, ": %lld host flushes, %lld pages", c->flushes, c->pages);
+	for (size_t j = 1; j < ARRAY_SIZE(fl_names); j++)
+		if (c->act[j])
+			fprintf(f, ", %lld %s", c->act[j], fl_names[j]);
+}
+
+static void tl_point_tip(FILE *f, const struct tl *t, size_t i)
+{
+	const struct tl_col *c = &t->col[i];
+
+	tl_range(f, t, i, "point", "points");
+	if (!c->points) {
+		fputs(": not checked", f);
+		return;
+	}
+	if (tl_start(t, i + 1) - tl_start(t, i) > 1 || c->points > 1)
+		fprintf(f, ": %lld checked,", c->points);
+	else
+		fputc(':', f);
+	fprintf(f, " %lld states, %lld broken", c->states, c->broken);
+	for (long long k = 0; k < c->nfail && k < TL_FAILS; k++) {
+		fputs("\n", f);
+		esc(f, pmt_json_str(c->fail[k], "state"));
+		fputs(" ", f);
+		esc(f, pmt_json_str(c->fail[k], "kind"));
+		fputs(": ", f);
+		esc_cut(f, pmt_json_str(c->fail[k], "text"), 120);
+	}
+	if (c->nfail > TL_FAILS)
+		fprintf(f, "\n%lld more", c->nfail - TL_FAILS);
+}
+
+/* The legend's swatches: a fill and its label. */
+static void tl_legend(FILE *f)
+{
+	static const struct { const char *fill, *label; bool diamond; } items[] = {
+		{ "#90a4ae", "flush (height: pages, log)" }, { "#ef6c00", "lied" },
+		{ "#8e24aa", "dropped" }, { "#212121", "failed" },
+		{ "#1565c0", "promise", true }, { "#2e7d32", "point: all states held" },
+		{ "#c62828", "some broken" }, { "#e0e0e0", "not checked" },
+	};
+	double x = 4;
+
+	for (size_t k = 0; k < ARRAY_SIZE(items); k++) {
+		if (items[k].diamond)
+			fprintf(f, "<polygon points=\"%.1f,108 %.1f,112 %.1f,116 %.1f,112\" fill=\"%s\"/>",
+				x + 4, x + 8, x + 4, x, items[k].fill);
+		else
+			fprintf(f, "<rect x=\"%.1f\" y=\"107\" width=\"8\" height=\"10\" fill=\"%s\"/>",
+				x, items[k].fill);
+		fprintf(f, "<text x=\"%.1f\" y=\"116\">%s</text>\n", x + 11, items[k].label);
+		x += 18 + 5.5 * (double)strlen(items[k].label);
+	}
+}
+
+/*
+ * An inline SVG of @details.timeline, and a line of totals under it.
+ * Writes nothing and returns false when there is no (usable) timeline.
+ */
+static bool timeline(FILE *f, struct json_object *details)
+{
+	struct tl t = { 0 };
+	struct json_object *tl = NULL;
+	bool drawn = false;
+	double cw;
+	int maxbits = 1;
+
+	if (!json_object_is_type(details, json_type_object) ||
+	    !json_object_object_get_ex(details, "timeline", &tl) ||
+	    !tl_fill(&t, tl, json_object_object_get(details, "failures")))
+		goto out;
+	drawn = true;
+	cw = TL_W / (double)t.ncols;
+	for (size_t i = 0; i < t.ncols; i++)
+		if (bits(t.col[i].top_pages) > maxbits)
+			maxbits = bits(t.col[i].top_pages);
+
+	fputs("<h4>timeline</h4>\n<svg class=\"tl\" viewBox=\"0 0 720 122\" role=\"img\" "
+	      "aria-label=\"host flushes, promises and crash points by flush count\">\n"
+	      "<text x=\"4\" y=\"38\">flushes</text><text x=\"4\" y=\"58\">promises</text>"
+	      "<text x=\"4\" y=\"78\">points</text>\n"
+	      "<line x1=\"70\" y1=\"40.5\" x2=\"710\" y2=\"40.5\" stroke=\"#ccc\"/>\n", f);
+	for (size_t i = 0; i < t.ncols; i++) {
+		const struct tl_col *c = &t.col[i];
+		double x = TL_X0 + (double)i * cw, tw = cw >= 4 ? 2 : 1.2, h;
+		size_t worst = 0;
+
+		if (c->flushes) {
+			for (size_t j = 0; j < ARRAY_SIZE(fl_names); j++)
+				if (c->act[j])
+					worst = j;
+			h = 3 + 27.0 * bits(c->top_pages) / maxbits;
+			if (worst && h < 15)
+				h = 15;	/* a lie or a drop must catch the eye */
+			fprintf(f, "<rect class=\"fl\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+				"height=\"%.2f\" fill=\"%s\"><title>", x + (cw - tw) / 2, 40 - h, tw,
+				h, fl_fill[worst]);
+			tl_flush_tip(f, &t, i);
+			fputs("</title></rect>\n", f);
+		}
+		if (c->promises) {
+			double cx = x + cw / 2;
+
+			fprintf(f, "<polygon class=\"pr\" points=\"%.2f,50 %.2f,54 %.2f,58 %.2f,54\" "
+				"fill=\"#1565c0\"><title>", cx, cx + 4, cx, cx - 4);
+			if (c->promises == 1)
+				fprintf(f, "promise op %lld in force from ", c->op_lo);
+			else
+				fprintf(f, "%lld promises (ops %lld&#8211;%lld) in force from ",
+					c->promises, c->op_lo, c->op_hi);
+			tl_range(f, &t, i, "flush", "flushes");
+			fputs("</title></polygon>\n", f);
+		}
+		fprintf(f, "<rect class=\"pt %s\" x=\"%.2f\" y=\"66\" width=\"%.2f\" height=\"14\" "
+			"fill=\"%s\"><title>", !c->points ? "nc" : c->broken ? "bad" : "ok", x,
+			cw - (cw >= 4 ? 1 : 0.3),
+			!c->points ? "#e0e0e0" : c->broken ? "#c62828" : "#2e7d32");
+		tl_point_tip(f, &t, i);
+		fputs("</title></rect>\n", f);
+	}
+	fprintf(f, "<text x=\"70\" y=\"94\">flush %lld</text>"
+		"<text x=\"710\" y=\"94\" text-anchor=\"end\">flush %lld</text>\n", t.lo, t.hi);
+	tl_legend(f);
+	fputs("</svg>\n", f);
+
+	fprintf(f, "<p class=\"tl-cap\">flush counts %lld&#8211;%lld", t.lo, t.hi);
+	if (t.ncols < (size_t)t.span)
+		fprintf(f, " (a mark covers up to %lld)", (t.span + (long long)t.ncols - 1) /
+			(long long)t.ncols);
+	fprintf(f, " &middot; %lld host flushes", t.flushes);
+	for (size_t j = 1; j < ARRAY_SIZE(fl_names); j++)
+		if (t.act[j])
+			fprintf(f, ", %lld %s", t.act[j], fl_names[j]);
+	fprintf(f, " &middot; %lld promises &middot; %lld of %lld points checked, %lld broken",
+		t.promises, t.points, t.span, t.bad_points);
+	if (t.outside)
+		fprintf(f, " &middot; %lld entries outside the workload not drawn", t.outside);
+	fputs("</p>\n", f);
+out:
+	free(t.col);
+	return drawn;
+}
+
 static void drilldown(FILE *f, struct json_object *c, size_t i)
 {
 	struct json_object *details = NULL, *notes = NULL, *repro = NULL;
 	const char *dir = pmt_json_str(c, "dir"), *mark = baseline_mark(c);
+	bool drawn;
 
 	fprintf(f, "<details class=\"case\" id=\"c%zu\"><summary>", i);
 	chip(f, pmt_json_str(c, "verdict"));
@@ -383,6 +756,7 @@ static void drilldown(FILE *f, struct json_object *c, size_t i)
 	fputs("</dl>\n", f);
 
 	json_object_object_get_ex(c, "details", &details);
+	drawn = timeline(f, details);
 	if (details && json_object_object_get_ex(details, "reproduce", &repro) && repro) {
 		fputs("<h4>reproduce</h4>\n<pre>", f);
 		esc(f, json_object_get_string(repro));
@@ -410,7 +784,17 @@ static void drilldown(FILE *f, struct json_object *c, size_t i)
 		}
 		fputs("</ul>\n", f);
 	}
-	if (details) {
+	if (drawn) {
+		/* The picture stands for the timeline's raw lists, thousands of rows long. */
+		struct json_object *rest = json_object_new_object();
+
+		json_object_object_foreach(details, key, val)
+			if (strcmp(key, "timeline"))
+				json_object_object_add(rest, key, json_object_get(val));
+		fputs("<h4>details</h4>\n", f);
+		pre_json(f, rest);
+		json_object_put(rest);
+	} else if (details) {
 		fputs("<h4>details</h4>\n", f);
 		pre_json(f, details);
 	}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests: the HTML report (grid, escaping, drill-down, trend) and merging shards. */
+/* Unit tests: the HTML report (grid, escaping, drill-down, timeline, trend) and merging shards. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +181,195 @@ START_TEST(trend_columns)
 }
 END_TEST
 
+/* How many times @needle occurs in @h. */
+static int count(const char *h, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = h; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* A powercut case with @timeline (and @failures) as its details, in a summary. */
+static struct json_object *powercut(const char *timeline, const char *failures)
+{
+	char *text;
+	struct json_object *o;
+
+	ck_assert_int_ge(asprintf(&text, "{\"run_id\":\"t\",\"cases\":["
+				  "{\"id\":\"mapsync:virtio-pmem:ext4\",\"scenario\":\"mapsync\","
+				  "\"verdict\":\"PASS\",\"details\":{\"errno\":95}},"
+				  "{\"id\":\"powercut:virtio-pmem:ext4\",\"scenario\":\"powercut\","
+				  "\"verdict\":\"FAIL\",\"details\":{\"timeline\":%s,\"failures\":%s}}]}",
+				  timeline, failures), 0);
+	o = parse(text);
+	free(text);
+	return o;
+}
+
+START_TEST(timeline_svg)
+{
+	struct json_object *s = powercut(
+		"{\"first\":10,\"last\":14,"
+		"\"flushes\":[[3,200,\"recorded\"],[11,12,\"recorded\"],[12,1,\"dropped\"],"
+		"[13,4096,\"lied\"],[14,0,\"recorded\"]],"
+		"\"promises\":[[4,12],[5,13],[6,13]],"
+		"\"points\":[[10,3,0],[11,3,0],[12,4,2],[14,3,0]]}",
+		"[{\"state\":\"p12-kept\",\"kind\":\"promise\",\"text\":\"/f0 lost op 4\"},"
+		"{\"state\":\"p12-lost\",\"kind\":\"fsck\",\"text\":\"bad inode\"}]");
+	char *h = pmt_report_html(&s, 1);
+	const char *svg, *end;
+
+	ck_assert_ptr_nonnull(h);
+	/* Only the powercut case, in its drill-down, gets a picture. */
+	ck_assert_int_eq(count(h, "<svg"), 1);
+	svg = strstr(h, "<svg class=\"tl\" viewBox=\"0 0 720 122\"");
+	ck_assert_ptr_nonnull(svg);
+	ck_assert(svg > strstr(h, "<details class=\"case\" id=\"c1\">"));
+	end = strstr(svg, "</svg>");
+	ck_assert_ptr_nonnull(end);
+	ck_assert(end < strstr(svg, "</details>"));
+	/* Nothing fetched, no script of its own. */
+	ck_assert_ptr_null(strstr(h, "http"));
+	ck_assert_int_eq(count(h, "<script>"), 1);
+
+	/* One point marker per flush count 10..14: three held, one broken, one not checked. */
+	ck_assert_int_eq(count(h, "<rect class=\"pt "), 5);
+	ck_assert_int_eq(count(h, "<rect class=\"pt ok\""), 3);
+	ck_assert_int_eq(count(h, "<rect class=\"pt bad\""), 1);
+	ck_assert_int_eq(count(h, "<rect class=\"pt nc\""), 1);
+	ck_assert_ptr_nonnull(strstr(h, "fill=\"#c62828\"><title>point 12: 4 states, 2 broken\n"
+				       "p12-kept promise: /f0 lost op 4\np12-lost fsck: bad inode"
+				       "</title></rect>"));
+	ck_assert_ptr_nonnull(strstr(h, "fill=\"#2e7d32\"><title>point 10: 3 states, 0 broken</title>"));
+	ck_assert_ptr_nonnull(strstr(h, "fill=\"#e0e0e0\"><title>point 13: not checked</title>"));
+	/* Host flushes in the workload: four ticks, the one before it left out. */
+	ck_assert_int_eq(count(h, "<rect class=\"fl\""), 4);
+	ck_assert_ptr_nonnull(strstr(h, "<title>flush 11: 12 pages</title>"));
+	ck_assert_ptr_nonnull(strstr(h, "fill=\"#8e24aa\"><title>flush 12: 1 pages, 1 dropped</title>"));
+	ck_assert_ptr_nonnull(strstr(h, "fill=\"#ef6c00\"><title>flush 13: 4096 pages, 1 lied</title>"));
+	ck_assert_ptr_null(strstr(h, "flush 3:"));
+	/* Promises at their stamps. */
+	ck_assert_int_eq(count(h, "<polygon class=\"pr\""), 2);
+	ck_assert_ptr_nonnull(strstr(h, "<title>promise op 4 in force from flush 12</title>"));
+	ck_assert_ptr_nonnull(strstr(h, "<title>2 promises (ops 5&#8211;6) in force from flush 13</title>"));
+	ck_assert_ptr_nonnull(strstr(h, "<p class=\"tl-cap\">flush counts 10&#8211;14 &middot; 5 host "
+				       "flushes, 1 lied, 1 dropped &middot; 3 promises &middot; 4 of 5 "
+				       "points checked, 1 broken &middot; 1 entries outside the "
+				       "workload not drawn</p>"));
+	/* The picture stands for the raw lists in the details dump; the rest stays. */
+	ck_assert_ptr_null(strstr(h, "&quot;timeline&quot;"));
+	ck_assert_ptr_nonnull(strstr(h, "&quot;failures&quot;"));
+	ck_assert_ptr_nonnull(strstr(h, "&quot;errno&quot;:95"));
+	free(h);
+	json_object_put(s);
+
+	/* An older summary: no timeline, no picture. */
+	s = current();
+	h = pmt_report_html(&s, 1);
+	ck_assert_ptr_null(strstr(h, "<svg"));
+	free(h);
+	json_object_put(s);
+}
+END_TEST
+
+/* Well-formed: every element opened is closed, and only the report's own script. */
+static void check_well_formed(const char *h)
+{
+	ck_assert_int_eq(count(h, "<svg"), count(h, "</svg>"));
+	ck_assert_int_eq(count(h, "<title>"), count(h, "</title>"));
+	ck_assert_int_eq(count(h, "<rect class="), count(h, "</rect>"));
+	ck_assert_int_eq(count(h, "<polygon class="), count(h, "</polygon>"));
+	ck_assert_int_eq(count(h, "<script>"), 1);
+	ck_assert_ptr_null(strstr(h, "<script>alert"));
+	ck_assert_ptr_null(strstr(h, "nan"));
+	ck_assert_ptr_null(strstr(h, "inf\""));
+}
+
+START_TEST(timeline_hostile)
+{
+	static const char *const bad_timelines[] = {
+		"[1,2]", "\"x\"", "{\"first\":\"10\",\"last\":14}", "{\"first\":10}",
+		"{\"first\":14,\"last\":10}", "{\"first\":-5,\"last\":10}",
+		"{\"first\":1.5,\"last\":10}", "{\"first\":0,\"last\":9223372036854775807}",
+	};
+	struct json_object *s, *fl, *pt, *tl;
+	char *h;
+
+	/* No usable axis: no picture, and no crash. */
+	for (size_t i = 0; i < sizeof(bad_timelines) / sizeof(*bad_timelines); i++) {
+		s = powercut(bad_timelines[i], "\"</svg><script>alert(1)</script>\"");
+		h = pmt_report_html(&s, 1);
+		ck_assert_ptr_nonnull(h);
+		ck_assert_msg(!strstr(h, "<svg"), "timeline %s drew", bad_timelines[i]);
+		check_well_formed(h);
+		free(h);
+		json_object_put(s);
+	}
+
+	/* Strings for numbers, short, negative and nested entries, hostile text. */
+	s = powercut("{\"first\":0,\"last\":3,"
+		     "\"flushes\":[[\"1\",2,\"recorded\"],[1,\"2\",\"x\"],[1],7,null,[2,-9,"
+		     "\"</svg><script>alert(1)</script>\"],[3,9223372036854775807,[1]],"
+		     "[-4,1,\"recorded\"],{\"a\":1}],"
+		     "\"promises\":{\"0\":[1,1]},"
+		     "\"points\":[[0,\"3\",0],[1,-3,-2],[2,1,5],[3,9223372036854775807,"
+		     "9223372036854775807],[3,9223372036854775807,9223372036854775807],[9,1]]}",
+		     "[{\"state\":\"p2-</svg><script>alert(1)</script>\",\"kind\":\"<b>\","
+		     "\"text\":\"</title></rect><script>alert(2)</script>\"},"
+		     "{\"state\":\"p99999999999999999999999-x\"},{\"state\":\"p-1-x\"},"
+		     "{\"state\":7},3,null]");
+	h = pmt_report_html(&s, 1);
+	ck_assert_ptr_nonnull(h);
+	check_well_formed(h);
+	ck_assert_int_eq(count(h, "<svg"), 1);
+	ck_assert_int_eq(count(h, "<rect class=\"pt "), 4);
+	/* Negative counts read as none; the point with "5 broken" of 1 still shows red. */
+	ck_assert_ptr_nonnull(strstr(h, "<title>point 1: 0 states, 0 broken</title>"));
+	ck_assert_ptr_nonnull(strstr(h, "<rect class=\"pt bad\""));
+	ck_assert_ptr_nonnull(strstr(h, "<title>flush 2: 0 pages, 1 failed</title>"));
+	/* An entry with a string for a number is skipped; a huge one is clamped. */
+	ck_assert_ptr_null(strstr(h, "<title>flush 1:"));
+	ck_assert_ptr_nonnull(strstr(h, "<title>flush 3: 1125899906842624 pages, 1 failed</title>"));
+	ck_assert_ptr_nonnull(strstr(h, "p2-&lt;/svg&gt;&lt;script&gt;alert(1)&lt;/script&gt; "
+				       "&lt;b&gt;: &lt;/title&gt;&lt;/rect&gt;&lt;script&gt;"));
+	ck_assert_ptr_null(strstr(h, "<polygon class=\"pr\""));
+	free(h);
+	json_object_put(s);
+
+	/* Huge: 200000 entries over 2^40 flush counts make a picture of a bounded size. */
+	s = powercut("{\"first\":0,\"last\":1099511627776,\"flushes\":[],\"points\":[]}", "[]");
+	tl = json_object_object_get(json_object_object_get(
+		json_object_array_get_idx(json_object_object_get(s, "cases"), 1), "details"),
+		"timeline");
+	fl = json_object_object_get(tl, "flushes");
+	pt = json_object_object_get(tl, "points");
+	for (long long i = 0; i < 200000; i++) {
+		struct json_object *e = json_object_new_array();
+
+		json_object_array_add(e, json_object_new_int64(i * 5497558));
+		json_object_array_add(e, json_object_new_int64(i));
+		json_object_array_add(e, json_object_new_string("recorded"));
+		json_object_array_add(fl, e);
+		e = json_object_new_array();
+		json_object_array_add(e, json_object_new_int64(i * 5497558));
+		json_object_array_add(e, json_object_new_int64(3));
+		json_object_array_add(e, json_object_new_int64(i == 199999));
+		json_object_array_add(pt, e);
+	}
+	h = pmt_report_html(&s, 1);
+	ck_assert_ptr_nonnull(h);
+	check_well_formed(h);
+	ck_assert_int_eq(count(h, "<rect class=\"pt "), 320);
+	ck_assert_int_eq(count(h, "<rect class=\"pt bad\""), 1);
+	ck_assert_int_lt(strlen(h), 256 * 1024);
+	ck_assert_ptr_nonnull(strstr(h, "200000 of 1099511627777 points checked, 1 broken"));
+	free(h);
+	json_object_put(s);
+}
+END_TEST
+
 static const char *str(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -287,6 +476,8 @@ int main(void)
 	tcase_add_test(tc, grid_cells);
 	tcase_add_test(tc, escaping);
 	tcase_add_test(tc, trend_columns);
+	tcase_add_test(tc, timeline_svg);
+	tcase_add_test(tc, timeline_hostile);
 	tcase_add_test(tc, merge_shards);
 	tcase_add_test(tc, summary_load);
 	suite_add_tcase(s, tc);
