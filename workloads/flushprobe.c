@@ -10,13 +10,20 @@
  * virtio_pmem_flush(), which waits for the host's answer to the request.
  * QEMU answers with the result of its own fsync() of the backing file.
  *
- * args: {"step":"load"|"fail"|"recover","files":N,"threads":T,"rounds":R}
+ * args: {"step":"load"|"fail"|"recover","files":N,"threads":T,"rounds":R,
+ *        "ack":B}
  *
  * "load" (default): T threads share N files (N < T is raised to T); each
  *   round a thread overwrites 4 KiB of each of its files and fsyncs it.
  *   Result: {"fsyncs","failed","first_errno","max_ms","mean_ms",
  *            "per_thread":[{"fsyncs","failed","max_ms"}],"probes":[..]}
  *   with one probe record, path "fsync": ok when every fsync returned 0.
+ *
+ * "before" (optional, first): while the host still flushes honestly,
+ *   write 16 KiB to before.dat and fsync it; a 0 promises its content
+ *   (result "promise", event as below with "from":"fsync_before_failure"):
+ *   what a power cut after the failure must still give back.  Result
+ *   {"promise":{..}|null,"errno":E}; no probe records.
  *
  * "fail" then "recover": one writer, so the host can switch its flushes
  *   from failing back to honest between the two calls.  The host has made
@@ -36,6 +43,20 @@
  *            write 4 KiB and fsync ("write_after_recovery").
  *   Both return {"probes":[records]}, records shaped like errprobe's:
  *   {"path","ok","step","errno","error","data_ok","ms"}.
+ *   recover also returns what its fsyncs that returned 0 claim is durable,
+ *   for the host to check after a power cut: "promise", a promise.h
+ *   object {"kind":"file","path":"flush.dat","size":S,"hash":H} for the
+ *   file's content as of the last of them, and "promise_from", that
+ *   probe's path; or "promise":null with "promise_none" saying why (no
+ *   fsync returned 0, or the last write changed the file and its fsync
+ *   failed, so what is durable is not known).  The same object goes out
+ *   as a "promise" event (with "op":0 and "from":probe path) once its
+ *   fsync has returned; with args.ack (recover only) the event carries
+ *   "ack":true and the workload waits for the host's ack before its next
+ *   call, so that the host can stamp the promise with its count of
+ *   completed host flushes (no later flush can be the guest's).  "before"
+ *   takes args.ack too.  An ack
+ *   that does not come ends the waiting: "ack_error" in the result.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,9 +70,12 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "hash.h"
 #include "workload.h"
 
 #define FP_FILE		"flush.dat"
+#define FP_BEFORE	"before.dat"
+#define FP_BEFORE_SIZE	(16 * 1024)
 #define FP_SIZE		(64 * 1024)
 #define FP_BLOCK	4096
 #define FP_MAX_THREADS	256
@@ -60,6 +84,9 @@
 
 /* fd A and fd B of the fail/recover pair, kept between the two calls. */
 static int keep_a = -1, keep_b = -1;
+/* recover's args.ack, and why it stopped (no ack came). */
+static bool want_ack;
+static char ack_error[256];
 static char keep_path[PATH_MAX];
 
 static double now_ms(void)
@@ -176,8 +203,89 @@ static int step_fail(const char *dir, struct json_object *probes, char *err, siz
 	return 0;
 }
 
-static int step_recover(struct json_object *probes, char *err, size_t errlen)
+/* The promise a 0 from fsync makes for flush.dat holding @len bytes of @data. */
+static struct json_object *file_promise(const char *path, const unsigned char *data, size_t len)
 {
+	struct json_object *p = json_object_new_object();
+	char hex[PMT_HASH_HEX_LEN];
+
+	pmt_hash_hex(pmt_hash(data, len), hex);
+	json_object_object_add(p, "kind", json_object_new_string("file"));
+	json_object_object_add(p, "path", json_object_new_string(path));
+	json_object_object_add(p, "size", json_object_new_int64((int64_t)len));
+	json_object_object_add(p, "hash", json_object_new_string(hex));
+	return p;
+}
+
+/* After probe @r: if it is a 0 from fsync, the file's @data is promised. */
+static void promise_path(const char *path, struct json_object *r, const unsigned char *data,
+			 size_t len, struct json_object **promise, const char **from)
+{
+	struct json_object *ev;
+
+	if (!json_object_get_boolean(json_object_object_get(r, "ok")) ||
+	    strcmp(json_object_get_string(json_object_object_get(r, "step")), "fsync"))
+		return;
+	json_object_put(*promise);
+	*promise = file_promise(path, data, len);
+	*from = json_object_get_string(json_object_object_get(r, "path"));
+	ev = json_object_new_object();
+	json_object_object_add(ev, "op", json_object_new_int(0));
+	json_object_object_foreach(*promise, k, v)
+		json_object_object_add(ev, k, json_object_get(v));
+	json_object_object_add(ev, "from", json_object_new_string(*from));
+	if (want_ack)
+		json_object_object_add(ev, "ack", json_object_new_boolean(true));
+	pmt_workload_emit("promise", ev);
+	json_object_put(ev);
+	if (want_ack && pmt_workload_wait_ack(ack_error, sizeof(ack_error)))
+		want_ack = false;	/* ack_error says why */
+}
+
+static void maybe_promise(struct json_object *r, const unsigned char *data, size_t len,
+			  struct json_object **promise, const char **from)
+{
+	promise_path(FP_FILE, r, data, len, promise, from);
+}
+
+static int step_before(const char *dir, struct json_object *result, char *err, size_t errlen)
+{
+	static unsigned char buf[FP_BEFORE_SIZE];
+	struct json_object *promise = NULL, *r;
+	const char *from = NULL;
+	char path[PATH_MAX];
+	int fd, e;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, FP_BEFORE) >= (int)sizeof(path)) {
+		snprintf(err, errlen, "path too long: %s", dir);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fill(buf, sizeof(buf), 0, 2);
+	e = pwrite_all(fd, buf, sizeof(buf), 0) ? errno : 0;
+	r = e ? record("fsync_before_failure", "pwrite", e, 0)
+	      : probe_fsync("fsync_before_failure", fd);
+	close(fd);
+	promise_path(FP_BEFORE, r, buf, sizeof(buf), &promise, &from);
+	json_object_object_add(result, "errno", json_object_new_int(
+		json_object_get_int(json_object_object_get(r, "errno"))));
+	json_object_put(r);
+	json_object_object_add(result, "promise", promise);
+	if (ack_error[0])
+		json_object_object_add(result, "ack_error", json_object_new_string(ack_error));
+	return 0;
+}
+
+static int step_recover(struct json_object *probes, struct json_object *result,
+			char *err, size_t errlen)
+{
+	static unsigned char content[FP_SIZE];	/* what the file holds in the guest */
+	struct json_object *promise = NULL;
+	const char *from = NULL, *none = "no fsync returned 0 after the failure";
 	static unsigned char buf[FP_SIZE], want[FP_SIZE];
 	struct json_object *r;
 	double t0;
@@ -188,15 +296,24 @@ static int step_recover(struct json_object *probes, char *err, size_t errlen)
 		snprintf(err, errlen, "\"recover\" needs a \"fail\" step before it");
 		return -1;
 	}
-	json_object_array_add(probes, probe_fsync("fsync_after_recovery", keep_a));
-	json_object_array_add(probes, probe_fsync("fsync_other_fd", keep_b));
-	json_object_array_add(probes, probe_fsync("fsync_other_fd_again", keep_b));
+	fill(content, sizeof(content), 0, 0);
+	r = probe_fsync("fsync_after_recovery", keep_a);
+	json_object_array_add(probes, r);
+	maybe_promise(r, content, sizeof(content), &promise, &from);
+	r = probe_fsync("fsync_other_fd", keep_b);
+	json_object_array_add(probes, r);
+	maybe_promise(r, content, sizeof(content), &promise, &from);
+	r = probe_fsync("fsync_other_fd_again", keep_b);
+	json_object_array_add(probes, r);
+	maybe_promise(r, content, sizeof(content), &promise, &from);
 
 	fd = open(keep_path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		json_object_array_add(probes, record("fsync_new_fd", "open", errno, 0));
 	} else {
-		json_object_array_add(probes, probe_fsync("fsync_new_fd", fd));
+		r = probe_fsync("fsync_new_fd", fd);
+		json_object_array_add(probes, r);
+		maybe_promise(r, content, sizeof(content), &promise, &from);
 		close(fd);
 	}
 
@@ -222,14 +339,44 @@ static int step_recover(struct json_object *probes, char *err, size_t errlen)
 	/* Does the filesystem still take writes once the host is fine again? */
 	fill(buf, FP_BLOCK, 0, 1);
 	t0 = now_ms();
-	if (pwrite_all(keep_a, buf, FP_BLOCK, 0))
-		r = record("write_after_recovery", "pwrite", errno, now_ms() - t0);
-	else if (sync_fd(keep_a))
-		r = record("write_after_recovery", "fsync", errno, now_ms() - t0);
-	else
-		r = record("write_after_recovery", "fsync", 0, now_ms() - t0);
+	/* One pwrite: -1 means it wrote nothing (the promise stands), a short
+	 * count that it changed part of the block. */
+	do {
+		n = pwrite(keep_a, buf, FP_BLOCK, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n != FP_BLOCK) {
+		r = record("write_after_recovery", "pwrite", n < 0 ? errno : EIO, now_ms() - t0);
+		if (n >= 0) {
+			json_object_object_add(r, "bytes", json_object_new_int64(n));
+			if (promise)
+				none = "write_after_recovery's pwrite was short after a fsync "
+				       "returned 0: what is durable is not known";
+			json_object_put(promise);
+			promise = NULL;
+		}
+	} else {
+		memcpy(content, buf, FP_BLOCK);
+		if (sync_fd(keep_a)) {
+			r = record("write_after_recovery", "fsync", errno, now_ms() - t0);
+			if (promise)
+				none = "write_after_recovery changed the file and its fsync failed: "
+				       "what is durable is not known";
+			json_object_put(promise);
+			promise = NULL;
+		} else {
+			r = record("write_after_recovery", "fsync", 0, now_ms() - t0);
+			maybe_promise(r, content, sizeof(content), &promise, &from);
+		}
+	}
 	json_object_array_add(probes, r);
 	close_kept();
+	json_object_object_add(result, "promise", promise);
+	if (ack_error[0])
+		json_object_object_add(result, "ack_error", json_object_new_string(ack_error));
+	if (promise)
+		json_object_object_add(result, "promise_from", json_object_new_string(from));
+	else
+		json_object_object_add(result, "promise_none", json_object_new_string(none));
 	return 0;
 }
 
@@ -367,6 +514,7 @@ static int flushprobe_run(const char *dir, struct json_object *args,
 {
 	long long files, threads, rounds;
 	struct json_object *probes;
+	struct json_object *v;
 	const char *step;
 	int rc;
 
@@ -377,13 +525,24 @@ static int flushprobe_run(const char *dir, struct json_object *args,
 		return -1;
 	if (!step || !strcmp(step, "load"))
 		return step_load(dir, files, threads, rounds, result, err, errlen);
-	if (strcmp(step, "fail") && strcmp(step, "recover")) {
-		snprintf(err, errlen, "argument \"step\" must be load, fail or recover");
+	if (strcmp(step, "fail") && strcmp(step, "recover") && strcmp(step, "before")) {
+		snprintf(err, errlen, "argument \"step\" must be load, before, fail or recover");
 		return -1;
 	}
+	want_ack = false;
+	ack_error[0] = '\0';
+	if (json_object_object_get_ex(args, "ack", &v)) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			snprintf(err, errlen, "argument \"ack\" must be a boolean");
+			return -1;
+		}
+		want_ack = json_object_get_boolean(v) && strcmp(step, "fail");
+	}
+	if (!strcmp(step, "before"))
+		return step_before(dir, result, err, errlen);
 	probes = json_object_new_array();
 	rc = !strcmp(step, "fail") ? step_fail(dir, probes, err, errlen)
-				   : step_recover(probes, err, errlen);
+				   : step_recover(probes, result, err, errlen);
 	if (rc) {
 		json_object_put(probes);
 		return -1;
