@@ -514,9 +514,10 @@ static int kind_rank(const char *kind)
 }
 
 /* Points to check: all, or --crash-points N seeded ones (the last always). */
-static bool *choose_points(const struct pmt_case *c, long long first, long long last)
+static bool *choose_points(const struct pmt_case *c, long long want, long long first,
+			   long long last)
 {
-	long long total = last - first + 1, want = c->opt->crash_points;
+	long long total = last - first + 1;
 	bool *pick = calloc((size_t)total, sizeof(*pick));
 	uint64_t rng = c->seed ^ 0xC2B2AE3D27D4EB4Full;
 
@@ -547,6 +548,7 @@ struct walk {
 	struct pmt_epoch *epochs;
 	size_t nepochs;
 	long long first, last;		/* points: flush counts */
+	long long crash_points;		/* to check; 0: all */
 	char point_img[PATH_MAX];	/* the durable image at the point being walked */
 	char checker_img[PATH_MAX];
 	char dev[64];
@@ -702,7 +704,7 @@ static int walk_points(struct walk *w)
 {
 	struct pmt_case *c = w->c;
 	struct state *st = calloc((size_t)c->opt->crash_states + 3, sizeof(*st));
-	bool *pick = choose_points(c, w->first, w->last);
+	bool *pick = choose_points(c, w->crash_points, w->first, w->last);
 	char durable[PATH_MAX];
 	int rc = -1;
 
@@ -830,10 +832,12 @@ static struct json_object *flush_log(struct pmt_case *c, const char *dir)
 	return out;
 }
 
-static int check_points(struct pmt_case *c, struct cut *k, long long first, long long last)
+static int check_points(struct pmt_case *c, struct cut *k, long long first, long long last,
+			long long crash_points)
 {
 	struct walk w = { .c = c, .dir = k->shim_dir, .current = c->vm->cfg.disks[0].path,
-			  .events = k->events, .first = first, .last = last };
+			  .events = k->events, .first = first, .last = last,
+			  .crash_points = crash_points };
 	struct pmt_vm checker, *main_vm = c->vm;
 	struct json_object *timeline = json_object_new_object(), *proms;
 	long long log_bytes = 0;
@@ -938,13 +942,42 @@ out_json:
 	return rc;
 }
 
-static int crash_at_parse(struct pmt_case *c, enum crash_at *kind)
+/* A plan's param.@key, or @dflt (the command line's value). */
+static const char *param(const struct pmt_case *c, const char *key, const char *dflt)
 {
 	struct json_object *v = NULL;
-	const char *name = c->opt->crash_at;
 
-	if (c->params && json_object_object_get_ex(c->params, "crash_at", &v))
-		name = json_object_get_string(v);
+	if (c->params && json_object_object_get_ex(c->params, key, &v))
+		return json_object_get_string(v);
+	return dflt;
+}
+
+/* param.crash_points: all or a positive count; else --crash-points. */
+static int crash_points_parse(struct pmt_case *c, long long *n)
+{
+	const char *v = param(c, "crash_points", NULL);
+	char *end;
+
+	*n = c->opt->crash_points;
+	if (!v || !strcmp(v, "all")) {
+		if (v)
+			*n = 0;
+		return 0;
+	}
+	errno = 0;
+	*n = strtoll(v, &end, 10);
+	if (errno || end == v || *end || *n < 1) {
+		pmt_case_verdict(c, PMT_BROK, "setup: param.crash_points \"%s\" is not all or a "
+				 "positive number", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int crash_at_parse(struct pmt_case *c, enum crash_at *kind)
+{
+	const char *name = param(c, "crash_at", c->opt->crash_at);
+
 	for (int i = 0; crash_at_names[i]; i++) {
 		if (!strcmp(name, crash_at_names[i])) {
 			*kind = (enum crash_at)i;
@@ -962,7 +995,7 @@ static int crash_at_parse(struct pmt_case *c, enum crash_at *kind)
  */
 static int device_parse(struct pmt_case *c, struct device_plan *d, uint64_t *rng)
 {
-	const char *m = c->opt->flush_mode;
+	const char *m = param(c, "flush_mode", c->opt->flush_mode);
 	long long v;
 	char tail;
 
@@ -994,12 +1027,13 @@ static int powercut_run(struct pmt_case *c)
 	struct cut k = { .events = json_object_new_array(), .sync_error_op = -1, .drop_from = -1 };
 	struct device_plan dev;
 	char dev_name[64], dir[PATH_MAX];
-	long long first, last;
+	long long first, last, crash_points;
 	uint64_t rng;
 	int rc = -1;
 
 	rng = c->seed ^ pmt_fnv1a64(c->id);
-	if (crash_at_parse(c, &k.kind) || device_parse(c, &dev, &rng))
+	if (crash_at_parse(c, &k.kind) || device_parse(c, &dev, &rng) ||
+	    crash_points_parse(c, &crash_points))
 		goto out;
 	if (pmt_setup_fs(c, dev_name, sizeof(dev_name)))
 		goto out;
@@ -1028,7 +1062,7 @@ static int powercut_run(struct pmt_case *c)
 				 first + 1);
 		if (plant_mode(dir, mode)) {
 			pmt_case_verdict(c, PMT_BROK, "setup: cannot plant the %s device: %s",
-					 c->opt->flush_mode, strerror(errno));
+					 param(c, "flush_mode", c->opt->flush_mode), strerror(errno));
 			goto out;
 		}
 	}
@@ -1047,7 +1081,8 @@ static int powercut_run(struct pmt_case *c)
 	if (k.at_op >= 0)
 		json_object_object_add(c->details, "crash_point", json_object_new_int64(k.at_op));
 	json_object_object_add(c->details, "cut_at_progress", json_object_new_boolean(k.cut));
-	json_object_object_add(c->details, "flush_mode", json_object_new_string(c->opt->flush_mode));
+	json_object_object_add(c->details, "flush_mode",
+			       json_object_new_string(param(c, "flush_mode", c->opt->flush_mode)));
 	json_object_object_add(c->details, "flushes", json_object_new_int64(last - first));
 	if (k.drop_from >= 0)
 		json_object_object_add(c->details, "dropped_from", json_object_new_int64(k.drop_from));
@@ -1067,7 +1102,7 @@ static int powercut_run(struct pmt_case *c)
 						     "event"), "promise");
 		json_object_object_add(c->details, "promises_made", json_object_new_int64(made));
 	}
-	rc = check_points(c, &k, first, last);
+	rc = check_points(c, &k, first, last, crash_points);
 out:
 	json_object_put(k.events);
 	pmt_rm_rf(dir);

@@ -257,7 +257,7 @@ START_TEST(shipped_plans)
 	pmt_plan_free(&plan);
 
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "nope", path, sizeof(path), err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "unknown plan 'nope' (known: errors, nightly, quick"));
+	ck_assert_ptr_nonnull(strstr(err, "unknown plan 'nope' (known: default, errors, nightly, quick"));
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "my/own.ini", path, sizeof(path), err,
 					       sizeof(err)), 0);
 	ck_assert_str_eq(path, "my/own.ini");
