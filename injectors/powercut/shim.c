@@ -391,6 +391,7 @@ static void shim_init(void)
 	const char *where = getenv("PMT_SHIM_HOLD_WHERE");
 	char path[PATH_MAX];
 	struct stat st;
+	uint64_t last;
 	int r;
 
 	S.file = getenv("PMT_SHIM_FILE");
@@ -478,8 +479,9 @@ static void shim_init(void)
 	/* Numbering goes on across a restart on the same DIR: an epoch may be
 	 * one past the counter (killed between the commit and the store). */
 	S.seq = pmt_flush_counter_load(S.flushed);
-	if (last_epoch_seq() > S.seq)
-		S.seq = last_epoch_seq();
+	last = last_epoch_seq();
+	if (last > S.seq)
+		S.seq = last;
 	if (snprintf(path, sizeof(path), "%s/flushes.jsonl", S.dir) >= (int)sizeof(path))
 		goto out;
 	S.log_fd = REAL(open)(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
