@@ -40,6 +40,7 @@ void pmt_expunge_free(struct pmt_expunge *list)
 {
 	for (size_t i = 0; i < list->n; i++) {
 		free(list->v[i].pattern);
+		free(list->v[i].match);
 		free(list->v[i].reason);
 		free(list->v[i].why);
 		free(list->v[i].link);
@@ -49,11 +50,34 @@ void pmt_expunge_free(struct pmt_expunge *list)
 	memset(list, 0, sizeof(*list));
 }
 
-/* One non-comment line: "PATTERN # why | link". */
+/*
+ * Cut "reason~'TEXT'" out of @text (the part before '#'): *@match gets
+ * TEXT (in @text's storage) or NULL.  -1 if it is not closed or empty.
+ */
+static int cut_reason_match(char *text, char **match)
+{
+	char *at = strstr(text, "reason~'"), *end;
+
+	*match = NULL;
+	if (!at)
+		return 0;
+	end = strchr(at + 8, '\'');
+	if (!end || end == at + 8)
+		return -1;
+	*end = '\0';
+	*match = at + 8;
+	/* What is left before it is the PATTERN; nothing may follow. */
+	if (*trim(end + 1))
+		return -1;
+	*at = '\0';
+	return 0;
+}
+
+/* One non-comment line: "PATTERN [reason~'TEXT'] # why | link". */
 static int parse_entry(struct pmt_expunge *list, const char *name, int line, char *text,
 		       char *err, size_t errlen)
 {
-	char *hash = strchr(text, '#'), *pattern, *why, *link = NULL, *bar;
+	char *hash = strchr(text, '#'), *pattern, *why, *link = NULL, *bar, *match;
 	struct pmt_expunge_entry *e, *v;
 	char shown[256];
 
@@ -64,6 +88,11 @@ static int parse_entry(struct pmt_expunge *list, const char *name, int line, cha
 		return -1;
 	}
 	*hash = '\0';
+	if (cut_reason_match(text, &match)) {
+		snprintf(err, errlen, "%s:%d: expected reason~'TEXT' (non-empty, closed, last before "
+			 "'#'), got '%s'", name, line, shown);
+		return -1;
+	}
 	pattern = trim(text);
 	if (!*pattern || strpbrk(pattern, " \t")) {
 		snprintf(err, errlen, "%s:%d: expected one case PATTERN before '#', got '%s'",
@@ -89,6 +118,7 @@ static int parse_entry(struct pmt_expunge *list, const char *name, int line, cha
 	list->v = v;
 	e = &list->v[list->n++];
 	e->pattern = xstrdup(pattern);
+	e->match = match ? xstrdup(match) : NULL;
 	e->why = xstrdup(why);
 	e->link = xstrdup(link ? link : "");
 	if (asprintf(&e->reason, *e->link ? "%s (%s)" : "%s%s", why, e->link) < 0)
@@ -144,6 +174,47 @@ int pmt_expunge_load(const char *path, struct pmt_expunge *list, char *err, size
 	return rc;
 }
 
+/*
+ * Does every failure of case @c hold @match?  The failures are the texts
+ * of details.failures when the case lists them, else its reason.
+ */
+static bool failures_match(struct json_object *c, const char *match)
+{
+	struct json_object *d = NULL, *f = NULL;
+	size_t n;
+
+	if (json_object_object_get_ex(c, "details", &d) &&
+	    json_object_object_get_ex(d, "failures", &f) && json_object_is_type(f, json_type_array) &&
+	    (n = json_object_array_length(f)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *one = json_object_array_get_idx(f, i);
+			const char *t = json_object_is_type(one, json_type_object) ?
+					pmt_json_str(one, "text") : "";
+
+			if (!strstr(t, match))
+				return false;
+		}
+		return true;
+	}
+	return strstr(pmt_json_str(c, "reason"), match) != NULL;
+}
+
+const struct pmt_expunge_entry *pmt_expunge_match_case(const struct pmt_expunge *list,
+						       struct json_object *c, const char **reason)
+{
+	const char *id = pmt_json_str(c, "id");
+
+	for (size_t i = 0; list && i < list->n; i++) {
+		if (fnmatch(list->v[i].pattern, id, 0) == 0 &&
+		    (!list->v[i].match || failures_match(c, list->v[i].match))) {
+			if (reason)
+				*reason = list->v[i].reason;
+			return &list->v[i];
+		}
+	}
+	return NULL;
+}
+
 const struct pmt_expunge_entry *pmt_expunge_match(const struct pmt_expunge *list,
 						  const char *id, const char **reason)
 {
@@ -172,13 +243,15 @@ int pmt_expunge_apply(const struct pmt_expunge *list, struct json_object *summar
 
 		if (strcmp(pmt_json_str(c, "verdict"), "FAIL"))
 			continue;
-		e = pmt_expunge_match(list, pmt_json_str(c, "id"), &reason);
+		e = pmt_expunge_match_case(list, c, &reason);
 		if (!e)
 			continue;
 		if (asprintf(&text, "expunged: %s; was: %s", reason, pmt_json_str(c, "reason")) < 0)
 			continue;
 		x = json_object_new_object();
 		json_object_object_add(x, "pattern", json_object_new_string(e->pattern));
+		if (e->match)
+			json_object_object_add(x, "reason_match", json_object_new_string(e->match));
 		json_object_object_add(x, "reason", json_object_new_string(e->why));
 		json_object_object_add(x, "link", json_object_new_string(e->link));
 		json_object_object_add(x, "file", json_object_new_string(list->file ? list->file : ""));

@@ -4,9 +4,13 @@
  * what got worse and only on that.
  *
  * Expunge file, one entry a line (blank lines and '#' lines ignored):
- *   PATTERN  # reason | link
+ *   PATTERN [reason~'TEXT']  # reason | link
  * PATTERN is an fnmatch(3) glob on case ids; the reason is required, the
- * link optional.  A matching FAIL becomes XFAIL.
+ * link optional.  A matching FAIL becomes XFAIL.  With reason~'TEXT' (a
+ * plain substring, no '#' or quote in it) the failure must match too:
+ * every entry of the case's details.failures (its "text") must contain
+ * TEXT, or, for a case that lists none, its reason must.  So a known
+ * failure never hides a new one of another kind in the same case.
  *
  * Baseline: each case of a run is compared with the same id in a previous
  * run and gets "baseline": NEW-FAIL, STILL-FAILING, FIXED or PASS (SKIP
@@ -21,6 +25,7 @@
 
 struct pmt_expunge_entry {
 	char *pattern;
+	char *match;			/* reason~'TEXT', or NULL */
 	char *reason;			/* "why | link" as a person reads it: "why (link)" */
 	char *why;
 	char *link;			/* "" if none */
@@ -54,6 +59,13 @@ const struct pmt_expunge_entry *pmt_expunge_match(const struct pmt_expunge *list
  * stays BROK: an expunge is about the kernel, not about a broken rig.
  * Returns how many cases changed.
  */
+/*
+ * The first entry matching case @c (an object of summary.json's "cases"):
+ * its id, and its failures when the entry has reason~'TEXT'.  NULL if none.
+ */
+const struct pmt_expunge_entry *pmt_expunge_match_case(const struct pmt_expunge *list,
+						       struct json_object *c, const char **reason);
+
 int pmt_expunge_apply(const struct pmt_expunge *list, struct json_object *summary);
 
 #define PMT_BL_NEW_FAIL		"NEW-FAIL"

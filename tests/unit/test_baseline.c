@@ -64,6 +64,73 @@ START_TEST(expunge_parse_and_match)
 }
 END_TEST
 
+/* A case as summary.json holds it, with its failures listed by kind. */
+static struct json_object *fail_case(const char *id, const char *const *texts, size_t n)
+{
+	struct json_object *c = json_object_new_object(), *d = json_object_new_object();
+	struct json_object *f = json_object_new_array();
+
+	json_object_object_add(c, "id", json_object_new_string(id));
+	json_object_object_add(c, "verdict", json_object_new_string("FAIL"));
+	json_object_object_add(c, "reason", json_object_new_string("states broken"));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *one = json_object_new_object();
+
+		json_object_object_add(one, "text", json_object_new_string(texts[i]));
+		json_object_array_add(f, one);
+	}
+	json_object_object_add(d, "failures", f);
+	json_object_object_add(c, "details", d);
+	return c;
+}
+
+START_TEST(expunge_reason_must_match_every_failure)
+{
+	static const char *const known[] = { "mount failed; dmesg: JBD2: Invalid checksum found",
+					     "mount failed; dmesg: JBD2: Invalid checksum recovering" };
+	static const char *const mixed[] = { "mount failed; dmesg: JBD2: Invalid checksum found",
+					     "file promise on a.dat (op 3) broken: hash mismatch" };
+	struct json_object *summary = json_object_new_object(), *cases = json_object_new_array();
+	struct pmt_expunge l;
+	char err[256];
+
+	ck_assert_msg(pmt_expunge_parse(
+		"powercut:*:ext4 reason~'JBD2: Invalid checksum'  # ordering | README.md\n"
+		"flusheio:* reason~'returned 0' # fsync lies\n", "exp", &l, err, sizeof(err)) == 0,
+		"%s", err);
+	ck_assert_str_eq(l.v[0].pattern, "powercut:*:ext4");
+	ck_assert_str_eq(l.v[0].match, "JBD2: Invalid checksum");
+	/* No failures listed: the reason is what must match. */
+	json_object_array_add(cases, fail_case("flusheio:fail:ext4", NULL, 0));
+	json_object_object_add(summary, "cases", cases);
+	ck_assert_int_eq(pmt_expunge_apply(&l, summary), 0);
+	json_object_object_add(json_object_array_get_idx(cases, 0), "reason",
+			       json_object_new_string("fsync_after_recovery returned 0"));
+	ck_assert_int_eq(pmt_expunge_apply(&l, summary), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		json_object_array_get_idx(cases, 0), "verdict")), "XFAIL");
+	json_object_put(summary);
+
+	/* Only the known kind: XFAIL.  One broken promise beside it: FAIL. */
+	summary = json_object_new_object();
+	cases = json_object_new_array();
+	json_object_array_add(cases, fail_case("powercut:a:ext4", known, 2));
+	json_object_array_add(cases, fail_case("powercut:b:ext4", mixed, 2));
+	json_object_object_add(summary, "cases", cases);
+	ck_assert_int_eq(pmt_expunge_apply(&l, summary), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		json_object_array_get_idx(cases, 0), "verdict")), "XFAIL");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		json_object_array_get_idx(cases, 1), "verdict")), "FAIL");
+	json_object_put(summary);
+	pmt_expunge_free(&l);
+
+	ck_assert_int_eq(pmt_expunge_parse("a reason~'x # why\n", "e", &l, err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_expunge_parse("a reason~'' # why\n", "e", &l, err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_expunge_parse("a reason~'x' b # why\n", "e", &l, err, sizeof(err)), -1);
+}
+END_TEST
+
 START_TEST(expunge_errors_name_file_and_line)
 {
 	struct pmt_expunge l;
@@ -226,6 +293,7 @@ int main(void)
 
 	tcase_add_test(tc, expunge_parse_and_match);
 	tcase_add_test(tc, expunge_errors_name_file_and_line);
+	tcase_add_test(tc, expunge_reason_must_match_every_failure);
 	tcase_add_test(tc, expunge_file_and_apply);
 	tcase_add_test(tc, classes);
 	tcase_add_test(tc, apply_and_exit_status);
