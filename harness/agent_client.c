@@ -14,6 +14,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* Guest text cut mid-character would make the reports invalid UTF-8. */
+	pmt_utf8_fix(err, errlen);
 	return -1;
 }
 

@@ -284,6 +284,9 @@ int pmt_msg_decode(const char *line, size_t len, struct pmt_msg *msg,
 		return fail(err, errlen, "message is not a JSON object");
 	}
 	msg->root = root;
+	/* The peer may send any bytes: keep only valid UTF-8 (U+FFFD for the rest). */
+	if (pmt_json_sanitize(root) < 0)
+		return pmt_msg_release(msg), fail(err, errlen, "out of memory");
 
 	if (json_object_object_get_ex(root, "cmd", NULL)) {
 		msg->kind = PMT_MSG_REQUEST;

@@ -26,6 +26,8 @@ void pmt_case_verdict(struct pmt_case *c, enum pmt_verdict v, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* Reasons quote the guest and the console: cut or not, valid UTF-8. */
+	pmt_utf8_fix(text, sizeof(text));
 
 	note = json_object_new_object();
 	json_object_object_add(note, "verdict", json_object_new_string(pmt_verdict_name(v)));

@@ -63,6 +63,7 @@ void pmt_run_event(struct pmt_run *r, const char *type, struct json_object *fiel
 	clock_gettime(CLOCK_REALTIME, &ts);
 	json_object_object_add(ev, "time", json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
 	json_object_object_add(ev, "type", json_object_new_string(type));
+	pmt_json_sanitize(ev);
 	s = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
 	n = strlen(s);
 	line = malloc(n + 1);
@@ -111,8 +112,12 @@ int pmt_run_case_dir(struct pmt_run *r, struct pmt_case *c)
 
 static int write_json_atomic(const char *path, struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s;
+
+	/* Guest text came in sanitized; console text read by a scenario may not have. */
+	pmt_json_sanitize(o);
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	return pmt_write_file_atomic(path, s, strlen(s));
 }

@@ -12,7 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
+#include "agent_client.h"
 #include "agent_proto.h"
+#include "case.h"
+#include "util.h"
 #include "log.h"
 #include "report.h"
 #include "text.h"
@@ -108,6 +113,117 @@ START_TEST(log_lines_escape_guest_text)
 }
 END_TEST
 
+/* Valid UTF-8 with no NUL, and nothing XML 1.0 forbids (U+FFFE, U+FFFF). */
+static bool xml_text_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len;) {
+		size_t n = pmt_utf8_char_len(s + i, len - i);
+
+		if (!n)
+			return false;
+		if (n == 3 && !memcmp(s + i, "\xef\xbf", 2) && ((unsigned char)s[i + 2] & 0xfe) == 0xbe)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static bool utf8_ok(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = pmt_utf8_char_len(s + i, len - i);
+
+		if (!n || !s[i])
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* Defect 2: junit.xml stays well-formed whatever bytes the reason holds. */
+START_TEST(junit_drops_what_xml_forbids)
+{
+	struct json_object *s = evil_summary();
+	struct json_object *c = json_object_array_get_idx(json_object_object_get(s, "cases"), 0);
+	char *x;
+
+	json_object_object_add(c, "reason", json_object_new_string(
+		"nonchar \xef\xbf\xbe \xef\xbf\xbf raw \xff\xfe cut \xc3 surrogate \xed\xa0\x80 ok \xc3\xa9"));
+	x = pmt_report_junit(s);
+	ck_assert_msg(xml_text_ok(x), "junit.xml is not valid XML text: %s", x);
+	ck_assert_ptr_nonnull(strstr(x, "ok \xc3\xa9"));
+	free(x);
+	json_object_put(s);
+}
+END_TEST
+
+/* Defect 2: the decoder hands out valid UTF-8 only, whatever the guest sent. */
+START_TEST(decoder_sanitizes_guest_strings)
+{
+	static const char *const lines[] = {
+		"{\"event\":\"log\",\"text\":\"a\xff\xfe b\"}",
+		"{\"event\":\"log\",\"text\":\"lone \\ud800 surrogate\"}",
+		"{\"event\":\"log\",\"text\":\"nul \\u0000 inside\"}",
+		"{\"id\":1,\"ok\":false,\"error\":\"\xc0\xaf overlong\"}",
+		"{\"id\":1,\"ok\":true,\"result\":{\"k\xff\":[\"\xf8\x88\x80\x80\x80\"]}}",
+	};
+	char err[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+		struct pmt_msg m;
+		const char *js;
+
+		ck_assert_int_eq(pmt_msg_decode(lines[i], strlen(lines[i]), &m, err, sizeof(err)), 0);
+		js = json_object_to_json_string_ext(m.root, JSON_C_TO_STRING_PLAIN);
+		ck_assert_msg(utf8_ok(js, strlen(js)), "line %zu decoded to invalid UTF-8: %s", i, js);
+		json_object_object_foreach(m.root, key, val) {
+			ck_assert_msg(utf8_ok(key, strlen(key)), "line %zu: key", i);
+			if (json_object_is_type(val, json_type_string))
+				ck_assert_msg(utf8_ok(json_object_get_string(val),
+						      (size_t)json_object_get_string_len(val)),
+					      "line %zu: member %s holds invalid UTF-8 or a NUL", i, key);
+		}
+		pmt_msg_release(&m);
+	}
+}
+END_TEST
+
+/* Defect 2: a guest error cut into a 512-byte buffer stays valid UTF-8. */
+START_TEST(cut_guest_error_on_char_boundary)
+{
+	struct pmt_agent a;
+	char line[4096], err[512];
+	struct pmt_case c = { 0 };
+	int sv[2];
+	size_t off;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	off = (size_t)snprintf(line, sizeof(line), "{\"id\":1,\"ok\":false,\"error\":\"");
+	for (int i = 0; i < 600; i++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "\xc3\xa9");	/* é */
+	off += (size_t)snprintf(line + off, sizeof(line) - off, "\"}\n");
+	ck_assert_int_eq(pmt_write_all(sv[1], line, off), 0);
+	pmt_agent_init(&a, sv[0], -1, NULL);
+	ck_assert_int_eq(pmt_agent_call(&a, "ping", NULL, NULL, pmt_now_ms() + 5000, err,
+					sizeof(err)), PMT_AGENT_GUEST_ERROR);
+	ck_assert_msg(utf8_ok(err, strlen(err)), "the cut error is not valid UTF-8");
+	ck_assert_uint_gt(strlen(err), 500);
+
+	/* ...and so does a verdict reason cut into the case's buffer. */
+	c.notes = json_object_new_array();
+	pmt_case_verdict(&c, PMT_BROK, "run: agent ping: %s%s%s", err, err, err);
+	ck_assert_msg(utf8_ok(c.reason, strlen(c.reason)), "the cut reason is not valid UTF-8");
+	pmt_case_verdict(&c, PMT_BROK, "raw \xff from the console");
+	ck_assert_msg(utf8_ok(json_object_get_string(json_object_object_get(
+			json_object_array_get_idx(c.notes, 1), "text")), 20), "a note is not valid UTF-8");
+	json_object_put(c.notes);
+	pmt_agent_close(&a);
+	close(sv[1]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hostile");
@@ -117,6 +233,9 @@ int main(void)
 
 	tcase_add_test(tc, table_escapes_guest_text);
 	tcase_add_test(tc, log_lines_escape_guest_text);
+	tcase_add_test(tc, junit_drops_what_xml_forbids);
+	tcase_add_test(tc, decoder_sanitizes_guest_strings);
+	tcase_add_test(tc, cut_guest_error_on_char_boundary);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
