@@ -17,6 +17,7 @@
 #include "agent_client.h"
 #include "agent_proto.h"
 #include "case.h"
+#include "scenarios/mce.h"
 #include "util.h"
 #include "log.h"
 #include "report.h"
@@ -224,6 +225,43 @@ START_TEST(cut_guest_error_on_char_boundary)
 }
 END_TEST
 
+/* Defect 3: the guest's page address is a number the host checks, never HMP text. */
+START_TEST(mce_address_checked_by_the_host)
+{
+	struct json_object *md = json_tokener_parse(
+		"[{\"type\":\"dimm\",\"data\":{\"addr\":0}},"
+		"{\"type\":\"virtio-pmem\",\"data\":{\"memaddr\":4294967296,\"size\":536870912}}]");
+	static const char *const bad[] = {
+		"0x100001000 0xdead 0xbeef 0x1", "0x", "", "100001000", "0x100001000;quit",
+		"0x1ffffffffffffffff", "0x-1", " 0x1000", "0x1000\n",
+	};
+	uint64_t gpa, start, size;
+	char cmd[160];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		ck_assert_msg(pmt_mce_parse_gpa(bad[i], &gpa) == -1, "accepted \"%s\"", bad[i]);
+	ck_assert_int_eq(pmt_mce_parse_gpa("0x100001000", &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x100001000ULL);
+	ck_assert_int_eq(pmt_mce_region(md, 0, &start, &size), 0);
+	ck_assert_uint_eq(start, 0x100000000ULL);
+	ck_assert_uint_eq(size, 512ULL << 20);
+	ck_assert_int_eq(pmt_mce_region(md, 1, &start, &size), -1);
+	ck_assert_int_eq(pmt_mce_check_gpa(0x100001000ULL, start, size), 0);
+	ck_assert_int_eq(pmt_mce_check_gpa(0x100001001ULL, start, size), -1);
+	ck_assert_int_eq(pmt_mce_check_gpa(0x1000, start, size), -1);
+	ck_assert_int_eq(pmt_mce_check_gpa(start + size, start, size), -1);
+	ck_assert_int_eq(pmt_mce_check_gpa(start + size - 4096, start, size), 0);
+	ck_assert_int_eq(pmt_mce_check_gpa(UINT64_MAX & ~4095ULL, 4096, 4096), -1);
+	ck_assert_int_eq(pmt_mce_command(cmd, sizeof(cmd), true, 0x100001000ULL), 0);
+	ck_assert_str_eq(cmd, "mce 0 1 0xbd80000000000134 0x7 0x100001000 0x8c");
+	ck_assert_int_eq(pmt_mce_command(cmd, 10, false, 0x100001000ULL), -1);
+	json_object_put(md);
+	md = json_tokener_parse("[{\"type\":\"nvdimm\",\"data\":{\"addr\":\"x\",\"size\":1}}]");
+	ck_assert_int_eq(pmt_mce_region(md, 0, &start, &size), -1);
+	json_object_put(md);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hostile");
@@ -236,6 +274,7 @@ int main(void)
 	tcase_add_test(tc, junit_drops_what_xml_forbids);
 	tcase_add_test(tc, decoder_sanitizes_guest_strings);
 	tcase_add_test(tc, cut_guest_error_on_char_boundary);
+	tcase_add_test(tc, mce_address_checked_by_the_host);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
