@@ -57,6 +57,9 @@ static int next_msg(struct pmt_agent *a, int64_t deadline_ms, struct pmt_msg *ms
 			return fail(err, errlen, "timed out waiting for the guest agent");
 		case PMT_CHAN_CLOSED:
 			return fail(err, errlen, "QEMU exited or closed the agent channel");
+		case PMT_CHAN_FLOOD:
+			return fail(err, errlen, "the guest flooded the agent channel (more than %llu MiB); "
+				    "no longer listening", PMT_CHAN_FLOOD_MAX >> 20);
 		default:
 			return fail(err, errlen, "agent channel read error");
 		}

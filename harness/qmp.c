@@ -66,6 +66,7 @@ static const char *chan_status_text(enum pmt_chan_status st)
 	case PMT_CHAN_TIMEOUT: return "timed out";
 	case PMT_CHAN_CLOSED: return "QEMU closed the connection or exited";
 	case PMT_CHAN_TOO_LONG: return "oversized message";
+	case PMT_CHAN_FLOOD: return "flood: QEMU sent more than the limit";
 	default: return "read error";
 	}
 }

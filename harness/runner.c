@@ -23,6 +23,7 @@
 #include "report_behaviour.h"
 #include "results.h"
 #include "runner.h"
+#include "transcript.h"
 #include "util.h"
 
 #define PMEM_SIZE	(512ULL << 20)	/* xfsprogs refuses filesystems under 300 MB */
@@ -170,7 +171,7 @@ static void save_dmesg(struct pmt_case *c)
 	if (pmt_case_agent(c, "dmesg", NULL, &res, err, sizeof(err)) == 0) {
 		text = pmt_json_str(res, "text");
 		snprintf(path, sizeof(path), "%s/dmesg.txt", c->dir);
-		pmt_write_file_atomic(path, text, strlen(text));
+		pmt_transcript_write(path, text, strlen(text));
 	}
 	json_object_put(res);
 }
@@ -321,6 +322,8 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 	pmt_case_shutdown(c, &vm);
 out:
 	vm.backend->release(&vm);
+	/* QEMU wrote the console itself: bounded now that it is gone. */
+	pmt_case_bound_transcripts(c);
 	if (vm.cfg.disks[0].path[0]) {
 		unlink(vm.cfg.disks[0].path);
 		pmt_cleanup_unregister(vm.cfg.disks[0].path);

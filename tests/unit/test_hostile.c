@@ -12,12 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "agent_client.h"
 #include "agent_proto.h"
 #include "case.h"
 #include "scenarios/mce.h"
+#include "transcript.h"
 #include "util.h"
 #include "log.h"
 #include "report.h"
@@ -262,6 +266,86 @@ START_TEST(mce_address_checked_by_the_host)
 }
 END_TEST
 
+/* Defect 4: a guest flooding log events is cut off, its transcript bounded. */
+START_TEST(agent_flood_is_bounded_and_named)
+{
+	char line[4200], err[512], path[] = "/tmp/pmt-flood-XXXXXX";
+	struct pmt_agent a;
+	struct stat st;
+	int sv[2], fd, n;
+	int64_t t0;
+	FILE *log;
+	pid_t pid;
+	char *text;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	log = fdopen(fd, "w");
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	n = snprintf(line, sizeof(line), "{\"event\":\"log\",\"text\":\"flood %4000s\"}\n", "x");
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		/* Up to 400 MiB, or until the harness stops reading. */
+		for (int i = 0; i < 100000; i++)
+			if (pmt_write_all(sv[1], line, (size_t)n))
+				_exit(0);
+		_exit(0);
+	}
+	close(sv[1]);
+	pmt_agent_init(&a, sv[0], -1, log);
+	t0 = pmt_now_ms();
+	ck_assert_int_eq(pmt_agent_call(&a, "devices", NULL, NULL, pmt_now_ms() + 20000, err,
+					sizeof(err)), PMT_AGENT_TRANSPORT);
+	ck_assert_msg(strstr(err, "flood"), "the error does not name the flood: %s", err);
+	ck_assert_int_lt(pmt_now_ms() - t0, 15000);
+	/* Later calls fail at once. */
+	t0 = pmt_now_ms();
+	ck_assert_int_eq(pmt_agent_call(&a, "ping", NULL, NULL, pmt_now_ms() + 5000, err,
+					sizeof(err)), PMT_AGENT_TRANSPORT);
+	ck_assert_int_lt(pmt_now_ms() - t0, 1000);
+	pmt_agent_close(&a);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fflush(log);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_msg(st.st_size < 2 * 1024 * 1024, "agent.log grew to %lld bytes",
+		      (long long)st.st_size);
+	text = pmt_read_file(path, 4 << 20, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "transcript cut"));
+	free(text);
+	fclose(log);
+	unlink(path);
+}
+END_TEST
+
+/* Defect 4: the console (QEMU writes it) and dmesg are cut with a marker too. */
+START_TEST(console_and_dmesg_bounded)
+{
+	char dir[] = "/tmp/pmt-bound-XXXXXX", path[PATH_MAX];
+	size_t big = 3 * 1024 * 1024;
+	char *junk = malloc(big), *text;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	memset(junk, 'c', big);
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	ck_assert_int_eq(pmt_write_file_atomic(path, junk, big), 0);
+	ck_assert_int_eq(pmt_transcript_bound(path), (long long)big);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_lt(st.st_size, 1024 * 1024 + 200);
+	text = pmt_read_file(path, 4 << 20, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "transcript cut"));
+	free(text);
+	snprintf(path, sizeof(path), "%s/dmesg.txt", dir);
+	ck_assert_int_eq(pmt_transcript_write(path, junk, big), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_lt(st.st_size, 1024 * 1024 + 200);
+	free(junk);
+	pmt_rm_rf(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hostile");
@@ -275,6 +359,9 @@ int main(void)
 	tcase_add_test(tc, decoder_sanitizes_guest_strings);
 	tcase_add_test(tc, cut_guest_error_on_char_boundary);
 	tcase_add_test(tc, mce_address_checked_by_the_host);
+	tcase_add_test(tc, agent_flood_is_bounded_and_named);
+	tcase_add_test(tc, console_and_dmesg_bounded);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
