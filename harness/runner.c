@@ -267,6 +267,9 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 	c->vm = &vm;
 	pmt_case_phase(c, "setup");
 	if (pmt_run_case_dir(run, c)) {
+		if (!pmt_run_failed(run))
+			snprintf(run->write_error, sizeof(run->write_error),
+				 "cannot create the case folder %s: %s", c->dir, strerror(errno));
 		pmt_case_verdict(c, PMT_BROK, "setup: cannot create the case folder: %s", strerror(errno));
 		goto out;
 	}
@@ -347,6 +350,14 @@ static void case_done(struct session *s, struct pmt_case *c)
 	pmt_progress_end(&s->progress, c);
 }
 
+/* A failed write of the results stops the run: no guest boots after it. */
+static int session_stopped(void *ctx)
+{
+	struct session *s = ctx;
+
+	return pmt_run_failed(s->run);
+}
+
 static void job_start(void *ctx, size_t i, int slot)
 {
 	struct session *s = ctx;
@@ -354,7 +365,9 @@ static void job_start(void *ctx, size_t i, int slot)
 
 	(void)slot;
 	/* The parent needs c->dir to find the worker's case.json. */
-	pmt_run_case_dir(s->run, c);
+	if (pmt_run_case_dir(s->run, c) && !pmt_run_failed(s->run))
+		snprintf(s->run->write_error, sizeof(s->run->write_error),
+			 "cannot create the case folder %s: %s", c->dir, strerror(errno));
 	pmt_progress_start(&s->progress, c);
 }
 
@@ -410,6 +423,7 @@ static void run_all(struct session *s, size_t n, int jobs)
 {
 	struct pmt_jobs_ops ops = {
 		.ctx = s, .start = job_start, .run = job_run, .end = job_end, .tick = job_tick,
+		.stopped = session_stopped,
 	};
 	char dir[PATH_MAX];
 	size_t i = 0;
@@ -418,11 +432,13 @@ static void run_all(struct session *s, size_t n, int jobs)
 	for (; i < n && (jobs == 1 || s->r->accel == PMT_ACCEL_AUTO); i++) {
 		struct pmt_case *c = &s->cases[i];
 
+		if (pmt_run_failed(s->run))
+			break;
 		pmt_progress_start(&s->progress, c);
 		run_case(s->r, s->run, c);
 		case_done(s, c);
 	}
-	if (i < n) {
+	if (i < n && !pmt_run_failed(s->run)) {
 		pmt_fmt(s->base_rundir, sizeof(s->base_rundir), "%s", s->r->rundir);
 		for (int k = 0; k < jobs; k++) {
 			if (pmt_fmt(dir, sizeof(dir), "%s/job-%d", s->base_rundir, k) == 0 &&
@@ -596,6 +612,11 @@ static int run_session(const struct pmt_options *o, struct json_object **summary
 	if (o->accel == PMT_ACCEL_AUTO)
 		decided_accel = r.accel;
 
+	if (pmt_run_failed(&run)) {
+		pmt_err("%s; the run stopped there", run.write_error);
+		rc = 2;
+		goto out;
+	}
 	set_properties(&r, &run, cases, n, jobs);
 	rc = judge(&run, &ex, previous);
 	pmt_run_event(&run, "run-end", NULL);

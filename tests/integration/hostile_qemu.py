@@ -14,6 +14,10 @@ boots.  The behaviour is chosen by HOSTILE_MODE:
   flood     log events as fast as the socket takes them
   mce       the mce_target workload reports a crafted address (HOSTILE_GPA)
   hang      the workload request is never answered, nor anything after it
+  polite    a guest that does what it is asked (for tests of the host side)
+
+HOSTILE_BOOTS names a file that gets one line per start; with HOSTILE_FILL
+set, the console is written until its file system is full.
 
 Every HMP command line QMP received is appended to HOSTILE_LOG (if set),
 one a line, so a test can check what the harness asked QEMU to do.
@@ -217,9 +221,18 @@ def main():
     conf = parse_argv(sys.argv)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     con = conf["chardev"].get("con")
+    if os.environ.get("HOSTILE_BOOTS"):
+        with open(os.environ["HOSTILE_BOOTS"], "a") as f:
+            f.write("boot\n")
     if con and con[1]:
-        with open(con[1], "w") as f:
-            f.write("hostile guest console\n")
+        try:
+            with open(con[1], "w") as f:
+                f.write("hostile guest console\n")
+                while os.environ.get("HOSTILE_FILL"):
+                    f.write("console line " * 300 + "\n")
+                    f.flush()
+        except OSError:
+            pass
     qmp = connect(conf["chardev"]["qmp"][1])
     threading.Thread(target=qmp_loop, args=(qmp, conf), daemon=True).start()
     agent = connect(conf["chardev"]["agent"][1])
