@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "agent_client.h"
+#include "baseline.h"
 #include "agent_proto.h"
 #include "case.h"
 #include "scenarios/mce.h"
@@ -346,6 +347,37 @@ START_TEST(console_and_dmesg_bounded)
 }
 END_TEST
 
+/* Defect 13: a baseline or summary of the wrong shape is read, not an abort. */
+START_TEST(baseline_wrong_types)
+{
+	static const char *const prev[] = {
+		"{\"run_id\":\"p\",\"cases\":[1,\"x\",null,[],{\"id\":\"a\",\"verdict\":\"FAIL\"}]}",
+		"{\"run_id\":\"p\",\"cases\":{\"id\":\"a\"}}",
+		"{\"run_id\":\"p\",\"cases\":7}",
+		"[1,2]",
+	};
+	static const char *const now[] = {
+		"{\"run_id\":\"n\",\"cases\":[1,\"x\",null,{\"id\":\"a\",\"verdict\":\"FAIL\"}]}",
+		"{\"run_id\":\"n\",\"cases\":\"nope\"}",
+		"{\"run_id\":\"n\",\"cases\":[{\"id\":\"a\",\"verdict\":\"FAIL\"}]}",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(prev); i++) {
+		for (size_t k = 0; k < ARRAY_SIZE(now); k++) {
+			struct json_object *p = json_tokener_parse(prev[i]);
+			struct json_object *s = json_tokener_parse(now[k]);
+
+			if (json_object_is_type(s, json_type_object)) {
+				pmt_baseline_apply(s, p);
+				pmt_baseline_exit_status(s);
+			}
+			json_object_put(p);
+			json_object_put(s);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hostile");
@@ -361,6 +393,7 @@ int main(void)
 	tcase_add_test(tc, mce_address_checked_by_the_host);
 	tcase_add_test(tc, agent_flood_is_bounded_and_named);
 	tcase_add_test(tc, console_and_dmesg_bounded);
+	tcase_add_test(tc, baseline_wrong_types);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
