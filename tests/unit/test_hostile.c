@@ -21,6 +21,7 @@
 #include "baseline.h"
 #include "agent_proto.h"
 #include "case.h"
+#include "options.h"
 #include "scenarios/mce.h"
 #include "transcript.h"
 #include "util.h"
@@ -378,6 +379,42 @@ START_TEST(baseline_wrong_types)
 }
 END_TEST
 
+static int parse(int argc, const char *const *argv)
+{
+	struct pmt_options o;
+	char err[512];
+
+	pmt_options_defaults(&o);
+	return pmt_options_parse(argc, (char **)argv, &o, err, sizeof(err));
+}
+
+/* Defect 9: --results "" would write into /. */
+START_TEST(empty_results_refused)
+{
+	static const char *const a[] = { "pmtorture", "run", "--results", "", NULL };
+
+	ck_assert_int_eq(parse(4, a), -1);
+}
+END_TEST
+
+/* Defect 12: numbers are parsed strictly: no leading space or sign. */
+START_TEST(seed_strict)
+{
+	static const char *const bad[] = { " -1", " 1", "+1", "\t-2", "1 ", "0x" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *a[] = { "pmtorture", "run", "--seed", bad[i], NULL };
+
+		ck_assert_msg(parse(4, a) == -1, "--seed \"%s\" accepted", bad[i]);
+	}
+	{
+		const char *a[] = { "pmtorture", "run", "--seed", "18446744073709551615", NULL };
+
+		ck_assert_int_eq(parse(4, a), 0);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hostile");
@@ -394,6 +431,8 @@ int main(void)
 	tcase_add_test(tc, agent_flood_is_bounded_and_named);
 	tcase_add_test(tc, console_and_dmesg_bounded);
 	tcase_add_test(tc, baseline_wrong_types);
+	tcase_add_test(tc, empty_results_refused);
+	tcase_add_test(tc, seed_strict);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
