@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "options.h"
 #include "shard.h"
@@ -269,7 +270,17 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			if (parse_int("--crash-states", optarg, 0, 10000, &o->crash_states, err, errlen))
 				return -1;
 			break;
-		case OPT_REPLAY: o->replay = optarg; break;
+		case OPT_REPLAY: {
+			struct stat st;
+
+			/* Checked here: a missing state is bad usage, not a BROK run. */
+			errno = 0;
+			if (stat(optarg, &st) || !S_ISREG(st.st_mode))
+				return fail(err, errlen, "--replay %s: %s", optarg,
+					    errno == ENOENT ? "no such file" : "not a regular file");
+			o->replay = optarg;
+			break;
+		}
 		case OPT_CRASH_AT:
 			if (strcmp(optarg, "op") && strcmp(optarg, "flush") &&
 			    strcmp(optarg, "flush-mid") && strcmp(optarg, "time"))

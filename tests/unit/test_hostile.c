@@ -415,6 +415,19 @@ START_TEST(seed_strict)
 }
 END_TEST
 
+/* Defect 11: a missing --replay file is a usage error, not a BROK run. */
+START_TEST(missing_replay_is_usage)
+{
+	static const char *const a[] = { "pmtorture", "run", "--scenario", "replay", "--fs", "ext4",
+					 "--replay", "/nonexistent/state.img", NULL };
+	static const char *const d[] = { "pmtorture", "run", "--scenario", "replay", "--fs", "ext4",
+					 "--replay", "/tmp", NULL };
+
+	ck_assert_int_eq(parse(8, a), -1);
+	ck_assert_int_eq(parse(8, d), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hostile");
@@ -433,6 +446,7 @@ int main(void)
 	tcase_add_test(tc, baseline_wrong_types);
 	tcase_add_test(tc, empty_results_refused);
 	tcase_add_test(tc, seed_strict);
+	tcase_add_test(tc, missing_replay_is_usage);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
