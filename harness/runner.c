@@ -165,7 +165,7 @@ static void save_dmesg(struct pmt_case *c)
 	char err[256], path[PATH_MAX + 16];
 	const char *text;
 
-	if (!c->vm->agent_up || c->vm->exited)
+	if (!c->vm->agent_up || c->vm->exited || c->vm->hung)
 		return;
 	pmt_case_phase(c, "dmesg");
 	if (pmt_case_agent(c, "dmesg", NULL, &res, err, sizeof(err)) == 0) {
@@ -246,6 +246,11 @@ int pmt_case_shutdown(struct pmt_case *c, struct pmt_vm *vm)
 	/* A guest powered off on purpose (a power cut) or already gone is not shut down. */
 	if (!vm->agent_up || vm->exited)
 		return 0;
+	/* A hung guest is not asked to power off: the case is BROK already. */
+	if (vm->hung) {
+		vm->backend->power_cut(vm);
+		return 0;
+	}
 	if (pmt_vm_shutdown(vm, pmt_now_ms() + (int64_t)c->opt->shutdown_timeout_s * 1000,
 			    err, sizeof(err)) == 0)
 		return 0;
