@@ -88,7 +88,7 @@ char *pmt_report_junit(struct json_object *summary)
 	fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
 		n, count(summary, "FAIL"), count(summary, "BROK"),
 		count(summary, "SKIP") + count(summary, "XFAIL"), total);
-	if (props) {
+	if (json_object_is_type(props, json_type_object)) {
 		fputs("    <properties>\n", f);
 		json_object_object_foreach(props, key, val) {
 			fputs("      <property name=\"", f);
