@@ -80,6 +80,37 @@ $(BUILD)/tests/%: tests/unit/%.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS) | deps
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; CK_FORK=yes $$t; done
 
+# ---- fuzzing: libFuzzer targets (clang), and their corpora replayed under gcc ----
+# `make fuzz` builds each target with clang and runs it FUZZ_TIME seconds
+# (default 300) on tests/fuzz/corpus/NAME; `make fuzz-replay` (part of
+# `make check`) feeds the checked-in corpora once to the same entry points,
+# built with gcc, ASan and UBSan: no clang needed.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TIME ?= 300
+FUZZ_CC ?= clang
+
+$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $@"
+	$(Q)$(FUZZ_CC) $(CSTD) $(JSON_CFLAGS) -Iharness -DPMT_ROOT='"$(ROOT)"' -O1 -g \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
+
+$(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $< tests/fuzz/replay.c $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
+
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		echo "== fuzz $$t ($(FUZZ_TIME) s)"; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- $(BUILD)/fuzz/corpus-$$t tests/fuzz/corpus/$$t; done
+
+fuzz-replay: $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do $(BUILD)/fuzz-replay/$$t tests/fuzz/corpus/$$t; done
+
+.PHONY: fuzz fuzz-replay
+
 # ---- the two commands ----
 # `make run`: the main job.  RUN_ARGS passes options through, e.g.
 #   make run RUN_ARGS='--fs xfs'   or   make run KERNEL=~/linux/vmlinux MODULES=...
@@ -89,7 +120,7 @@ run: all image
 
 # `make check`: unit tests, then integration tests that boot real guests.
 # NIGHTLY=1 runs the longer plan.
-check: all image $(PMTORTURE_SAN) unit
+check: all image $(PMTORTURE_SAN) unit fuzz-replay
 	tests/integration/run.sh $(if $(NIGHTLY),--nightly)
 
 

@@ -14,6 +14,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* Guest text cut mid-character would make the reports invalid UTF-8. */
+	pmt_utf8_fix(err, errlen);
 	return -1;
 }
 
@@ -55,6 +57,9 @@ static int next_msg(struct pmt_agent *a, int64_t deadline_ms, struct pmt_msg *ms
 			return fail(err, errlen, "timed out waiting for the guest agent");
 		case PMT_CHAN_CLOSED:
 			return fail(err, errlen, "QEMU exited or closed the agent channel");
+		case PMT_CHAN_FLOOD:
+			return fail(err, errlen, "the guest flooded the agent channel (more than %llu MiB); "
+				    "no longer listening", PMT_CHAN_FLOOD_MAX >> 20);
 		default:
 			return fail(err, errlen, "agent channel read error");
 		}

@@ -11,6 +11,196 @@
 
 #include "agent_proto.h"
 
+size_t pmt_utf8_char_len(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned int c;
+	size_t len;
+
+	if (!n)
+		return 0;
+	c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)			/* continuation byte, or overlong 2-byte form */
+		return 0;
+	len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+	if (!len || n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if (len == 3) {
+		if (c == 0xe0 && s[1] < 0xa0)	/* overlong */
+			return 0;
+		if (c == 0xed && s[1] >= 0xa0)	/* UTF-16 surrogate */
+			return 0;
+	}
+	if (len == 4) {
+		if (c == 0xf0 && s[1] < 0x90)	/* overlong */
+			return 0;
+		if (c == 0xf4 && s[1] >= 0x90)	/* beyond U+10FFFF */
+			return 0;
+	}
+	return len;
+}
+
+size_t pmt_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t i = 0;
+
+	if (len <= max)
+		return len;
+	while (i < max) {
+		size_t n = pmt_utf8_char_len(s + i, len - i);
+
+		if (!n)
+			n = 1;
+		if (i + n > max)
+			break;
+		i += n;
+	}
+	return i;
+}
+
+size_t pmt_utf8_sanitize(char *out, size_t outlen, const char *in, size_t inlen)
+{
+	static const char repl[] = "\xef\xbf\xbd";	/* U+FFFD */
+	size_t o = 0;
+
+	if (!outlen)
+		return 0;
+	for (size_t i = 0; i < inlen;) {
+		size_t n = pmt_utf8_char_len(in + i, inlen - i);
+		const char *src = in + i;
+		size_t w = n;
+
+		if (!n || in[i] == '\0') {
+			src = repl;
+			w = 3;
+			n = 1;
+		}
+		if (o + w >= outlen)
+			break;
+		memcpy(out + o, src, w);
+		o += w;
+		i += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+void pmt_utf8_fix(char *s, size_t size)
+{
+	size_t len = strnlen(s, size), i;
+	char *copy;
+
+	for (i = 0; i < len; ) {
+		size_t n = pmt_utf8_char_len(s + i, len - i);
+
+		if (!n)
+			break;
+		i += n;
+	}
+	if (i == len)
+		return;			/* already valid */
+	copy = malloc(len + 1);
+	if (!copy) {
+		s[i] = '\0';		/* keep the valid part */
+		return;
+	}
+	memcpy(copy, s, len);
+	pmt_utf8_sanitize(s, size, copy, len);
+	free(copy);
+}
+
+static bool utf8_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; ) {
+		size_t n = pmt_utf8_char_len(s + i, len - i);
+
+		if (!n || s[i] == '\0')
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* A malloc'd sanitized copy of @s[0..len); NULL on allocation failure. */
+static char *utf8_dup(const char *s, size_t len, size_t *outlen)
+{
+	size_t cap = len * 3 + 1;
+	char *out = malloc(cap);
+
+	if (out)
+		*outlen = pmt_utf8_sanitize(out, cap, s, len);
+	return out;
+}
+
+int pmt_json_sanitize(struct json_object *o)
+{
+	int fixed = 0, r;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string: {
+		const char *s = json_object_get_string(o);
+		size_t len = (size_t)json_object_get_string_len(o), n;
+		char *copy;
+
+		if (utf8_valid(s, len))
+			return 0;
+		copy = utf8_dup(s, len, &n);
+		if (!copy)
+			return -1;
+		r = json_object_set_string_len(o, copy, (int)n);
+		free(copy);
+		return r ? 1 : -1;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			r = pmt_json_sanitize(json_object_array_get_idx(o, i));
+			if (r < 0)
+				return -1;
+			fixed += r;
+		}
+		return fixed;
+	case json_type_object: {
+		struct json_object *bad = NULL;
+
+		json_object_object_foreach(o, key, val) {
+			r = pmt_json_sanitize(val);
+			if (r < 0)
+				return -1;
+			fixed += r;
+			if (!utf8_valid(key, strlen(key))) {
+				if (!bad && !(bad = json_object_new_array()))
+					return -1;
+				json_object_array_add(bad, json_object_new_string(key));
+			}
+		}
+		/* Member names: re-added under their sanitized name. */
+		for (size_t i = 0; bad && i < json_object_array_length(bad); i++) {
+			const char *k = json_object_get_string(json_object_array_get_idx(bad, i));
+			struct json_object *v = json_object_get(json_object_object_get(o, k));
+			size_t n;
+			char *copy = utf8_dup(k, strlen(k), &n);
+
+			json_object_object_del(o, k);
+			if (copy)
+				json_object_object_add(o, copy, v);
+			else
+				json_object_put(v);
+			free(copy);
+			fixed++;
+		}
+		json_object_put(bad);
+		return fixed;
+	}
+	default:
+		return 0;
+	}
+}
+
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -94,6 +284,9 @@ int pmt_msg_decode(const char *line, size_t len, struct pmt_msg *msg,
 		return fail(err, errlen, "message is not a JSON object");
 	}
 	msg->root = root;
+	/* The peer may send any bytes: keep only valid UTF-8 (U+FFFD for the rest). */
+	if (pmt_json_sanitize(root) < 0)
+		return pmt_msg_release(msg), fail(err, errlen, "out of memory");
 
 	if (json_object_object_get_ex(root, "cmd", NULL)) {
 		msg->kind = PMT_MSG_REQUEST;

@@ -124,4 +124,33 @@ int pmt_linebuf_feed(struct pmt_linebuf *lb, const char *data, size_t n);
 enum pmt_line_status pmt_linebuf_next(struct pmt_linebuf *lb,
 				      const char **line, size_t *len);
 
+/*
+ * UTF-8, for text that came from the other side.  A guest may send any
+ * bytes; what the harness keeps and writes (summary.json, junit.xml) must
+ * be valid UTF-8, so strings are sanitized where they enter.
+ *
+ * pmt_utf8_char_len: the length (1..4) of the valid UTF-8 character at @s
+ * (at most @n bytes), or 0 when the bytes there are not one (a stray
+ * continuation byte, an overlong form, a surrogate, beyond U+10FFFF, or
+ * a sequence cut short).
+ */
+size_t pmt_utf8_char_len(const char *s, size_t n);
+/* The longest prefix of @s[0..len) of at most @max bytes that does not end
+ * inside a valid character. */
+size_t pmt_utf8_cut(const char *s, size_t len, size_t max);
+/*
+ * Copy @in[0..inlen) to @out (size @outlen, always NUL-terminated), every
+ * invalid byte and every NUL replaced by U+FFFD; when @out is full the copy
+ * stops on a character boundary.  Returns the bytes written.
+ */
+size_t pmt_utf8_sanitize(char *out, size_t outlen, const char *in, size_t inlen);
+/* In place, for a NUL-terminated @s in a buffer of @size bytes. */
+void pmt_utf8_fix(char *s, size_t size);
+/*
+ * Make every string and member name in the tree under @o valid UTF-8
+ * without NULs.  Returns how many were replaced, or -1 on allocation
+ * failure.
+ */
+int pmt_json_sanitize(struct json_object *o);
+
 #endif /* PMT_AGENT_PROTO_H */

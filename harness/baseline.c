@@ -294,10 +294,13 @@ int pmt_baseline_apply(struct json_object *summary, struct json_object *previous
 
 	/* id -> verdict of the previous run; a JSON object is a ready hash table. */
 	before = json_object_new_object();
-	n = json_object_object_get_ex(previous, "cases", &prev_cases) ?
-		json_object_array_length(prev_cases) : 0;
+	n = json_object_object_get_ex(previous, "cases", &prev_cases) &&
+	    json_object_is_type(prev_cases, json_type_array) ? json_object_array_length(prev_cases) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(prev_cases, i);
+
+		if (!json_object_is_type(c, json_type_object))
+			continue;	/* not a case: nothing to compare with */
 
 		json_object_object_add(before, pmt_json_str(c, "id"),
 				       json_object_new_string(pmt_json_str(c, "verdict")));
@@ -306,10 +309,14 @@ int pmt_baseline_apply(struct json_object *summary, struct json_object *previous
 	counts = json_object_new_object();
 	for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
 		json_object_object_add(counts, classes[i], json_object_new_int(0));
-	n = json_object_object_get_ex(summary, "cases", &cases) ? json_object_array_length(cases) : 0;
+	n = json_object_object_get_ex(summary, "cases", &cases) &&
+	    json_object_is_type(cases, json_type_array) ? json_object_array_length(cases) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(cases, i), *was;
 		const char *cls;
+
+		if (!json_object_is_type(c, json_type_object))
+			continue;
 
 		if (!json_object_object_get_ex(before, pmt_json_str(c, "id"), &was))
 			was = NULL;
@@ -333,7 +340,8 @@ int pmt_baseline_exit_status(struct json_object *summary)
 	struct json_object *cases;
 	size_t n;
 
-	n = json_object_object_get_ex(summary, "cases", &cases) ? json_object_array_length(cases) : 0;
+	n = json_object_object_get_ex(summary, "cases", &cases) &&
+	    json_object_is_type(cases, json_type_array) ? json_object_array_length(cases) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(cases, i), *b;
 		const char *verdict = pmt_json_str(c, "verdict");

@@ -26,6 +26,8 @@ void pmt_case_verdict(struct pmt_case *c, enum pmt_verdict v, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* Reasons quote the guest and the console: cut or not, valid UTF-8. */
+	pmt_utf8_fix(text, sizeof(text));
 
 	note = json_object_new_object();
 	json_object_object_add(note, "verdict", json_object_new_string(pmt_verdict_name(v)));
@@ -57,10 +59,14 @@ int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args
 	if (st == PMT_AGENT_TRANSPORT) {
 		char why[600];
 
-		if (c->vm->backend->wait_exit(c->vm, pmt_now_ms()))
+		if (c->vm->backend->wait_exit(c->vm, pmt_now_ms())) {
 			pmt_vm_describe_exit(c->vm, why, sizeof(why));
-		else
+		} else {
 			snprintf(why, sizeof(why), "%s", err);
+			/* No answer within the command timeout: a hung guest costs no more. */
+			if (pmt_now_ms() >= deadline)
+				c->vm->hung = true;
+		}
 		pmt_case_verdict(c, PMT_BROK, "%s: agent %s: %s", c->phase, cmd, why);
 		return -1;
 	}

@@ -13,6 +13,10 @@ void pmt_chan_init(struct pmt_chan *ch, const char *name, int fd, int watch_fd, 
 	ch->watch_fd = watch_fd;
 	ch->log = log;
 	ch->name = name;
+	ch->logged = 0;
+	ch->log_cut = false;
+	ch->received = 0;
+	ch->flooded = false;
 	pmt_linebuf_init(&ch->lb);
 }
 
@@ -28,8 +32,18 @@ static void log_line(struct pmt_chan *ch, const char *dir, const char *data, siz
 {
 	if (!ch->log)
 		return;
+	if (ch->log_cut)
+		return;
 	while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
 		len--;
+	if (ch->logged + len + 32 > PMT_TRANSCRIPT_MAX) {
+		fprintf(ch->log, "%.3f -- transcript cut at %zu bytes: the peer sent more --\n",
+			pmt_now_ms() / 1000.0, ch->logged);
+		fflush(ch->log);
+		ch->log_cut = true;
+		return;
+	}
+	ch->logged += len + 32;
 	fprintf(ch->log, "%.3f %s %.*s\n", pmt_now_ms() / 1000.0, dir, (int)len, data);
 	fflush(ch->log);
 }
@@ -48,6 +62,8 @@ enum pmt_chan_status pmt_chan_read_line(struct pmt_chan *ch, int64_t deadline_ms
 		ssize_t n;
 		int r;
 
+		if (ch->flooded)
+			return PMT_CHAN_FLOOD;
 		switch (pmt_linebuf_next(&ch->lb, line, len)) {
 		case PMT_LINE_OK:
 			/* QEMU ends QMP lines with \r\n. */
@@ -84,6 +100,12 @@ enum pmt_chan_status pmt_chan_read_line(struct pmt_chan *ch, int64_t deadline_ms
 			continue;
 		if (n <= 0)
 			return n == 0 ? PMT_CHAN_CLOSED : PMT_CHAN_ERROR;
+		ch->received += (unsigned long long)n;
+		if (ch->received > PMT_CHAN_FLOOD_MAX) {
+			ch->flooded = true;
+			log_line(ch, "<-", "[flood: the peer sent more than the limit]", 43);
+			return PMT_CHAN_FLOOD;
+		}
 		if (pmt_linebuf_feed(&ch->lb, buf, (size_t)n))
 			return PMT_CHAN_ERROR;
 	}

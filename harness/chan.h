@@ -7,10 +7,20 @@
 #ifndef PMT_CHAN_H
 #define PMT_CHAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "agent_proto.h"
+
+/*
+ * A guest can send any amount: each transcript keeps its first
+ * PMT_TRANSCRIPT_MAX bytes and then one marker line; a channel that
+ * received more than PMT_CHAN_FLOOD_MAX bytes in all is a flood, and every
+ * read on it fails from then on (PMT_CHAN_FLOOD): the case is BROK.
+ */
+#define PMT_TRANSCRIPT_MAX	(1024 * 1024)
+#define PMT_CHAN_FLOOD_MAX	(64ULL * 1024 * 1024)
 
 struct pmt_chan {
 	int fd;
@@ -18,6 +28,10 @@ struct pmt_chan {
 	struct pmt_linebuf lb;
 	FILE *log;			/* transcript, or NULL */
 	const char *name;		/* "qmp" or "agent", for messages */
+	size_t logged;			/* bytes written to the transcript */
+	bool log_cut;			/* the marker is written, nothing more is */
+	unsigned long long received;	/* bytes read from the peer */
+	bool flooded;
 };
 
 enum pmt_chan_status {
@@ -26,6 +40,7 @@ enum pmt_chan_status {
 	PMT_CHAN_CLOSED = -2,		/* peer closed, or the watched process exited */
 	PMT_CHAN_ERROR = -3,
 	PMT_CHAN_TOO_LONG = -4,		/* one oversized line was dropped; go on reading */
+	PMT_CHAN_FLOOD = -5,		/* the peer sent more than PMT_CHAN_FLOOD_MAX */
 };
 
 void pmt_chan_init(struct pmt_chan *ch, const char *name, int fd, int watch_fd, FILE *log);

@@ -135,6 +135,8 @@ void pmt_jobs_run(const struct pmt_jobs_ops *ops, size_t first, size_t n, int jo
 	}
 	handlers_install();
 	while (next < n || running) {
+		if (ops->stopped && ops->stopped(ops->ctx))
+			next = n;	/* the running workers finish; no new one starts */
 		for (int s = 0; s < jobs && next < n; s++) {
 			pid_t pid;
 

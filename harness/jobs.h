@@ -26,6 +26,8 @@ struct pmt_jobs_ops {
 	void (*end)(void *ctx, size_t i, int status);
 	/* Parent: about once a second while workers run (a progress line). */
 	void (*tick)(void *ctx);
+	/* Parent, optional: non-zero means start no more workers (the run stops). */
+	int (*stopped)(void *ctx);
 };
 
 /*

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "text.h"
 
 bool pmt_verbose;
 bool pmt_quiet;
@@ -10,10 +11,12 @@ bool pmt_quiet;
 static void vline(const char *prefix, const char *fmt, va_list ap)
 {
 	/* One fprintf per line so lines from a signal path never interleave. */
-	char buf[2048];
+	char buf[2048], safe[4096];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fprintf(stderr, "%s%s\n", prefix, buf);
+	/* Messages quote guest text: no control character reaches the terminal. */
+	pmt_term_escape(safe, sizeof(safe), buf, false);
+	fprintf(stderr, "%s%s\n", prefix, safe);
 }
 
 void pmt_err(const char *fmt, ...)

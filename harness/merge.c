@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agent_proto.h"
 #include "json_util.h"
 #include "merge.h"
 #include "util.h"
@@ -67,6 +68,17 @@ struct json_object *pmt_summary_load(const char *path, char *err, size_t errlen)
 		json_object_put(o);
 		return NULL;
 	}
+	/* A summary from disk is input like any other: every case an object. */
+	for (size_t i = 0; i < json_object_array_length(json_object_object_get(o, "cases")); i++) {
+		if (!json_object_is_type(json_object_array_get_idx(json_object_object_get(o, "cases"), i),
+					 json_type_object)) {
+			snprintf(err, errlen, "%s: not a pmtorture summary (case %zu is not an object)",
+				 file, i + 1);
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	pmt_json_sanitize(o);
 	return o;
 }
 

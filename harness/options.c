@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "options.h"
 #include "shard.h"
@@ -68,7 +69,9 @@ static int parse_int(const char *opt, const char *s, int min, int max, int *out,
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
+	/* Digits only (a '-' where min allows it): no white space, no '+'. */
+	if (errno || end == s || *end || v < min || v > max ||
+	    !((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')))
 		return fail(err, errlen, "%s takes a whole number from %d to %d, not \"%s\"",
 			    opt, min, max, s);
 	*out = (int)v;
@@ -260,7 +263,12 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		case 'k': o->kernel = optarg; break;
 		case 'm': o->modules = optarg; break;
 		case 'i': o->image = optarg; break;
-		case 'r': o->results = optarg; break;
+		case 'r':
+			/* "" would make the run folder "/<run-id>". */
+			if (!*optarg)
+				return fail(err, errlen, "--results needs a folder, not an empty string");
+			o->results = optarg;
+			break;
 		case 'v': o->verbose = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': o->command = PMT_CMD_HELP; return 0;
@@ -283,7 +291,17 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			if (parse_int("--crash-states", optarg, 0, 10000, &o->crash_states, err, errlen))
 				return -1;
 			break;
-		case OPT_REPLAY: o->replay = optarg; break;
+		case OPT_REPLAY: {
+			struct stat st;
+
+			/* Checked here: a missing state is bad usage, not a BROK run. */
+			errno = 0;
+			if (stat(optarg, &st) || !S_ISREG(st.st_mode))
+				return fail(err, errlen, "--replay %s: %s", optarg,
+					    errno == ENOENT ? "no such file" : "not a regular file");
+			o->replay = optarg;
+			break;
+		}
 		case OPT_CRASH_AT:
 			if (strcmp(optarg, "end") && strcmp(optarg, "op") && strcmp(optarg, "flush") &&
 			    strcmp(optarg, "flush-mid") && strcmp(optarg, "time"))
@@ -367,8 +385,9 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			char *end;
 
 			errno = 0;
+			/* strtoull skips white space and takes a sign: " -1" is 2^64-1. */
 			o->seed = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end || optarg[0] == '-')
+			if (errno || end == optarg || *end || !(optarg[0] >= '0' && optarg[0] <= '9'))
 				return fail(err, errlen, "--seed takes a non-negative number, not \"%s\"",
 					    optarg);
 			break;

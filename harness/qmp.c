@@ -66,6 +66,7 @@ static const char *chan_status_text(enum pmt_chan_status st)
 	case PMT_CHAN_TIMEOUT: return "timed out";
 	case PMT_CHAN_CLOSED: return "QEMU closed the connection or exited";
 	case PMT_CHAN_TOO_LONG: return "oversized message";
+	case PMT_CHAN_FLOOD: return "flood: QEMU sent more than the limit";
 	default: return "read error";
 	}
 }
@@ -85,6 +86,11 @@ static int read_msg(struct pmt_qmp *q, int64_t deadline_ms, struct json_object *
 		if (st != PMT_CHAN_LINE)
 			return fail(err, errlen, "qmp: %s", chan_status_text(st));
 		o = json_tokener_parse(line);
+		/* QEMU relays guest text (HMP output): valid UTF-8 only from here on. */
+		if (o && pmt_json_sanitize(o) < 0) {
+			json_object_put(o);
+			return fail(err, errlen, "qmp: out of memory");
+		}
 		*kind = pmt_qmp_classify(o, id);
 		if (*kind == PMT_QMP_INVALID) {
 			json_object_put(o);

@@ -17,6 +17,7 @@
 
 #include "json_util.h"
 #include "report_behaviour.h"
+#include "text.h"
 #include "report_html.h"
 #include "util.h"
 
@@ -991,7 +992,8 @@ int pmt_bhv_write(const char *dir, struct json_object *const *summaries, size_t 
 	}
 	if (out) {
 		fputc('\n', out);
-		fputs(md, out);
+		/* Cells and dmesg lines are the guest's words: no raw controls. */
+		pmt_term_fputs(out, md, true);
 		fflush(out);
 	}
 	rc = 1;

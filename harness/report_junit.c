@@ -8,14 +8,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_proto.h"
 #include "json_util.h"
 #include "report.h"
 
+/*
+ * Text for XML 1.0: the five special characters as entities, forbidden
+ * control characters as '?', and bytes that are not valid UTF-8 and the
+ * non-characters U+FFFE/U+FFFF (which XML forbids too) as U+FFFD.
+ */
 static void xml_escape(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	size_t len = s ? strlen(s) : 0;
 
+	for (size_t i = 0; i < len;) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t n = pmt_utf8_char_len(s + i, len - i);
+
+		if (n == 0 || (n == 3 && ch == 0xef && (unsigned char)s[i + 1] == 0xbf &&
+			       ((unsigned char)s[i + 2] & 0xfe) == 0xbe)) {
+			fputs("\xef\xbf\xbd", f);
+			i += n ? n : 1;
+			continue;
+		}
+		if (n > 1) {
+			fwrite(s + i, 1, n, f);
+			i += n;
+			continue;
+		}
 		switch (ch) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
@@ -29,6 +49,7 @@ static void xml_escape(FILE *f, const char *s)
 			else
 				fputc(ch, f);
 		}
+		i++;
 	}
 }
 
@@ -67,7 +88,7 @@ char *pmt_report_junit(struct json_object *summary)
 	fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
 		n, count(summary, "FAIL"), count(summary, "BROK"),
 		count(summary, "SKIP") + count(summary, "XFAIL"), total);
-	if (props) {
+	if (json_object_is_type(props, json_type_object)) {
 		fputs("    <properties>\n", f);
 		json_object_object_foreach(props, key, val) {
 			fputs("      <property name=\"", f);

@@ -6,6 +6,7 @@
 
 #include "json_util.h"
 #include "report.h"
+#include "text.h"
 #include "verdict.h"
 
 static const char *colour(const char *verdict, int tty)
@@ -42,11 +43,13 @@ void pmt_report_table(FILE *out, struct json_object *summary)
 		const char *verdict = pmt_json_str(c, "verdict");
 		double t = pmt_json_double(c, "duration_s");
 
+		/* Reasons quote the guest: escaped, so one case stays one line. */
 		fprintf(out, "%-*s  %s%-7s%s %7.1fs  ", (int)w, pmt_json_str(c, "id"), colour(verdict, tty),
 			verdict, tty ? "\033[0m" : "", t);
 		if (baseline)
 			fprintf(out, "%-13s  ", pmt_json_str(c, "baseline"));
-		fprintf(out, "%s\n", pmt_json_str(c, "reason"));
+		pmt_term_fputs(out, pmt_json_str(c, "reason"), false);
+		fputc('\n', out);
 	}
 	json_object_object_get_ex(summary, "counts", &counts);
 	fputc('\n', out);

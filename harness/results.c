@@ -14,6 +14,15 @@
 #include "results.h"
 #include "util.h"
 
+/* Remember the first failed write of the results (errno is the cause). */
+static int write_failed(struct pmt_run *r, const char *path)
+{
+	if (!r->write_error[0])
+		snprintf(r->write_error, sizeof(r->write_error), "cannot write %s: %s", path,
+			 strerror(errno ? errno : EIO));
+	return -1;
+}
+
 int pmt_run_open(struct pmt_run *r, const char *root, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32];
@@ -63,6 +72,7 @@ void pmt_run_event(struct pmt_run *r, const char *type, struct json_object *fiel
 	clock_gettime(CLOCK_REALTIME, &ts);
 	json_object_object_add(ev, "time", json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
 	json_object_object_add(ev, "type", json_object_new_string(type));
+	pmt_json_sanitize(ev);
 	s = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
 	n = strlen(s);
 	line = malloc(n + 1);
@@ -70,7 +80,12 @@ void pmt_run_event(struct pmt_run *r, const char *type, struct json_object *fiel
 		/* One write(2) per event on an O_APPEND fd: lines never interleave. */
 		memcpy(line, s, n);
 		line[n] = '\n';
-		pmt_write_all(r->events_fd, line, n + 1);
+		if (pmt_write_all(r->events_fd, line, n + 1)) {
+			char path[PATH_MAX + 32];
+
+			snprintf(path, sizeof(path), "%s/events.jsonl", r->dir);
+			write_failed(r, path);
+		}
 	}
 	free(line);
 	json_object_put(ev);
@@ -111,8 +126,12 @@ int pmt_run_case_dir(struct pmt_run *r, struct pmt_case *c)
 
 static int write_json_atomic(const char *path, struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s;
+
+	/* Guest text came in sanitized; console text read by a scenario may not have. */
+	pmt_json_sanitize(o);
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	return pmt_write_file_atomic(path, s, strlen(s));
 }
@@ -197,14 +216,15 @@ int pmt_case_load_result(struct pmt_case *c, char *err, size_t errlen)
 	return 0;
 }
 
-void pmt_run_add_case(struct pmt_run *r, struct pmt_case *c)
+int pmt_run_add_case(struct pmt_run *r, struct pmt_case *c)
 {
 	struct json_object *o = case_json(r, c), *counts, *v;
 	const char *verdict = pmt_verdict_name(c->verdict);
 	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/case.json", c->dir);
-	write_json_atomic(path, o);
+	if (write_json_atomic(path, o))
+		write_failed(r, path);
 
 	json_object_array_add(json_object_object_get(r->summary, "cases"), json_object_get(o));
 	counts = json_object_object_get(r->summary, "counts");
@@ -212,7 +232,8 @@ void pmt_run_add_case(struct pmt_run *r, struct pmt_case *c)
 		json_object_set_int(v, json_object_get_int(v) + 1);
 	/* Keep summary.json current, so an interrupted run still has one. */
 	snprintf(path, sizeof(path), "%s/summary.json", r->dir);
-	write_json_atomic(path, r->summary);
+	if (write_json_atomic(path, r->summary))
+		write_failed(r, path);
 
 	v = json_object_new_object();
 	json_object_object_add(v, "case", json_object_new_string(c->id));
@@ -222,6 +243,7 @@ void pmt_run_add_case(struct pmt_run *r, struct pmt_case *c)
 	json_object_object_add(v, "boot_s", json_object_new_double(c->boot_s));
 	pmt_run_event(r, "case-end", v);
 	json_object_put(o);
+	return pmt_run_failed(r) ? -1 : 0;
 }
 
 static int write_text_atomic(const char *dir, const char *name, char *text)

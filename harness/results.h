@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "case.h"
@@ -23,7 +24,15 @@ struct pmt_run {
 	char dir[PATH_MAX];
 	int events_fd;
 	struct json_object *summary;	/* run_id, properties, counts, cases */
+	/* The first failed write of the results: the run must stop there. */
+	char write_error[PATH_MAX + 128];
 };
+
+/* Has a results write failed?  (r->write_error says which.) */
+static inline bool pmt_run_failed(const struct pmt_run *r)
+{
+	return r->write_error[0] != '\0';
+}
 
 /* Create the folder; -1 with a one-line reason if it cannot be written. */
 int pmt_run_open(struct pmt_run *r, const char *root, char *err, size_t errlen);
@@ -32,8 +41,9 @@ void pmt_run_event(struct pmt_run *r, const char *type, struct json_object *fiel
 void pmt_run_set_property(struct pmt_run *r, const char *key, const char *value);
 /* A case's folder, created; -1 on error. */
 int pmt_run_case_dir(struct pmt_run *r, struct pmt_case *c);
-/* Record a finished case: case.json, the summary, an event. */
-void pmt_run_add_case(struct pmt_run *r, struct pmt_case *c);
+/* Record a finished case: case.json, the summary, an event; 0, or -1 after
+ * a failed write (then pmt_run_failed()). */
+int pmt_run_add_case(struct pmt_run *r, struct pmt_case *c);
 /* Only case.json: what a --jobs worker leaves for the parent; 0 or -1. */
 int pmt_run_write_case(struct pmt_run *r, struct pmt_case *c);
 /*

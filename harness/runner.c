@@ -23,6 +23,7 @@
 #include "report_behaviour.h"
 #include "results.h"
 #include "runner.h"
+#include "transcript.h"
 #include "util.h"
 
 #define PMEM_SIZE	(512ULL << 20)	/* xfsprogs refuses filesystems under 300 MB */
@@ -164,13 +165,13 @@ static void save_dmesg(struct pmt_case *c)
 	char err[256], path[PATH_MAX + 16];
 	const char *text;
 
-	if (!c->vm->agent_up || c->vm->exited)
+	if (!c->vm->agent_up || c->vm->exited || c->vm->hung)
 		return;
 	pmt_case_phase(c, "dmesg");
 	if (pmt_case_agent(c, "dmesg", NULL, &res, err, sizeof(err)) == 0) {
 		text = pmt_json_str(res, "text");
 		snprintf(path, sizeof(path), "%s/dmesg.txt", c->dir);
-		pmt_write_file_atomic(path, text, strlen(text));
+		pmt_transcript_write(path, text, strlen(text));
 	}
 	json_object_put(res);
 }
@@ -245,6 +246,11 @@ int pmt_case_shutdown(struct pmt_case *c, struct pmt_vm *vm)
 	/* A guest powered off on purpose (a power cut) or already gone is not shut down. */
 	if (!vm->agent_up || vm->exited)
 		return 0;
+	/* A hung guest is not asked to power off: the case is BROK already. */
+	if (vm->hung) {
+		vm->backend->power_cut(vm);
+		return 0;
+	}
 	if (pmt_vm_shutdown(vm, pmt_now_ms() + (int64_t)c->opt->shutdown_timeout_s * 1000,
 			    err, sizeof(err)) == 0)
 		return 0;
@@ -266,6 +272,9 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 	c->vm = &vm;
 	pmt_case_phase(c, "setup");
 	if (pmt_run_case_dir(run, c)) {
+		if (!pmt_run_failed(run))
+			snprintf(run->write_error, sizeof(run->write_error),
+				 "cannot create the case folder %s: %s", c->dir, strerror(errno));
 		pmt_case_verdict(c, PMT_BROK, "setup: cannot create the case folder: %s", strerror(errno));
 		goto out;
 	}
@@ -321,6 +330,8 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 	pmt_case_shutdown(c, &vm);
 out:
 	vm.backend->release(&vm);
+	/* QEMU wrote the console itself: bounded now that it is gone. */
+	pmt_case_bound_transcripts(c);
 	if (vm.cfg.disks[0].path[0]) {
 		unlink(vm.cfg.disks[0].path);
 		pmt_cleanup_unregister(vm.cfg.disks[0].path);
@@ -344,6 +355,14 @@ static void case_done(struct session *s, struct pmt_case *c)
 	pmt_progress_end(&s->progress, c);
 }
 
+/* A failed write of the results stops the run: no guest boots after it. */
+static int session_stopped(void *ctx)
+{
+	struct session *s = ctx;
+
+	return pmt_run_failed(s->run);
+}
+
 static void job_start(void *ctx, size_t i, int slot)
 {
 	struct session *s = ctx;
@@ -351,7 +370,9 @@ static void job_start(void *ctx, size_t i, int slot)
 
 	(void)slot;
 	/* The parent needs c->dir to find the worker's case.json. */
-	pmt_run_case_dir(s->run, c);
+	if (pmt_run_case_dir(s->run, c) && !pmt_run_failed(s->run))
+		snprintf(s->run->write_error, sizeof(s->run->write_error),
+			 "cannot create the case folder %s: %s", c->dir, strerror(errno));
 	pmt_progress_start(&s->progress, c);
 }
 
@@ -407,6 +428,7 @@ static void run_all(struct session *s, size_t n, int jobs)
 {
 	struct pmt_jobs_ops ops = {
 		.ctx = s, .start = job_start, .run = job_run, .end = job_end, .tick = job_tick,
+		.stopped = session_stopped,
 	};
 	char dir[PATH_MAX];
 	size_t i = 0;
@@ -415,11 +437,13 @@ static void run_all(struct session *s, size_t n, int jobs)
 	for (; i < n && (jobs == 1 || s->r->accel == PMT_ACCEL_AUTO); i++) {
 		struct pmt_case *c = &s->cases[i];
 
+		if (pmt_run_failed(s->run))
+			break;
 		pmt_progress_start(&s->progress, c);
 		run_case(s->r, s->run, c);
 		case_done(s, c);
 	}
-	if (i < n) {
+	if (i < n && !pmt_run_failed(s->run)) {
 		pmt_fmt(s->base_rundir, sizeof(s->base_rundir), "%s", s->r->rundir);
 		for (int k = 0; k < jobs; k++) {
 			if (pmt_fmt(dir, sizeof(dir), "%s/job-%d", s->base_rundir, k) == 0 &&
@@ -593,6 +617,11 @@ static int run_session(const struct pmt_options *o, struct json_object **summary
 	if (o->accel == PMT_ACCEL_AUTO)
 		decided_accel = r.accel;
 
+	if (pmt_run_failed(&run)) {
+		pmt_err("%s; the run stopped there", run.write_error);
+		rc = 2;
+		goto out;
+	}
 	set_properties(&r, &run, cases, n, jobs);
 	rc = judge(&run, &ex, previous);
 	pmt_run_event(&run, "run-end", NULL);

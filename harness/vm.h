@@ -68,6 +68,9 @@ struct pmt_vm {
 	int64_t t_spawn_ms;		/* backend started the guest */
 	int64_t t_ready_ms;		/* the agent said ready */
 	void *priv;			/* the backend's own state, or NULL */
+	/* A command ran out of its timeout: the guest is not asked anything more;
+	 * what it left is collected host-side and QEMU is killed. */
+	bool hung;
 };
 
 struct pmt_vm_backend {

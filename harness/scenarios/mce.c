@@ -27,14 +27,16 @@
 #include "../guest_setup.h"
 #include "../json_util.h"
 #include "../util.h"
+#include "mce.h"
 
 /* Intel's SRAR/SRAO encodings (status, mcg_status) for bank 1; see ERRORS-FACTS.md. */
 #define MCE_BANK		1
-#define MCE_SRAR_STATUS		"0xbd80000000000134"	/* VAL|UC|EN|MISCV|ADDRV|S|AR, data load */
-#define MCE_SRAR_MCG		"0x7"			/* RIPV|EIPV|MCIP */
-#define MCE_SRAO_STATUS		"0xbd000000000000c0"	/* VAL|UC|EN|MISCV|ADDRV|S, scrub */
-#define MCE_SRAO_MCG		"0x5"			/* RIPV|MCIP */
-#define MCE_MISC		"0x8c"			/* address LSB 12, physical mode */
+#define MCE_SRAR_STATUS		0xbd80000000000134ULL	/* VAL|UC|EN|MISCV|ADDRV|S|AR, data load */
+#define MCE_SRAR_MCG		0x7ULL			/* RIPV|EIPV|MCIP */
+#define MCE_SRAO_STATUS		0xbd000000000000c0ULL	/* VAL|UC|EN|MISCV|ADDRV|S, scrub */
+#define MCE_SRAO_MCG		0x5ULL			/* RIPV|MCIP */
+#define MCE_MISC		0x8cULL			/* address LSB 12, physical mode */
+#define MCE_PAGE		4096ULL
 
 #define MCE_QMP_TIMEOUT_MS	5000
 #define MCE_EVENT_TIMEOUT_MS	5000
@@ -171,19 +173,121 @@ static int stop_in_user_mode(struct pmt_case *c, struct json_object *info,
 	return -1;
 }
 
+int pmt_mce_parse_gpa(const char *s, uint64_t *gpa)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	/* "0x" and 1..16 hex digits, nothing else: the guest's text never reaches HMP. */
+	if (!s || strncmp(s, "0x", 2) || !s[2] || strlen(s + 2) > 16)
+		return -1;
+	for (i = 2; s[i]; i++) {
+		int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+			s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
+			s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	*gpa = v;
+	return 0;
+}
+
+int pmt_mce_region(struct json_object *memdevs, int index, uint64_t *start, uint64_t *size)
+{
+	int seen = 0;
+
+	for (size_t i = 0; json_object_is_type(memdevs, json_type_array) &&
+			   i < json_object_array_length(memdevs); i++) {
+		struct json_object *d = json_object_array_get_idx(memdevs, i), *data, *a, *n;
+		const char *type = pmt_json_str(d, "type");
+
+		if (strcmp(type, "virtio-pmem") && strcmp(type, "nvdimm"))
+			continue;
+		if (seen++ != index)
+			continue;
+		if (!json_object_object_get_ex(d, "data", &data) ||
+		    !json_object_object_get_ex(data, strcmp(type, "nvdimm") ? "memaddr" : "addr", &a) ||
+		    !json_object_object_get_ex(data, "size", &n) ||
+		    !json_object_is_type(a, json_type_int) || !json_object_is_type(n, json_type_int))
+			return -1;
+		*start = json_object_get_uint64(a);
+		*size = json_object_get_uint64(n);
+		return *size ? 0 : -1;
+	}
+	return -1;
+}
+
+int pmt_mce_check_gpa(uint64_t gpa, uint64_t start, uint64_t size)
+{
+	/* The whole page inside [start, start + size), without overflow. */
+	if (gpa % MCE_PAGE || gpa < start || size < MCE_PAGE || gpa - start > size - MCE_PAGE)
+		return -1;
+	return 0;
+}
+
+int pmt_mce_command(char *buf, size_t len, bool srar, uint64_t gpa)
+{
+	int n = snprintf(buf, len, "mce 0 %d 0x%llx 0x%llx 0x%llx 0x%llx", MCE_BANK,
+			 srar ? MCE_SRAR_STATUS : MCE_SRAO_STATUS, srar ? MCE_SRAR_MCG : MCE_SRAO_MCG,
+			 (unsigned long long)gpa, MCE_MISC);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * The guest's address of its page, checked against the pmem region as the
+ * host knows it (QMP query-memory-devices: QEMU placed the device).  0 with
+ * *gpa, or -1 after a BROK.
+ */
+static int host_checked_gpa(struct pmt_case *c, const char *text, uint64_t *gpa)
+{
+	struct json_object *memdevs = NULL;
+	uint64_t start = 0, size = 0;
+	char err[256];
+	int rc;
+
+	if (pmt_mce_parse_gpa(text, gpa)) {
+		pmt_case_verdict(c, PMT_BROK, "arm: the guest's page address is not a hex number: "
+				 "\"%.40s\"", text);
+		return -1;
+	}
+	if (pmt_qmp_execute(&c->vm->qmp, "query-memory-devices", NULL, &memdevs,
+			    pmt_now_ms() + MCE_QMP_TIMEOUT_MS, err, sizeof(err))) {
+		pmt_case_verdict(c, PMT_BROK, "arm: cannot ask QEMU where the pmem region is: %s", err);
+		return -1;
+	}
+	rc = pmt_mce_region(memdevs, 0, &start, &size);
+	json_object_put(memdevs);
+	if (rc) {
+		pmt_case_verdict(c, PMT_BROK, "arm: QEMU lists no pmem region to inject into");
+		return -1;
+	}
+	if (pmt_mce_check_gpa(*gpa, start, size)) {
+		pmt_case_verdict(c, PMT_BROK, "arm: the page's address 0x%llx is not a page inside the "
+				 "pmem region [0x%llx, 0x%llx) that QEMU reports",
+				 (unsigned long long)*gpa, (unsigned long long)start,
+				 (unsigned long long)(start + size));
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Inject the machine check on @gpa and wait for QEMU's MEMORY_FAILURE
  * event.  0 with *event, or -1 after a BROK (the VM is left running).
  */
-static int inject(struct pmt_case *c, bool srar, const char *gpa, struct json_object *info,
+static int inject(struct pmt_case *c, bool srar, uint64_t gpa, struct json_object *info,
 		  struct json_object **event)
 {
 	char cmdline[160], out[512] = "", err[512] = "";
 	int try = 0, rc;
 
-	snprintf(cmdline, sizeof(cmdline), "mce 0 %d %s %s %s %s", MCE_BANK,
-		 srar ? MCE_SRAR_STATUS : MCE_SRAO_STATUS, srar ? MCE_SRAR_MCG : MCE_SRAO_MCG,
-		 gpa, MCE_MISC);
+	if (pmt_mce_command(cmdline, sizeof(cmdline), srar, gpa)) {
+		pmt_case_verdict(c, PMT_BROK, "inject: the mce command does not fit");
+		return -1;
+	}
 	json_object_object_add(info, "hmp", json_object_new_string(cmdline));
 	if (srar) {
 		try = stop_in_user_mode(c, info, err, sizeof(err));
@@ -403,7 +507,8 @@ static int mce_run(struct pmt_case *c)
 	struct json_object *req, *target = NULL, *res = NULL, *event = NULL, *info, *rows, *argv;
 	bool srar = !strcmp(c->variant, "srar");
 	char dev[64], err[512];
-	const char *gpa;
+	const char *gpa_text;
+	uint64_t gpa;
 	int rc;
 
 	e = pmt_expectations_default(err, sizeof(err));
@@ -439,12 +544,16 @@ static int mce_run(struct pmt_case *c)
 		pmt_case_verdict(c, PMT_BROK, "arm: DAX is not active on %s", pmt_json_str(target, "file"));
 		return -1;
 	}
-	gpa = pmt_json_str(target, "gpa");
-	if (strncmp(gpa, "0x", 2) || !pmt_json_bool(target, "gpa_in_region", false)) {
-		pmt_case_verdict(c, PMT_BROK, "arm: the page's address %s is not inside the pmem "
-				 "region %s", *gpa ? gpa : "(none)", pmt_json_str(target, "region_resource"));
+	gpa_text = pmt_json_str(target, "gpa");
+	if (!pmt_json_bool(target, "gpa_in_region", false)) {
+		pmt_case_verdict(c, PMT_BROK, "arm: the page's address %.40s is not inside the pmem "
+				 "region %.40s", *gpa_text ? gpa_text : "(none)",
+				 pmt_json_str(target, "region_resource"));
 		return -1;
 	}
+	/* The guest's word is not enough: it chose the text, the host checks the number. */
+	if (host_checked_gpa(c, gpa_text, &gpa))
+		return -1;
 
 	pmt_case_phase(c, "inject");
 	info = json_object_new_object();

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Text that came from the guest, made safe for where it goes: a terminal
+ * (no control characters reach it raw) and XML.  The UTF-8 helpers the
+ * protocol uses live in agent_proto.h, which the guest agent shares.
+ */
+#ifndef PMT_TEXT_H
+#define PMT_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * Write @s to @f with every control character (C0, DEL, C1) and every
+ * byte that is not part of valid UTF-8 shown as an escape (\n, \t, \r,
+ * \e, \xNN).  With @keep_newlines, '\n' is written as is (a multi-line
+ * report the harness composed itself).
+ */
+void pmt_term_fputs(FILE *f, const char *s, bool keep_newlines);
+/* The same into @buf (always NUL-terminated, cut on an escape boundary). */
+void pmt_term_escape(char *buf, size_t len, const char *s, bool keep_newlines);
+
+#endif
