@@ -903,8 +903,9 @@ static int check_points(struct pmt_case *c, struct cut *k, long long first, long
 				used += (size_t)snprintf(kinds + used, sizeof(kinds) - used, "%s%s %lld",
 							 used ? ", " : "", kind_names[i], w.kinds[i]);
 		json_object_object_add(c->details, "reproduce", json_object_new_string(w.cmd));
-		pmt_case_verdict(c, PMT_FAIL, "%s: %lld of %lld crash states broken at %lld of %lld "
-				 "points (%s); gravest first: %s; reproduce: %s", c->variant, w.bad,
+		pmt_case_verdict(c, PMT_FAIL, "%s: %lld flushes, %lld promises checked; %lld of %lld "
+				 "crash states broken at %lld of %lld points (%s); gravest first: %s; "
+				 "reproduce: %s", c->variant, last - first, w.promises_checked, w.bad,
 				 w.states, w.bad_points, w.points, kinds, w.first_bad, w.cmd);
 	} else if (!w.promises_checked) {
 		pmt_case_verdict(c, PMT_BROK, "check: checked no promise (%lld points, %lld states, "
