@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "json_util.h"
@@ -40,9 +41,34 @@ int pmt_run_open(struct pmt_run *r, const char *root, char *err, size_t errlen)
 		snprintf(err, errlen, "results folder path too long: %s", root);
 		return -1;
 	}
-	if (pmt_mkdir_p(r->dir, 0755) || access(r->dir, W_OK)) {
-		snprintf(err, errlen, "cannot write the results folder %s: %s", r->dir, strerror(errno));
+	if (pmt_mkdir_p(r->root, 0755) || access(r->root, W_OK)) {
+		snprintf(err, errlen, "cannot write the results folder %s: %s", r->root, strerror(errno));
 		return -1;
+	}
+	/*
+	 * Made with mkdir, which fails if the folder exists: a run never
+	 * writes into another's.  Time and pid can repeat (two harnesses as
+	 * PID 1 in separate namespaces, started in one second), so on a clash
+	 * the id gets a random suffix.
+	 */
+	for (int tries = 0; mkdir(r->dir, 0755); tries++) {
+		unsigned int rnd = 0;
+		size_t l = strlen(r->id);
+
+		if (errno != EEXIST || tries == 16 ||
+		    getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+			snprintf(err, errlen, "cannot create the results folder %s: %s", r->dir,
+				 strerror(errno == EEXIST ? EEXIST : errno));
+			return -1;
+		}
+		if (tries)
+			r->id[l - 9] = '\0';	/* drop the previous try's suffix */
+		l = strlen(r->id);
+		snprintf(r->id + l, sizeof(r->id) - l, "-%08x", rnd);
+		if (pmt_fmt(r->dir, sizeof(r->dir), "%s/%s", root, r->id)) {
+			snprintf(err, errlen, "results folder path too long: %s", root);
+			return -1;
+		}
 	}
 	snprintf(path, sizeof(path), "%s/events.jsonl", r->dir);
 	r->events_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -283,7 +309,7 @@ int pmt_run_finish(struct pmt_run *r, char *err, size_t errlen)
 		return -1;
 	/* results/latest is replaced atomically: a symlink renamed over the old one. */
 	snprintf(path, sizeof(path), "%s/latest", r->root);
-	snprintf(tmp, sizeof(tmp), "%s/.latest.%d", r->root, (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%s/.latest.%s", r->root, r->id);
 	unlink(tmp);
 	if (symlink(r->id, tmp) == 0 && rename(tmp, path))
 		unlink(tmp);

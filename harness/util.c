@@ -63,11 +63,20 @@ int pmt_write_file_atomic(const char *path, const void *data, size_t len)
 	char tmp[4096];
 	int fd, saved;
 
-	if (pmt_fmt(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()))
+	/* A unique name (mkostemp: O_EXCL, random): pids repeat across PID
+	 * namespaces, so two harnesses could share "path.tmp.PID". */
+	if (pmt_fmt(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path))
 		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	if (fchmod(fd, 0644)) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
 	if (pmt_write_all(fd, data, len) || fsync(fd)) {
 		saved = errno;
 		close(fd);

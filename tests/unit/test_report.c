@@ -7,6 +7,8 @@
 
 #include "guest_setup.h"
 #include "report.h"
+#include "results.h"
+#include "util.h"
 #include "scenarios/mapsync.h"
 
 static struct json_object *summary_fixture(void)
@@ -120,6 +122,23 @@ START_TEST(pick_device_by_bus_provider)
 }
 END_TEST
 
+/* Same second, same pid (two PID namespaces look like this): two folders. */
+START_TEST(run_folders_never_shared)
+{
+	char root[] = "/tmp/pmt-runid-XXXXXX", err[256];
+	struct pmt_run a, b;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	ck_assert_msg(pmt_run_open(&a, root, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pmt_run_open(&b, root, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_ne(a.dir, b.dir);
+	ck_assert_str_ne(a.id, b.id);
+	pmt_run_close(&a);
+	pmt_run_close(&b);
+	pmt_rm_rf(root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -131,6 +150,7 @@ int main(void)
 	tcase_add_test(tc, tap_lines);
 	tcase_add_test(tc, mapsync_oracle);
 	tcase_add_test(tc, pick_device_by_bus_provider);
+	tcase_add_test(tc, run_folders_never_shared);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
