@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "case.h"
@@ -369,6 +370,9 @@ static int parse_section(struct parser *p, const char *file, int line, char *tex
 
 static int read_file(struct parser *p, const char *path, const char *from, int from_line);
 
+#define MAX_PLAN_FILE	(1 << 20)	/* bytes: a plan is a page of text */
+#define MAX_PLAN_LINE	4096
+
 /* "include FILE": FILE is relative to the including file's folder. */
 static int parse_include(struct parser *p, const char *file, int line, char *arg)
 {
@@ -418,6 +422,19 @@ static int read_file(struct parser *p, const char *path, const char *from, int f
 				    strerror(errno));
 		return fail(p, path, 0, "cannot read: %s", strerror(errno));
 	}
+	/* /dev/zero or a fifo would be read without end: plans are small files. */
+	{
+		struct stat st;
+
+		if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > MAX_PLAN_FILE) {
+			int regular = !fstat(fileno(f), &st) && S_ISREG(st.st_mode);
+
+			fclose(f);
+			return fail(p, from ? from : path, from ? from_line : 0,
+				    regular ? "'%s' is larger than %d bytes" : "'%s' is not a regular file",
+				    path, MAX_PLAN_FILE);
+		}
+	}
 	real = realpath(path, NULL);
 	if (!real) {
 		fclose(f);
@@ -441,16 +458,19 @@ static int read_file(struct parser *p, const char *path, const char *from, int f
 	plan->files = xrealloc(plan->files, (plan->nfiles + 1) * sizeof(*plan->files));
 	plan->files[plan->nfiles++] = file;
 
+	errno = 0;
 	while (rc == 0 && (n = getline(&buf, &cap, f)) >= 0) {
 		line++;
 		/* A NUL would silently cut the line short: say so instead. */
 		if ((size_t)n != strlen(buf))
 			rc = fail(p, file, line, "expected text, got a NUL byte");
+		else if (n > MAX_PLAN_LINE)
+			rc = fail(p, file, line, "line longer than %d bytes", MAX_PLAN_LINE);
 		else
 			rc = parse_line(p, file, line, buf, &cur);
 	}
-	if (rc == 0 && ferror(f))
-		rc = fail(p, file, 0, "read error: %s", strerror(errno));
+	if (rc == 0 && (ferror(f) || (n < 0 && errno == ENOMEM)))
+		rc = fail(p, file, 0, "read error: %s", strerror(errno ? errno : EIO));
 	free(buf);
 	fclose(f);
 	free(p->stack[--p->depth]);

@@ -264,6 +264,36 @@ START_TEST(shipped_plans)
 }
 END_TEST
 
+/* include /dev/zero used to read 1 GB and call ENOMEM the end of the file. */
+START_TEST(plan_files_are_bounded)
+{
+	char tmpd[] = "/tmp/pmt-plan-XXXXXX", path[256], err[512];
+	struct pmt_plan plan;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpd));
+	snprintf(path, sizeof(path), "%s/zero.ini", tmpd);
+	f = fopen(path, "w");
+	fputs("include /dev/zero\n", f);
+	fclose(f);
+	ck_assert_int_eq(pmt_plan_load(path, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "'/dev/zero' is not a regular file"), "%s", err);
+	snprintf(path, sizeof(path), "%s/long.ini", tmpd);
+	f = fopen(path, "w");
+	fputs("[a]\nscenario = ", f);
+	for (int i = 0; i < 5000; i++)
+		fputc('x', f);
+	fputs("\n", f);
+	fclose(f);
+	ck_assert_int_eq(pmt_plan_load(path, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":2: line longer than 4096 bytes"), "%s", err);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/zero.ini", tmpd);
+	unlink(path);
+	rmdir(tmpd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -272,6 +302,7 @@ int main(void)
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, plan_files_are_bounded);
 	tcase_add_test(tc, valid_with_include_and_overrides);
 	tcase_add_test(tc, every_error_names_file_and_line);
 	tcase_add_test(tc, errors_with_paths);
