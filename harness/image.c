@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,9 +141,20 @@ int pmt_image_prepare(const struct pmt_options *o, struct pmt_image *img,
 	} else {
 		snprintf(img->dir, sizeof(img->dir), "%s/build/guest/default", pmt_root());
 	}
-	/* The builder is its own cache: cheap when nothing changed. */
-	if (!o->image && run_builder(o, img->dir, err, errlen))
-		return -1;
+	/* The builder is its own cache: cheap when nothing changed.  A custom
+	 * image it could not make leaves nothing behind. */
+	if (!o->image) {
+		bool existed = access(img->dir, F_OK) == 0;
+
+		if (run_builder(o, img->dir, err, errlen)) {
+			if (o->kernel && !existed) {
+				pmt_rm_rf(img->dir);
+				if (pmt_fmt(path, sizeof(path), "%s.build.log", img->dir) == 0)
+					unlink(path);
+			}
+			return -1;
+		}
+	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(kernels) && !img->kernel[0]; i++) {
 		if (pmt_fmt(path, sizeof(path), "%s/%s", img->dir, kernels[i]) == 0 &&

@@ -589,6 +589,11 @@ static int run_session(const struct pmt_options *o, struct json_object **summary
 		pmt_cases_free(cases, n);
 		return 2;
 	}
+	/* A bad kernel, modules or image is refused before anything is made. */
+	if (n > 0 && pmt_image_prepare(o, &r.img, err, sizeof(err))) {
+		pmt_err("%s", err);
+		goto out_judges;
+	}
 	if (pmt_run_open(&run, o->results, err, sizeof(err))) {
 		pmt_err("%s", err);
 		goto out_judges;
@@ -600,8 +605,7 @@ static int run_session(const struct pmt_options *o, struct json_object **summary
 		/* A CI job's shard may hold nothing of a small plan: a valid, empty run. */
 		pmt_info("shard %u/%u holds none of the selected cases; nothing to run",
 			 o->shard_index, o->shard_count);
-	} else if (pmt_image_prepare(o, &r.img, err, sizeof(err)) ||
-		   make_rundir(&r, err, sizeof(err))) {
+	} else if (make_rundir(&r, err, sizeof(err))) {
 		pmt_err("%s", err);
 		goto out;
 	} else {

@@ -26,6 +26,18 @@ check "image without a kernel: exit 2" [ $rc -eq 2 ]
 check "image without a kernel: one line" one_line_error err
 check "image without a kernel: says so" grep -q 'no kernel' err
 
+# Setup errors are refused before anything is made (issue 8 defect 10).
+echo "not a kernel" >"$WORK/textkernel"
+before=$(ls "$ROOT/build/guest" | sort)
+"$PMTORTURE" run --scenario mapsync --kernel "$WORK/textkernel" --modules "$WORK" \
+	--results "$WORK/r-kernel" >/dev/null 2>err; rc=$?
+check "text-file kernel: exit 2" [ $rc -eq 2 ]
+check "text-file kernel: one line" one_line_error err
+check "text-file kernel: no results folder made" [ ! -e "$WORK/r-kernel" ]
+check "text-file kernel: nothing left in build/guest" [ "$(ls "$ROOT/build/guest" | sort)" = "$before" ]
+"$PMTORTURE" run --scenario mapsync --image "$WORK/nonexistent" --results "$WORK/r-image" >/dev/null 2>err; rc=$?
+check "missing image: exit 2, no results folder made" [ $rc -eq 2 ] && [ ! -e "$WORK/r-image" ]
+
 "$PMTORTURE" list >out 2>err; rc=$?
 check "list: exit 0, four mapsync cases" sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^mapsync:' out) -eq 4 ]"
 "$PMTORTURE" help >out 2>&1
