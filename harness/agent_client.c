@@ -143,3 +143,19 @@ enum pmt_agent_status pmt_agent_call(struct pmt_agent *a, const char *cmd,
 	pmt_msg_release(&msg);
 	return PMT_AGENT_OK;
 }
+
+int pmt_agent_send_ack(struct pmt_agent *a, long long flushed)
+{
+	struct json_object *args = json_object_new_object();
+	char *line;
+	int rc;
+
+	json_object_object_add(args, "flushed", json_object_new_int64(flushed));
+	line = pmt_encode_request(a->next_id++, "ack", args);
+	json_object_put(args);
+	if (!line)
+		return -1;
+	rc = pmt_chan_send(&a->ch, line, strlen(line));
+	free(line);
+	return rc ? -1 : 0;
+}

@@ -41,4 +41,12 @@ enum pmt_agent_status pmt_agent_call(struct pmt_agent *a, const char *cmd,
 				     struct json_object *args, struct json_object **result,
 				     int64_t deadline_ms, char *err, size_t errlen);
 
+/*
+ * Let a workload that asked for an ack go on (workloads/workload.h): one
+ * "ack" request carrying @flushed, the host flush count the harness
+ * stamped while the guest waited.  The guest answers nothing to it, so no
+ * reply is read.  0, or -1 when it could not be sent.
+ */
+int pmt_agent_send_ack(struct pmt_agent *a, long long flushed);
+
 #endif

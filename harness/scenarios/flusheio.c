@@ -158,9 +158,7 @@ struct promise_watch {
 static int on_promise(void *ctx, const struct pmt_msg *m)
 {
 	struct promise_watch *w = ctx;
-	struct json_object *args;
 	uint64_t seq = 0;
-	char *line;
 
 	if (strcmp(m->event, "promise"))
 		return 0;
@@ -170,13 +168,8 @@ static int on_promise(void *ctx, const struct pmt_msg *m)
 	json_object_array_add(w->events, json_object_get(m->root));
 	if (!json_object_get_boolean(json_object_object_get(m->root, "ack")))
 		return 0;
-	args = json_object_new_object();
-	json_object_object_add(args, "flushed", json_object_new_int64((int64_t)seq));
-	line = pmt_encode_request(w->agent->next_id++, "ack", args);
-	json_object_put(args);
-	if (!line || pmt_chan_send(&w->agent->ch, line, strlen(line)))
+	if (pmt_agent_send_ack(w->agent, (long long)seq))
 		w->ack_errors++;
-	free(line);
 	return 0;
 }
 
@@ -372,26 +365,6 @@ static int check_one(struct pmt_case *c, const char *dev, struct json_object *pr
 	return rc;
 }
 
-/* @img = base.img + every epoch of @dir with seq <= @n.  0 or -1 with errno. */
-static int image_at(const char *dir, const struct pmt_epoch *ep, size_t nep, long long n,
-		    const char *img)
-{
-	char base[PATH_MAX];
-	int fd, rc = 0;
-
-	pmt_fmt(base, sizeof(base), "%s/%s", dir, PMT_BASE_IMG);
-	if (pmt_image_copy(base, img))
-		return -1;
-	fd = open(img, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	for (size_t i = 0; i < nep && !rc; i++)
-		if ((long long)ep[i].seq <= n)
-			rc = pmt_epoch_apply(&ep[i], fd, NULL, 0, NULL);
-	if (close(fd))
-		rc = -1;
-	return rc;
-}
 
 /* One crash state to check: the image at a flush count, or the durable image. */
 struct cut_state {
@@ -489,7 +462,7 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 		free(pages);
 	}
 	pmt_cleanup_register(img, 0);
-	if (st[0].at >= 0 ? image_at(dir, ep, nep, st[0].at, img) : pmt_image_copy(durable, img)) {
+	if (st[0].at >= 0 ? pmt_image_at_flush(dir, ep, nep, (uint64_t)st[0].at, img) : pmt_image_copy(durable, img)) {
 		pmt_case_verdict(c, PMT_BROK, "cut: building the crash state from %s: %s", dir,
 				 strerror(errno));
 		goto out;
@@ -507,7 +480,7 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 	for (size_t i = 0; i < nst && rc >= 0; i++) {
 		struct json_object *pt;
 
-		if (i > 0 && (st[i].at >= 0 ? image_at(dir, ep, nep, st[i].at, img)
+		if (i > 0 && (st[i].at >= 0 ? pmt_image_at_flush(dir, ep, nep, (uint64_t)st[i].at, img)
 					    : pmt_image_copy(durable, img))) {
 			pmt_case_verdict(c, PMT_BROK, "after-cut: building the crash state: %s",
 					 strerror(errno));

@@ -117,23 +117,6 @@ static int plant_mode(const char *dir, const char *mode)
 	return pmt_write_file_atomic(path, mode, strlen(mode));
 }
 
-/* Let the guest go on: the ack a progress event asked for. */
-static int send_ack(struct pmt_agent *a, long long flushed)
-{
-	struct json_object *args = json_object_new_object();
-	char *line;
-	int rc;
-
-	json_object_object_add(args, "flushed", json_object_new_int64(flushed));
-	line = pmt_encode_request(a->next_id++, "ack", args);
-	json_object_put(args);
-	if (!line)
-		return -1;
-	rc = pmt_chan_send(&a->ch, line, strlen(line));
-	free(line);
-	return rc;
-}
-
 static int on_event(void *ctx, const struct pmt_msg *m)
 {
 	struct cut *k = ctx;
@@ -166,12 +149,12 @@ static int on_event(void *ctx, const struct pmt_msg *m)
 		if (k->kind == CRASH_FLUSH || k->kind == CRASH_FLUSH_MID)
 			plant_mode(k->shim_dir, k->kind == CRASH_FLUSH ? "hold\n" : "hold-mid\n");
 		if (pmt_json_bool(m->root, "ack", false))
-			send_ack(k->agent, pmt_json_int64(m->root, "flushed", 0));
+			pmt_agent_send_ack(k->agent, pmt_json_int64(m->root, "flushed", 0));
 		k->cut = true;
 		return 1;	/* stop waiting for the reply */
 	}
 	if (pmt_json_bool(m->root, "ack", false) &&
-	    send_ack(k->agent, pmt_json_int64(m->root, "flushed", 0))) {
+	    pmt_agent_send_ack(k->agent, pmt_json_int64(m->root, "flushed", 0))) {
 		k->ack_failed = true;
 		return 1;
 	}
@@ -791,15 +774,7 @@ out:
 /* The image at the workload's first point: base + the epochs up to it. */
 static int first_point_image(struct walk *w)
 {
-	char base[PATH_MAX];
-
-	pmt_fmt(base, sizeof(base), "%s/%s", w->dir, PMT_BASE_IMG);
-	if (pmt_image_copy(base, w->point_img))
-		return -1;
-	for (size_t i = 0; i < w->nepochs; i++)
-		if ((long long)w->epochs[i].seq <= w->first && advance(w, (long long)w->epochs[i].seq))
-			return -1;
-	return 0;
+	return pmt_image_at_flush(w->dir, w->epochs, w->nepochs, (uint64_t)w->first, w->point_img);
 }
 
 /* The host flushes as the shim logged them, for the timeline: [[seq, pages, action]]. */

@@ -1283,3 +1283,23 @@ int pmt_crash_state_build(const char *durable_img, const char *current,
 	}
 	return r;
 }
+
+int pmt_image_at_flush(const char *dir, const struct pmt_epoch *epochs, size_t n,
+		       uint64_t flush, const char *out)
+{
+	char base[PATH_MAX];
+	int fd, rc = 0;
+
+	if (path_in(base, sizeof(base), dir, PMT_BASE_IMG) < 0 || pmt_image_copy(base, out) < 0)
+		return -1;
+	fd = open(out, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* pmt_epochs_load() gives them in seq order: apply in that order. */
+	for (size_t i = 0; i < n && !rc; i++)
+		if (epochs[i].seq <= flush)
+			rc = pmt_epoch_apply(&epochs[i], fd, NULL, 0, NULL);
+	if (close(fd))
+		rc = -1;
+	return rc;
+}

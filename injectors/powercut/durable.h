@@ -203,6 +203,15 @@ int pmt_epoch_apply(const struct pmt_epoch *e, int img_fd, const uint64_t *sel,
  */
 int pmt_image_copy(const char *src, const char *dst);
 
+/*
+ * The rule above, as a file: @out = DIR/base.img plus every epoch of
+ * @epochs (@n of them, as pmt_epochs_load() gave them) with seq <= @flush,
+ * in seq order: the durable image as of host flush @flush.  @out is
+ * rewritten in place as pmt_image_copy() does.  0 or -1 with errno.
+ */
+int pmt_image_at_flush(const char *dir, const struct pmt_epoch *epochs, size_t n,
+		       uint64_t flush, const char *out);
+
 /* ---- the flush counter DIR/flushed ---- */
 
 /*
