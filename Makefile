@@ -22,15 +22,15 @@ LIBVIRT_LIBS := $(shell $(PKG_CONFIG) --libs libvirt libvirt-qemu 2>/dev/null ||
 
 # ---- guest agent (static: it runs from the initramfs with no libc) ----
 AGENT_SRCS := $(wildcard guest-image/agent/*.c) $(wildcard workloads/*.c) \
-              harness/agent_proto.c
+              harness/proto/agent_proto.c
 AGENT_HDRS := $(wildcard guest-image/agent/*.h) $(wildcard workloads/*.h) \
-              harness/agent_proto.h
+              harness/proto/agent_proto.h
 AGENT   := $(BUILD)/agent/pmtorture-agent
 
 $(AGENT): $(AGENT_SRCS) $(AGENT_HDRS) | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(JSON_CFLAGS) -Iharness -Iworkloads \
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(JSON_CFLAGS) -Iharness/proto -Iworkloads \
 		-Iguest-image/agent -static -o $@ $(AGENT_SRCS) -ljson-c
 
 agent: $(AGENT)
@@ -43,15 +43,22 @@ deps:
 # ---- harness (the host side) ----
 # The durable-image library is shared with the power-cut shim (injectors/powercut).
 INJECTOR_LIB_SRCS := $(wildcard injectors/*/durable.c)
-HARNESS_SRCS := $(wildcard harness/*.c) $(wildcard harness/scenarios/*.c) $(INJECTOR_LIB_SRCS)
-HARNESS_HDRS := $(wildcard harness/*.h) $(wildcard harness/scenarios/*.h) \
+# harness/ is in layers, one folder each: core (libc helpers), proto (the
+# agent protocol, shared with the guest), vm (QEMU and libvirt), select
+# (options, plans, cases, shards), case (the lifecycle of one case), report,
+# cli (main and the subcommands), scenarios.
+HARNESS_LAYERS := core proto vm select case report cli scenarios
+HARNESS_SRCS := $(foreach d,$(HARNESS_LAYERS),$(wildcard harness/$(d)/*.c)) $(INJECTOR_LIB_SRCS)
+HARNESS_HDRS := $(foreach d,$(HARNESS_LAYERS),$(wildcard harness/$(d)/*.h)) \
                 $(wildcard injectors/*/durable.h)
-HARNESS_LIB_SRCS := $(filter-out harness/main.c,$(HARNESS_SRCS))
+HARNESS_LIB_SRCS := $(filter-out harness/cli/main.c,$(HARNESS_SRCS))
+HARNESS_INC := $(addprefix -Iharness/,$(HARNESS_LAYERS)) -Iinjectors/powercut
+# Before json-c's flags: its include folder has a json_util.h of its own.
 PMTORTURE := $(BUILD)/bin/pmtorture
 # The sanitizer build that `make check` exercises, with the same sources.
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 PMTORTURE_SAN := $(BUILD)/asan/pmtorture
-HARNESS_CFLAGS = $(CSTD) $(WARN) $(JSON_CFLAGS) -Iharness -DPMT_ROOT='"$(ROOT)"'
+HARNESS_CFLAGS = $(CSTD) $(WARN) $(HARNESS_INC) $(JSON_CFLAGS) -DPMT_ROOT='"$(ROOT)"'
 
 $(PMTORTURE): $(HARNESS_SRCS) $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
@@ -75,7 +82,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 $(BUILD)/tests/%: tests/unit/%.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(HARNESS_CFLAGS) -Iinjectors/powercut -O1 -g $(SAN) -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS) $(CHECK_LIBS)
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; CK_FORK=yes $$t; done
@@ -92,7 +99,7 @@ FUZZ_CC ?= clang
 $(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
-	$(Q)$(FUZZ_CC) $(CSTD) $(JSON_CFLAGS) -Iharness -DPMT_ROOT='"$(ROOT)"' -O1 -g \
+	$(Q)$(FUZZ_CC) $(CSTD) $(HARNESS_INC) $(JSON_CFLAGS) -DPMT_ROOT='"$(ROOT)"' -O1 -g \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
 
 $(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS)

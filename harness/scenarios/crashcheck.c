@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../guest_setup.h"
-#include "../json_util.h"
+#include "guest_setup.h"
+#include "json_util.h"
 #include "crashcheck.h"
 
 int pmt_crash_find_dev(struct pmt_case *c, char *dev, size_t len)

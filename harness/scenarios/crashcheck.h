@@ -10,7 +10,7 @@
 
 #include <json-c/json.h>
 
-#include "../case.h"
+#include "case.h"
 
 /* The virtio-pmem block device of the guest behind c->vm, into @dev. */
 int pmt_crash_find_dev(struct pmt_case *c, char *dev, size_t len);

@@ -48,14 +48,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../injectors/powercut/durable.h"
-#include "../agent_proto.h"
-#include "../expect.h"
-#include "../guest_setup.h"
-#include "../json_util.h"
-#include "../image.h"
-#include "../proc.h"
-#include "../util.h"
+#include "durable.h"
+#include "agent_proto.h"
+#include "expect.h"
+#include "guest_setup.h"
+#include "json_util.h"
+#include "image.h"
+#include "proc.h"
+#include "util.h"
 #include "crashcheck.h"
 #include "shim_env.h"
 

@@ -27,8 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../case.h"
-#include "../util.h"
+#include "case.h"
+#include "util.h"
 
 /*
  * Does the host kernel under @root ("/" normally; a fake tree in the unit

@@ -44,14 +44,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../injectors/powercut/durable.h"
-#include "../expect.h"
-#include "../guest_setup.h"
-#include "../json_util.h"
-#include "../log.h"
-#include "../proc.h"
-#include "../promises.h"
-#include "../util.h"
+#include "durable.h"
+#include "expect.h"
+#include "guest_setup.h"
+#include "json_util.h"
+#include "log.h"
+#include "proc.h"
+#include "promises.h"
+#include "util.h"
 #include "crashcheck.h"
 
 #define TMPFS_SIZE_MB	64

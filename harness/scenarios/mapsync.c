@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../guest_setup.h"
+#include "guest_setup.h"
 #include "mapsync.h"
 
 #define PERSISTENCE_WARNING "unable to guarantee persistence of writes"

@@ -4,7 +4,7 @@
 
 #include <json-c/json.h>
 
-#include "../case.h"
+#include "case.h"
 
 /*
  * Judge the guest's "mapsync" workload result for @device.  Pure: no guest,

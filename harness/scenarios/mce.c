@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../case.h"
-#include "../expect.h"
-#include "../guest_setup.h"
-#include "../json_util.h"
-#include "../util.h"
+#include "case.h"
+#include "expect.h"
+#include "guest_setup.h"
+#include "json_util.h"
+#include "util.h"
 #include "mce.h"
 
 /* Intel's SRAR/SRAO encodings (status, mcg_status) for bank 1; see ERRORS-FACTS.md. */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
-#include "../expect.h"
-#include "../guest_setup.h"
-#include "../json_util.h"
+#include "expect.h"
+#include "guest_setup.h"
+#include "json_util.h"
 #include "memerr.h"
 
 int pmt_memerr_run(struct pmt_case *c, const char *workload, const char *mode,

@@ -9,7 +9,7 @@
 
 #include <json-c/json.h>
 
-#include "../case.h"
+#include "case.h"
 
 /*
  * @mode: "dax" mounts with -o dax and insists DAX is active; anything else

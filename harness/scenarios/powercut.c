@@ -9,7 +9,7 @@
  * a count of completed flushes (durable.h).  The workload streams intents
  * before each change and promises after each sync (workloads/promise.h);
  * the harness stamps both with the flush count, holding the guest at each
- * change until it has read the count (the rule: harness/promises.h).
+ * change until it has read the count (the rule: harness/case/promises.h).
  *
  * The workload runs to its end (or to the --crash-at point) and QEMU is
  * killed.  Then every flush n from the workload's start is a crash point:
@@ -35,15 +35,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../injectors/powercut/durable.h"
-#include "../agent_proto.h"
-#include "../guest_setup.h"
-#include "../image.h"
-#include "../json_util.h"
-#include "../log.h"
-#include "../promises.h"
-#include "../shard.h"
-#include "../util.h"
+#include "durable.h"
+#include "agent_proto.h"
+#include "guest_setup.h"
+#include "image.h"
+#include "json_util.h"
+#include "log.h"
+#include "promises.h"
+#include "shard.h"
+#include "util.h"
 #include "crashcheck.h"
 #include "shim_env.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Every scenario, listed once.  Adding one: one file, one line here. */
-#include "../case.h"
+#include "case.h"
 
 extern const struct pmt_scenario pmt_scenario_mapsync;
 extern const struct pmt_scenario pmt_scenario_badblocks;

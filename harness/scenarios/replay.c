@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../injectors/powercut/durable.h"
-#include "../guest_setup.h"
-#include "../util.h"
+#include "durable.h"
+#include "guest_setup.h"
+#include "util.h"
 #include "crashcheck.h"
 
 static int promises_path(const char *img, char *buf, size_t len)

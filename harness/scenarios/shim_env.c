@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../image.h"
-#include "../util.h"
+#include "image.h"
+#include "util.h"
 #include "shim_env.h"
 
 static char env_preload[PATH_MAX + 16], env_file[PATH_MAX + 16], env_dir[PATH_MAX + 16];

@@ -3,7 +3,7 @@
 #ifndef PMT_SCENARIO_SHIM_ENV_H
 #define PMT_SCENARIO_SHIM_ENV_H
 
-#include "../case.h"
+#include "case.h"
 
 /*
  * Make @dir (emptied) the shim's durable-image folder and put LD_PRELOAD,

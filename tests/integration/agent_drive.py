@@ -18,7 +18,7 @@ Boot a guest yourself with the agent port on a socket QEMU listens on:
 
 It connects (retrying until QEMU has made the socket), waits for the
 agent's "ready" event, sends each request in order over one connection
-(the protocol is in harness/agent_proto.h) and prints each reply as one
+(the protocol is in harness/proto/agent_proto.h) and prints each reply as one
 JSON line on stdout; events go to stderr.  Exit status: 0 when every reply
 was ok, 1 when one was not, 2 on a timeout or a lost connection.
 

@@ -4,7 +4,7 @@
 Given to the harness as `--qemu`, it reads the QEMU command line the
 harness built, connects to the harness's QMP and agent sockets as QEMU
 would, answers the QMP handshake and speaks the agent protocol
-(harness/agent_proto.h) the way a broken or planted guest might.  Nothing
+(harness/proto/agent_proto.h) the way a broken or planted guest might.  Nothing
 boots.  The behaviour is chosen by HOSTILE_MODE:
 
   escapes   every reply carries ESC sequences, newlines, invalid UTF-8,

@@ -8,7 +8,7 @@
 . "$ROOT/tests/integration/lib.sh"
 stand_in="$ROOT/tests/integration/hostile_qemu.py"
 xsd="$ROOT/tests/integration/junit.xsd"
-# Per-transcript cap the harness promises (harness/chan.h), plus slack.
+# Per-transcript cap the harness promises (harness/vm/chan.h), plus slack.
 max_file=$((2 * 1024 * 1024))
 
 # No raw control character (other than newline) and valid UTF-8.

@@ -9,7 +9,7 @@
 # the default, and compare) run the same guest sequence and must leave
 # byte-identical durable images; uffd must really be in use on this host.
 # QEMU is driven directly, with LD_PRELOAD and the agent protocol
-# (harness/agent_proto.h) over a unix socket; python3 is glue.
+# (harness/proto/agent_proto.h) over a unix socket; python3 is glue.
 . "$ROOT/tests/integration/lib.sh"
 
 SHIM=$ROOT/build/lib/pmtorture-shim.so

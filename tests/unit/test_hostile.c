@@ -22,7 +22,7 @@
 #include "agent_proto.h"
 #include "case.h"
 #include "options.h"
-#include "scenarios/mce.h"
+#include "mce.h"
 #include "transcript.h"
 #include "util.h"
 #include "log.h"

@@ -9,7 +9,7 @@
 #include "report.h"
 #include "results.h"
 #include "util.h"
-#include "scenarios/mapsync.h"
+#include "mapsync.h"
 
 static struct json_object *summary_fixture(void)
 {

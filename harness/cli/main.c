@@ -48,7 +48,7 @@ void pmt_usage(const char *topic)
 "\n"
 "Selecting cases (a case is scenario[:workload]:device:fs[#repeat]):\n"
 "  -p, --plan NAME|FILE  a plan: quick (the CI default), nightly, errors, or an .ini\n"
-"                        file (harness/plan.h); the options below narrow it\n"
+"                        file (harness/select/plan.h); the options below narrow it\n"
 "  -s, --scenario LIST   scenarios, comma separated, or \"all\" (default):\n"
 "                        mapsync, powercut, badblocks, hwpoison, mce, flusheio,\n"
 "                        hostsigbus, hosthwpoison (and replay, see --replay)\n"
