@@ -22,7 +22,8 @@ json_get() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(
 
 # No QEMU started by any pmtorture run is alive.  The [q] keeps pgrep from
 # matching a shell whose own command line holds this pattern.
-no_qemu_left() { ! pgrep -f '[q]emu-system.*pmtorture-run' >/dev/null 2>&1; }
+# Only this test's: its run folders are under its own TMPDIR (run.sh).
+no_qemu_left() { ! pgrep -f "[q]emu-system.*${TMPDIR:-/tmp}/pmtorture-run" >/dev/null 2>&1; }
 
 # stderr must be exactly one line starting with "pmtorture: "
 one_line_error() {

@@ -43,8 +43,11 @@ fi
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	WORK="$base/$name"
-	mkdir -p "$WORK"
-	export WORK
+	# Its own TMPDIR: the harness's run folders and QEMU's sockets live
+	# there, so the checks for orphans see this test's processes only, and
+	# tests (or a second checkout's) running at the same time do not clash.
+	mkdir -p "$WORK/tmp"
+	export WORK TMPDIR="$WORK/tmp"
 	start=$(date +%s)
 	echo "# $name"
 	# Its own session: on a time-out the whole group goes, QEMU included.
