@@ -21,17 +21,19 @@ JSON_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 LIBVIRT_LIBS := $(shell $(PKG_CONFIG) --libs libvirt libvirt-qemu 2>/dev/null || echo -lvirt -lvirt-qemu)
 
 # ---- guest agent (static: it runs from the initramfs with no libc) ----
+# The agent runs the workloads, the injectors' guest halves (injectors/guest)
+# and its own probes; the protocol is shared with the harness.
 AGENT_SRCS := $(wildcard guest-image/agent/*.c) $(wildcard workloads/*.c) \
-              harness/proto/agent_proto.c
+              $(wildcard injectors/guest/*.c) harness/proto/agent_proto.c
 AGENT_HDRS := $(wildcard guest-image/agent/*.h) $(wildcard workloads/*.h) \
-              harness/proto/agent_proto.h
+              $(wildcard injectors/guest/*.h) harness/proto/agent_proto.h
 AGENT   := $(BUILD)/agent/pmtorture-agent
 
 $(AGENT): $(AGENT_SRCS) $(AGENT_HDRS) | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(JSON_CFLAGS) -Iharness/proto -Iworkloads \
-		-Iguest-image/agent -static -o $@ $(AGENT_SRCS) -ljson-c
+		-Iinjectors/guest -Iguest-image/agent -static -o $@ $(AGENT_SRCS) -ljson-c
 
 agent: $(AGENT)
 
@@ -42,7 +44,9 @@ deps:
 
 # ---- harness (the host side) ----
 # The durable-image library is shared with the power-cut shim (injectors/powercut).
-INJECTOR_LIB_SRCS := $(wildcard injectors/*/durable.c)
+# The injectors' host halves (injectors/*.c, one file each, listed in
+# injectors/registry.c) are part of the harness.
+INJECTOR_LIB_SRCS := $(wildcard injectors/*/durable.c) $(wildcard injectors/*.c)
 # harness/ is in layers, one folder each: core (libc helpers), proto (the
 # agent protocol, shared with the guest), vm (QEMU and libvirt), select
 # (options, plans, cases, shards), case (the lifecycle of one case), report,
@@ -50,9 +54,10 @@ INJECTOR_LIB_SRCS := $(wildcard injectors/*/durable.c)
 HARNESS_LAYERS := core proto vm select case report cli scenarios
 HARNESS_SRCS := $(foreach d,$(HARNESS_LAYERS),$(wildcard harness/$(d)/*.c)) $(INJECTOR_LIB_SRCS)
 HARNESS_HDRS := $(foreach d,$(HARNESS_LAYERS),$(wildcard harness/$(d)/*.h)) \
-                $(wildcard injectors/*/durable.h)
+                $(wildcard injectors/*/durable.h) $(wildcard injectors/*.h) \
+                workloads/workload_list.h
 HARNESS_LIB_SRCS := $(filter-out harness/cli/main.c,$(HARNESS_SRCS))
-HARNESS_INC := $(addprefix -Iharness/,$(HARNESS_LAYERS)) -Iinjectors/powercut
+HARNESS_INC := $(addprefix -Iharness/,$(HARNESS_LAYERS)) -Iinjectors -Iinjectors/powercut -Iworkloads
 # Before json-c's flags: its include folder has a json_util.h of its own.
 PMTORTURE := $(BUILD)/bin/pmtorture
 # The sanitizer build that `make check` exercises, with the same sources.

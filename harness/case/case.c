@@ -75,6 +75,26 @@ int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args
 	return st == PMT_AGENT_GUEST_ERROR ? 1 : 0;
 }
 
+int pmt_case_agent_safe(struct pmt_case *c, const char *cmd, struct json_object *args,
+			struct json_object **result)
+{
+	char err[512];
+	int rc = pmt_case_agent(c, cmd, args, result, err, sizeof(err));
+
+	json_object_put(args);
+	if (rc == 0)
+		return 0;
+	/* -1: the BROK is recorded already (no answer). */
+	if (rc > 0)
+		pmt_case_verdict(c, PMT_BROK, "%s: agent %s: %s", c->phase, cmd,
+				 rc == 1 ? err : "interrupted");
+	if (result) {
+		json_object_put(*result);
+		*result = NULL;
+	}
+	return -1;
+}
+
 const struct pmt_scenario *pmt_scenario_find(const char *name)
 {
 	for (int i = 0; pmt_scenarios[i]; i++)

@@ -17,20 +17,53 @@
 #include "vm.h"
 
 struct pmt_case;
+struct pmt_injector;
 
+/* How a declarative scenario mounts its filesystem. */
+enum pmt_dax {
+	PMT_DAX_ON,		/* -o dax, and DAX must be active, else BROK */
+	PMT_DAX_OFF,		/* no -o dax, and DAX must be off */
+	PMT_DAX_BY_VARIANT,	/* variant "dax": ON; any other variant: OFF */
+};
+
+/* Who sets the verdict of a declarative scenario. */
+enum pmt_checker {
+	/* Every access-path record the injector observed (c->observed) is
+	 * judged against results/expected/errors.tsv; MODE is the variant. */
+	PMT_CHECK_EXPECTATIONS,
+	/* The scenario's judge() reads the workload's result. */
+	PMT_CHECK_JUDGE,
+};
+
+/*
+ * A scenario is a declaration (LTP's struct tst_test is the model): which
+ * injector, which workload, where it runs and who judges.  The runner's one
+ * lifecycle (lifecycle.h) does the rest.  A scenario whose flow is its own
+ * (power cuts walk every persistence point in a second guest) keeps a run()
+ * and calls the lifecycle's steps itself.
+ */
 struct pmt_scenario {
 	const char *name;
 	const char *description;
 	unsigned int devices;		/* bit (1 << pmt_device_kind) per device it runs on */
 	const char *const *filesystems;	/* NULL-terminated */
-	const char *mount_opts;		/* how the filesystem is mounted */
+	const char *mount_opts;		/* how the filesystem is mounted (own-flow scenarios) */
 	/* Optional extra dimension, e.g. the workloads a power cut interrupts;
 	 * NULL-terminated, selected with --workload. */
 	const char *const *variants;
 	bool hidden;			/* run only when named with --scenario */
-	/* Optional: adjust the guest before it boots (env for an LD_PRELOAD
-	 * shim, ...).  Non-zero: the case is BROK (set a verdict to say why). */
+	const char *injector;		/* its injector's name (injectors/registry.c), or NULL */
+	/* The declaration the lifecycle runs (no run()): */
+	enum pmt_dax dax;
+	const char *workload;		/* guest workload between arm and fire, or NULL */
+	enum pmt_checker checker;
+	/* PMT_CHECK_JUDGE: the verdict from the workload's result, with a reason. */
+	enum pmt_verdict (*judge)(struct pmt_case *c, struct json_object *result,
+				  char *reason, size_t len);
+	/* Optional, scenario-level: adjust the guest before it boots, after the
+	 * injector's prepare_vm.  Non-zero: BROK (set a verdict to say why). */
 	int (*prepare_vm)(struct pmt_case *c, struct pmt_vm_config *cfg);
+	/* Optional: a flow of its own after boot, instead of the lifecycle. */
 	int (*run)(struct pmt_case *c);
 };
 
@@ -38,12 +71,12 @@ struct pmt_scenario {
 
 struct pmt_case {
 	const struct pmt_scenario *scenario;
+	const struct pmt_injector *inj;	/* the scenario's injector, or NULL */
 	enum pmt_device_kind device;
 	const char *fs;
 	const char *variant;		/* NULL, or one of scenario->variants */
 	const char *mount_opts;		/* NULL: the scenario's mount_opts */
 	const char *mkfs_opts;		/* NULL: mkfs defaults (a plan's mkfs_opts) */
-	const char *injector;		/* NULL, or a plan's injector */
 	const char *section;		/* the plan section it came from, or NULL */
 	struct json_object *params;	/* a plan's param.NAME values, or NULL */
 	unsigned int repeat;		/* 1-based; ids of repeats 2.. end in "#N" */
@@ -57,6 +90,8 @@ struct pmt_case {
 	char phase[32];			/* what the case is doing, for BROK reasons */
 	struct json_object *details;	/* observations, kept in case.json */
 	struct json_object *notes;	/* every verdict-worthy event, in order */
+	/* Access-path records the injector observed, for PMT_CHECK_EXPECTATIONS. */
+	struct json_object *observed;
 	const struct pmt_options *opt;
 	struct pmt_vm *vm;
 	void *runner;			/* opaque: what pmt_case_boot_guest() needs */
@@ -82,6 +117,17 @@ void pmt_case_phase(struct pmt_case *c, const char *phase);
  */
 int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args,
 		   struct json_object **result, char *err, size_t errlen);
+
+/*
+ * pmt_case_agent() for a step that cannot go on without the answer (the
+ * SAFE_* calls of LTP): consumes @args; on a guest error or no answer the
+ * case is BROK "PHASE: CMD: why" and -1 comes back, so a caller needs one
+ * line, PMT_SAFE_AGENT(c, cmd, args, &res).
+ */
+int pmt_case_agent_safe(struct pmt_case *c, const char *cmd, struct json_object *args,
+			struct json_object **result);
+#define PMT_SAFE_AGENT(c, cmd, args, result) \
+	do { if (pmt_case_agent_safe((c), (cmd), (args), (result))) return -1; } while (0)
 
 /*
  * Boot another guest for the case (the power-cut checker): the run's image

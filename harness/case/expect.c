@@ -151,10 +151,18 @@ void pmt_expect_judge(const struct pmt_expectations *e, struct pmt_case *c, cons
 		const char *path = pmt_json_str(p, "path");
 		const struct pmt_expect_rule *r = pmt_expect_find(e, c->scenario->name,
 			pmt_device_name(c->device), c->fs, mode, path);
+		const char *detail = pmt_json_str(p, "detail");
 		char observed[96];
 		int known = r && strcmp(r->outcome, "unknown");
 
-		pmt_probe_outcome(p, observed, sizeof(observed));
+		/* A record may carry its outcome already ("recorded", "panic"). */
+		if (json_object_object_get_ex(p, "observed", NULL))
+			snprintf(observed, sizeof(observed), "%s", pmt_json_str(p, "observed"));
+		else
+			pmt_probe_outcome(p, observed, sizeof(observed));
+		/* Nothing to compare: e.g. the holder never loaded again after its signal. */
+		if (!strcmp(observed, "not-observed"))
+			known = 0;
 		row = json_object_new_object();
 		json_object_object_add(row, "path", json_object_new_string(path));
 		json_object_object_add(row, "observed", json_object_new_string(observed));
@@ -171,8 +179,9 @@ void pmt_expect_judge(const struct pmt_expectations *e, struct pmt_case *c, cons
 
 				failed++;
 				snprintf(mismatches + used, sizeof(mismatches) - used,
-					 "%s%s: expected %s, observed %s (%s:%d)", used ? "; " : "",
-					 path, r->outcome, observed, e->file, r->line);
+					 "%s%s: expected %s, observed %s%s%s (%s:%d)", used ? "; " : "",
+					 path, r->outcome, observed, *detail ? ": " : "", detail,
+					 e->file, r->line);
 			}
 		}
 		json_object_array_add(table, row);

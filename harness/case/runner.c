@@ -13,6 +13,8 @@
 #include "baseline.h"
 #include "guest_setup.h"
 #include "image.h"
+#include "injector.h"
+#include "lifecycle.h"
 #include "jobs.h"
 #include "json_util.h"
 #include "log.h"
@@ -179,17 +181,18 @@ static void save_dmesg(struct pmt_case *c)
 /*
  * Modules the case's guest need not load (guest-image/init skips them):
  * each insmod costs 0.1-0.8 s under TCG, and a guest needs one device
- * driver and one filesystem.  The injector modules are for debugfs and
- * /dev/mcelog injection, which no scenario uses.
+ * driver and one filesystem, plus what its injector names (dm-flakey).
  */
 static const char *modules_to_skip(const struct pmt_case *c)
 {
 	static char buf[256];
+	const char *need = c->inj && c->inj->modules ? c->inj->modules : "";
 
-	snprintf(buf, sizeof(buf), "%s,%s,dax_pmem.ko,hwpoison-inject.ko,mce-inject.ko",
+	snprintf(buf, sizeof(buf), "%s,%s,dax_pmem.ko%s",
 		 c->device == PMT_DEV_VIRTIO_PMEM ? "nfit.ko" : "virtio_pmem.ko,nd_virtio.ko",
 		 !strcmp(c->fs, "xfs") ? "ext4.ko,jbd2.ko,mbcache.ko,crc16.ko"
-				       : "xfs.ko,libcrc32c.ko");
+				       : "xfs.ko,libcrc32c.ko",
+		 pmt_list_has(need, "dm_flakey") ? "" : ",dm-flakey.ko,dm-mod.ko");
 	return buf;
 }
 
@@ -293,6 +296,9 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 	}
 	c->runner = r;
 	c->rundir = r->rundir;
+	/* probe -> prepare_vm -> boot -> (the scenario) -> disarm: lifecycle.h */
+	if (pmt_inject_probe(c) || pmt_inject_prepare(c, &vm.cfg))
+		goto out;
 	if (c->scenario->prepare_vm && c->scenario->prepare_vm(c, &vm.cfg)) {
 		if (!c->verdict_set)
 			pmt_case_verdict(c, PMT_BROK, "setup: the scenario could not prepare the guest");
@@ -312,7 +318,10 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 			       json_object_new_string(pmt_accel_name(vm.cfg.accel)));
 
 	pmt_case_phase(c, "run");
-	c->scenario->run(c);
+	if (c->scenario->run)
+		c->scenario->run(c);
+	else
+		pmt_case_lifecycle(c);
 	if (!c->verdict_set)
 		pmt_case_verdict(c, PMT_BROK, "%s: the scenario reached no verdict", c->phase);
 	/* Scenarios with a finer replay (powercut) set their own. */
@@ -330,6 +339,8 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 	pmt_case_shutdown(c, &vm);
 out:
 	vm.backend->release(&vm);
+	/* After the guest is gone: host-side faults (shim files, a tmpfs) go. */
+	pmt_inject_disarm(c);
 	/* QEMU wrote the console itself: bounded now that it is gone. */
 	pmt_case_bound_transcripts(c);
 	if (vm.cfg.disks[0].path[0]) {

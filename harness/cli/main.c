@@ -6,6 +6,7 @@
 #include "case.h"
 #include "commands.h"
 #include "log.h"
+#include "injector.h"
 #include "options.h"
 #include "proc.h"
 #include "report_behaviour.h"
@@ -14,9 +15,31 @@
 
 #define PMT_VERSION "0.1.0"
 
+/* The scenarios and the injectors with their parameters, from their registries. */
+static void usage_registries(void)
+{
+	printf("\nScenarios (-s):\n");
+	for (int i = 0; pmt_scenarios[i]; i++)
+		printf("  %-14s %s%s%s%s\n", pmt_scenarios[i]->name, pmt_scenarios[i]->description,
+		       pmt_scenarios[i]->injector ? " [injector " : "",
+		       pmt_scenarios[i]->injector ? pmt_scenarios[i]->injector : "",
+		       pmt_scenarios[i]->injector ? "]" : "");
+	printf("\nInjectors (--injector) and their parameters (--param NAME=VALUE, or\n"
+	       "param.NAME = VALUE in a plan section; a name or value not listed is an error):\n");
+	for (int i = 0; pmt_injectors[i]; i++) {
+		const struct pmt_injector *inj = pmt_injectors[i];
+
+		printf("  %-14s %s\n", inj->name, inj->description);
+		pmt_param_help(stdout, inj->params, "      ");
+	}
+}
+
 void pmt_usage(const char *topic)
 {
-	(void)topic;
+	if (topic && !strcmp(topic, "injectors")) {
+		usage_registries();
+		return;
+	}
 	printf(
 "pmtorture " PMT_VERSION " - fault injection and crash consistency for Linux\n"
 "persistent memory (virtio-pmem, with an emulated ACPI NVDIMM as the control)\n"
@@ -49,10 +72,13 @@ void pmt_usage(const char *topic)
 "Selecting cases (a case is scenario[:workload]:device:fs[#repeat]):\n"
 "  -p, --plan NAME|FILE  a plan: quick (the CI default), nightly, errors, or an .ini\n"
 "                        file (harness/select/plan.h); the options below narrow it\n"
-"  -s, --scenario LIST   scenarios, comma separated, or \"all\" (default):\n"
-"                        mapsync, powercut, badblocks, hwpoison, mce, flusheio,\n"
-"                        hostsigbus, hosthwpoison (and replay, see --replay)\n"
-"      --injector LIST   the same: each injector has the scenario of its name\n"
+"  -s, --scenario LIST   scenarios, comma separated, or \"all\" (default); they\n"
+"                        are listed under \"Scenarios\" below\n"
+"      --injector LIST   only the scenarios that use these injectors (listed\n"
+"                        under \"Injectors\" below); a plan's injector = too\n"
+"      --param NAME=VALUE  an injector's parameter (see \"Injectors\"), for every\n"
+"                        selected case whose injector has it; a plan section's\n"
+"                        param.NAME wins over it\n"
 "  -d, --device LIST     virtio-pmem,nvdimm (default: both)\n"
 "  -f, --fs LIST         ext4,xfs (default: both)\n"
 "  -F, --filter GLOB     only cases whose id matches, e.g. 'mapsync:*:xfs'\n"
@@ -135,6 +161,7 @@ void pmt_usage(const char *topic)
 "Exit status: 0 when no case is FAIL or BROK, 1 when one is (with --baseline:\n"
 "when one is NEW-FAIL or BROK), 2 for bad usage or a setup error (a one-line\n"
 "message says which).  An empty --shard is a run of nothing: 0.\n");
+	usage_registries();
 }
 
 static int list_main(const struct pmt_options *o)
@@ -156,8 +183,8 @@ static int list_main(const struct pmt_options *o)
 		       c->mount_opts ? c->mount_opts : c->scenario->mount_opts);
 		if (c->mkfs_opts)
 			printf(", mkfs %s", c->mkfs_opts);
-		if (c->injector)
-			printf(", injector %s", c->injector);
+		if (c->inj)
+			printf(", injector %s", c->inj->name);
 		if (c->params && json_object_object_length(c->params))
 			printf(", params %s", json_object_to_json_string_ext(c->params,
 									 JSON_C_TO_STRING_PLAIN));
@@ -197,7 +224,7 @@ int main(int argc, char **argv)
 		return 0;
 	case PMT_CMD_HELP:
 	default:
-		pmt_usage(NULL);
+		pmt_usage(o.nargs ? o.args[0] : NULL);
 		return 0;
 	}
 }

@@ -12,6 +12,7 @@
 #include "json_util.h"
 #include "report.h"
 #include "report_html.h"
+#include "injector.h"
 #include "results.h"
 #include "util.h"
 
@@ -190,7 +191,7 @@ static struct json_object *case_json(struct pmt_run *r, struct pmt_case *c)
 	add_str(o, "section", c->section);
 	add_str(o, "mount_opts", c->mount_opts);
 	add_str(o, "mkfs_opts", c->mkfs_opts);
-	add_str(o, "injector", c->injector);
+	add_str(o, "injector", c->inj ? c->inj->name : NULL);
 	if (c->params)
 		json_object_object_add(o, "params", json_object_get(c->params));
 	json_object_object_add(o, "repeat", json_object_new_int((int)(c->repeat ? c->repeat : 1)));

@@ -1,22 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * badblocks: mark the sectors under one page of a file bad in
- * /sys/block/pmemN/badblocks (the list the pmem driver consults on every
- * access, as it would after an ACPI ARS or MCE report) and record what each
- * access path gets: read/O_DIRECT EIO, a SIGBUS on a DAX fault, whether a
- * write clears it.  Variants: the filesystem mounted with and without DAX.
+ * badblocks: bad blocks under a page of a file (injectors/badblocks.c), and
+ * what each access path gets: read/O_DIRECT EIO, a SIGBUS on a DAX fault,
+ * whether a write clears it.  Variants: the filesystem mounted with and
+ * without DAX; judged against results/expected/errors.tsv.
  */
-#include "memerr.h"
-
-static int badblocks_run(struct pmt_case *c)
-{
-	struct json_object *args = json_object_new_object();
-
-	json_object_object_add(args, "file", json_object_new_string("victim.dat"));
-	json_object_object_add(args, "size", json_object_new_int(65536));
-	json_object_object_add(args, "page", json_object_new_int(1));
-	return pmt_memerr_run(c, "badblocks", c->variant, args, NULL);
-}
+#include "case.h"
 
 static const char *const badblocks_fs[] = { "ext4", "xfs", NULL };
 static const char *const badblocks_modes[] = { "dax", "nodax", NULL };
@@ -28,5 +17,7 @@ const struct pmt_scenario pmt_scenario_badblocks = {
 	.filesystems = badblocks_fs,
 	.mount_opts = "dax",
 	.variants = badblocks_modes,
-	.run = badblocks_run,
+	.injector = "badblocks",
+	.dax = PMT_DAX_BY_VARIANT,
+	.checker = PMT_CHECK_EXPECTATIONS,
 };

@@ -38,7 +38,8 @@
  *         flushes.jsonl means the fault did not fire: BROK.
  *
  * Observations are judged against results/expected/errors.tsv (MODE is the
- * variant).  Plan parameters: param.delay_ms, param.threads, param.rounds.
+ * variant).  The injector's parameters (injectors/flusheio.c): delay_ms,
+ * threads, rounds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,95 +58,14 @@
 #include "proc.h"
 #include "util.h"
 #include "crashcheck.h"
-#include "shim_env.h"
+#include "flusheio.h"
+#include "injector.h"
 
-#define DEFAULT_DELAY_MS	100
-#define DEFAULT_THREADS		16
-#define DEFAULT_ROUNDS		4
 #define KLOG_KEEP		24
 
-/* The slow variant's extra shim setting; one case at a time per process. */
-static char env_delay[64];
-
-static int param_int(const struct pmt_case *c, const char *name, int def)
-{
-	return c->params ? pmt_json_int(c->params, name, def) : def;
-}
-
-static void shim_dir(const struct pmt_case *c, char *buf, size_t len)
-{
-	pmt_fmt(buf, len, "%s/flusheio-shim", c->rundir);
-}
-
-static int flusheio_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
-{
-	char dir[PATH_MAX];
-	int n;
-
-	shim_dir(c, dir, sizeof(dir));
-	n = pmt_shim_prepare(c, cfg, dir);
-	if (n < 0)
-		return -1;
-	if (!strcmp(c->variant, "slow")) {
-		snprintf(env_delay, sizeof(env_delay), "PMT_SHIM_DELAY_MS=%d",
-			 param_int(c, "delay_ms", DEFAULT_DELAY_MS));
-		cfg->env[n++] = env_delay;
-	}
-	cfg->env[n] = NULL;
-	return 0;
-}
-
-/* What the shim did, from flushes.jsonl lines @from.. (0-based). */
-struct flush_stats {
-	int lines, failed, recorded, errors;
-	double max_ms;
-};
-
-static void flush_stats(const char *dir, int from, struct flush_stats *st)
-{
-	char path[PATH_MAX], *text, *line, *next;
-
-	memset(st, 0, sizeof(*st));
-	pmt_fmt(path, sizeof(path), "%s/flushes.jsonl", dir);
-	text = pmt_read_file(path, 64 << 20, NULL);
-	if (!text)
-		return;
-	for (line = text; line && *line; line = next) {
-		struct json_object *o;
-		const char *action;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (st->lines++ < from)
-			continue;
-		o = json_tokener_parse(line);
-		if (!o)
-			continue;
-		action = pmt_json_str(o, "action");
-		st->failed += !strcmp(action, "failed");
-		st->recorded += !strcmp(action, "recorded");
-		st->errors += !strcmp(action, "error");
-		if (pmt_json_double(o, "ms") > st->max_ms)
-			st->max_ms = pmt_json_double(o, "ms");
-		json_object_put(o);
-	}
-	free(text);
-}
-
-static int set_mode(struct pmt_case *c, const char *dir, const char *mode)
-{
-	char path[PATH_MAX], text[32];
-	int n = snprintf(text, sizeof(text), "%s\n", mode);
-
-	pmt_fmt(path, sizeof(path), "%s/mode", dir);
-	if (pmt_write_file_atomic(path, text, (size_t)n)) {
-		pmt_case_verdict(c, PMT_BROK, "inject: cannot switch the shim to %s: %s", mode,
-				 strerror(errno));
-		return -1;
-	}
-	return 0;
-}
+/* The injector's table gives every parameter its default (injectors/flusheio.c). */
+#define param_int(c, name) ((int)pmt_case_param_int((c), (name), 0))
+#define flush_stats(dir, from, st) pmt_flusheio_stats(c, (from), (st))
 
 /* The promises of the recover step, stamped as they arrive. */
 struct promise_watch {
@@ -269,7 +189,7 @@ static int run_fail(struct pmt_case *c, const char *dir, struct json_object *pro
 	struct promise_watch w = { .dir = dir, .events = events };
 	struct promise_watch wb = { .dir = dir, .events = before_events };
 	struct json_object *res = NULL;
-	struct flush_stats st;
+	struct pmt_flush_stats st;
 	int before, rc;
 
 	/* A promise made while the host is fine, for the check after the cut. */
@@ -287,8 +207,11 @@ static int run_fail(struct pmt_case *c, const char *dir, struct json_object *pro
 	flush_stats(dir, 0, &st);
 	before = st.lines;
 	pmt_case_phase(c, "inject");
-	if (set_mode(c, dir, "fail-eio"))
+	if (pmt_flusheio_fail(c, true)) {
+		pmt_case_verdict(c, PMT_BROK, "inject: cannot switch the shim to fail-eio: %s",
+				 strerror(errno));
 		return -1;
+	}
 	rc = run_probe(c, "fail", 1, 1, NULL, &res);
 	if (rc) {
 		if (rc > 0)
@@ -301,15 +224,23 @@ static int run_fail(struct pmt_case *c, const char *dir, struct json_object *pro
 	json_object_put(res);
 	flush_stats(dir, before, &st);
 	json_object_object_add(c->details, "host_flushes_failed", json_object_new_int(st.failed));
-	if (!st.failed) {
+	if (st.failed) {
+		struct json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "host_flushes_failed", json_object_new_int(st.failed));
+		pmt_fault_fired(c, f);
+	} else {
 		pmt_case_verdict(c, PMT_BROK, "inject: fault did not fire: the shim failed no flush "
 				 "(%d flushes seen)", st.lines - before);
 		return -1;
 	}
 
 	pmt_case_phase(c, "recover");
-	if (set_mode(c, dir, "honest"))
+	if (pmt_flusheio_fail(c, false)) {
+		pmt_case_verdict(c, PMT_BROK, "recover: cannot switch the shim to honest: %s",
+				 strerror(errno));
 		return -1;
+	}
 	before = st.lines;
 	res = NULL;
 	rc = run_probe(c, "recover", 1, 1, &w, &res);
@@ -545,13 +476,13 @@ out_states:
 		json_object_put(st[i].proms);
 }
 
-static int run_slow(struct pmt_case *c, const char *dir, struct json_object *probes)
+static int run_slow(struct pmt_case *c, struct json_object *probes)
 {
-	int delay = param_int(c, "delay_ms", DEFAULT_DELAY_MS);
-	int threads = param_int(c, "threads", DEFAULT_THREADS);
-	int rounds = param_int(c, "rounds", DEFAULT_ROUNDS);
+	int delay = param_int(c, "delay_ms");
+	int threads = param_int(c, "threads");
+	int rounds = param_int(c, "rounds");
 	struct json_object *res = NULL, *rec;
-	struct flush_stats st;
+	struct pmt_flush_stats st;
 	int before, rc;
 
 	flush_stats(dir, 0, &st);
@@ -582,6 +513,12 @@ static int run_slow(struct pmt_case *c, const char *dir, struct json_object *pro
 				 "%.0f ms (delay %d ms)", st.lines - before, st.max_ms, delay);
 		return -1;
 	}
+	{
+		struct json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "slowest_host_flush_ms", json_object_new_double(st.max_ms));
+		pmt_fault_fired(c, f);
+	}
 	return 0;
 }
 
@@ -601,8 +538,8 @@ static int flusheio_run(struct pmt_case *c)
 	}
 	if (pmt_setup_fs(c, dev, sizeof(dev)))
 		goto out;
-	shim_dir(c, dir, sizeof(dir));
-	rc = !strcmp(c->variant, "fail") ? run_fail(c, dir, probes, events, before) : run_slow(c, dir, probes);
+	pmt_flusheio_shim_dir(c, dir, sizeof(dir));
+	rc = !strcmp(c->variant, "fail") ? run_fail(c, dir, probes, events, before) : run_slow(c, probes);
 	keep_kernel_log(c);
 	if (rc)
 		goto out;
@@ -616,12 +553,12 @@ static int flusheio_run(struct pmt_case *c)
 		snprintf(c->reason + used, sizeof(c->reason) - used,
 			 "; max fsync %.0f ms with %d flushers",
 			 pmt_json_double(c->details, "guest_fsync_max_ms"),
-			 param_int(c, "threads", DEFAULT_THREADS));
+			 param_int(c, "threads"));
 out:
 	json_object_put(probes);
 	json_object_put(events);
 	json_object_put(before);
-	shim_dir(c, dir, sizeof(dir));
+	pmt_flusheio_shim_dir(c, dir, sizeof(dir));
 	/* flushes.jsonl is the evidence of what the host did: keep it. */
 	{
 		char from[PATH_MAX + 16], to[PATH_MAX + 16];
@@ -636,8 +573,7 @@ out:
 			free(t);
 		}
 	}
-	/* The shim's folder stays: QEMU flushes into it until shutdown, and
-	 * the next case (or the run's cleanup) removes it. */
+	/* The shim's folder stays while QEMU flushes into it: disarm removes it. */
 	return 0;
 }
 
@@ -651,6 +587,6 @@ const struct pmt_scenario pmt_scenario_flusheio = {
 	.filesystems = flusheio_fs,
 	.mount_opts = "dax",
 	.variants = flusheio_variants,
-	.prepare_vm = flusheio_prepare,
+	.injector = "flusheio",
 	.run = flusheio_run,
 };

@@ -19,17 +19,8 @@
  * mounts and fsck is clean; errno=EUCLEAN stands for either failing) and
  * synced_data (ok, or ok/bad-data when a promise broke).
  *
- * The mount must not outlive the case.  Every exit path of run() kills the
- * guest and unmounts.  Against a harness killed from outside, prepare_vm
- * moves the process into a private mount namespace (unshare(CLONE_NEWNS),
- * propagation slave, once per process) before mounting: the tmpfs exists
- * only there, and the kernel drops it when the last process in it (the
- * harness or its job worker, and their QEMUs, which die with them) exits,
- * SIGKILL included.  The cost: with --jobs 1 the whole harness stays in
- * that namespace for the rest of the run (host mounts still propagate in).
- * If booting the guest fails, run() never runs: the tmpfs stays mounted
- * (empty: the runner unlinks the backing file) until the next hostsigbus
- * case or the process exits.
+ * The tmpfs is the hostsigbus injector's (injectors/hostsigbus.c): it is
+ * mounted before the boot and gone after the case, in every exit path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,94 +42,10 @@
 #include "log.h"
 #include "proc.h"
 #include "promises.h"
+#include "hostsigbus.h"
+#include "injector.h"
 #include "util.h"
 #include "crashcheck.h"
-
-#define TMPFS_SIZE_MB	64
-
-static bool own_namespace;	/* this process unshared its mount namespace */
-
-static void tmpfs_dir(const struct pmt_case *c, char *buf, size_t len)
-{
-	pmt_fmt(buf, len, "%s/sigbus-tmpfs", c->rundir);
-}
-
-static bool is_mountpoint(const char *dir)
-{
-	char parent[PATH_MAX];
-	struct stat a, b;
-
-	if (pmt_fmt(parent, sizeof(parent), "%s/..", dir) || stat(dir, &a) || stat(parent, &b))
-		return false;
-	return a.st_dev != b.st_dev;
-}
-
-/* Unmount the case's tmpfs if it is there; the folder goes too. */
-static void tmpfs_down(const struct pmt_case *c)
-{
-	char dir[PATH_MAX];
-
-	tmpfs_dir(c, dir, sizeof(dir));
-	if (is_mountpoint(dir) && umount2(dir, 0) && umount2(dir, MNT_DETACH))
-		pmt_info("hostsigbus: cannot unmount %s: %s", dir, strerror(errno));
-	rmdir(dir);
-}
-
-static int hostsigbus_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
-{
-	char dir[PATH_MAX], file[PATH_MAX], opts[64];
-	int fd;
-
-	if (geteuid() != 0) {
-		pmt_case_verdict(c, PMT_SKIP, "mounting the size-limited tmpfs needs root");
-		return -1;
-	}
-	if (c->opt->backend == PMT_BACKEND_LIBVIRT) {
-		/* libvirtd's QEMU does not see a mount in our namespace. */
-		pmt_case_verdict(c, PMT_SKIP, "the tmpfs backing file needs the qemu backend");
-		return -1;
-	}
-	if (!own_namespace) {
-		if (unshare(CLONE_NEWNS) ||
-		    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) {
-			pmt_case_verdict(c, PMT_BROK, "setup: a private mount namespace for the tmpfs: %s",
-					 strerror(errno));
-			return -1;
-		}
-		own_namespace = true;
-	}
-	tmpfs_down(c);		/* a previous case whose guest never booted */
-	tmpfs_dir(c, dir, sizeof(dir));
-	snprintf(opts, sizeof(opts), "size=%dm,mode=0700", TMPFS_SIZE_MB);
-	if (mkdir(dir, 0700) || mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
-		pmt_case_verdict(c, PMT_BROK, "setup: mount -t tmpfs -o %s %s: %s", opts, dir,
-				 strerror(errno));
-		rmdir(dir);
-		return -1;
-	}
-	/* The runner's backing file is replaced by one on the tmpfs. */
-	unlink(cfg->disks[0].path);
-	pmt_cleanup_unregister(cfg->disks[0].path);
-	if (pmt_fmt(file, sizeof(file), "%s/pmem0.img", dir) ||
-	    (fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
-		pmt_case_verdict(c, PMT_BROK, "setup: %s/pmem0.img: %s", dir, strerror(errno));
-		tmpfs_down(c);
-		return -1;
-	}
-	/* Sparse: the device is larger than the tmpfs that holds it. */
-	if (ftruncate(fd, (off_t)cfg->disks[0].size)) {
-		pmt_case_verdict(c, PMT_BROK, "setup: sizing %s: %s", file, strerror(errno));
-		close(fd);
-		tmpfs_down(c);
-		return -1;
-	}
-	close(fd);
-	/* A fatal signal removes the file, which frees the tmpfs's memory. */
-	pmt_cleanup_register(file, 0);
-	snprintf(cfg->disks[0].path, sizeof(cfg->disks[0].path), "%s", file);
-	json_object_object_add(c->details, "tmpfs_size_mb", json_object_new_int(TMPFS_SIZE_MB));
-	return 0;
-}
 
 struct fill_watch {
 	struct json_object *events;	/* progress and promise events, in order */
@@ -268,7 +175,7 @@ static void record_tmpfs(struct pmt_case *c, const char *key)
 	char dir[PATH_MAX];
 	struct statvfs sv;
 
-	tmpfs_dir(c, dir, sizeof(dir));
+	pmt_hostsigbus_dir(c, dir, sizeof(dir));
 	if (statvfs(dir, &sv) == 0)
 		json_object_object_add(c->details, key, json_object_new_int64(
 			(int64_t)((sv.f_blocks - sv.f_bfree) * sv.f_frsize)));
@@ -356,6 +263,14 @@ static int hostsigbus_run(struct pmt_case *c)
 				 "and the tmpfs never filled", w.last_bytes);
 		goto out;
 	}
+	{
+		struct json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "qemu_killed_by_signal",
+				       json_object_new_boolean(WIFSIGNALED(c->vm->wstatus)));
+		json_object_object_add(f, "guest_bytes_written", json_object_new_int64(w.last_bytes));
+		pmt_fault_fired(c, f);
+	}
 
 	/* What survived: a copy on a normal disk, in a checker guest. */
 	pmt_case_phase(c, "copy");
@@ -369,7 +284,7 @@ static int hostsigbus_run(struct pmt_case *c)
 		goto out;
 	}
 	pmt_cleanup_register(img, 0);
-	tmpfs_down(c);
+	pmt_hostsigbus_release(c);
 	promises = pmt_promises_in_force(w.events);
 	json_object_object_add(c->details, "promises", json_object_get(promises));
 
@@ -391,7 +306,7 @@ static int hostsigbus_run(struct pmt_case *c)
 out:
 	/* Every path: no guest holds the tmpfs, then it goes. */
 	main_vm->backend->power_cut(main_vm);
-	tmpfs_down(c);
+	pmt_hostsigbus_release(c);
 	if (img[0]) {
 		unlink(img);
 		pmt_cleanup_unregister(img);
@@ -410,6 +325,6 @@ const struct pmt_scenario pmt_scenario_hostsigbus = {
 	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
 	.filesystems = hostsigbus_fs,
 	.mount_opts = "dax",
-	.prepare_vm = hostsigbus_prepare,
+	.injector = "hostsigbus",
 	.run = hostsigbus_run,
 };

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "guest_setup.h"
 #include "mapsync.h"
 
 #define PERSISTENCE_WARNING "unable to guarantee persistence of writes"
@@ -106,40 +105,14 @@ static void record_dmesg(struct pmt_case *c)
 	json_object_put(args);
 }
 
-static int mapsync_run(struct pmt_case *c)
+/* The lifecycle's check: the guest probe's result, and the region's warning. */
+static enum pmt_verdict mapsync_check(struct pmt_case *c, struct json_object *result,
+				      char *reason, size_t len)
 {
-	struct json_object *args, *res = NULL;
-	char dev[64], err[512], reason[512];
-	enum pmt_verdict v;
-	int rc;
+	enum pmt_verdict v = pmt_mapsync_judge(c->device, result, reason, len);
 
-	if (pmt_setup_fs(c, dev, sizeof(dev)))
-		return -1;
-	if (!json_object_get_boolean(json_object_object_get(
-		    json_object_object_get(c->details, "mount"), "dax"))) {
-		pmt_case_verdict(c, PMT_BROK, "mount: DAX is not active on %s with -o %s",
-				 dev, c->scenario->mount_opts);
-		return -1;
-	}
-
-	pmt_case_phase(c, "workload");
-	args = json_object_new_object();
-	json_object_object_add(args, "workload", json_object_new_string("mapsync"));
-	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
-	rc = pmt_case_agent(c, "run", args, &res, err, sizeof(err));
-	json_object_put(args);
-	if (rc) {
-		if (rc > 0)
-			pmt_case_verdict(c, PMT_BROK, "workload: mapsync could not run: %s", err);
-		return -1;
-	}
-	json_object_object_add(c->details, "mapsync", json_object_get(res));
-	pmt_case_phase(c, "check");
-	v = pmt_mapsync_judge(c->device, res, reason, sizeof(reason));
-	json_object_put(res);
 	record_dmesg(c);
-	pmt_case_verdict(c, v, "%s", reason);
-	return 0;
+	return v;
 }
 
 static const char *const mapsync_fs[] = { "ext4", "xfs", NULL };
@@ -150,5 +123,8 @@ const struct pmt_scenario pmt_scenario_mapsync = {
 	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
 	.filesystems = mapsync_fs,
 	.mount_opts = "dax",
-	.run = mapsync_run,
+	.dax = PMT_DAX_ON,
+	.workload = "mapsync",
+	.checker = PMT_CHECK_JUDGE,
+	.judge = mapsync_check,
 };

@@ -27,23 +27,10 @@
 #include "guest_setup.h"
 #include "json_util.h"
 #include "util.h"
-#include "mce.h"
-
-/* Intel's SRAR/SRAO encodings (status, mcg_status) for bank 1; see ERRORS-FACTS.md. */
-#define MCE_BANK		1
-#define MCE_SRAR_STATUS		0xbd80000000000134ULL	/* VAL|UC|EN|MISCV|ADDRV|S|AR, data load */
-#define MCE_SRAR_MCG		0x7ULL			/* RIPV|EIPV|MCIP */
-#define MCE_SRAO_STATUS		0xbd000000000000c0ULL	/* VAL|UC|EN|MISCV|ADDRV|S, scrub */
-#define MCE_SRAO_MCG		0x5ULL			/* RIPV|MCIP */
-#define MCE_MISC		0x8cULL			/* address LSB 12, physical mode */
-#define MCE_PAGE		4096ULL
+#include "injector.h"
+#include "lifecycle.h"
 
 #define MCE_QMP_TIMEOUT_MS	5000
-#define MCE_EVENT_TIMEOUT_MS	5000
-/* The holder spins, so CPL=3 comes at once in practice; this bounds a bad day. */
-#define MCE_CPL_TRIES		50
-#define MCE_CPL_RETRY_MS	3
-/* SRAO is handled from a work queue: the signal comes a little later. */
 #define MCE_COLLECT_WAIT_MS	5000
 #define MCE_EXIT_WAIT_MS	5000
 /* Guest seconds the holder keeps loading after the error, before the collect. */
@@ -51,21 +38,6 @@
 
 static const char *const mce_fs[] = { "ext4", "xfs", NULL };
 static const char *const mce_variants[] = { "srao", "srar", NULL };
-
-static int mce_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
-{
-	/* libvirt gives no QMP connection here and does not take a CPU vendor. */
-	if (c->opt->backend == PMT_BACKEND_LIBVIRT) {
-		pmt_case_verdict(c, PMT_SKIP, "setup: the mce scenario needs the qemu backend "
-				 "(QMP, and an Intel CPU model for a recoverable MCE)");
-		return -1;
-	}
-	/* On TCG's AMD "max" every uncorrected error is fatal (no SUCCOR). */
-	cfg->cpu = "max,vendor=GenuineIntel";
-	/* The holder must be what the injected vCPU (0) runs. */
-	cfg->smp = 1;
-	return 0;
-}
 
 /* The first line of @text holding @what, copied into @buf; 0 when found. */
 static int find_line(const char *text, const char *what, char *buf, size_t len)
@@ -100,227 +72,6 @@ static int console_panic(struct pmt_case *c, char *line, size_t len, char *why, 
 		why[0] = '\0';
 	free(text);
 	return rc;
-}
-
-static int hmp(struct pmt_case *c, const char *cmdline, char *out, size_t outlen,
-	       char *err, size_t errlen)
-{
-	struct json_object *args = json_object_new_object(), *ret = NULL;
-	int rc;
-
-	json_object_object_add(args, "command-line", json_object_new_string(cmdline));
-	rc = pmt_qmp_execute(&c->vm->qmp, "human-monitor-command", args, &ret,
-			     pmt_now_ms() + MCE_QMP_TIMEOUT_MS, err, errlen);
-	json_object_put(args);
-	if (!rc && out)
-		snprintf(out, outlen, "%s", ret ? json_object_get_string(ret) : "");
-	json_object_put(ret);
-	return rc;
-}
-
-static int qmp_simple(struct pmt_case *c, const char *cmd, char *err, size_t errlen)
-{
-	return pmt_qmp_execute(&c->vm->qmp, cmd, NULL, NULL, pmt_now_ms() + MCE_QMP_TIMEOUT_MS,
-			       err, errlen);
-}
-
-/* The CR3 value of an "info registers" dump into @buf; "" when absent. */
-static void regs_cr3(const char *regs, char *buf, size_t len)
-{
-	const char *p = strstr(regs, "CR3=");
-
-	buf[0] = '\0';
-	if (p)
-		snprintf(buf, len, "%.*s", (int)strcspn(p + 4, " \n"), p + 4);
-}
-
-/*
- * Stop the vCPU where the holder runs user code.  CPL=3 alone is not
- * enough: right after its reply the agent itself may still be in user
- * mode, and an SRAR there makes the agent the consumer (the holder then
- * gets BUS_MCEERR_AO; seen once in 12 runs).  The holder is the only task
- * that stays in user mode, so two stops in a row at CPL=3 with the same
- * address space (CR3), a few ms apart, are taken as the holder.  Returns
- * the stop that got there (VM stopped), or -1 with the VM running again
- * and @err set.
- */
-static int stop_in_user_mode(struct pmt_case *c, struct json_object *info,
-			     char *err, size_t errlen)
-{
-	char regs[4096], cerr[256], cr3[32], prev[32] = "";
-	int try;
-
-	for (try = 1; try <= MCE_CPL_TRIES; try++) {
-		if (qmp_simple(c, "stop", err, errlen))
-			return -1;
-		if (hmp(c, "info registers", regs, sizeof(regs), err, errlen)) {
-			qmp_simple(c, "cont", cerr, sizeof(cerr));
-			return -1;
-		}
-		regs_cr3(regs, cr3, sizeof(cr3));
-		if (strstr(regs, "CPL=3") && cr3[0] && !strcmp(cr3, prev)) {
-			json_object_object_add(info, "cr3", json_object_new_string(cr3));
-			return try;
-		}
-		snprintf(prev, sizeof(prev), "%s", strstr(regs, "CPL=3") ? cr3 : "");
-		if (qmp_simple(c, "cont", err, errlen))
-			return -1;
-		/* Let the guest run a little: the holder is runnable and spinning. */
-		poll(NULL, 0, MCE_CPL_RETRY_MS);
-	}
-	snprintf(err, errlen, "the vCPU was not twice in a row in the same user address space "
-		 "in %d stops", MCE_CPL_TRIES);
-	return -1;
-}
-
-int pmt_mce_parse_gpa(const char *s, uint64_t *gpa)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	/* "0x" and 1..16 hex digits, nothing else: the guest's text never reaches HMP. */
-	if (!s || strncmp(s, "0x", 2) || !s[2] || strlen(s + 2) > 16)
-		return -1;
-	for (i = 2; s[i]; i++) {
-		int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
-			s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
-			s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
-
-		if (d < 0)
-			return -1;
-		v = v << 4 | (uint64_t)d;
-	}
-	*gpa = v;
-	return 0;
-}
-
-int pmt_mce_region(struct json_object *memdevs, int index, uint64_t *start, uint64_t *size)
-{
-	int seen = 0;
-
-	for (size_t i = 0; json_object_is_type(memdevs, json_type_array) &&
-			   i < json_object_array_length(memdevs); i++) {
-		struct json_object *d = json_object_array_get_idx(memdevs, i), *data, *a, *n;
-		const char *type = pmt_json_str(d, "type");
-
-		if (strcmp(type, "virtio-pmem") && strcmp(type, "nvdimm"))
-			continue;
-		if (seen++ != index)
-			continue;
-		if (!json_object_object_get_ex(d, "data", &data) ||
-		    !json_object_object_get_ex(data, strcmp(type, "nvdimm") ? "memaddr" : "addr", &a) ||
-		    !json_object_object_get_ex(data, "size", &n) ||
-		    !json_object_is_type(a, json_type_int) || !json_object_is_type(n, json_type_int))
-			return -1;
-		*start = json_object_get_uint64(a);
-		*size = json_object_get_uint64(n);
-		return *size ? 0 : -1;
-	}
-	return -1;
-}
-
-int pmt_mce_check_gpa(uint64_t gpa, uint64_t start, uint64_t size)
-{
-	/* The whole page inside [start, start + size), without overflow. */
-	if (gpa % MCE_PAGE || gpa < start || size < MCE_PAGE || gpa - start > size - MCE_PAGE)
-		return -1;
-	return 0;
-}
-
-int pmt_mce_command(char *buf, size_t len, bool srar, uint64_t gpa)
-{
-	int n = snprintf(buf, len, "mce 0 %d 0x%llx 0x%llx 0x%llx 0x%llx", MCE_BANK,
-			 srar ? MCE_SRAR_STATUS : MCE_SRAO_STATUS, srar ? MCE_SRAR_MCG : MCE_SRAO_MCG,
-			 (unsigned long long)gpa, MCE_MISC);
-
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-/*
- * The guest's address of its page, checked against the pmem region as the
- * host knows it (QMP query-memory-devices: QEMU placed the device).  0 with
- * *gpa, or -1 after a BROK.
- */
-static int host_checked_gpa(struct pmt_case *c, const char *text, uint64_t *gpa)
-{
-	struct json_object *memdevs = NULL;
-	uint64_t start = 0, size = 0;
-	char err[256];
-	int rc;
-
-	if (pmt_mce_parse_gpa(text, gpa)) {
-		pmt_case_verdict(c, PMT_BROK, "arm: the guest's page address is not a hex number: "
-				 "\"%.40s\"", text);
-		return -1;
-	}
-	if (pmt_qmp_execute(&c->vm->qmp, "query-memory-devices", NULL, &memdevs,
-			    pmt_now_ms() + MCE_QMP_TIMEOUT_MS, err, sizeof(err))) {
-		pmt_case_verdict(c, PMT_BROK, "arm: cannot ask QEMU where the pmem region is: %s", err);
-		return -1;
-	}
-	rc = pmt_mce_region(memdevs, 0, &start, &size);
-	json_object_put(memdevs);
-	if (rc) {
-		pmt_case_verdict(c, PMT_BROK, "arm: QEMU lists no pmem region to inject into");
-		return -1;
-	}
-	if (pmt_mce_check_gpa(*gpa, start, size)) {
-		pmt_case_verdict(c, PMT_BROK, "arm: the page's address 0x%llx is not a page inside the "
-				 "pmem region [0x%llx, 0x%llx) that QEMU reports",
-				 (unsigned long long)*gpa, (unsigned long long)start,
-				 (unsigned long long)(start + size));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Inject the machine check on @gpa and wait for QEMU's MEMORY_FAILURE
- * event.  0 with *event, or -1 after a BROK (the VM is left running).
- */
-static int inject(struct pmt_case *c, bool srar, uint64_t gpa, struct json_object *info,
-		  struct json_object **event)
-{
-	char cmdline[160], out[512] = "", err[512] = "";
-	int try = 0, rc;
-
-	if (pmt_mce_command(cmdline, sizeof(cmdline), srar, gpa)) {
-		pmt_case_verdict(c, PMT_BROK, "inject: the mce command does not fit");
-		return -1;
-	}
-	json_object_object_add(info, "hmp", json_object_new_string(cmdline));
-	if (srar) {
-		try = stop_in_user_mode(c, info, err, sizeof(err));
-		if (try < 0) {
-			pmt_case_verdict(c, PMT_BROK, "inject: fault did not fire: %s", err);
-			return -1;
-		}
-		json_object_object_add(info, "stops_until_cpl3", json_object_new_int(try));
-	}
-	rc = hmp(c, cmdline, out, sizeof(out), err, sizeof(err));
-	/* HMP reports a refusal as text in an otherwise successful reply. */
-	out[strcspn(out, "\r\n")] = '\0';
-	if (!rc && out[0]) {
-		snprintf(err, sizeof(err), "QEMU refused \"%s\": %s", cmdline, out);
-		rc = -1;
-	}
-	if (!rc)
-		rc = pmt_qmp_wait_event(&c->vm->qmp, "MEMORY_FAILURE", event,
-					pmt_now_ms() + MCE_EVENT_TIMEOUT_MS, err, sizeof(err));
-	/* Resume even after a failure: a stopped guest cannot shut down. */
-	if (srar) {
-		char cerr[256];
-
-		if (qmp_simple(c, "cont", cerr, sizeof(cerr)) && !rc) {
-			snprintf(err, sizeof(err), "%s", cerr);
-			rc = -1;
-		}
-	}
-	if (rc) {
-		pmt_case_verdict(c, PMT_BROK, "inject: fault did not fire: %s", err);
-		return -1;
-	}
-	return 0;
 }
 
 /* "signal=SIGBUS/BUS_MCEERR_AR" for signal record @i of the holder. */
@@ -387,56 +138,6 @@ static void collect_rows(struct json_object *res, struct json_object *rows)
 }
 
 /*
- * Judge each row against errors.tsv (MODE is the variant) as
- * pmt_expect_judge() does, for observations that are not access-path
- * records ("recorded", "panic").  @extra is appended to a mismatch of the
- * "guest" row (the panic line).
- */
-static void judge(const struct pmt_expectations *e, struct pmt_case *c,
-		  struct json_object *rows, const char *extra)
-{
-	char mismatches[768] = "";
-	int checked = 0, failed = 0;
-
-	for (size_t i = 0; i < json_object_array_length(rows); i++) {
-		struct json_object *row = json_object_array_get_idx(rows, i);
-		const char *path = pmt_json_str(row, "path");
-		const char *observed = pmt_json_str(row, "observed");
-		const struct pmt_expect_rule *r = pmt_expect_find(e, c->scenario->name,
-			pmt_device_name(c->device), c->fs, c->variant, path);
-		bool known = r && strcmp(r->outcome, "unknown");
-		bool guest = !strcmp(path, "guest");
-		size_t used;
-
-		json_object_object_add(row, "expected",
-				       json_object_new_string(r ? r->outcome : "unknown"));
-		json_object_object_add(row, "reason", json_object_new_string(r ? r->reason : ""));
-		/* Nothing to compare: e.g. the holder never loaded again after its signal. */
-		if (!known || !strcmp(observed, "not-observed"))
-			continue;
-		checked++;
-		if (pmt_outcome_matches(r->outcome, observed)) {
-			json_object_object_add(row, "match", json_object_new_boolean(true));
-			continue;
-		}
-		json_object_object_add(row, "match", json_object_new_boolean(false));
-		failed++;
-		used = strlen(mismatches);
-		snprintf(mismatches + used, sizeof(mismatches) - used,
-			 "%s%s: expected %s, observed %s%s%s (%s:%d)", used ? "; " : "",
-			 path, r->outcome, observed, extra && guest ? ": " : "",
-			 extra && guest ? extra : "", e->file, r->line);
-	}
-	json_object_object_add(c->details, "behaviour", json_object_get(rows));
-	if (failed)
-		pmt_case_verdict(c, PMT_FAIL, "%s", mismatches);
-	else if (checked)
-		pmt_case_verdict(c, PMT_PASS, "%d paths as expected", checked);
-	else
-		pmt_case_verdict(c, PMT_SKIP, "no expectation applies: observations recorded only");
-}
-
-/*
  * The agent is gone after the injection: a panic is the kernel's answer
  * and is judged; anything else means the case could not observe.
  */
@@ -461,7 +162,9 @@ static void guest_gone(struct pmt_case *c, const struct pmt_expectations *e, con
 	snprintf(extra, sizeof(extra), "%s%s%s", line, why[0] ? "; cause: " : "", why);
 	rows = json_object_new_array();
 	add_row(rows, "guest", "panic");
-	judge(e, c, rows, extra);
+	json_object_object_add(json_object_array_get_idx(rows, 0), "detail",
+			       json_object_new_string(extra));
+	pmt_expect_judge(e, c, c->variant, rows);
 	json_object_put(rows);
 }
 
@@ -504,11 +207,9 @@ static struct json_object *target_request(struct json_object *args)
 static int mce_run(struct pmt_case *c)
 {
 	const struct pmt_expectations *e;
-	struct json_object *req, *target = NULL, *res = NULL, *event = NULL, *info, *rows, *argv;
-	bool srar = !strcmp(c->variant, "srar");
+	struct json_object *req, *target = NULL, *res = NULL, *rows, *argv;
 	char dev[64], err[512];
 	const char *gpa_text;
-	uint64_t gpa;
 	int rc;
 
 	e = pmt_expectations_default(err, sizeof(err));
@@ -551,26 +252,15 @@ static int mce_run(struct pmt_case *c)
 				 pmt_json_str(target, "region_resource"));
 		return -1;
 	}
-	/* The guest's word is not enough: it chose the text, the host checks the number. */
-	if (host_checked_gpa(c, gpa_text, &gpa))
-		return -1;
+	/* The guest's word is not enough: the injector checks the number with QEMU. */
+	{
+		struct json_object *f = json_object_new_object();
 
-	pmt_case_phase(c, "inject");
-	info = json_object_new_object();
-	json_object_object_add(c->details, "mce", info);
-	if (inject(c, srar, gpa, info, &event))
-		return -1;
-	json_object_object_add(info, "memory_failure",
-			       json_object_get(json_object_object_get(event, "data")));
-	/* QEMU may also reset the guest instead of injecting (MCIP already set). */
-	if (strcmp(pmt_json_str(json_object_object_get(event, "data"), "action"), "inject")) {
-		pmt_case_verdict(c, PMT_BROK, "inject: fault did not fire: QEMU's MEMORY_FAILURE "
-				 "action is \"%s\", not inject",
-				 pmt_json_str(json_object_object_get(event, "data"), "action"));
-		json_object_put(event);
-		return -1;
+		json_object_object_add(f, "gpa", json_object_new_string(gpa_text));
+		pmt_fault_armed(c, f);
 	}
-	json_object_put(event);
+	if (pmt_inject_fire(c))
+		return -1;
 
 	/*
 	 * Give the holder some guest time after its signal, so that its later
@@ -601,7 +291,7 @@ static int mce_run(struct pmt_case *c)
 	add_row(rows, "guest", "ok");
 	collect_rows(res, rows);
 	json_object_put(res);
-	judge(e, c, rows, NULL);
+	pmt_expect_judge(e, c, c->variant, rows);
 	json_object_put(rows);
 	return 0;
 }
@@ -614,6 +304,6 @@ const struct pmt_scenario pmt_scenario_mce = {
 	.filesystems = mce_fs,
 	.mount_opts = "dax",
 	.variants = mce_variants,
-	.prepare_vm = mce_prepare,
+	.injector = "mce",
 	.run = mce_run,
 };

@@ -45,24 +45,14 @@
 #include "shard.h"
 #include "util.h"
 #include "crashcheck.h"
+#include "injector.h"
+#include "lifecycle.h"
+#include "powercut.h"
 #include "shim_env.h"
 
 #define MAX_SAVED_STATES	3	/* besides each state the verdict named */
 #define MAX_FAILURES_KEPT	256	/* details.failures entries */
 #define TORN_SECTORS		(PMT_PAGE_SIZE / 512)
-
-static void shim_dir(const struct pmt_case *c, char *buf, size_t len)
-{
-	pmt_fmt(buf, len, "%s/shim", c->rundir);
-}
-
-static int powercut_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
-{
-	char dir[PATH_MAX];
-
-	shim_dir(c, dir, sizeof(dir));
-	return pmt_shim_prepare(c, cfg, dir) < 0 ? -1 : 0;
-}
 
 /*
  * Where the final cut goes (--crash-at, or a plan's param.crash_at); every
@@ -100,22 +90,8 @@ struct cut {
 	long long drop_from;		/* the first dropped flush, once planted */
 };
 
-/* The shim's count of completed host flushes (durable.h), or -1. */
-static long long flushes_done(const char *dir)
-{
-	uint64_t seq;
-
-	return pmt_flush_counter_read(dir, &seq) ? -1 : (long long)seq;
-}
-
-/* Plant a mode in the shim: it reads DIR/mode at every flush. */
-static int plant_mode(const char *dir, const char *mode)
-{
-	char path[PATH_MAX];
-
-	pmt_fmt(path, sizeof(path), "%s/mode", dir);
-	return pmt_write_file_atomic(path, mode, strlen(mode));
-}
+#define flushes_done pmt_shim_flushes_done
+#define plant_mode pmt_shim_set_mode
 
 static int on_event(void *ctx, const struct pmt_msg *m)
 {
@@ -266,8 +242,7 @@ static int run_and_cut(struct pmt_case *c, struct cut *k, uint64_t *rng)
 	}
 	/* The power goes: SIGKILL, nothing flushed.  A workload that ended
 	 * before the crash point (a sync error stops it) is cut here too. */
-	c->vm->backend->power_cut(c->vm);
-	return 0;
+	return pmt_inject_fire(c);
 }
 
 /* ---- crash states ---- */
@@ -918,14 +893,12 @@ out_json:
 	return rc;
 }
 
-/* A plan's param.@key, or @dflt (the command line's value). */
+/* The injector's parameter @key (a plan's or --param), or @dflt (the named option's). */
 static const char *param(const struct pmt_case *c, const char *key, const char *dflt)
 {
-	struct json_object *v = NULL;
+	const char *v = pmt_case_param(c, key);
 
-	if (c->params && json_object_object_get_ex(c->params, key, &v))
-		return json_object_get_string(v);
-	return dflt;
+	return v ? v : dflt;
 }
 
 /* param.crash_points: all or a positive count; else --crash-points. */
@@ -1017,7 +990,7 @@ static int powercut_run(struct pmt_case *c)
 		pmt_case_verdict(c, PMT_BROK, "mount: DAX is not active on %s", dev_name);
 		goto out;
 	}
-	shim_dir(c, dir, sizeof(dir));
+	pmt_powercut_shim_dir(c, dir, sizeof(dir));
 	k.shim_dir = dir;
 	k.dev = &dev;
 	/* The first persistence point: mkfs and mount flushed honestly. */
@@ -1027,21 +1000,9 @@ static int powercut_run(struct pmt_case *c)
 				 strerror(errno));
 		goto out;
 	}
-	/* A planted device starts here. */
-	if (dev.lying || dev.drop_every) {
-		char mode[96];
-
-		if (dev.lying)
-			snprintf(mode, sizeof(mode), "lying\n");
-		else
-			snprintf(mode, sizeof(mode), "drop every=%lld from=%lld\n", dev.drop_every,
-				 first + 1);
-		if (plant_mode(dir, mode)) {
-			pmt_case_verdict(c, PMT_BROK, "setup: cannot plant the %s device: %s",
-					 param(c, "flush_mode", c->opt->flush_mode), strerror(errno));
-			goto out;
-		}
-	}
+	/* A planted device (lying, drop:every) starts here. */
+	if (pmt_inject_arm(c))
+		goto out;
 	k.at_op = k.kind == CRASH_END ? -1 :
 		  1 + (long long)(pmt_splitmix64(&rng) % (uint64_t)c->opt->ops);
 	pmt_case_phase(c, "workload");
@@ -1081,14 +1042,18 @@ static int powercut_run(struct pmt_case *c)
 	rc = check_points(c, &k, first, last, crash_points);
 out:
 	json_object_put(k.events);
-	pmt_rm_rf(dir);
 	return rc;
 }
 
 static const char *const powercut_fs[] = { "ext4", "xfs", NULL };
+/* Every workload that makes promises (workloads/workload_list.h). */
 static const char *const powercut_workloads[] = {
-	"append_fsync", "overwrite_fdatasync", "rename_replace",
-	"create_unlink", "falloc_punch", "dax_mmap", "fio_verify", NULL,
+#define PMT_WORKLOAD(name, promises, needs_fio) PMT_IF_PROMISES_##promises(#name)
+#define PMT_IF_PROMISES_1(x) x,
+#define PMT_IF_PROMISES_0(x)
+#include "workload_list.h"
+#undef PMT_WORKLOAD
+	NULL,
 };
 
 const struct pmt_scenario pmt_scenario_powercut = {
@@ -1099,6 +1064,6 @@ const struct pmt_scenario pmt_scenario_powercut = {
 	.filesystems = powercut_fs,
 	.mount_opts = "dax",
 	.variants = powercut_workloads,
-	.prepare_vm = powercut_prepare,
+	.injector = "powercut",
 	.run = powercut_run,
 };

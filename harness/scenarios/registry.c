@@ -11,6 +11,7 @@ extern const struct pmt_scenario pmt_scenario_replay;
 extern const struct pmt_scenario pmt_scenario_flusheio;
 extern const struct pmt_scenario pmt_scenario_hostsigbus;
 extern const struct pmt_scenario pmt_scenario_hosthwpoison;
+extern const struct pmt_scenario pmt_scenario_dmflakey;
 
 const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_mapsync,
@@ -22,5 +23,6 @@ const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_flusheio,
 	&pmt_scenario_hostsigbus,
 	&pmt_scenario_hosthwpoison,
+	&pmt_scenario_dmflakey,
 	NULL,
 };

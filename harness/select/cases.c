@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "injector.h"
 #include "plan.h"
 #include "runner.h"
 #include "shard.h"
@@ -27,6 +28,7 @@ struct matrix {
 	const char *devices;		/* NULL: every device the scenario runs on */
 	const char *filesystems;	/* NULL: every fs the scenario runs on */
 	const char *workloads;		/* NULL: every variant */
+	const char *injectors;		/* NULL: any injector */
 	const struct pmt_plan_section *section;	/* NULL for the command line */
 	unsigned int repeat;
 	unsigned long long seed;
@@ -58,8 +60,8 @@ static bool id_taken(const struct case_list *cl, const char *id)
 /* One buffer per case for the section's strings, so the plan can be freed. */
 static void copy_section(struct pmt_case *c, const struct pmt_plan_section *s)
 {
-	const char *keys[] = { "mount_opts", "mkfs_opts", "injector" };
-	const char **dst[] = { &c->mount_opts, &c->mkfs_opts, &c->injector };
+	const char *keys[] = { "mount_opts", "mkfs_opts" };
+	const char **dst[] = { &c->mount_opts, &c->mkfs_opts };
 	size_t len = strlen(s->name) + 1, off = 0;
 
 	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
@@ -119,6 +121,7 @@ static void add_case(struct case_list *cl, const struct pmt_options *o, const st
 		if (o->filter && fnmatch(o->filter, c->id, 0))
 			continue;
 		c->scenario = s;
+		c->inj = pmt_injector_find(s->injector);
 		c->device = d;
 		c->fs = fs;
 		c->variant = variant;
@@ -139,6 +142,11 @@ static void expand(struct case_list *cl, const struct pmt_options *o, const stru
 		if (strcmp(m->scenarios, "all") && !pmt_list_has(m->scenarios, s->name))
 			continue;
 		if (strcmp(o->scenarios, "all") && !pmt_list_has(o->scenarios, s->name))
+			continue;
+		/* --injector and a plan's injector = pick the scenarios using them. */
+		if ((strcmp(o->injectors, "all") || m->injectors) &&
+		    (!s->injector || (strcmp(o->injectors, "all") && !pmt_list_has(o->injectors, s->injector)) ||
+		     (m->injectors && !pmt_list_has(m->injectors, s->injector))))
 			continue;
 		/* A hidden scenario (replay) runs only when named. */
 		if (s->hidden && !pmt_list_has(o->scenarios, s->name) &&
@@ -184,6 +192,102 @@ static int check_scenarios(const char *list, char *err, size_t errlen)
 	return rc;
 }
 
+static int check_injectors(const char *opt, const char *list, char *err, size_t errlen)
+{
+	char *copy, *save = NULL;
+	int rc = 0;
+
+	if (!strcmp(list, "all"))
+		return 0;
+	copy = strdup(list);
+	if (!copy)
+		abort();
+	for (char *s = strtok_r(copy, ",", &save); s && !rc; s = strtok_r(NULL, ",", &save)) {
+		if (!pmt_injector_find(s)) {
+			char names[512];
+			size_t off = 0;
+
+			names[0] = '\0';
+			for (int i = 0; pmt_injectors[i] && off < sizeof(names); i++)
+				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+							i ? ", " : "", pmt_injectors[i]->name);
+			snprintf(err, errlen, "%sunknown injector \"%s\" (known: %s)", opt, s, names);
+			rc = -1;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+/*
+ * A plan section's param.NAME lines against the injector of each case it
+ * made (cases [from, to)): an unknown name or a bad value is an error that
+ * names the file and the line where it was written.
+ */
+static int check_section_params(const struct pmt_plan_section *sec, const struct case_list *cl,
+				size_t from, char *err, size_t errlen)
+{
+	for (size_t k = 0; k < sec->nkv; k++) {
+		const struct pmt_plan_kv *kv = &sec->kv[k];
+		const char *name = kv->key + 6;
+
+		if (strncmp(kv->key, "param.", 6))
+			continue;
+		for (size_t i = from; i < cl->count; i++) {
+			const struct pmt_injector *inj = cl->list[i].inj;
+			const struct pmt_param *p = inj ? pmt_param_find(inj->params, name) : NULL;
+			char why[256], names[256];
+
+			if (!p) {
+				pmt_param_names(inj ? inj->params : NULL, names, sizeof(names));
+				snprintf(err, errlen, "%s:%d: %s: the %s%s%s has no parameter \"%s\" "
+					 "(it has: %s)", kv->file, kv->line, kv->key,
+					 inj ? "injector " : "scenario ",
+					 inj ? inj->name : cl->list[i].scenario->name,
+					 inj ? "" : " (no injector)", name, names[0] ? names : "none");
+				return -1;
+			}
+			if (pmt_param_check(p, kv->value, why, sizeof(why))) {
+				snprintf(err, errlen, "%s:%d: %s = %s: %s", kv->file, kv->line, kv->key,
+					 kv->value, why);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* --param NAME=VALUE: some selected case's injector must have NAME, and take VALUE. */
+static int check_cli_params(const struct pmt_options *o, const struct case_list *cl,
+			    char *err, size_t errlen)
+{
+	for (int k = 0; k < o->nparams; k++) {
+		const char *eq = strchr(o->params[k], '=');
+		char name[64], why[256];
+		bool known = false;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->params[k]), o->params[k]);
+		for (size_t i = 0; i < cl->count; i++) {
+			const struct pmt_injector *inj = cl->list[i].inj;
+			const struct pmt_param *p = inj ? pmt_param_find(inj->params, name) : NULL;
+
+			if (!p)
+				continue;
+			known = true;
+			if (pmt_param_check(p, eq + 1, why, sizeof(why))) {
+				snprintf(err, errlen, "--param %s: %s", o->params[k], why);
+				return -1;
+			}
+		}
+		if (!known) {
+			snprintf(err, errlen, "--param %s: no selected case's injector has a parameter "
+				 "\"%s\" (see: pmtorture help injectors)", o->params[k], name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int expand_plan(struct case_list *cl, const struct pmt_options *o, char *err, size_t errlen)
 {
 	struct pmt_plan plan;
@@ -199,12 +303,28 @@ static int expand_plan(struct case_list *cl, const struct pmt_options *o, char *
 			.devices = pmt_plan_get(s, "device"),
 			.filesystems = pmt_plan_get(s, "fs"),
 			.workloads = pmt_plan_get(s, "workload"),
+			.injectors = pmt_plan_get(s, "injector"),
 			.section = s,
 			.repeat = o->repeat ? (unsigned int)o->repeat : s->repeat,
 			.seed = s->has_seed ? s->seed : o->seed,
 		};
 
+		size_t from = cl->count;
+		const struct pmt_plan_kv *inj = pmt_plan_find(s, "injector");
+
+		if (inj && check_injectors("", inj->value, err, errlen)) {
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "%s:%d: injector = %s: %s", inj->file, inj->line, inj->value, why);
+			pmt_plan_free(&plan);
+			return -1;
+		}
 		expand(cl, o, &m);
+		if (check_section_params(s, cl, from, err, errlen)) {
+			pmt_plan_free(&plan);
+			return -1;
+		}
 	}
 	pmt_plan_free(&plan);
 	return 0;
@@ -218,7 +338,8 @@ int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t
 	size_t kept = 0;
 
 	/* Unknown scenario names are an error, before anything boots. */
-	if (check_scenarios(o->scenarios, err, errlen))
+	if (check_scenarios(o->scenarios, err, errlen) ||
+	    check_injectors("--injector: ", o->injectors, err, errlen))
 		return -1;
 	if (o->plan) {
 		if (expand_plan(&cl, o, err, errlen)) {
@@ -238,6 +359,10 @@ int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t
 		free(cl.list);
 		snprintf(err, errlen, "no case matches the selection%s%s (see: pmtorture list)",
 			 o->plan ? " of plan " : "", o->plan ? o->plan : "");
+		return -1;
+	}
+	if (check_cli_params(o, &cl, err, errlen)) {
+		pmt_cases_free(cl.list, cl.count);
 		return -1;
 	}
 	/* A shard may be empty: that is a valid run of nothing, not an error. */

@@ -20,6 +20,7 @@ void pmt_options_defaults(struct pmt_options *o)
 	memset(o, 0, sizeof(*o));
 	o->command = PMT_CMD_HELP;
 	o->scenarios = "all";
+	o->injectors = "all";
 	o->devices = "virtio-pmem,nvdimm";
 	o->filesystems = "ext4,xfs";
 	o->workloads = "all";
@@ -121,6 +122,12 @@ static int check_positional(struct pmt_options *o, char *err, size_t errlen)
 		if (o->nargs == 1)
 			o->plan = o->args[0];
 		return 0;
+	case PMT_CMD_HELP:
+		/* `help injectors`: the injectors and their parameters alone. */
+		if (o->nargs > 1 || (o->nargs == 1 && strcmp(o->args[0], "injectors")))
+			return fail(err, errlen, "help takes nothing or \"injectors\", not \"%s\"",
+				    o->args[o->nargs > 1]);
+		return 0;
 	case PMT_CMD_MERGE:
 	case PMT_CMD_REPORT:
 		if (!o->nargs)
@@ -171,12 +178,14 @@ enum {
 	OPT_BASELINE,
 	OPT_EXPUNGE,
 	OPT_HTML,
+	OPT_PARAM,
 };
 
 static const struct option long_opts[] = {
 	{ "scenario", required_argument, NULL, 's' },
-	/* Each injector has one scenario of its name (powercut, badblocks, ...). */
-	{ "injector", required_argument, NULL, 's' },
+	/* The scenarios that use these injectors (injectors/registry.c). */
+	{ "injector", required_argument, NULL, 'I' },
+	{ "param", required_argument, NULL, OPT_PARAM },
 	{ "device", required_argument, NULL, 'd' },
 	{ "fs", required_argument, NULL, 'f' },
 	{ "filter", required_argument, NULL, 'F' },
@@ -256,6 +265,16 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 				long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->scenarios = optarg; break;
+		case 'I': o->injectors = optarg; break;
+		case OPT_PARAM:
+			/* NAME=VALUE; the value is checked with the cases (param.h). */
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return fail(err, errlen, "--param takes NAME=VALUE, not \"%s\"", optarg);
+			if (o->nparams == (int)ARRAY_SIZE(o->params))
+				return fail(err, errlen, "--param: at most %zu of them",
+					    ARRAY_SIZE(o->params));
+			o->params[o->nparams++] = optarg;
+			break;
 		case 'd': o->devices = optarg; break;
 		case 'f': o->filesystems = optarg; break;
 		case 'F': o->filter = optarg; break;

@@ -30,6 +30,7 @@ enum pmt_backend {
 struct pmt_options {
 	enum pmt_command command;
 	const char *scenarios;		/* comma list of scenario names, or "all" */
+	const char *injectors;		/* comma list of injector names, or "all" */
 	const char *devices;		/* comma list: virtio-pmem,nvdimm */
 	const char *filesystems;	/* comma list: ext4,xfs */
 	const char *filter;		/* fnmatch(3) pattern on case ids */
@@ -56,6 +57,10 @@ struct pmt_options {
 	int ops;			/* powercut: operations per workload run */
 	const char *replay;		/* replay: a saved crash state image */
 	const char *crash_at;		/* powercut: end, op, flush, flush-mid or time */
+	/* --param NAME=VALUE, as given; checked against the selected cases'
+	 * injectors when the cases are built (param.h). */
+	const char *params[32];
+	int nparams;
 	bool verbose;
 	bool quiet;
 	const char *plan;		/* --plan NAME|FILE (or list's argument), or NULL */

@@ -33,7 +33,7 @@ for id in mce:srao:virtio-pmem:ext4 mce:srar:virtio-pmem:ext4 mce:srar:nvdimm:ex
 	b="{r['path']: r['observed'] for r in $c['details']['behaviour']}"
 	check "$id: PASS" [ "$(json_get "$s" "$c['verdict']")" = PASS ]
 	check "$id: QEMU injected (MEMORY_FAILURE)" \
-		[ "$(json_get "$s" "$c['details']['mce']['memory_failure']['action']")" = inject ]
+		[ "$(json_get "$s" "$c['details']['fault']['memory_failure']['action']")" = inject ]
 	check "$id: no panic" [ "$(json_get "$s" "$b['guest']")" = ok ]
 	case $id in
 	*srar*) code=BUS_MCEERR_AR ;;
@@ -48,7 +48,7 @@ for id in mce:srao:virtio-pmem:ext4 mce:srar:virtio-pmem:ext4 mce:srar:nvdimm:ex
 	check "$id: later read() $read" [ "$(json_get "$s" "$b['read']")" = "$read" ]
 done
 check "SRAR was injected with the vCPU in user mode" \
-	[ "$(json_get "$s" "min(c['details']['mce']['stops_until_cpl3'] for c in j['cases'] if ':srar:' in c['id'])")" -ge 1 ]
+	[ "$(json_get "$s" "min(c['details']['fault']['stops_until_cpl3'] for c in j['cases'] if ':srar:' in c['id'])")" -ge 1 ]
 # Only this test's QEMUs (their console.log lies under $WORK): other runs may be going.
 check "no QEMU left" eval "! pgrep -f '[q]emu-system.*$WORK/' >/dev/null"
 done_testing

@@ -12,7 +12,7 @@
 
 #include "util.h"
 
-/* harness/scenarios/hosthwpoison.c */
+/* injectors/hosthwpoison.c */
 int pmt_host_memory_failure(const char *root, char *why, size_t len);
 
 static char root[256];

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one lifecycle every case runs (injectors/injector.h):
+ *
+ *   probe -> prepare_vm -> boot -> setup fs -> arm -> workload -> fire
+ *         -> check -> disarm
+ *
+ * The runner calls pmt_inject_probe() and pmt_inject_prepare() before the
+ * boot and pmt_inject_disarm() after everything; between them a
+ * declarative scenario runs pmt_case_lifecycle(), and a scenario with a
+ * flow of its own calls the steps it needs (pmt_inject_arm/fire).  Every
+ * step that fails records the BROK, naming its phase, and returns -1, so
+ * neither scenarios nor injectors repeat that.
+ */
+#ifndef PMT_LIFECYCLE_H
+#define PMT_LIFECYCLE_H
+
+#include "case.h"
+#include "vm.h"
+
+/* 0: go on; 1: SKIP recorded with the injector's reason (nothing boots). */
+int pmt_inject_probe(struct pmt_case *c);
+/* The injector's prepare_vm.  0, or -1 after a BROK "setup: ...". */
+int pmt_inject_prepare(struct pmt_case *c, struct pmt_vm_config *cfg);
+/* arm / fire, each 0 or -1 after a BROK "arm: ..." / "fire: ...".  A fire
+ * that did not record pmt_fault_fired() is BROK "fault did not fire". */
+int pmt_inject_arm(struct pmt_case *c);
+int pmt_inject_fire(struct pmt_case *c);
+/* Once per case, whatever happened; safe when nothing was armed. */
+void pmt_inject_disarm(struct pmt_case *c);
+
+/*
+ * Mount the filesystem as the scenario's dax says (BROK when DAX is not in
+ * the state the case needs), @dev gets the block device.  0 or -1.
+ */
+int pmt_lifecycle_setup_fs(struct pmt_case *c, char *dev, size_t devlen);
+/* The block device the case's filesystem was made on ("" before setup fs). */
+const char *pmt_case_dev(const struct pmt_case *c);
+
+/* A declarative scenario, from setup fs to check.  0, or -1 after a BROK. */
+int pmt_case_lifecycle(struct pmt_case *c);
+
+/*
+ * Record one access-path record the injector observed (consumed), for the
+ * expectations checker; @path names it when the record has no "path".
+ */
+void pmt_case_observe(struct pmt_case *c, const char *path, struct json_object *record);
+
+/*
+ * The fire of an injector whose half is in the guest: run guest program
+ * @program (injectors/guest/) on the case's filesystem with @args
+ * (consumed; "dev" is added), keep its result in details[@program], and
+ * observe its "probes" (after @first, a member of the result that is an
+ * access path of its own, if given).  The guest refusing is the fault not
+ * firing: -1 with its words in @err.  0 after pmt_fault_fired().
+ */
+int pmt_guest_fire(struct pmt_case *c, const char *program, struct json_object *args,
+		   const char *first, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+/*
+ * badblocks: mark the sectors under one page of a file bad in
+ * /sys/block/pmemN/badblocks, the list the pmem driver consults on every
+ * access (is_bad_pmem()), as it would after an ACPI ARS or MCE report.
+ * The guest half (injectors/guest/badblocks.c) finds the sectors with
+ * FIEMAP, writes the list, then probes every access path.
+ */
+#include "case.h"
+#include "injector.h"
+#include "lifecycle.h"
+
+static const struct pmt_param badblocks_params[] = {
+	{ .name = "page", .type = PMT_PARAM_INT, .def = "1", .min = 0, .max = 15,
+	  .help = "which 4 KiB page of the 64 KiB victim file goes bad" },
+	{ NULL },
+};
+
+static int badblocks_fire(struct pmt_case *c, char *err, size_t errlen)
+{
+	struct json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "file", json_object_new_string("victim.dat"));
+	json_object_object_add(args, "size", json_object_new_int(65536));
+	json_object_object_add(args, "page", json_object_new_int64(pmt_case_param_int(c, "page", 1)));
+	return pmt_guest_fire(c, "badblocks", args, NULL, err, errlen);
+}
+
+const struct pmt_injector pmt_injector_badblocks = {
+	.name = "badblocks",
+	.description = "sectors under a file page listed in /sys/block/pmemN/badblocks",
+	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
+	.params = badblocks_params,
+	.fire = badblocks_fire,
+};

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* The flusheio injector's host half (flusheio.c), for the flusheio scenario. */
+#ifndef PMT_INJECTOR_FLUSHEIO_H
+#define PMT_INJECTOR_FLUSHEIO_H
+
+#include <stddef.h>
+
+#include "case.h"
+
+/* The shim's folder of case @c (flushes.jsonl, mode). */
+void pmt_flusheio_shim_dir(const struct pmt_case *c, char *buf, size_t len);
+
+/* What the shim did, from flushes.jsonl lines @from.. (0-based). */
+struct pmt_flush_stats {
+	int lines, failed, recorded, errors;
+	double max_ms;
+};
+void pmt_flusheio_stats(const struct pmt_case *c, int from, struct pmt_flush_stats *st);
+
+/* Host flushes fail from now on (fail-eio), or are honest again.  0 or -1 (errno). */
+int pmt_flusheio_fail(const struct pmt_case *c, bool fail);
+
+#endif

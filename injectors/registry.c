@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+/* Every injector, listed once.  Adding one: its file, and one line here. */
+#include "case.h"
+#include "injector.h"
+
+#define PMT_INJECTORS(X) \
+	X(powercut) X(flusheio) X(hostsigbus) X(hosthwpoison) X(mce) \
+	X(badblocks) X(hwpoison) X(dmflakey)
+
+#define DECLARE(name) extern const struct pmt_injector pmt_injector_##name;
+#define ENTRY(name) &pmt_injector_##name,
+PMT_INJECTORS(DECLARE)
+
+const struct pmt_injector *const pmt_injectors[] = {
+	PMT_INJECTORS(ENTRY)
+	NULL,
+};

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "durable.h"
+#include "image.h"
+#include "shim_env.h"
+#include "util.h"
+
+static char env_preload[PATH_MAX + 16], env_file[PATH_MAX + 16], env_dir[PATH_MAX + 16];
+
+int pmt_shim_probe(const struct pmt_case *c, char *why, size_t len)
+{
+	if (c->opt->backend != PMT_BACKEND_LIBVIRT)
+		return 0;
+	snprintf(why, len, "the flush shim needs the qemu backend (LD_PRELOAD)");
+	return 1;
+}
+
+int pmt_shim_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, const char *dir,
+		     char *err, size_t errlen)
+{
+	char shim[PATH_MAX];
+
+	(void)c;
+	pmt_fmt(shim, sizeof(shim), "%s/build/lib/pmtorture-shim.so", pmt_root());
+	if (access(shim, R_OK)) {
+		snprintf(err, errlen, "the flush shim %s is missing (make all)", shim);
+		return -1;
+	}
+	pmt_rm_rf(dir);
+	if (mkdir(dir, 0700)) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", shim);
+	snprintf(env_file, sizeof(env_file), "PMT_SHIM_FILE=%s", cfg->disks[0].path);
+	snprintf(env_dir, sizeof(env_dir), "PMT_SHIM_DIR=%s", dir);
+	cfg->env[0] = env_preload;
+	cfg->env[1] = env_file;
+	cfg->env[2] = env_dir;
+	cfg->env[3] = NULL;
+	return 3;
+}
+
+int pmt_shim_set_mode(const char *dir, const char *mode)
+{
+	char path[PATH_MAX], text[128];
+	int n = snprintf(text, sizeof(text), "%s%s", mode,
+			 mode[0] && mode[strlen(mode) - 1] == '\n' ? "" : "\n");
+
+	if (pmt_fmt(path, sizeof(path), "%s/mode", dir) || n < 0 || (size_t)n >= sizeof(text)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return pmt_write_file_atomic(path, text, (size_t)n);
+}
+
+long long pmt_shim_flushes_done(const char *dir)
+{
+	uint64_t seq;
+
+	return pmt_flush_counter_read(dir, &seq) ? -1 : (long long)seq;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading the flush shim (injectors/powercut/shim.c) into a case's QEMU:
+ * the shared half of the two injectors that sit on QEMU's fsync() of the
+ * backing file, powercut and flusheio.  The shim needs LD_PRELOAD into the
+ * QEMU process, so it works with the qemu backend only (libvirtd starts
+ * QEMU itself, and our environment never reaches it).
+ */
+#ifndef PMT_SHIM_ENV_H
+#define PMT_SHIM_ENV_H
+
+#include <stddef.h>
+
+#include "case.h"
+
+/* probe: 0, or 1 with the SKIP reason under --backend libvirt. */
+int pmt_shim_probe(const struct pmt_case *c, char *why, size_t len);
+
+/*
+ * Make @dir (emptied) the shim's folder and put LD_PRELOAD, PMT_SHIM_FILE
+ * and PMT_SHIM_DIR into cfg->env[0..2] (cfg->env[3] = NULL).  Returns the
+ * number of env slots used (3), or -1 with why in @err (the shim is not
+ * built, the folder cannot be made).  One case per process: the strings
+ * live in static storage until the next call.
+ */
+int pmt_shim_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, const char *dir,
+		     char *err, size_t errlen);
+
+/* Switch the shim's mode: it reads DIR/mode at every flush.  0 or -1 (errno). */
+int pmt_shim_set_mode(const char *dir, const char *mode);
+
+/* The shim's count of completed host flushes (durable.h), or -1. */
+long long pmt_shim_flushes_done(const char *dir);
+
+#endif
