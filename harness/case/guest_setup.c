@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "guest_setup.h"
+#include "lifecycle.h"
 #include "util.h"
 
 const char *pmt_device_provider_match(enum pmt_device_kind kind)
@@ -163,8 +164,7 @@ int pmt_setup_fs(struct pmt_case *c, char *dev, size_t devlen)
 	json_object_object_add(args, "fs", json_object_new_string(c->fs));
 	json_object_object_add(args, "dev", json_object_new_string(dev));
 	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
-	json_object_object_add(args, "opts", json_object_new_string(c->mount_opts ? c->mount_opts :
-								    c->scenario->mount_opts));
+	json_object_object_add(args, "opts", json_object_new_string(pmt_case_mount_opts(c)));
 	rc = pmt_case_agent(c, "mount", args, &res, err, sizeof(err));
 	json_object_put(args);
 	if (rc) {

@@ -87,12 +87,21 @@ static bool wants_dax(const struct pmt_case *c)
 	}
 }
 
+const char *pmt_case_mount_opts(const struct pmt_case *c)
+{
+	if (c->mount_opts)
+		return c->mount_opts;
+	/* Own-flow scenarios say it; declarations say it through their dax. */
+	if (c->scenario->run || c->scenario->mount_opts)
+		return c->scenario->mount_opts ? c->scenario->mount_opts : "";
+	return wants_dax(c) ? "dax" : "";
+}
+
 int pmt_lifecycle_setup_fs(struct pmt_case *c, char *dev, size_t devlen)
 {
 	bool dax = wants_dax(c);
 
-	if (!c->mount_opts)
-		c->mount_opts = dax ? "dax" : "";
+	c->mount_opts = c->mount_opts ? c->mount_opts : dax ? "dax" : "";
 	if (pmt_setup_fs(c, dev, devlen))
 		return -1;
 	json_object_object_add(c->details, "dev", json_object_new_string(dev));
@@ -153,12 +162,13 @@ void pmt_case_observe(struct pmt_case *c, const char *path, struct json_object *
 /* The guest workload between arm and fire; its result in details[NAME]. */
 static int run_workload(struct pmt_case *c, struct json_object **result)
 {
-	struct json_object *req = json_object_new_object();
+	struct json_object *req;
 
 	*result = NULL;
 	if (!c->scenario->workload)
 		return 0;
 	pmt_case_phase(c, "workload");
+	req = json_object_new_object();
 	json_object_object_add(req, "workload", json_object_new_string(c->scenario->workload));
 	json_object_object_add(req, "dir", json_object_new_string(PMT_GUEST_MNT));
 	PMT_SAFE_AGENT(c, "run", req, result);

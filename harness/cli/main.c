@@ -5,6 +5,7 @@
 
 #include "case.h"
 #include "commands.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "injector.h"
 #include "options.h"
@@ -180,7 +181,7 @@ static int list_main(const struct pmt_options *o)
 		const struct pmt_case *c = &cases[i];
 
 		printf("%-32s  needs %s, %s mounted -o %s", c->id, pmt_device_name(c->device), c->fs,
-		       c->mount_opts ? c->mount_opts : c->scenario->mount_opts);
+		       pmt_case_mount_opts(c)[0] ? pmt_case_mount_opts(c) : "defaults");
 		if (c->mkfs_opts)
 			printf(", mkfs %s", c->mkfs_opts);
 		if (c->inj)

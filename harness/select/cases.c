@@ -38,6 +38,7 @@ static void case_release(struct pmt_case *c)
 {
 	json_object_put(c->details);
 	json_object_put(c->notes);
+	json_object_put(c->observed);
 	json_object_put(c->params);
 	free(c->owned);
 }
