@@ -84,8 +84,4 @@ no_ack:
 	return -1;
 }
 
-const struct pmt_workload_info pmt_workload_append_fsync = {
-	.name = "append_fsync",
-	.description = "append 4-64 KiB chunks, fsync each; promise size and hash",
-	.run = append_fsync_run,
-};
+PMT_WORKLOAD_INFO(append_fsync, "append 4-64 KiB chunks, fsync each; promise size and hash");

@@ -133,8 +133,4 @@ out:
 	return pmt_crash_end(&c, result);
 }
 
-const struct pmt_workload_info pmt_workload_create_unlink = {
-	.name = "create_unlink",
-	.description = "create and unlink small files, fsync the directory; promise each name",
-	.run = create_unlink_run,
-};
+PMT_WORKLOAD_INFO(create_unlink, "create and unlink small files, fsync the directory; promise each name");

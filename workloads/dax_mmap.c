@@ -128,8 +128,4 @@ no_ack:
 	return -1;
 }
 
-const struct pmt_workload_info pmt_workload_dax_mmap = {
-	.name = "dax_mmap",
-	.description = "stores through MAP_SHARED on a DAX file, msync(MS_SYNC) each; promise hash",
-	.run = dax_mmap_run,
-};
+PMT_WORKLOAD_INFO(dax_mmap, "stores through MAP_SHARED on a DAX file, msync(MS_SYNC) each; promise hash");

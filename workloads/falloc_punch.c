@@ -175,8 +175,4 @@ no_ack:
 	return -1;
 }
 
-const struct pmt_workload_info pmt_workload_falloc_punch = {
-	.name = "falloc_punch",
-	.description = "fallocate, punch holes, truncate, write; fsync each; promise size and hash",
-	.run = falloc_punch_run,
-};
+PMT_WORKLOAD_INFO(falloc_punch, "fallocate, punch holes, truncate, write; fsync each; promise size and hash");

@@ -153,8 +153,4 @@ static int fill_run(const char *dir, struct json_object *args,
 	return 0;
 }
 
-const struct pmt_workload_info pmt_workload_fill = {
-	.name = "fill",
-	.description = "write one file until ENOSPC or death, fsync every MiB; prefix promises",
-	.run = fill_run,
-};
+PMT_WORKLOAD_INFO(fill, "write one file until ENOSPC or death, fsync every MiB; prefix promises");

@@ -241,8 +241,4 @@ out:
 	return pmt_crash_end(&c, result);
 }
 
-const struct pmt_workload_info pmt_workload_fio_verify = {
-	.name = "fio_verify",
-	.description = "fio randwrite + fsync with crc32c verify per op, two files; promise each",
-	.run = fio_verify_run,
-};
+PMT_WORKLOAD_INFO(fio_verify, "fio randwrite + fsync with crc32c verify per op, two files; promise each");

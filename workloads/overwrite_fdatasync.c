@@ -105,8 +105,4 @@ no_ack:
 	return -1;
 }
 
-const struct pmt_workload_info pmt_workload_overwrite_fdatasync = {
-	.name = "overwrite_fdatasync",
-	.description = "overwrite 4 KiB-aligned ranges of a preallocated 1 MiB file, fdatasync each",
-	.run = overwrite_fdatasync_run,
-};
+PMT_WORKLOAD_INFO(overwrite_fdatasync, "overwrite 4 KiB-aligned ranges of a preallocated 1 MiB file, fdatasync each");

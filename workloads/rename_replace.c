@@ -136,8 +136,4 @@ no_ack:
 	return -1;
 }
 
-const struct pmt_workload_info pmt_workload_rename_replace = {
-	.name = "rename_replace",
-	.description = "write tmp, fsync, rename over the target, fsync the directory",
-	.run = rename_replace_run,
-};
+PMT_WORKLOAD_INFO(rename_replace, "write tmp, fsync, rename over the target, fsync the directory");

@@ -38,6 +38,15 @@ void pmt_workload_emit(const char *event, struct json_object *fields);
  */
 int pmt_workload_wait_ack(char *err, size_t errlen);
 
+/*
+ * A workload file's one export, named as in workload_list.h: NAME_run is
+ * its entry point.  PMT_WORKLOAD_INFO(append_fsync, "append chunks...");
+ */
+#define PMT_WORKLOAD_INFO(NAME, DESCRIPTION)				\
+	const struct pmt_workload_info pmt_workload_##NAME = {		\
+		.name = #NAME, .description = DESCRIPTION, .run = NAME##_run,	\
+	}
+
 const struct pmt_workload_info *pmt_workload_find(const char *name);
 extern const struct pmt_workload_info *const pmt_workloads[];	/* NULL-terminated */
 

@@ -169,8 +169,4 @@ static int mapsync_run(const char *dir, struct json_object *args,
 	return 0;
 }
 
-const struct pmt_workload_info pmt_workload_mapsync = {
-	.name = "mapsync",
-	.description = "MAP_SYNC must be granted or refused per the device; MAP_SHARED always works",
-	.run = mapsync_run,
-};
+PMT_WORKLOAD_INFO(mapsync, "MAP_SYNC must be granted or refused per the device; MAP_SHARED always works");

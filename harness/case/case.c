@@ -6,17 +6,6 @@
 #include "case.h"
 #include "util.h"
 
-static int severity(enum pmt_verdict v)
-{
-	switch (v) {
-	case PMT_PASS: return 0;
-	case PMT_XFAIL: return 1;
-	case PMT_SKIP: return 2;
-	case PMT_FAIL: return 3;
-	default: return 4;
-	}
-}
-
 void pmt_case_verdict(struct pmt_case *c, enum pmt_verdict v, const char *fmt, ...)
 {
 	char text[1024];
@@ -35,7 +24,7 @@ void pmt_case_verdict(struct pmt_case *c, enum pmt_verdict v, const char *fmt, .
 	json_object_object_add(note, "text", json_object_new_string(text));
 	json_object_array_add(c->notes, note);
 
-	if (!c->verdict_set || severity(v) > severity(c->verdict)) {
+	if (!c->verdict_set || pmt_verdict_severity(v) > pmt_verdict_severity(c->verdict)) {
 		c->verdict = v;
 		c->verdict_set = true;
 		snprintf(c->reason, sizeof(c->reason), "%s", text);

@@ -139,6 +139,13 @@ int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
 			const char *disk, char *err, size_t errlen);
 
 /*
+ * The checker guest of a case (power cuts, the images a fault left): boot
+ * it over @disk as pmt_case_boot_guest() does, in phase "checker-boot",
+ * and make it the case's guest (c->vm).  0, or -1 after a BROK.
+ */
+int pmt_case_boot_checker(struct pmt_case *c, struct pmt_vm *vm, const char *disk);
+
+/*
  * Shut a case's guest down cleanly through its agent; a guest already gone
  * (a power cut) is left alone.  A failure is a BROK naming c->phase.  The
  * caller still releases the vm.  0 or -1.

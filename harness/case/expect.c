@@ -124,18 +124,7 @@ void pmt_probe_outcome(struct json_object *p, char *buf, size_t len)
 
 int pmt_outcome_matches(const char *expected, const char *observed)
 {
-	size_t n = strlen(observed);
-	const char *p = expected;
-
-	while (p) {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
-
-		if (len == n && !strncmp(p, observed, n))
-			return 1;
-		p = bar ? bar + 1 : NULL;
-	}
-	return 0;
+	return pmt_list_has_sep(expected, observed, '|');
 }
 
 void pmt_expect_judge(const struct pmt_expectations *e, struct pmt_case *c, const char *mode,

@@ -242,6 +242,19 @@ int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
 	return 0;
 }
 
+int pmt_case_boot_checker(struct pmt_case *c, struct pmt_vm *vm, const char *disk)
+{
+	char err[1024];
+
+	pmt_case_phase(c, "checker-boot");
+	if (pmt_case_boot_guest(c, vm, "checker", disk, err, sizeof(err))) {
+		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
+		return -1;
+	}
+	c->vm = vm;
+	return 0;
+}
+
 int pmt_case_shutdown(struct pmt_case *c, struct pmt_vm *vm)
 {
 	char err[512];

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -153,11 +154,16 @@ int pmt_fmt(char *buf, size_t size, const char *fmt, ...)
 
 int pmt_list_has(const char *list, const char *item)
 {
+	return pmt_list_has_sep(list, item, ',');
+}
+
+int pmt_list_has_sep(const char *list, const char *item, char sep)
+{
 	size_t n = strlen(item);
 	const char *p = list;
 
 	while (p && *p) {
-		const char *end = strchr(p, ',');
+		const char *end = strchr(p, sep);
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 
 		if (len == n && !strncmp(p, item, n))
@@ -166,3 +172,37 @@ int pmt_list_has(const char *list, const char *item)
 	}
 	return 0;
 }
+
+int pmt_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+char *pmt_xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d) {
+		fprintf(stderr, "pmtorture: out of memory\n");
+		abort();
+	}
+	return d;
+}
+
+char *pmt_trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+

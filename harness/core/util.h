@@ -34,5 +34,16 @@ int pmt_fmt(char *buf, size_t size, const char *fmt, ...)
 
 /* Does comma-separated @list contain @item? */
 int pmt_list_has(const char *list, const char *item);
+/* The same for a list whose items are separated by @sep ('|' for alternatives). */
+int pmt_list_has_sep(const char *list, const char *item, char sep);
+
+/* Format a one-line error into @err and return -1: `return pmt_fail(err, len, ...)`. */
+int pmt_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* @s without the white space around it (the end is cut in place). */
+char *pmt_trim(char *s);
+
+/* strdup that ends the process with one line when memory is out. */
+char *pmt_xstrdup(const char *s);
 
 #endif

@@ -28,3 +28,21 @@ int pmt_verdict_is_failure(enum pmt_verdict v)
 {
 	return v == PMT_FAIL || v == PMT_BROK;
 }
+
+int pmt_verdict_severity(enum pmt_verdict v)
+{
+	switch (v) {
+	case PMT_PASS: return 0;
+	case PMT_XFAIL: return 1;
+	case PMT_SKIP: return 2;
+	case PMT_FAIL: return 3;
+	default: return 4;
+	}
+}
+
+int pmt_verdict_severity_name(const char *name)
+{
+	int v = pmt_verdict_parse(name);
+
+	return v < 0 ? 5 : pmt_verdict_severity((enum pmt_verdict)v);
+}

@@ -13,29 +13,6 @@
 
 #define MAX_EXPUNGE_FILE (4 << 20)
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d) {
-		fprintf(stderr, "pmtorture: out of memory\n");
-		abort();
-	}
-	return d;
-}
-
 void pmt_expunge_free(struct pmt_expunge *list)
 {
 	for (size_t i = 0; i < list->n; i++) {
@@ -67,7 +44,7 @@ static int cut_reason_match(char *text, char **match)
 	*end = '\0';
 	*match = at + 8;
 	/* What is left before it is the PATTERN; nothing may follow. */
-	if (*trim(end + 1))
+	if (*pmt_trim(end + 1))
 		return -1;
 	*at = '\0';
 	return 0;
@@ -93,7 +70,7 @@ static int parse_entry(struct pmt_expunge *list, const char *name, int line, cha
 			 "'#'), got '%s'", name, line, shown);
 		return -1;
 	}
-	pattern = trim(text);
+	pattern = pmt_trim(text);
 	if (!*pattern || strpbrk(pattern, " \t")) {
 		snprintf(err, errlen, "%s:%d: expected one case PATTERN before '#', got '%s'",
 			 name, line, shown);
@@ -102,9 +79,9 @@ static int parse_entry(struct pmt_expunge *list, const char *name, int line, cha
 	bar = strchr(hash + 1, '|');
 	if (bar) {
 		*bar = '\0';
-		link = trim(bar + 1);
+		link = pmt_trim(bar + 1);
 	}
-	why = trim(hash + 1);
+	why = pmt_trim(hash + 1);
 	if (!*why) {
 		snprintf(err, errlen, "%s:%d: expected a reason after '#' (PATTERN # reason | link), "
 			 "got '%s'", name, line, shown);
@@ -117,12 +94,12 @@ static int parse_entry(struct pmt_expunge *list, const char *name, int line, cha
 	}
 	list->v = v;
 	e = &list->v[list->n++];
-	e->pattern = xstrdup(pattern);
-	e->match = match ? xstrdup(match) : NULL;
-	e->why = xstrdup(why);
-	e->link = xstrdup(link ? link : "");
+	e->pattern = pmt_xstrdup(pattern);
+	e->match = match ? pmt_xstrdup(match) : NULL;
+	e->why = pmt_xstrdup(why);
+	e->link = pmt_xstrdup(link ? link : "");
 	if (asprintf(&e->reason, *e->link ? "%s (%s)" : "%s%s", why, e->link) < 0)
-		e->reason = xstrdup(why);
+		e->reason = pmt_xstrdup(why);
 	e->line = line;
 	return 0;
 }
@@ -130,11 +107,11 @@ static int parse_entry(struct pmt_expunge *list, const char *name, int line, cha
 int pmt_expunge_parse(const char *text, const char *name, struct pmt_expunge *list,
 		      char *err, size_t errlen)
 {
-	char *copy = xstrdup(text), *cur, *next;
+	char *copy = pmt_xstrdup(text), *cur, *next;
 	int line = 0, rc = 0;
 
 	memset(list, 0, sizeof(*list));
-	list->file = xstrdup(name);
+	list->file = pmt_xstrdup(name);
 	for (cur = copy; cur && rc == 0; cur = next) {
 		char *t;
 
@@ -142,7 +119,7 @@ int pmt_expunge_parse(const char *text, const char *name, struct pmt_expunge *li
 		if (next)
 			*next++ = '\0';
 		line++;
-		t = trim(cur);
+		t = pmt_trim(cur);
 		if (!*t || *t == '#')
 			continue;
 		rc = parse_entry(list, name, line, t, err, errlen);

@@ -20,6 +20,7 @@
 #include "text.h"
 #include "report_html.h"
 #include "util.h"
+#include "verdict.h"
 
 /* The orders a reader expects; names not listed follow in order of appearance. */
 static const char *const device_order[] = { "virtio-pmem", "nvdimm" };
@@ -107,17 +108,6 @@ static const char *mode_of(struct json_object *c)
 	const char *v = pmt_json_str(c, "variant");
 
 	return *v ? v : "-";
-}
-
-/* BROK > FAIL > SKIP > XFAIL > PASS, as pmt_case_verdict() ranks them. */
-static int severity(const char *verdict)
-{
-	static const char *const order[] = { "PASS", "XFAIL", "SKIP", "FAIL", "BROK" };
-
-	for (int i = 0; i < (int)ARRAY_SIZE(order); i++)
-		if (!strcmp(verdict, order[i]))
-			return i;
-	return 5;
 }
 
 bool pmt_bhv_any(struct json_object *summary)
@@ -362,7 +352,7 @@ static void fill(struct pmt_bhv_model *m, struct json_object *c)
 		col->mode = mode_of(c);
 		col->panic = -1;
 	}
-	if (!col->verdict || severity(verdict) > severity(col->verdict))
+	if (!col->verdict || pmt_verdict_severity_name(verdict) > pmt_verdict_severity_name(col->verdict))
 		col->verdict = verdict;
 	if (!col->dmesg && (col->dmesg = case_dmesg(details)))
 		add_dmesg(m, col, s->name, pmt_json_str(c, "device"), pmt_json_str(c, "fs"));

@@ -14,6 +14,7 @@
 #include "json_util.h"
 #include "report_html.h"
 #include "util.h"
+#include "verdict.h"
 
 /* Files a case folder holds (results.h), linked from its drill-down. */
 static const char *const case_files[] = {
@@ -97,17 +98,6 @@ static const char *vclass(const char *verdict)
 		if (!strcmp(verdict, verdicts[i]))
 			return verdicts[i];
 	return "other";
-}
-
-/* BROK > FAIL > SKIP > XFAIL > PASS, as pmt_case_verdict() ranks them. */
-static int severity(const char *verdict)
-{
-	static const char *const order[] = { "PASS", "XFAIL", "SKIP", "FAIL", "BROK" };
-
-	for (int i = 0; i < (int)ARRAY_SIZE(order); i++)
-		if (!strcmp(verdict, order[i]))
-			return i;
-	return 5;
 }
 
 /* An ordered set of strings borrowed from the summary. */
@@ -295,7 +285,7 @@ static void grid(FILE *f, struct json_object *s)
 					if (!strcmp(pmt_json_str(c, "scenario"), scen.v[r]) &&
 					    !strcmp(pmt_json_str(c, "device"), dev.v[d]) &&
 					    !strcmp(pmt_json_str(c, "fs"), fs.v[k]) &&
-					    (!worst || severity(v) > severity(worst)))
+					    (!worst || pmt_verdict_severity_name(v) > pmt_verdict_severity_name(worst)))
 						worst = v;
 				}
 				if (!worst) {

@@ -325,7 +325,7 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 	struct pmt_epoch *ep = NULL;
 	size_t nep = 0, nev = json_object_array_length(events), nst = 0;
 	struct cut_state st[16];
-	char durable[PATH_MAX], img[PATH_MAX], dev[64], err[512];
+	char durable[PATH_MAX], img[PATH_MAX], dev[64];
 	char observed[1024] = "", first_bad[1200] = "", old[sizeof(c->reason)];
 	const char *none = pmt_json_str(step, "promise_none");
 	bool held = true;
@@ -399,12 +399,8 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 		goto out;
 	}
 
-	pmt_case_phase(c, "checker-boot");
-	if (pmt_case_boot_guest(c, &checker, "checker", img, err, sizeof(err))) {
-		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
+	if (pmt_case_boot_checker(c, &checker, img))
 		goto out;
-	}
-	c->vm = &checker;
 	pmt_case_phase(c, "after-cut");
 	if (pmt_crash_find_dev(c, dev, sizeof(dev)))
 		rc = -1;

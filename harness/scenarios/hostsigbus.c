@@ -288,12 +288,8 @@ static int hostsigbus_run(struct pmt_case *c)
 	promises = pmt_promises_in_force(w.events);
 	json_object_object_add(c->details, "promises", json_object_get(promises));
 
-	pmt_case_phase(c, "checker-boot");
-	if (pmt_case_boot_guest(c, &checker, "checker", img, err, sizeof(err))) {
-		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
+	if (pmt_case_boot_checker(c, &checker, img))
 		goto out;
-	}
-	c->vm = &checker;
 	pmt_case_phase(c, "check");
 	if (check_image(c, promises, probes) == 0) {
 		pmt_case_phase(c, "judge");

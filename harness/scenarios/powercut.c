@@ -791,7 +791,6 @@ static int check_points(struct pmt_case *c, struct cut *k, long long first, long
 	struct pmt_vm checker, *main_vm = c->vm;
 	struct json_object *timeline = json_object_new_object(), *proms;
 	long long log_bytes = 0;
-	char err[512];
 	int64_t t0;
 	int rc = -1;
 
@@ -815,12 +814,8 @@ static int check_points(struct pmt_case *c, struct cut *k, long long first, long
 	}
 
 	/* One checker guest for every state: the host rewrites its backing file. */
-	pmt_case_phase(c, "checker-boot");
-	if (pmt_case_boot_guest(c, &checker, "checker", w.checker_img, err, sizeof(err))) {
-		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
+	if (pmt_case_boot_checker(c, &checker, w.checker_img))
 		goto out_json;
-	}
-	c->vm = &checker;
 	pmt_case_phase(c, "check");
 	t0 = pmt_now_ms();
 	if (!pmt_crash_find_dev(c, w.dev, sizeof(w.dev)) && !walk_points(&w))

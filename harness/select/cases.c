@@ -173,51 +173,43 @@ static void expand(struct case_list *cl, const struct pmt_options *o, const stru
 	}
 }
 
-static int check_scenarios(const char *list, char *err, size_t errlen)
+static bool scenario_known(const char *name) { return pmt_scenario_find(name) != NULL; }
+static bool injector_known(const char *name) { return pmt_injector_find(name) != NULL; }
+
+/* Every name of comma list @list (or "all") must be @known; else one line
+ * "PREFIXunknown NOUN \"NAME\" (HINT)". */
+static int check_names(const char *prefix, const char *noun, const char *list,
+		       bool (*known)(const char *), const char *hint, char *err, size_t errlen)
 {
 	char *copy, *save = NULL;
 	int rc = 0;
 
 	if (!strcmp(list, "all"))
 		return 0;
-	copy = strdup(list);
-	if (!copy)
-		abort();
-	for (char *s = strtok_r(copy, ",", &save); s && !rc; s = strtok_r(NULL, ",", &save)) {
-		if (!pmt_scenario_find(s)) {
-			snprintf(err, errlen, "--scenario: unknown scenario \"%s\" (see: pmtorture list)", s);
-			rc = -1;
-		}
-	}
+	copy = pmt_xstrdup(list);
+	for (char *s = strtok_r(copy, ",", &save); s && !rc; s = strtok_r(NULL, ",", &save))
+		if (!known(s))
+			rc = pmt_fail(err, errlen, "%sunknown %s \"%s\" (%s)", prefix, noun, s, hint);
 	free(copy);
 	return rc;
 }
 
+static int check_scenarios(const char *list, char *err, size_t errlen)
+{
+	return check_names("--scenario: ", "scenario", list, scenario_known, "see: pmtorture list",
+			   err, errlen);
+}
+
 static int check_injectors(const char *opt, const char *list, char *err, size_t errlen)
 {
-	char *copy, *save = NULL;
-	int rc = 0;
+	char names[512];
+	size_t off = 0;
 
-	if (!strcmp(list, "all"))
-		return 0;
-	copy = strdup(list);
-	if (!copy)
-		abort();
-	for (char *s = strtok_r(copy, ",", &save); s && !rc; s = strtok_r(NULL, ",", &save)) {
-		if (!pmt_injector_find(s)) {
-			char names[512];
-			size_t off = 0;
-
-			names[0] = '\0';
-			for (int i = 0; pmt_injectors[i] && off < sizeof(names); i++)
-				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
-							i ? ", " : "", pmt_injectors[i]->name);
-			snprintf(err, errlen, "%sunknown injector \"%s\" (known: %s)", opt, s, names);
-			rc = -1;
-		}
-	}
-	free(copy);
-	return rc;
+	names[0] = '\0';
+	for (int i = 0; pmt_injectors[i] && off < sizeof(names); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+					i ? ", " : "known: ", pmt_injectors[i]->name);
+	return check_names(opt, "injector", list, injector_known, names, err, errlen);
 }
 
 /*

@@ -52,16 +52,6 @@ const char *pmt_accel_name(enum pmt_accel a)
 	}
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int parse_int(const char *opt, const char *s, int min, int max, int *out,
 		     char *err, size_t errlen)
 {
@@ -73,7 +63,7 @@ static int parse_int(const char *opt, const char *s, int min, int max, int *out,
 	/* Digits only (a '-' where min allows it): no white space, no '+'. */
 	if (errno || end == s || *end || v < min || v > max ||
 	    !((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')))
-		return fail(err, errlen, "%s takes a whole number from %d to %d, not \"%s\"",
+		return pmt_fail(err, errlen, "%s takes a whole number from %d to %d, not \"%s\"",
 			    opt, min, max, s);
 	*out = (int)v;
 	return 0;
@@ -86,7 +76,7 @@ static int check_list(const char *opt, const char *list, const char *const *know
 	const char *p = list;
 
 	if (!*list)
-		return fail(err, errlen, "%s needs at least one name", opt);
+		return pmt_fail(err, errlen, "%s needs at least one name", opt);
 	while (p) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -102,7 +92,7 @@ static int check_list(const char *opt, const char *list, const char *const *know
 				strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
 				strncat(names, known[i], sizeof(names) - strlen(names) - 1);
 			}
-			return fail(err, errlen, "%s: unknown name \"%.*s\" (known: %s)",
+			return pmt_fail(err, errlen, "%s: unknown name \"%.*s\" (known: %s)",
 				    opt, (int)len, p, names);
 		}
 		p = end ? end + 1 : NULL;
@@ -116,27 +106,27 @@ static int check_positional(struct pmt_options *o, char *err, size_t errlen)
 	switch (o->command) {
 	case PMT_CMD_LIST:
 		if (o->nargs > 1)
-			return fail(err, errlen, "unexpected argument \"%s\"", o->args[1]);
+			return pmt_fail(err, errlen, "unexpected argument \"%s\"", o->args[1]);
 		if (o->nargs == 1 && o->plan)
-			return fail(err, errlen, "list takes a plan or --plan, not both");
+			return pmt_fail(err, errlen, "list takes a plan or --plan, not both");
 		if (o->nargs == 1)
 			o->plan = o->args[0];
 		return 0;
 	case PMT_CMD_HELP:
 		/* `help injectors`: the injectors and their parameters alone. */
 		if (o->nargs > 1 || (o->nargs == 1 && strcmp(o->args[0], "injectors")))
-			return fail(err, errlen, "help takes nothing or \"injectors\", not \"%s\"",
+			return pmt_fail(err, errlen, "help takes nothing or \"injectors\", not \"%s\"",
 				    o->args[o->nargs > 1]);
 		return 0;
 	case PMT_CMD_MERGE:
 	case PMT_CMD_REPORT:
 		if (!o->nargs)
-			return fail(err, errlen, "%s needs at least one results folder",
+			return pmt_fail(err, errlen, "%s needs at least one results folder",
 				    o->command == PMT_CMD_MERGE ? "merge" : "report");
 		return 0;
 	default:
 		if (o->nargs)
-			return fail(err, errlen, "unexpected argument \"%s\"", o->args[0]);
+			return pmt_fail(err, errlen, "unexpected argument \"%s\"", o->args[0]);
 		return 0;
 	}
 }
@@ -256,7 +246,7 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		if (!strcmp(argv[1], commands[i].name))
 			break;
 	if (i == ARRAY_SIZE(commands))
-		return fail(err, errlen, "unknown command \"%s\" (try: pmtorture help)", argv[1]);
+		return pmt_fail(err, errlen, "unknown command \"%s\" (try: pmtorture help)", argv[1]);
 	o->command = commands[i].cmd;
 
 	optind = 0;	/* glibc: full re-initialisation, so parse can run twice */
@@ -269,9 +259,9 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		case OPT_PARAM:
 			/* NAME=VALUE; the value is checked with the cases (param.h). */
 			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return fail(err, errlen, "--param takes NAME=VALUE, not \"%s\"", optarg);
+				return pmt_fail(err, errlen, "--param takes NAME=VALUE, not \"%s\"", optarg);
 			if (o->nparams == (int)ARRAY_SIZE(o->params))
-				return fail(err, errlen, "--param: at most %zu of them",
+				return pmt_fail(err, errlen, "--param: at most %zu of them",
 					    ARRAY_SIZE(o->params));
 			o->params[o->nparams++] = optarg;
 			break;
@@ -285,7 +275,7 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		case 'r':
 			/* "" would make the run folder "/<run-id>". */
 			if (!*optarg)
-				return fail(err, errlen, "--results needs a folder, not an empty string");
+				return pmt_fail(err, errlen, "--results needs a folder, not an empty string");
 			o->results = optarg;
 			break;
 		case 'v': o->verbose = true; break;
@@ -295,7 +285,7 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		case OPT_APPEND: o->append = optarg; break;
 		case OPT_FLUSH_MODE:
 			if (!pmt_flush_mode_valid(optarg))
-				return fail(err, errlen, "--flush-mode takes honest, lying, drop, "
+				return pmt_fail(err, errlen, "--flush-mode takes honest, lying, drop, "
 					    "drop:burst=B or drop:every=N, not \"%s\"", optarg);
 			o->flush_mode = optarg;
 			break;
@@ -316,7 +306,7 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			/* Checked here: a missing state is bad usage, not a BROK run. */
 			errno = 0;
 			if (stat(optarg, &st) || !S_ISREG(st.st_mode))
-				return fail(err, errlen, "--replay %s: %s", optarg,
+				return pmt_fail(err, errlen, "--replay %s: %s", optarg,
 					    errno == ENOENT ? "no such file" : "not a regular file");
 			o->replay = optarg;
 			break;
@@ -324,7 +314,7 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		case OPT_CRASH_AT:
 			if (strcmp(optarg, "end") && strcmp(optarg, "op") && strcmp(optarg, "flush") &&
 			    strcmp(optarg, "flush-mid") && strcmp(optarg, "time"))
-				return fail(err, errlen, "--crash-at takes end, op, flush, flush-mid or time, "
+				return pmt_fail(err, errlen, "--crash-at takes end, op, flush, flush-mid or time, "
 					    "not \"%s\"", optarg);
 			o->crash_at = optarg;
 			break;
@@ -361,7 +351,7 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			else if (!strcmp(optarg, "libvirt"))
 				o->backend = PMT_BACKEND_LIBVIRT;
 			else
-				return fail(err, errlen, "--backend takes qemu or libvirt, not \"%s\"",
+				return pmt_fail(err, errlen, "--backend takes qemu or libvirt, not \"%s\"",
 					    optarg);
 			break;
 		case 'a':
@@ -372,7 +362,7 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			else if (!strcmp(optarg, "tcg"))
 				o->accel = PMT_ACCEL_TCG;
 			else
-				return fail(err, errlen, "--accel takes auto, kvm or tcg, not \"%s\"",
+				return pmt_fail(err, errlen, "--accel takes auto, kvm or tcg, not \"%s\"",
 					    optarg);
 			break;
 		case OPT_BOOT_TIMEOUT:
@@ -407,16 +397,16 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			/* strtoull skips white space and takes a sign: " -1" is 2^64-1. */
 			o->seed = strtoull(optarg, &end, 0);
 			if (errno || end == optarg || *end || !(optarg[0] >= '0' && optarg[0] <= '9'))
-				return fail(err, errlen, "--seed takes a non-negative number, not \"%s\"",
+				return pmt_fail(err, errlen, "--seed takes a non-negative number, not \"%s\"",
 					    optarg);
 			break;
 		}
 		case ':':
-			return fail(err, errlen, "option %s needs a value", argv[optind]);
+			return pmt_fail(err, errlen, "option %s needs a value", argv[optind]);
 		default:
 			if (optopt)
-				return fail(err, errlen, "unknown option -%c (try: pmtorture help)", optopt);
-			return fail(err, errlen, "unknown option %s (try: pmtorture help)",
+				return pmt_fail(err, errlen, "unknown option -%c (try: pmtorture help)", optopt);
+			return pmt_fail(err, errlen, "unknown option %s (try: pmtorture help)",
 				    argv[optind]);
 		}
 	}
@@ -431,10 +421,10 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 	    check_list("--fs", o->filesystems, known_fs, ARRAY_SIZE(known_fs), err, errlen))
 		return -1;
 	if (o->modules && !o->kernel)
-		return fail(err, errlen, "--modules needs --kernel");
+		return pmt_fail(err, errlen, "--modules needs --kernel");
 	if (o->image && o->kernel)
-		return fail(err, errlen, "--image and --kernel exclude each other");
+		return pmt_fail(err, errlen, "--image and --kernel exclude each other");
 	if (o->verbose && o->quiet)
-		return fail(err, errlen, "--verbose and --quiet exclude each other");
+		return pmt_fail(err, errlen, "--verbose and --quiet exclude each other");
 	return 0;
 }

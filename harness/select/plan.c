@@ -58,18 +58,6 @@ static int fail(struct parser *p, const char *file, int line, const char *fmt, .
 	return -1;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 static bool is_name_char(char ch)
 {
 	return isalnum((unsigned char)ch) || ch == '-' || ch == '_' || ch == '.';
@@ -104,17 +92,6 @@ static void *xrealloc(void *ptr, size_t size)
 	return p;
 }
 
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d) {
-		fprintf(stderr, "pmtorture: out of memory\n");
-		abort();
-	}
-	return d;
-}
-
 const struct pmt_plan_kv *pmt_plan_find(const struct pmt_plan_section *s, const char *key)
 {
 	for (size_t i = 0; i < s->nkv; i++)
@@ -141,9 +118,9 @@ static void kv_set(struct pmt_plan_section *s, const char *key, const char *valu
 	} else {
 		s->kv = xrealloc(s->kv, (s->nkv + 1) * sizeof(*s->kv));
 		kv = &s->kv[s->nkv++];
-		kv->key = xstrdup(key);
+		kv->key = pmt_xstrdup(key);
 	}
-	kv->value = xstrdup(value);
+	kv->value = pmt_xstrdup(value);
 	kv->file = file;
 	kv->line = line;
 }
@@ -199,7 +176,7 @@ static void known_scenarios(char *buf, size_t len)
 static const char *normalize_list(const char *key, const char *in_list, char *out,
 				  char *bad, size_t badlen)
 {
-	char *copy = xstrdup(in_list), *item, *next;
+	char *copy = pmt_xstrdup(in_list), *item, *next;
 	const char *problem = NULL;
 
 	out[0] = '\0';
@@ -207,7 +184,7 @@ static const char *normalize_list(const char *key, const char *in_list, char *ou
 		next = strchr(item, ',');
 		if (next)
 			*next++ = '\0';
-		item = trim(item);
+		item = pmt_trim(item);
 		if (!*item) {
 			problem = "empty item in the list";
 			break;
@@ -271,8 +248,8 @@ static int parse_kv(struct parser *p, const char *file, int line, char *text, in
 	if (!eq)
 		return fail(p, file, line, "expected key=value, got '%s'", text);
 	*eq = '\0';
-	key = trim(text);
-	value = trim(eq + 1);
+	key = pmt_trim(text);
+	value = pmt_trim(eq + 1);
 	if (!*key) {
 		*eq = '=';
 		return fail(p, file, line, "expected key=value, got '%s'", text);
@@ -344,7 +321,7 @@ static int parse_section(struct parser *p, const char *file, int line, char *tex
 	if (text[len - 1] != ']')
 		return fail(p, file, line, "expected [NAME], got '%s'", text);
 	text[len - 1] = '\0';
-	name = trim(text + 1);
+	name = pmt_trim(text + 1);
 	if (!is_name(name)) {
 		text[len - 1] = ']';
 		return fail(p, file, line, "expected [NAME] with letters, digits, '-', '_' or '.', "
@@ -361,7 +338,7 @@ static int parse_section(struct parser *p, const char *file, int line, char *tex
 	plan->sections = xrealloc(plan->sections, (plan->nsections + 1) * sizeof(*plan->sections));
 	s = &plan->sections[plan->nsections];
 	memset(s, 0, sizeof(*s));
-	s->name = xstrdup(name);
+	s->name = pmt_xstrdup(name);
 	s->file = file;
 	s->line = line;
 	*cur = (int)plan->nsections++;
@@ -379,7 +356,7 @@ static int parse_include(struct parser *p, const char *file, int line, char *arg
 	const char *slash = strrchr(file, '/');
 	char path[PATH_MAX];
 
-	arg = trim(arg);
+	arg = pmt_trim(arg);
 	if (!*arg)
 		return fail(p, file, line, "expected 'include FILE', got 'include'");
 	if (arg[0] == '/' || !slash) {
@@ -393,7 +370,7 @@ static int parse_include(struct parser *p, const char *file, int line, char *arg
 
 static int parse_line(struct parser *p, const char *file, int line, char *raw, int *cur)
 {
-	char *text = trim(raw);
+	char *text = pmt_trim(raw);
 
 	if (!*text || *text == ';' || *text == '#')
 		return 0;
@@ -454,7 +431,7 @@ static int read_file(struct parser *p, const char *path, const char *from, int f
 	}
 	p->stack[p->depth++] = real;
 	/* Kept for the whole plan: kv->file and section->file point here. */
-	file = xstrdup(path);
+	file = pmt_xstrdup(path);
 	plan->files = xrealloc(plan->files, (plan->nfiles + 1) * sizeof(*plan->files));
 	plan->files[plan->nfiles++] = file;
 
@@ -487,7 +464,7 @@ static int check_matrix(struct parser *p, const struct pmt_plan_section *s,
 
 	kv = pmt_plan_find(s, "device");
 	if (kv) {
-		copy = xstrdup(kv->value);
+		copy = pmt_xstrdup(kv->value);
 		for (char *d = strtok_r(copy, ",", &save); d && !rc; d = strtok_r(NULL, ",", &save))
 			if (!(sc->devices & PMT_DEVICE_BIT(pmt_device_parse(d))))
 				rc = fail(p, kv->file, kv->line, "[%s]: scenario %s does not run on "
@@ -496,7 +473,7 @@ static int check_matrix(struct parser *p, const struct pmt_plan_section *s,
 	}
 	kv = pmt_plan_find(s, "fs");
 	if (kv && !rc) {
-		copy = xstrdup(kv->value);
+		copy = pmt_xstrdup(kv->value);
 		save = NULL;
 		for (char *fs = strtok_r(copy, ",", &save); fs && !rc; fs = strtok_r(NULL, ",", &save)) {
 			char known[128] = "";
@@ -570,7 +547,7 @@ int pmt_plan_load(const char *path, struct pmt_plan *plan, char *err, size_t err
 	struct parser p = { .plan = plan, .err = err, .errlen = errlen };
 
 	memset(plan, 0, sizeof(*plan));
-	plan->global.name = xstrdup("global");
+	plan->global.name = pmt_xstrdup("global");
 	if (read_file(&p, path, NULL, 0))
 		goto fail;
 	if (!plan->nsections) {

@@ -4,17 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "qmp.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 char *pmt_qmp_encode(const char *cmd, struct json_object *args, long long id)
 {
@@ -84,17 +75,17 @@ static int read_msg(struct pmt_qmp *q, int64_t deadline_ms, struct json_object *
 		if (st == PMT_CHAN_TOO_LONG)
 			continue;
 		if (st != PMT_CHAN_LINE)
-			return fail(err, errlen, "qmp: %s", chan_status_text(st));
+			return pmt_fail(err, errlen, "qmp: %s", chan_status_text(st));
 		o = json_tokener_parse(line);
 		/* QEMU relays guest text (HMP output): valid UTF-8 only from here on. */
 		if (o && pmt_json_sanitize(o) < 0) {
 			json_object_put(o);
-			return fail(err, errlen, "qmp: out of memory");
+			return pmt_fail(err, errlen, "qmp: out of memory");
 		}
 		*kind = pmt_qmp_classify(o, id);
 		if (*kind == PMT_QMP_INVALID) {
 			json_object_put(o);
-			return fail(err, errlen, "qmp: unexpected message: %.200s", line);
+			return pmt_fail(err, errlen, "qmp: unexpected message: %.200s", line);
 		}
 		if (*kind == PMT_QMP_EVENT) {
 			json_object_array_add(q->events, o);
@@ -115,11 +106,11 @@ int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args
 	int rc;
 
 	if (!line)
-		return fail(err, errlen, "qmp: out of memory");
+		return pmt_fail(err, errlen, "qmp: out of memory");
 	rc = pmt_chan_send(&q->ch, line, strlen(line));
 	free(line);
 	if (rc)
-		return fail(err, errlen, "qmp: send %s failed", cmd);
+		return pmt_fail(err, errlen, "qmp: send %s failed", cmd);
 	for (;;) {
 		if (read_msg(q, deadline_ms, &msg, &kind, &got, err, errlen))
 			return -1;
@@ -130,7 +121,7 @@ int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args
 	if (kind == PMT_QMP_ERROR) {
 		json_object_object_get_ex(msg, "error", &v);
 		json_object_object_get_ex(v, "desc", &desc);
-		fail(err, errlen, "qmp: %s: %s", cmd,
+		pmt_fail(err, errlen, "qmp: %s: %s", cmd,
 		     desc ? json_object_get_string(desc) : "error");
 		json_object_put(msg);
 		return -1;
@@ -198,7 +189,7 @@ int pmt_qmp_attach(struct pmt_qmp *q, int fd, int watch_fd, FILE *log,
 		json_object_put(msg);
 	} while (kind == PMT_QMP_EVENT);
 	if (kind != PMT_QMP_GREETING)
-		return fail(err, errlen, "qmp: no greeting from QEMU");
+		return pmt_fail(err, errlen, "qmp: no greeting from QEMU");
 	return pmt_qmp_execute(q, "qmp_capabilities", NULL, NULL, deadline_ms, err, errlen);
 }
 

@@ -211,25 +211,11 @@ static int bb_args(struct json_object *args, const char **file, const char **dir
 		   const char **dev, long long *size, long long *page, long long *timeout,
 		   char *err, size_t errlen)
 {
-	if (arg_string(args, "file", false, file, err, errlen) ||
-	    arg_string(args, "dir", false, dir, err, errlen) ||
-	    arg_string(args, "dev", false, dev, err, errlen) ||
-	    arg_int(args, "size", BB_DEFAULT_SIZE, ERRPROBE_PAGE, BB_MAX_SIZE, size, err, errlen) ||
-	    arg_int(args, "page", 1, 0, BB_MAX_SIZE / ERRPROBE_PAGE, page, err, errlen) ||
-	    arg_int(args, "timeout_ms", ERRPROBE_TIMEOUT_MS, 100, 600000, timeout, err, errlen))
-		return -1;
-	if (!*file)
-		*file = BB_DEFAULT_FILE;
-	if (!*file[0] || strchr(*file, '/')) {
-		snprintf(err, errlen, "argument \"file\" must be a plain file name");
-		return -1;
-	}
-	if (*size % ERRPROBE_PAGE || *page >= *size / ERRPROBE_PAGE) {
-		snprintf(err, errlen, "\"size\" must be a multiple of %d and \"page\" inside it",
-			 ERRPROBE_PAGE);
-		return -1;
-	}
-	return 0;
+	return errprobe_victim_args(args, BB_DEFAULT_FILE, BB_DEFAULT_SIZE, BB_MAX_SIZE, file, dir,
+				    size, page, err, errlen) ||
+	       arg_string(args, "dev", false, dev, err, errlen) ||
+	       arg_int(args, "timeout_ms", ERRPROBE_TIMEOUT_MS, 100, 600000, timeout, err, errlen)
+	       ? -1 : 0;
 }
 
 static int badblocks_run(const char *dir, struct json_object *args,
@@ -317,8 +303,4 @@ fail:
 	return -1;
 }
 
-const struct pmt_workload_info pmt_workload_badblocks = {
-	.name = "badblocks",
-	.description = "mark a file page's sectors bad in /sys/block/*/badblocks; probe every access path",
-	.run = badblocks_run,
-};
+PMT_WORKLOAD_INFO(badblocks, "mark a file page's sectors bad in /sys/block/*/badblocks; probe every access path");

@@ -329,54 +329,68 @@ static struct json_object *record(const char *path, int ok, int errnum, const ch
 	return r;
 }
 
+/* The pages' extent in the file, a buffer for them and the file open with @flags. */
+struct pages_io {
+	size_t len;
+	off_t off;
+	unsigned char *buf;
+	int fd;
+};
+
+static int pages_open(struct pages_io *io, const char *path, int flags, const struct dmf_args *a)
+{
+	io->len = (size_t)a->pages * ERRPROBE_PAGE;
+	io->off = (off_t)a->page * ERRPROBE_PAGE;
+	io->buf = malloc(io->len);
+	io->fd = open(path, flags | O_CLOEXEC);
+	return io->buf && io->fd >= 0 ? 0 : -1;
+}
+
+static void pages_close(struct pages_io *io)
+{
+	if (io->fd >= 0)
+		close(io->fd);
+	free(io->buf);
+}
+
 /* pwrite the written pattern over the pages, then fsync: the promise a program asks for. */
 static struct json_object *probe_write(const char *path, const struct dmf_args *a)
 {
-	size_t len = (size_t)a->pages * ERRPROBE_PAGE;
-	off_t off = (off_t)a->page * ERRPROBE_PAGE;
-	unsigned char *buf = malloc(len);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	struct pages_io io;
 	struct json_object *r;
 
-	if (!buf || fd < 0) {
+	if (pages_open(&io, path, O_WRONLY, a)) {
 		r = record("write", 0, errno, "open");
 	} else {
-		errprobe_fill(ERRPROBE_WRITTEN, off, buf, len);
-		if (pwrite(fd, buf, len, off) != (ssize_t)len)
+		errprobe_fill(ERRPROBE_WRITTEN, io.off, io.buf, io.len);
+		if (pwrite(io.fd, io.buf, io.len, io.off) != (ssize_t)io.len)
 			r = record("write", 0, errno, "pwrite");
-		else if (fsync(fd))
+		else if (fsync(io.fd))
 			r = record("write", 0, errno, "fsync");
 		else
 			r = record("write", 1, 0, "fsync");
 	}
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	pages_close(&io);
 	return r;
 }
 
 static struct json_object *probe_reread(const char *path, const struct dmf_args *a)
 {
-	size_t len = (size_t)a->pages * ERRPROBE_PAGE;
-	off_t off = (off_t)a->page * ERRPROBE_PAGE;
-	unsigned char *buf = malloc(len);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct pages_io io;
 	struct json_object *r;
 
-	if (!buf || fd < 0) {
+	if (pages_open(&io, path, O_RDONLY, a)) {
 		r = record("reread", 0, errno, "open");
-	} else if (pread(fd, buf, len, off) != (ssize_t)len) {
+	} else if (pread(io.fd, io.buf, io.len, io.off) != (ssize_t)io.len) {
 		r = record("reread", 0, errno ? errno : EIO, "pread");
 	} else {
 		r = record("reread", 1, 0, "pread");
 		json_object_object_add(r, "data_ok", json_object_new_boolean(
-			errprobe_check(ERRPROBE_WRITTEN, off, buf, len)));
+			errprobe_check(ERRPROBE_WRITTEN, io.off, io.buf, io.len)));
 		json_object_object_add(r, "old_data", json_object_new_boolean(
-			errprobe_check(ERRPROBE_ORIGINAL, off, buf, len)));
+			errprobe_check(ERRPROBE_ORIGINAL, io.off, io.buf, io.len)));
 	}
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	pages_close(&io);
 	return r;
 }
 
@@ -453,8 +467,4 @@ static int dmflakey_run(const char *dir, struct json_object *args, struct json_o
 	return step_fire(dir, &a, result, err, errlen);
 }
 
-const struct pmt_workload_info pmt_workload_dmflakey = {
-	.name = "dmflakey",
-	.description = "dm-flakey over the pmem device: a file's sectors fail or drop their writes",
-	.run = dmflakey_run,
-};
+PMT_WORKLOAD_INFO(dmflakey, "dm-flakey over the pmem device: a file's sectors fail or drop their writes");

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 
 #include "errprobe.h"
+#include "args.h"
 #include "sysfs.h"
 
 #define POLL_MS			20
@@ -739,4 +740,27 @@ struct json_object *errprobe_badblocks_json(const char *sysdir)
 	if (read_attr_at(sysdir, "badblocks", buf, sizeof(buf)))
 		return NULL;
 	return json_object_new_string(buf);
+}
+
+int errprobe_victim_args(struct json_object *args, const char *deffile, long long defsize,
+			 long long max_size, const char **file, const char **dir,
+			 long long *size, long long *page, char *err, size_t errlen)
+{
+	if (arg_string(args, "file", false, file, err, errlen) ||
+	    arg_string(args, "dir", false, dir, err, errlen) ||
+	    arg_int(args, "size", defsize, ERRPROBE_PAGE, max_size, size, err, errlen) ||
+	    arg_int(args, "page", 1, 0, max_size / ERRPROBE_PAGE, page, err, errlen))
+		return -1;
+	if (!*file)
+		*file = deffile;
+	if (!*file[0] || strchr(*file, '/')) {
+		snprintf(err, errlen, "argument \"file\" must be a plain file name");
+		return -1;
+	}
+	if (*size % ERRPROBE_PAGE || *page >= *size / ERRPROBE_PAGE) {
+		snprintf(err, errlen, "\"size\" must be a multiple of %d and \"page\" inside it",
+			 ERRPROBE_PAGE);
+		return -1;
+	}
+	return 0;
 }

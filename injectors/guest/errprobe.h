@@ -52,6 +52,16 @@ bool errprobe_check(enum errprobe_pattern pat, off_t pos, const unsigned char *b
 int errprobe_create_file(const char *path, off_t size, char *err, size_t errlen);
 
 /*
+ * The victim file's arguments every memory-error injector takes: "file" (a
+ * plain name, @deffile when absent), "dir", "size" (a multiple of the page
+ * up to @max_size, @defsize when absent) and "page" (inside it).  0, or -1
+ * with @err.
+ */
+int errprobe_victim_args(struct json_object *args, const char *deffile, long long defsize,
+			 long long max_size, const char **file, const char **dir,
+			 long long *size, long long *page, char *err, size_t errlen);
+
+/*
  * What a child reports.  The child fills it and writes it to the pipe;
  * a SIGBUS handler fills the signal fields and writes it from there.
  */

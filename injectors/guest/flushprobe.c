@@ -551,8 +551,4 @@ static int flushprobe_run(const char *dir, struct json_object *args,
 	return 0;
 }
 
-const struct pmt_workload_info pmt_workload_flushprobe = {
-	.name = "flushprobe",
-	.description = "write files and fsync them from T threads; every fsync's errno and latency",
-	.run = flushprobe_run,
-};
+PMT_WORKLOAD_INFO(flushprobe, "write files and fsync them from T threads; every fsync's errno and latency");

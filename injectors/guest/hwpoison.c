@@ -115,28 +115,15 @@ static int hwp_args(struct json_object *args, const char **file, const char **di
 		    const char **target, long long *size, long long *page, long long *timeout,
 		    char *err, size_t errlen)
 {
-	if (arg_string(args, "file", false, file, err, errlen) ||
-	    arg_string(args, "dir", false, dir, err, errlen) ||
+	if (errprobe_victim_args(args, HWP_DEFAULT_FILE, HWP_DEFAULT_SIZE, HWP_MAX_SIZE, file, dir,
+				 size, page, err, errlen) ||
 	    arg_string(args, "target", false, target, err, errlen) ||
-	    arg_int(args, "size", HWP_DEFAULT_SIZE, ERRPROBE_PAGE, HWP_MAX_SIZE, size, err, errlen) ||
-	    arg_int(args, "page", 1, 0, HWP_MAX_SIZE / ERRPROBE_PAGE, page, err, errlen) ||
 	    arg_int(args, "timeout_ms", ERRPROBE_TIMEOUT_MS, 100, 600000, timeout, err, errlen))
 		return -1;
-	if (!*file)
-		*file = HWP_DEFAULT_FILE;
 	if (!*target)
 		*target = "dax";
-	if (!*file[0] || strchr(*file, '/')) {
-		snprintf(err, errlen, "argument \"file\" must be a plain file name");
-		return -1;
-	}
 	if (strcmp(*target, "dax") && strcmp(*target, "pagecache")) {
 		snprintf(err, errlen, "argument \"target\" must be \"dax\" or \"pagecache\"");
-		return -1;
-	}
-	if (*size % ERRPROBE_PAGE || *page >= *size / ERRPROBE_PAGE) {
-		snprintf(err, errlen, "\"size\" must be a multiple of %d and \"page\" inside it",
-			 ERRPROBE_PAGE);
 		return -1;
 	}
 	return 0;
@@ -253,8 +240,4 @@ static int hwpoison_run(const char *dir, struct json_object *args,
 	return 0;
 }
 
-const struct pmt_workload_info pmt_workload_hwpoison = {
-	.name = "hwpoison",
-	.description = "madvise(MADV_HWPOISON) on a DAX or page-cache page of a file; probe every access path",
-	.run = hwpoison_run,
-};
+PMT_WORKLOAD_INFO(hwpoison, "madvise(MADV_HWPOISON) on a DAX or page-cache page of a file; probe every access path");

@@ -393,24 +393,9 @@ static bool mt_arg_bool(struct json_object *args, const char *key, bool def)
 static int mt_args(struct json_object *args, const char **file, const char **dir,
 		   long long *size, long long *page, long long *interval, char *err, size_t errlen)
 {
-	if (arg_string(args, "file", false, file, err, errlen) ||
-	    arg_string(args, "dir", false, dir, err, errlen) ||
-	    arg_int(args, "size", MT_DEFAULT_SIZE, ERRPROBE_PAGE, MT_MAX_SIZE, size, err, errlen) ||
-	    arg_int(args, "page", 1, 0, MT_MAX_SIZE / ERRPROBE_PAGE, page, err, errlen) ||
-	    arg_int(args, "interval_ms", 0, 0, 10000, interval, err, errlen))
-		return -1;
-	if (!*file)
-		*file = MT_DEFAULT_FILE;
-	if (!*file[0] || strchr(*file, '/')) {
-		snprintf(err, errlen, "argument \"file\" must be a plain file name");
-		return -1;
-	}
-	if (*size % ERRPROBE_PAGE || *page >= *size / ERRPROBE_PAGE) {
-		snprintf(err, errlen, "\"size\" must be a multiple of %d and \"page\" inside it",
-			 ERRPROBE_PAGE);
-		return -1;
-	}
-	return 0;
+	return errprobe_victim_args(args, MT_DEFAULT_FILE, MT_DEFAULT_SIZE, MT_MAX_SIZE, file, dir,
+				    size, page, err, errlen) ||
+	       arg_int(args, "interval_ms", 0, 0, 10000, interval, err, errlen) ? -1 : 0;
 }
 
 static int mt_start(const char *dir, struct json_object *args, struct json_object *result,
@@ -600,9 +585,4 @@ static int mce_target_run(const char *dir, struct json_object *args,
 	return mt_start(dir, args, result, err, errlen);
 }
 
-const struct pmt_workload_info pmt_workload_mce_target = {
-	.name = "mce_target",
-	.description = "map one pmem page in a holder process and report its guest-physical "
-		       "address for a host MCE; {\"collect\":true} returns what the holder saw",
-	.run = mce_target_run,
-};
+PMT_WORKLOAD_INFO(mce_target, "map one pmem page in a holder process and report its guest-physical " "address for a host MCE; {\"collect\":true} returns what the holder saw");

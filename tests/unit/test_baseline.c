@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: expunge files, baseline classes and the exit status with a baseline. */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,8 +290,6 @@ int main(void)
 {
 	Suite *s = suite_create("baseline");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, expunge_parse_and_match);
 	tcase_add_test(tc, expunge_errors_name_file_and_line);
@@ -298,9 +298,5 @@ int main(void)
 	tcase_add_test(tc, classes);
 	tcase_add_test(tc, apply_and_exit_status);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: the error-handling behaviour report (model, Markdown, HTML, the --behaviour switch). */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,8 +352,6 @@ int main(void)
 {
 	Suite *s = suite_create("behaviour");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, model_axes);
 	tcase_add_test(tc, model_cells);
@@ -360,9 +360,5 @@ int main(void)
 	tcase_add_test(tc, empty_and_write);
 	tcase_add_test(tc, take_switch);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

@@ -4,6 +4,8 @@
  * scenario, against fake root trees laid out in a temporary folder.
  */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +130,6 @@ int main(void)
 {
 	Suite *s = suite_create("hosthwpoison");
 	TCase *tc = tcase_create("probe");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, present);
@@ -139,9 +139,5 @@ int main(void)
 	tcase_add_test(tc, no_proc);
 	tcase_add_test(tc, this_host_has_an_answer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

@@ -6,6 +6,8 @@
  * inputs (plans, numbers, options) are parsed strictly.
  */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -432,8 +434,6 @@ int main(void)
 {
 	Suite *s = suite_create("hostile");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, table_escapes_guest_text);
 	tcase_add_test(tc, log_lines_escape_guest_text);
@@ -449,9 +449,5 @@ int main(void)
 	tcase_add_test(tc, missing_replay_is_usage);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

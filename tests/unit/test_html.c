@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: the HTML report (grid, escaping, drill-down, timeline, trend) and merging shards. */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,8 +472,6 @@ int main(void)
 {
 	Suite *s = suite_create("html");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, grid_cells);
 	tcase_add_test(tc, escaping);
@@ -481,9 +481,5 @@ int main(void)
 	tcase_add_test(tc, merge_shards);
 	tcase_add_test(tc, summary_load);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

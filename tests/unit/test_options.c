@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: command-line parsing and case selection. */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <string.h>
 
 #include "options.h"
@@ -211,8 +213,6 @@ int main(void)
 {
 	Suite *s = suite_create("options");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, defaults_and_values);
 	tcase_add_test(tc, bad_input_gives_one_line);
@@ -220,9 +220,5 @@ int main(void)
 	tcase_add_test(tc, new_options);
 	tcase_add_test(tc, plan_cases);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: plan files (includes, overrides, every error with file:line). */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,8 +300,6 @@ int main(void)
 {
 	Suite *s = suite_create("plan");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, plan_files_are_bounded);
@@ -309,9 +309,5 @@ int main(void)
 	tcase_add_test(tc, include_loop);
 	tcase_add_test(tc, shipped_plans);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: which promises are still in force after a power cut. */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -217,8 +219,6 @@ int main(void)
 {
 	Suite *s = suite_create("promises");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, progress_cancels_state_promises);
 	tcase_add_test(tc, newer_promise_replaces_older);
@@ -230,9 +230,5 @@ int main(void)
 	tcase_add_test(tc, rename_and_prefix_need_no_allowance);
 	tcase_add_test(tc, unstamped_events_make_nothing);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: the agent protocol's encoding, decoding and line framing. */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,8 +178,6 @@ int main(void)
 {
 	Suite *s = suite_create("agent_proto");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, request_roundtrip);
 	tcase_add_test(tc, reply_and_event);
@@ -187,9 +187,5 @@ int main(void)
 	tcase_add_test(tc, linebuf_oversized_line_dropped_once);
 	tcase_add_test(tc, linebuf_oversized_complete_line);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

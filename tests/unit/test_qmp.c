@@ -5,6 +5,8 @@
  * the integration tests).
  */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -152,17 +154,11 @@ int main(void)
 {
 	Suite *s = suite_create("qmp");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, encode_escapes);
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, client_against_peer);
 	tcase_add_test(tc, timeout_without_greeting);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

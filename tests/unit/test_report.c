@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: JUnit and TAP writers, the mapsync oracle, device selection. */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,8 +145,6 @@ int main(void)
 {
 	Suite *s = suite_create("report");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, junit_counts_and_escapes);
 	tcase_add_test(tc, tap_lines);
@@ -152,9 +152,5 @@ int main(void)
 	tcase_add_test(tc, pick_device_by_bus_provider);
 	tcase_add_test(tc, run_folders_never_shared);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: --shard parsing and the stable, disjoint, covering slices. */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -130,17 +132,11 @@ int main(void)
 {
 	Suite *s = suite_create("shard");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, parse_good_and_bad);
 	tcase_add_test(tc, fnv1a64_vectors);
 	tcase_add_test(tc, slices_cover_disjoint_stable);
 	tcase_add_test(tc, known_assignment);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }

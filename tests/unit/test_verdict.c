@@ -5,6 +5,8 @@
  * lookup, "a|b" outcomes, "unknown", and SKIP when no rule applies.
  */
 #include <check.h>
+
+#include "pmt_check.h"
 #include <string.h>
 
 #include "case.h"
@@ -120,16 +122,10 @@ int main(void)
 {
 	Suite *s = suite_create("verdict");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, worst_verdict_wins);
 	tcase_add_test(tc, rules_lookup_and_alternatives);
 	tcase_add_test(tc, judge_verdicts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pmt_check_run(s);
 }
