@@ -2,7 +2,7 @@
 /*
  * mce: a host-injected machine check (QMP human-monitor-command "mce") on
  * the guest-physical address of one DAX page of a file, with a process in
- * the guest loading that page (workloads/mce_target.c).
+ * the guest loading that page (injectors/guest/mce_target.c).
  *
  * What the case claims, per errors.tsv: the guest does not panic,
  * memory_failure() runs on the pfn and the mapper gets SIGBUS with
