@@ -17,6 +17,29 @@ int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t
 		    char *err, size_t errlen);
 void pmt_cases_free(struct pmt_case *cases, size_t n);
 
+/*
+ * Boot another guest for the case (the power-cut checker): the run's image
+ * and accel, its logs in c->dir/@name, pmem backed by the existing @disk.
+ * The caller releases it; a guest that failed to boot is already released.
+ * 0, or -1 with a one-line reason.
+ */
+int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
+			const char *disk, char *err, size_t errlen);
+
+/*
+ * The checker guest of a case (power cuts, the images a fault left): boot
+ * it over @disk as pmt_case_boot_guest() does, in phase "checker-boot",
+ * and make it the case's guest (c->vm).  0, or -1 after a BROK.
+ */
+int pmt_case_boot_checker(struct pmt_case *c, struct pmt_vm *vm, const char *disk);
+
+/*
+ * Shut a case's guest down cleanly through its agent; a guest already gone
+ * (a power cut) is left alone.  A failure is a BROK naming c->phase.  The
+ * caller still releases the vm.  0 or -1.
+ */
+int pmt_case_shutdown(struct pmt_case *c, struct pmt_vm *vm);
+
 /* Run them; returns the process exit status (0, 1 for FAIL/BROK, 2 setup error). */
 int pmt_run_main(const struct pmt_options *o);
 /* `pmtorture bench`: boot and case timings. */

@@ -38,6 +38,14 @@
  *   mark      {"name":".."}                       -> {}   (writes a marker to /dev/kmsg)
  *   dmesg     {"since":".."}                      -> {"text":".."} (after the marker)
  *   run       {"workload":"name","dir":"..","args":{..}} -> workload's own result
+ *             (a workload, an injector's guest half or an agent probe:
+ *              guest-image/agent/programs.c)
+ *   verify    {"dir":"..","promises":[..]}       -> {"checked":N,"broken_count":M,
+ *                "broken":[{"promise":{..},"observed":".."}, ..]}
+ *             (the promises of workloads/promise.h, checked against the
+ *              files; "allow" intents: guest-image/agent/cmd_verify.c)
+ *   drop_caches {"dev":".."}                      -> {}  (after the host rewrote
+ *             the backing file: sync, BLKFLSBUF, drop page/dentry/inode caches)
  *   poweroff  {}                                  -> {} then the guest powers off
  */
 #ifndef PMT_AGENT_PROTO_H

@@ -56,6 +56,7 @@
 #include "json_util.h"
 #include "image.h"
 #include "proc.h"
+#include "runner.h"
 #include "util.h"
 #include "crashcheck.h"
 #include "flusheio.h"

@@ -44,6 +44,7 @@
 #include "promises.h"
 #include "hostsigbus.h"
 #include "injector.h"
+#include "runner.h"
 #include "util.h"
 #include "crashcheck.h"
 

@@ -43,6 +43,7 @@
 #include "log.h"
 #include "promises.h"
 #include "shard.h"
+#include "runner.h"
 #include "util.h"
 #include "crashcheck.h"
 #include "injector.h"

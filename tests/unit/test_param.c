@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/* Typed injector parameters (harness/select/param.c) and where cases read them. */
+#include <check.h>
+#include <string.h>
+
+#include "case.h"
+#include "injector.h"
+#include "param.h"
+#include "pmt_check.h"
+
+static const char *const modes[] = { "a", "b", NULL };
+
+static int only_x(const char *v, char *err, size_t errlen)
+{
+	if (!strcmp(v, "x"))
+		return 0;
+	snprintf(err, errlen, "expected x");
+	return -1;
+}
+
+static const struct pmt_param table[] = {
+	{ .name = "n", .type = PMT_PARAM_INT, .def = "4", .min = 1, .max = 10, .help = "n" },
+	{ .name = "m", .type = PMT_PARAM_ENUM, .choices = modes, .help = "m" },
+	{ .name = "t", .type = PMT_PARAM_TEXT, .check = only_x, .help = "t" },
+	{ NULL },
+};
+
+START_TEST(types_are_checked)
+{
+	char err[128];
+
+	ck_assert_ptr_nonnull(pmt_param_find(table, "m"));
+	ck_assert_ptr_null(pmt_param_find(table, "nope"));
+	ck_assert_ptr_null(pmt_param_find(NULL, "n"));
+	ck_assert_int_eq(pmt_param_check(&table[0], "10", err, sizeof(err)), 0);
+	ck_assert_int_eq(pmt_param_int_value("10"), 10);
+	/* Out of range, not digits, white space, a sign or hex: all refused. */
+	ck_assert_int_eq(pmt_param_check(&table[0], "11", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "expected a whole number from 1 to 10");
+	ck_assert_int_eq(pmt_param_check(&table[0], "0", err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_param_check(&table[0], "3x", err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_param_check(&table[0], " 3", err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_param_check(&table[0], "+3", err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_param_check(&table[0], "0x3", err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_param_check(&table[0], "", err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_param_check(&table[1], "b", err, sizeof(err)), 0);
+	ck_assert_int_eq(pmt_param_check(&table[1], "c", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "expected one of a, b");
+	ck_assert_int_eq(pmt_param_check(&table[2], "x", err, sizeof(err)), 0);
+	ck_assert_int_eq(pmt_param_check(&table[2], "y", err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(names_and_help)
+{
+	char names[64], *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	pmt_param_names(table, names, sizeof(names));
+	ck_assert_str_eq(names, "n, m, t");
+	pmt_param_help(f, table, "  ");
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "  n=1..10\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "(default 4)"));
+	ck_assert_ptr_nonnull(strstr(buf, "  m={a, b}\n"));
+	free(buf);
+}
+END_TEST
+
+/* A plan's value wins over --param, which wins over the table's default. */
+START_TEST(case_param_precedence)
+{
+	const struct pmt_injector *inj = pmt_injector_find("dmflakey");
+	struct pmt_options o;
+	struct pmt_case c;
+
+	ck_assert_ptr_nonnull(inj);
+	pmt_options_defaults(&o);
+	memset(&c, 0, sizeof(c));
+	c.inj = inj;
+	c.opt = &o;
+	ck_assert_str_eq(pmt_case_param(&c, "pages"), "1");
+	o.params[o.nparams++] = "pages=3";
+	ck_assert_int_eq(pmt_case_param_int(&c, "pages", 0), 3);
+	c.params = json_object_new_object();
+	json_object_object_add(c.params, "pages", json_object_new_string("2"));
+	ck_assert_int_eq(pmt_case_param_int(&c, "pages", 0), 2);
+	/* A name the injector does not have is never read, from anywhere. */
+	json_object_object_add(c.params, "nope", json_object_new_string("9"));
+	ck_assert_ptr_null(pmt_case_param(&c, "nope"));
+	json_object_put(c.params);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("param");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, types_are_checked);
+	tcase_add_test(tc, names_and_help);
+	tcase_add_test(tc, case_param_precedence);
+	suite_add_tcase(s, tc);
+	return pmt_check_run(s);
+}
