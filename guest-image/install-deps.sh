@@ -6,10 +6,12 @@ set -eu
 # libvirt: the library, the daemon with its QEMU driver, and virsh for the
 # tests.  Not libvirt-daemon-system: it pulls in systemd as init, polkit and
 # iptables; tests/integration/libvirtd.sh starts the daemon by hand instead.
+# chromium: tests/integration/t_reports.sh renders the HTML reports headless.
 PACKAGES="gcc make pkg-config libc6-dev libjson-c-dev check \
 qemu-system-x86 qemu-utils busybox-static e2fsprogs xfsprogs ndctl kmod cpio \
 xz-utils file libxml2-utils fio \
-libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients"
+libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
+chromium"
 
 # One dpkg-query for all of them; a package it does not know prints nothing.
 # shellcheck disable=SC2086

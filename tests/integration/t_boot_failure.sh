@@ -15,7 +15,14 @@ took=$(($(date +%s) - start))
 check "corrupt kernel: exit 1" [ $rc -eq 1 ]
 check "corrupt kernel: BROK in the boot phase" grep -q 'BROK.*boot' out
 check "corrupt kernel: found out fast (${took}s < 30s)" [ "$took" -lt 30 ]
-check "corrupt kernel: QEMU's own reason recorded" sh -c "grep -qi 'qemu' r1/latest/summary.json"
+# QEMU's own words: its stderr (qemu.log) ends the case's reason, e.g.
+# "boot: QEMU exit status 1: qemu: linux kernel too old to load a ram disk".
+qlog="$(readlink -f r1/latest)/cases/mapsync-virtio-pmem-ext4/qemu.log"
+said=$(grep -v '^[[:space:]]*$' "$qlog" 2>/dev/null | tail -n1)
+reason=$(json_get r1/latest/summary.json 'j["cases"][0]["reason"]')
+check "corrupt kernel: QEMU said why on stderr (${said:-nothing})" [ -n "$said" ]
+check "corrupt kernel: QEMU's own reason recorded (reason: $reason)" \
+	sh -c '[ -n "$2" ] && [ "$1" = "boot: QEMU exit status 1: $2" ]' _ "$reason" "$said"
 
 # 2. A corrupt initramfs: the kernel panics, QEMU (-no-reboot) exits 0.
 mkdir -p badinitrd

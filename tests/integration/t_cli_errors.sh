@@ -7,7 +7,8 @@ check "unknown option: exit 2" [ $rc -eq 2 ]
 check "unknown option: one line" one_line_error err
 
 "$PMTORTURE" run --fs btrfs >/dev/null 2>err; rc=$?
-check "unknown filesystem: exit 2 and one line" [ $rc -eq 2 ]
+check "unknown filesystem: exit 2" [ $rc -eq 2 ]
+check "unknown filesystem: one line" one_line_error err
 check "unknown filesystem: names the value" grep -q 'btrfs' err
 
 "$PMTORTURE" run --kernel /nonexistent/vmlinuz --results "$WORK/r" >/dev/null 2>err; rc=$?
@@ -36,7 +37,9 @@ check "text-file kernel: one line" one_line_error err
 check "text-file kernel: no results folder made" [ ! -e "$WORK/r-kernel" ]
 check "text-file kernel: nothing left in build/guest" [ "$(ls "$ROOT/build/guest" | sort)" = "$before" ]
 "$PMTORTURE" run --scenario mapsync --image "$WORK/nonexistent" --results "$WORK/r-image" >/dev/null 2>err; rc=$?
-check "missing image: exit 2, no results folder made" [ $rc -eq 2 ] && [ ! -e "$WORK/r-image" ]
+check "missing image: exit 2" [ $rc -eq 2 ]
+check "missing image: one line" one_line_error err
+check "missing image: no results folder made" [ ! -e "$WORK/r-image" ]
 
 "$PMTORTURE" list >out 2>err; rc=$?
 check "list: exit 0, four mapsync cases" sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^mapsync:' out) -eq 4 ]"

@@ -24,8 +24,22 @@ wait_for() {
 	return 1
 }
 
+# A daemon someone else runs is left alone by start and by stop; else the
+# test starts its own, and stop must end it.  Which case this is decides
+# what the stop checks below mean, so neither can pass for nothing.
+STATE=/run/pmtorture-libvirtd.pids
+if bash "$DAEMON" status; then theirs=1; else theirs=0; fi
+echo "# a libvirt daemon already answered on $URI: $([ $theirs = 1 ] && echo yes || echo no)"
+before=$(cat "$STATE" 2>/dev/null)
 check "the daemon starts (libvirtd.sh start)" bash "$DAEMON" start
 check "the daemon answers on $URI" bash "$DAEMON" status
+started=$(awk '{print $2}' "$STATE" 2>/dev/null | tr '\n' ' ')
+if [ $theirs = 0 ]; then
+	check "libvirtd.sh recorded the two daemons it started (pids: $started)" \
+		[ "$(echo $started | wc -w)" -eq 2 ]
+else
+	check "libvirtd.sh started no daemon beside the running one" [ "$(cat "$STATE" 2>/dev/null)" = "$before" ]
+fi
 check "no pmtorture domain before the run" no_domain_left
 
 # In the background only to learn its pid, for the run folder check below.
@@ -67,11 +81,20 @@ wait "$pid" 2>/dev/null
 check "no domain left 10 s after SIGKILL of the harness" wait_for 100 no_domain_left
 rm -rf "${TMPDIR:-/tmp}/pmtorture-run.$pid"	# the next run would sweep it; do it now
 
-started=$(awk '{print $2}' /run/pmtorture-libvirtd.pids 2>/dev/null)
 check "the daemon stops (libvirtd.sh stop)" bash "$DAEMON" stop
-none_alive() { for p in "$@"; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
-# shellcheck disable=SC2086
-check "no libvirt daemon started by the test is left" none_alive $started
+# None of PIDS alive; false for no pids at all (nothing was checked).
+all_gone() {
+	[ $# -gt 0 ] || return 1
+	for p in "$@"; do ! kill -0 "$p" 2>/dev/null || return 1; done
+}
+if [ $theirs = 0 ]; then
+	# shellcheck disable=SC2086
+	check "no libvirt daemon started by the test is left (pids: $started)" all_gone $started
+	check "nothing answers on $URI any more" sh -c "! bash '$DAEMON' status"
+	check "the pid file is gone" [ ! -e "$STATE" ]
+else
+	check "the daemon someone else runs still answers on $URI" bash "$DAEMON" status
+fi
 # Only QEMUs that libvirt started for pmtorture (-name guest=pmtorture-...):
 # other harnesses may run their own QEMU on this machine meanwhile.
 check "no QEMU of a pmtorture domain left" sh -c "! pgrep -f '[q]emu-system.*guest=pmtorture-' >/dev/null"

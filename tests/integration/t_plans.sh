@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Plans, parallel guests, shards and merge, baselines and expunges, and the
-# HTML report, on real guests (the quick plan: the four mapsync cases).
+# HTML report, on real guests (the quick plan: the four mapsync cases; for
+# shards, a small plan with real FAILs and repeats).
 . "$ROOT/tests/integration/lib.sh"
 img="$ROOT/build/guest/default"
 J="--jobs 2 --accel tcg"
@@ -55,25 +56,66 @@ assert p.links == 4 and p.cases == 4, (p.links, p.cases)
 pid=${full##*-}	# run ids end in the harness's pid
 check "its run folder and job folders are gone" [ ! -e "${TMPDIR:-/tmp}/pmtorture-run.$pid" ]
 
-# 3. Two shards, merged, give the unsharded verdicts.
-"$PMTORTURE" run --plan quick $J --shard 1/2 --results s1 >out1 2>&1; rc1=$?
-"$PMTORTURE" run --plan quick $J --shard 2/2 --results s2 >out2 2>&1; rc2=$?
-check "shards exit 0" [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]
-n1=$(json_get s1/latest/summary.json 'len(j["cases"])')
-n2=$(json_get s2/latest/summary.json 'len(j["cases"])')
-check "shards split the plan ($n1 + $n2 = 4)" [ $((n1 + n2)) -eq 4 ]
+# 3. Shards of a plan with failures and repeat ids, merged, give the
+# unsharded verdicts and the unsharded exit status.  The plan: a PASS
+# (mapsync) and a real FAIL (a power cut on a lying device: it acknowledges
+# every flush and keeps nothing), each twice (--repeat 2: ids #2).
+cat >mixed.ini <<'INI'
+[mapsync]
+scenario = mapsync
+device = virtio-pmem
+fs = xfs
+
+[lying]
+scenario = powercut
+device = virtio-pmem
+fs = xfs
+workload = append_fsync
+param.flush_mode = lying
+param.crash_points = 2
+INI
+M="--plan ./mixed.ini --repeat 2 $J"
+"$PMTORTURE" run $M --results whole >outw 2>&1; rcw=$?
+cat outw
+want='mapsync:virtio-pmem:xfs=PASS
+mapsync:virtio-pmem:xfs#2=PASS
+powercut:append_fsync:virtio-pmem:xfs=FAIL
+powercut:append_fsync:virtio-pmem:xfs#2=FAIL'
+check "unsharded: 2 PASS and 2 FAIL with repeat ids" [ "$(verdicts whole/latest/summary.json)" = "$want" ]
+check "unsharded: exit 1 (a FAIL)" [ $rcw -eq 1 ]
+# The slices are a stable hash of the id (pinned in tests/unit/test_shard.c):
+# 1/2 holds one mapsync case and both FAILs, 2/2 the other mapsync case.
+"$PMTORTURE" run $M --shard 1/2 --results s1 >out1 2>&1; rc1=$?
+"$PMTORTURE" run $M --shard 2/2 --results s2 >out2 2>&1; rc2=$?
+cat out1 out2
+v1=$(verdicts s1/latest/summary.json | tr '\n' ' ')
+v2=$(verdicts s2/latest/summary.json | tr '\n' ' ')
+check "shard 1/2: both FAILs and a PASS, exit 1 (rc $rc1: $v1)" \
+	sh -c '[ "$1" -eq 1 ] && [ "$2" = "mapsync:virtio-pmem:xfs=PASS powercut:append_fsync:virtio-pmem:xfs=FAIL powercut:append_fsync:virtio-pmem:xfs#2=FAIL " ]' _ "$rc1" "$v1"
+check "shard 2/2: the other PASS, exit 0 (rc $rc2: $v2)" \
+	sh -c '[ "$1" -eq 0 ] && [ "$2" = "mapsync:virtio-pmem:xfs#2=PASS " ]' _ "$rc2" "$v2"
 "$PMTORTURE" merge -o merged s1/latest s2/latest >out 2>err; rc=$?
 cat out err
-check "merge exits 0 and prints the table" sh -c "[ $rc -eq 0 ] && grep -q '^mapsync:nvdimm:xfs .*PASS' out"
+check "merge: the unsharded run's exit status ($rc = $rcw)" [ $rc -eq $rcw ]
+check "merge prints the table" grep -q '^powercut:append_fsync:virtio-pmem:xfs#2 .*FAIL' out
 for f in summary.json junit.xml results.tap report.html; do
 	check "merged folder has $f" [ -s "merged/$f" ]
 done
-check "merged verdicts = unsharded verdicts" [ "$(verdicts merged/summary.json)" = "$(verdicts "$full/summary.json")" ]
-d=$(json_get merged/summary.json 'j["cases"][0]["dir"]')
+check "merged verdicts = unsharded verdicts" [ "$(verdicts merged/summary.json)" = "$(verdicts whole/latest/summary.json)" ]
+check "merged counts, repeats and seeds = unsharded" python3 -c '
+import json, sys
+m, w = (json.load(open(f)) for f in sys.argv[1:])
+key = lambda s: sorted((c["id"], c["verdict"], c.get("repeat"), c.get("seed")) for c in s["cases"])
+assert key(m) == key(w), (key(m), key(w))
+assert m["counts"] == w["counts"], (m["counts"], w["counts"])
+' merged/summary.json whole/latest/summary.json
+d=$(json_get merged/summary.json "[c['dir'] for c in j['cases'] if c['verdict']=='FAIL'][0]")
 check "merged case links resolve ($d)" [ -s "merged/$d/console.log" ]
-check "merged junit: 4 tests" python3 -c '
+check "merged junit: 4 tests, 2 failures" python3 -c '
 import sys, xml.etree.ElementTree as E
-assert len(E.parse(sys.argv[1]).getroot().findall(".//testcase")) == 4' merged/junit.xml
+r = E.parse(sys.argv[1]).getroot()
+n, f = len(r.findall(".//testcase")), len(r.findall(".//testcase/failure"))
+assert (n, f) == (4, 2), (n, f)' merged/junit.xml
 "$PMTORTURE" merge -o merged2 s1/latest s1/latest >out 2>err; rc=$?
 check "merging a shard twice: exit 2, one line" sh -c "[ $rc -eq 2 ] && grep -q 'is in both' err && [ \$(wc -l <err) -eq 1 ]"
 

@@ -9,9 +9,12 @@
 #    journal"), recognised by those dmesg lines and nothing else;
 #  - a device that drops a burst of 4 acknowledged flushes mid-workload:
 #    every case FAILs with a broken promise (not only journal checksums);
+#    with the honest run as --baseline, a FAIL after its PASS is NEW-FAIL;
 #  - a lying device (acknowledges every flush, keeps nothing): FAIL on ext4
-#    and xfs with a broken promise, and the printed reproduce command, run
-#    from a results path with a space in it, gives the same FAIL.
+#    and xfs with a broken promise, STILL-FAILING against the drop run as
+#    --baseline (a real folder holding real FAILs), and the printed
+#    reproduce command, run from a results path with a space in it, gives
+#    the same FAIL.
 . "$ROOT/tests/integration/lib.sh"
 
 "$PMTORTURE" run --accel tcg --scenario powercut --workload append_fsync,overwrite_fdatasync \
@@ -37,30 +40,49 @@ check "honest flushes: exit status follows the verdicts" [ $rc -eq "$(json_get "
 check "the table shows points, states and promises checked" grep -q 'points, [0-9]* states, [0-9]* promises checked' out
 
 "$PMTORTURE" run --accel tcg --scenario powercut --workload append_fsync,overwrite_fdatasync \
-	--fs ext4,xfs --flush-mode drop --results drop >out 2>err; rc=$?
+	--fs ext4,xfs --flush-mode drop --baseline honest/latest --results drop >out 2>err; rc=$?
 cat out
-check "dropped flushes: exit 1" [ $rc -eq 1 ]
+check "dropped flushes: exit 1 (NEW-FAIL against the honest run)" [ $rc -eq 1 ]
+h=$s
 s=$(readlink -f drop/latest)/summary.json
+check "dropped flushes: the table has the BASELINE column" grep -q '^CASE .* BASELINE ' out
 for id in $(json_get "$s" "' '.join(c['id'] for c in j['cases'])"); do
 	v=$(json_get "$s" "[c['verdict'] for c in j['cases'] if c['id']=='$id'][0]")
 	k=$(json_get "$s" "sorted(set(f['kind'] for c in j['cases'] if c['id']=='$id' for f in c['details'].get('failures',[])))")
 	check "dropped flushes: $id is FAIL with a broken promise (got $v, kinds $k)" \
-		[ "$v" = FAIL ] && [ "${k#*promise}" != "$k" ]
+		sh -c '[ "$1" = FAIL ] && [ "${2#*promise}" != "$2" ]' _ "$v" "$k"
+	# The honest run's verdict of the same case decides the baseline class.
+	was=$(json_get "$h" "[c['verdict'] for c in j['cases'] if c['id']=='$id'][0]")
+	want=STILL-FAILING
+	[ "$was" = PASS ] && want=NEW-FAIL
+	b=$(json_get "$s" "[c['baseline'] for c in j['cases'] if c['id']=='$id'][0]")
+	check "dropped flushes: $id was $was, now FAIL: $want (got $b)" [ "$b" = "$want" ]
 done
+# The honest run's xfs cases all PASS (checked above): these are NEW-FAILs
+# that come from a real FAIL, not from a BROK.
+check "dropped flushes: both xfs cases are NEW-FAIL" \
+	[ "$(json_get "$s" "sorted(c['baseline'] for c in j['cases'] if c['fs']=='xfs')")" = "['NEW-FAIL', 'NEW-FAIL']" ]
+check "dropped flushes: junit names the baseline run" python3 -c '
+import sys, xml.etree.ElementTree as E
+p = {e.get("name"): e.get("value") for e in E.parse(sys.argv[1]).getroot().iter("property")}
+assert p["baseline"] == sys.argv[2] and int(p["baseline_NEW-FAIL"]) >= 2, p
+' "$(dirname "$s")/junit.xml" "$(json_get "$h" 'j["run_id"]')"
 
 mkdir -p "lying dir"
 "$PMTORTURE" run --accel tcg --scenario powercut --workload append_fsync \
-	--fs ext4,xfs --flush-mode lying --results "lying dir" >out 2>err; rc=$?
+	--fs ext4,xfs --flush-mode lying --baseline drop/latest --results "lying dir" >out 2>err; rc=$?
 cat out
-check "lying flush: exit 1" [ $rc -eq 1 ]
+check "lying flush: exit 0 against the drop run (FAIL after FAIL is not new)" [ $rc -eq 0 ]
 s=$(readlink -f "lying dir/latest")/summary.json
 for fs in ext4 xfs; do
 	v=$(json_get "$s" "[c['verdict'] for c in j['cases'] if c['fs']=='$fs'][0]")
 	check "lying flush: $fs is FAIL (got $v)" [ "$v" = FAIL ]
+	b=$(json_get "$s" "[c['baseline'] for c in j['cases'] if c['fs']=='$fs'][0]")
+	check "lying flush: $fs is STILL-FAILING against the drop run's FAIL (got $b)" [ "$b" = STILL-FAILING ]
 	check "lying flush: $fs names a broken promise on append.dat" \
 		[ "$(json_get "$s" "any('promise on append.dat' in f['text'] and 'broken' in f['text'] for c in j['cases'] if c['fs']=='$fs' for f in c['details']['failures'])")" = True ]
 	cmd=$(json_get "$s" "[c['details']['reproduce'] for c in j['cases'] if c['fs']=='$fs'][0]")
-	check "lying flush: $fs prints its reproduce command" [ -n "$cmd" ] && grep -qF -- "$cmd" out
+	check "lying flush: $fs prints its reproduce command" sh -c '[ -n "$1" ] && grep -qF -- "$1" out' _ "$cmd"
 	# As a user would paste it: the shell reads the quoted path back.
 	eval "\"\$PMTORTURE\" ${cmd#pmtorture } --accel tcg --results replay-$fs" >rout 2>rerr; rc=$?
 	cat rout

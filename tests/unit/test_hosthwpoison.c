@@ -4,14 +4,15 @@
  * scenario, against fake root trees laid out in a temporary folder.
  */
 #include <check.h>
+#include <stdbool.h>
 
-#include "pmt_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pmt_check.h"
 #include "util.h"
 
 /* injectors/hosthwpoison.c */
@@ -46,14 +47,17 @@ static void put(const char *rel, const char *text)
 	ck_assert_int_eq(pmt_write_file_atomic(p, text, strlen(text)), 0);
 }
 
-/* @root/proc/config.gz holding @text; 0, or -1 when gzip is not there. */
-static int put_config_gz(const char *text)
+/*
+ * @root/proc/config.gz holding @text.  gzip is a Debian essential package
+ * and the probe itself runs it: without it the test fails, it does not pass.
+ */
+static void put_config_gz(const char *text)
 {
 	char cmd[1024];
 
 	put("proc/config", text);
-	snprintf(cmd, sizeof(cmd), "gzip -f %s/proc/config 2>/dev/null", root);
-	return system(cmd) == 0 ? 0 : -1;
+	snprintf(cmd, sizeof(cmd), "gzip -f %s/proc/config", root);
+	ck_assert_msg(system(cmd) == 0, "%s failed: is gzip installed?", cmd);
 }
 
 START_TEST(present)
@@ -84,8 +88,7 @@ START_TEST(missing_confirmed_by_config)
 	char why[512];
 
 	make_vm_dir();
-	if (put_config_gz("CONFIG_MMU=y\n# CONFIG_MEMORY_FAILURE is not set\n"))
-		return;		/* no gzip on this machine: the sysctl alone decides */
+	put_config_gz("CONFIG_MMU=y\n# CONFIG_MEMORY_FAILURE is not set\n");
 	ck_assert_int_eq(pmt_host_memory_failure(root, why, sizeof(why)), 0);
 	ck_assert_ptr_nonnull(strstr(why, "/proc/config.gz agrees"));
 }
@@ -96,8 +99,7 @@ START_TEST(config_contradicts)
 	char why[512];
 
 	make_vm_dir();
-	if (put_config_gz("CONFIG_MMU=y\nCONFIG_MEMORY_FAILURE=y\n"))
-		return;
+	put_config_gz("CONFIG_MMU=y\nCONFIG_MEMORY_FAILURE=y\n");
 	ck_assert_int_eq(pmt_host_memory_failure(root, why, sizeof(why)), -1);
 	ck_assert_ptr_nonnull(strstr(why, "cannot tell"));
 	/* With the sysctl there, the running kernel's own word wins. */
@@ -119,10 +121,33 @@ START_TEST(this_host_has_an_answer)
 {
 	char why[512];
 	int r = pmt_host_memory_failure("/", why, sizeof(why));
+	bool knob = access("/proc/sys/vm/memory_failure_recovery", F_OK) == 0;
+	bool config = access("/proc/config.gz", R_OK) == 0;
 
-	/* Whatever the host is, the probe says something and touches nothing. */
-	ck_assert(r >= -1 && r <= 1);
-	ck_assert(why[0]);
+	/*
+	 * The host's own answer, found here without the probe: the sysctl
+	 * exists exactly when the kernel has CONFIG_MEMORY_FAILURE.  Without
+	 * it the probe says "lacks" (0), or "cannot tell" (-1) only when a
+	 * /proc/config.gz could say otherwise; never "has".
+	 */
+	if (knob) {
+		ck_assert_msg(r == 1, "the sysctl exists, yet the probe said %d: %s", r, why);
+		ck_assert_ptr_nonnull(strstr(why, "host has CONFIG_MEMORY_FAILURE "
+					     "(/proc/sys/vm/memory_failure_recovery exists"));
+	} else if (!config) {
+		ck_assert_msg(r == 0, "no sysctl, no config.gz, yet the probe said %d: %s", r, why);
+		ck_assert_str_eq(why, "host kernel lacks CONFIG_MEMORY_FAILURE "
+			       "(no /proc/sys/vm/memory_failure_recovery)");
+	} else {
+		/* The config, read here through a shell pipe, not the probe's code. */
+		int has = system("gzip -dc /proc/config.gz | grep -q '^CONFIG_MEMORY_FAILURE=y'");
+
+		ck_assert_msg(r == (has == 0 ? -1 : 0), "no sysctl, config.gz %s it, yet the probe said %d: %s",
+			      has == 0 ? "has" : "lacks", r, why);
+		ck_assert_ptr_nonnull(strstr(why, has == 0 ? "cannot tell" :
+					     "host kernel lacks CONFIG_MEMORY_FAILURE "
+					     "(no /proc/sys/vm/memory_failure_recovery; /proc/config.gz agrees)"));
+	}
 }
 END_TEST
 
