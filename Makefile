@@ -101,13 +101,13 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TIME ?= 300
 FUZZ_CC ?= clang
 
-$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS)
+$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(HARNESS_LIB_SRCS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
 	$(Q)$(FUZZ_CC) $(CSTD) $(HARNESS_INC) $(JSON_CFLAGS) -DPMT_ROOT='"$(ROOT)"' -O1 -g \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
 
-$(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(HARNESS_LIB_SRCS) $(HARNESS_HDRS)
+$(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests/fuzz/*.h) $(HARNESS_LIB_SRCS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $< tests/fuzz/replay.c $(HARNESS_LIB_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)

@@ -36,6 +36,8 @@ void pmt_case_phase(struct pmt_case *c, const char *phase)
 	snprintf(c->phase, sizeof(c->phase), "%s", phase);
 }
 
+#define EXIT_GRACE_MS 500
+
 int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args,
 		   struct json_object **result, char *err, size_t errlen)
 {
@@ -48,7 +50,11 @@ int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args
 	if (st == PMT_AGENT_TRANSPORT) {
 		char why[600];
 
-		if (c->vm->backend->wait_exit(c->vm, pmt_now_ms())) {
+		/* A closed channel: QEMU's exit may be a moment behind its sockets'
+		 * closing, and its status is the reason (a console flood, say). */
+		int64_t grace = pmt_now_ms() < deadline ? EXIT_GRACE_MS : 0;
+
+		if (c->vm->backend->wait_exit(c->vm, pmt_now_ms() + grace)) {
 			pmt_vm_describe_exit(c->vm, why, sizeof(why));
 		} else {
 			snprintf(why, sizeof(why), "%s", err);

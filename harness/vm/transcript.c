@@ -10,6 +10,7 @@
 
 #include "case.h"
 #include "chan.h"
+#include "console.h"
 #include "transcript.h"
 #include "util.h"
 
@@ -77,6 +78,16 @@ static void bound_dir(struct pmt_case *c, const char *dir, int depth)
 		if (fnmatch("console*.log", e->d_name, 0) && strcmp(e->d_name, "qemu.log"))
 			continue;
 		size = pmt_transcript_bound(path);
+		/* The console copier (console.h) killed a flooding guest's QEMU. */
+		if (!strcmp(e->d_name, "qemu.log") && size > 0) {
+			char *text = pmt_read_file(path, PMT_TRANSCRIPT_MAX, NULL);
+
+			if (text && strstr(text, PMT_CONSOLE_FLOOD_LINE))
+				pmt_case_verdict(c, PMT_BROK, "%s: the guest flooded the serial console "
+						 "(more than %llu MiB): QEMU was killed (%s)", c->phase,
+						 PMT_CHAN_FLOOD_MAX >> 20, path + strlen(c->dir) + 1);
+			free(text);
+		}
 		if (size > (long long)PMT_CHAN_FLOOD_MAX)
 			pmt_case_verdict(c, PMT_BROK, "%s: the guest flooded %s (%lld MiB, the limit "
 					 "is %llu MiB)", c->phase, path + strlen(c->dir) + 1,

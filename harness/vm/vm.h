@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "agent_client.h"
+#include "console.h"
 #include "options.h"
 #include "qmp.h"
 
@@ -65,6 +66,7 @@ struct pmt_vm {
 	struct pmt_agent agent;
 	FILE *qmp_log;
 	FILE *agent_log;
+	struct pmt_console console;	/* the qemu backend's console.log copier */
 	int64_t t_spawn_ms;		/* backend started the guest */
 	int64_t t_ready_ms;		/* the agent said ready */
 	void *priv;			/* the backend's own state, or NULL */

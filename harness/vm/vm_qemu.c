@@ -85,7 +85,7 @@ static bool has_nvdimm(const struct pmt_vm_config *cfg)
 }
 
 static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
-		      const char *agent_path, struct argv_builder *b)
+		      const char *agent_path, int console_fd, struct argv_builder *b)
 {
 	char e1[PATH_MAX * 2], e2[PATH_MAX * 2];
 
@@ -115,7 +115,8 @@ static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
 	arg(b, "-append");
 	arg(b, "%s", cfg->append);
 	arg(b, "-chardev");
-	arg(b, "file,id=con,path=%s/console.log", qemu_escape(cfg->logdir, e1, sizeof(e1)));
+	/* A pipe to the harness's copier (console.h), which bounds console.log. */
+	arg(b, "file,id=con,path=/dev/fd/%d", console_fd);
 	arg(b, "-serial");
 	arg(b, "chardev:con");
 	arg(b, "-chardev");
@@ -229,6 +230,7 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 {
 	struct pmt_vm_config *cfg = &vm->cfg;
 	char qmp_path[PATH_MAX + 16], agent_path[PATH_MAX + 16], log_path[PATH_MAX + 16];
+	char console_path[PATH_MAX + 16];
 	char why[512];
 	struct argv_builder b = { 0 };
 	int qmp_l = -1, agent_l = -1, fd, rc = -1;
@@ -243,6 +245,8 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 	snprintf(qmp_path, sizeof(qmp_path), "%s/qmp.sock", cfg->rundir);
 	snprintf(agent_path, sizeof(agent_path), "%s/agent.sock", cfg->rundir);
 	snprintf(log_path, sizeof(log_path), "%s/qemu.log", cfg->logdir);
+	snprintf(console_path, sizeof(console_path), "%s/console.log", cfg->logdir);
+	pmt_console_finish(&vm->console, pmt_now_ms());
 
 	qmp_l = pmt_vm_listen_unix(qmp_path);
 	agent_l = pmt_vm_listen_unix(agent_path);
@@ -250,7 +254,11 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 		snprintf(err, errlen, "cannot listen on %s: %s", cfg->rundir, strerror(errno));
 		goto out;
 	}
-	if (build_argv(cfg, qmp_path, agent_path, &b)) {
+	if (pmt_console_pipe(&vm->console)) {
+		snprintf(err, errlen, "cannot make the console pipe: %s", strerror(errno));
+		goto out;
+	}
+	if (build_argv(cfg, qmp_path, agent_path, vm->console.qfd, &b)) {
 		snprintf(err, errlen, "QEMU command line too long");
 		goto out;
 	}
@@ -265,6 +273,10 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 		goto out;
 	}
 	vm->pidfd = pmt_pidfd_open(vm->pid);
+	if (pmt_console_start(&vm->console, console_path, log_path, vm->pidfd)) {
+		snprintf(err, errlen, "cannot start the console copier: %s", strerror(errno));
+		goto out;
+	}
 
 	fd = accept_or_exit(vm, qmp_l, deadline_ms);
 	if (fd < 0) {
@@ -305,6 +317,9 @@ out:
 	return rc;
 }
 
+/* QEMU is gone: what it wrote to the console is in console.log once this returns. */
+#define CONSOLE_DRAIN_MS 2000
+
 static void qemu_power_cut(struct pmt_vm *vm)
 {
 	reap_if_exited(vm);
@@ -312,14 +327,20 @@ static void qemu_power_cut(struct pmt_vm *vm)
 		vm->wstatus = pmt_kill_and_reap(vm->pid);
 		vm->exited = true;
 	}
+	pmt_console_finish(&vm->console, pmt_now_ms() + CONSOLE_DRAIN_MS);
 }
 
 static int qemu_wait_exit(struct pmt_vm *vm, int64_t deadline_ms)
 {
-	if (vm->exited || vm->pid <= 0)
+	if (vm->exited || vm->pid <= 0) {
+		pmt_console_finish(&vm->console, pmt_now_ms() + CONSOLE_DRAIN_MS);
 		return 1;
-	if (pmt_wait_exit(vm->pid, vm->pidfd, deadline_ms, &vm->wstatus))
+	}
+	if (pmt_wait_exit(vm->pid, vm->pidfd, deadline_ms, &vm->wstatus)) {
 		vm->exited = true;
+		/* Callers read console.log next (the mce scenario's panic line). */
+		pmt_console_finish(&vm->console, pmt_now_ms() + CONSOLE_DRAIN_MS);
+	}
 	return vm->exited;
 }
 

@@ -17,7 +17,11 @@ boots.  The behaviour is chosen by HOSTILE_MODE:
   polite    a guest that does what it is asked (for tests of the host side)
 
 HOSTILE_BOOTS names a file that gets one line per start; with HOSTILE_FILL
-set, the console is written until its file system is full.
+set, 1.5 MiB go to the console at boot, enough to fill a small file system
+(or until a write fails).  HOSTILE_CONSOLE_MB=N floods the serial console
+with N MiB, at boot or, with HOSTILE_CONSOLE_AT=run, when the workload is
+asked for, then replies a second later: a guest that floods in the middle
+of a case that goes on.
 
 Every HMP command line QMP received is appended to HOSTILE_LOG (if set),
 one a line, so a test can check what the harness asked QEMU to do.
@@ -183,6 +187,22 @@ def reply(conf, req):
     return {}
 
 
+def console_flood(conf):
+    """HOSTILE_CONSOLE_MB MiB of console lines, as fast as they are taken."""
+    con = conf["chardev"].get("con")
+    mb = int(os.environ.get("HOSTILE_CONSOLE_MB", "0"))
+    if not (con and con[1] and mb):
+        return
+    block = (b"[ 1.000000] flood " + b"x" * 1000 + b"\n") * 1024
+    try:
+        with open(con[1], "ab") as f:
+            for _ in range(mb * 1024 * 1024 // len(block) + 1):
+                f.write(block)
+                f.flush()
+    except OSError:
+        pass
+
+
 def agent_loop(sock, conf):
     send(sock, {"event": "ready", "proto": 1, "kernel": "6.1.0-hostile\x1b[31m", "boot_ms": 1})
     if MODE == "flood":
@@ -196,6 +216,9 @@ def agent_loop(sock, conf):
         except ValueError:
             continue
         rid, cmd = req.get("id"), req.get("cmd")
+        if cmd == "run" and os.environ.get("HOSTILE_CONSOLE_AT") == "run":
+            console_flood(conf)
+            time.sleep(1)
         if MODE == "hang" and cmd == "run":
             while True:		# a guest stuck in the workload: nothing more, ever
                 time.sleep(3600)
@@ -228,11 +251,13 @@ def main():
         try:
             with open(con[1], "w") as f:
                 f.write("hostile guest console\n")
-                while os.environ.get("HOSTILE_FILL"):
-                    f.write("console line " * 300 + "\n")
+                for _ in range(1500 if os.environ.get("HOSTILE_FILL") else 0):
+                    f.write("console line " * 78 + "\n")
                     f.flush()
         except OSError:
             pass
+    if os.environ.get("HOSTILE_CONSOLE_AT", "boot") == "boot":
+        console_flood(conf)
     qmp = connect(conf["chardev"]["qmp"][1])
     threading.Thread(target=qmp_loop, args=(qmp, conf), daemon=True).start()
     agent = connect(conf["chardev"]["agent"][1])

@@ -10,6 +10,9 @@ stand_in="$ROOT/tests/integration/hostile_qemu.py"
 xsd="$ROOT/tests/integration/junit.xsd"
 # Per-transcript cap the harness promises (harness/vm/chan.h), plus slack.
 max_file=$((2 * 1024 * 1024))
+# The cap itself: console.log must keep under it while the guest runs, not
+# only once the case is over (harness/vm/console.h).
+cap=$((1024 * 1024))
 
 # No raw control character (other than newline) and valid UTF-8.
 readable() {
@@ -24,17 +27,45 @@ EOF
 json_ok() { python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$1"; }
 junit_ok() { xmllint --noout --schema "$xsd" "$1" 2>/dev/null; }
 bounded() { ! find "$1" -type f -size +"$((max_file / 1024))"k | grep -q .; }
+# peak_console DIR PID: the largest console*.log under DIR while PID runs,
+# sampled every 10 ms.
+peak_console() {
+	python3 - "$1" "$2" <<'EOF'
+import os, sys, time
+root, pid, peak = sys.argv[1], sys.argv[2], 0
+def running():
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+while running():
+    for d, _, files in os.walk(root):
+        for f in files:
+            if f.startswith("console") and f.endswith(".log"):
+                try:
+                    peak = max(peak, os.stat(os.path.join(d, f)).st_size)
+                except OSError:
+                    pass
+    time.sleep(0.01)
+print(peak)
+EOF
+}
 no_stand_in_left() { ! pgrep -f '[h]ostile_qemu.py' >/dev/null 2>&1; }
 
 # hostile MODE LABEL RC [pmtorture args...]: one run against the stand-in.
 hostile() {
 	local mode=$1 label=$2 want=$3
 	shift 3
-	local start
+	local start pid
 	start=$(date +%s)
 	HOSTILE_MODE=$mode HOSTILE_LOG="$WORK/$label.hmp" "$PMTORTURE" run --qemu "$stand_in" \
 		--accel tcg --boot-timeout 20 --cmd-timeout 3 --shutdown-timeout 3 \
-		--results "$WORK/$label" "$@" >"$label.out" 2>"$label.err"
+		--results "$WORK/$label" "$@" >"$label.out" 2>"$label.err" &
+	pid=$!
+	# The largest console.log seen while the run goes on.
+	peak=$(peak_console "$WORK/$label" $pid)
+	wait $pid
 	rc=$?
 	took=$(($(date +%s) - start))
 	dir=$(readlink -f "$WORK/$label/latest")
@@ -44,6 +75,7 @@ hostile() {
 	check "$label: summary.json is valid JSON" json_ok "$dir/summary.json"
 	check "$label: junit.xml is valid against the schema" junit_ok "$dir/junit.xml"
 	check "$label: every file is bounded" bounded "$WORK/$label"
+	check "$label: console.log within the cap during the run (peak $peak bytes)" [ "$peak" -le $cap ]
 	check "$label: no stand-in QEMU left" no_stand_in_left
 }
 
@@ -59,6 +91,25 @@ hostile flood flood 1 --filter 'mapsync:virtio-pmem:ext4'
 check "flood: BROK naming the flood" grep -qi 'BROK.*flood' flood.out
 check "flood: agent.log cut with a marker" grep -rq 'transcript cut' "$WORK/flood"
 check "flood: found out fast (${took}s < 20s)" [ "$took" -lt 20 ]
+
+# The serial console, which QEMU writes (not a channel the harness reads):
+# chatty below the hard limit is cut with a marker while the guest runs and
+# the case goes on; a flood in the middle of a case is BROK naming it, and
+# found out at the hard limit, not at the end of the case.
+HOSTILE_CONSOLE_MB=8 HOSTILE_CONSOLE_AT=run hostile polite conchat 0 \
+	--filter 'mapsync:virtio-pmem:ext4'
+check "conchat: PASS (chatty is not a flood)" grep -q '^mapsync.*PASS' conchat.out
+check "conchat: console.log cut with a marker" \
+	grep -rq --include=console.log 'transcript cut' "$WORK/conchat"
+HOSTILE_CONSOLE_MB=200 HOSTILE_CONSOLE_AT=run hostile polite conflood 1 \
+	--filter 'mapsync:virtio-pmem:ext4' --cmd-timeout 60
+check "conflood: BROK naming the console flood" grep -qi 'BROK.*flooded the serial console' conflood.out
+check "conflood: console.log cut with a marker" \
+	grep -rq --include=console.log 'transcript cut' "$WORK/conflood"
+check "conflood: found out at the limit, not at the command timeout (${took}s < 30s)" [ "$took" -lt 30 ]
+HOSTILE_CONSOLE_MB=100 hostile polite conboot 1 --filter 'mapsync:virtio-pmem:ext4'
+check "conboot: BROK in boot naming the console flood" \
+	grep -qi 'BROK.*boot:.*flooded the serial console' conboot.out
 
 # A crafted address: extra HMP arguments, outside the region, not a number.
 n=0

@@ -23,8 +23,11 @@
 #include "baseline.h"
 #include "agent_proto.h"
 #include "case.h"
+#include "chan.h"
+#include "console.h"
 #include "options.h"
 #include "mce.h"
+#include "proc.h"
 #include "transcript.h"
 #include "util.h"
 #include "log.h"
@@ -350,6 +353,79 @@ START_TEST(console_and_dmesg_bounded)
 }
 END_TEST
 
+/*
+ * The console is bounded while the guest runs, not when the case is over:
+ * a stand-in QEMU writes 3 MiB into the console pipe and waits; console.log
+ * is at the cap already.  Then it floods: the copier kills it at the hard
+ * limit and says so in qemu.log.
+ */
+START_TEST(console_bounded_while_the_guest_runs)
+{
+	char dir[] = "/tmp/pmt-console-XXXXXX", console[PATH_MAX], qemu_log[PATH_MAX];
+	static char chunk[65536];
+	struct pmt_console con;
+	int go[2], ready[2], status, pidfd;
+	struct stat st;
+	char byte = 0, *text;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(console, sizeof(console), "%s/console.log", dir);
+	snprintf(qemu_log, sizeof(qemu_log), "%s/qemu.log", dir);
+	ck_assert_int_eq(pmt_console_pipe(&con), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(ready), 0);
+	memset(chunk, 'c', sizeof(chunk));
+	pid = fork();
+	if (pid == 0) {
+		close(con.rfd);
+		for (int i = 0; i < 48; i++)		/* 3 MiB: chatty */
+			pmt_write_all(con.qfd, chunk, sizeof(chunk));
+		pmt_write_all(ready[1], "r", 1);
+		if (read(go[0], &byte, 1) != 1)
+			_exit(1);
+		for (int i = 0; i < 4096; i++)		/* up to 256 MiB: a flood */
+			if (pmt_write_all(con.qfd, chunk, sizeof(chunk)))
+				_exit(2);
+		_exit(0);
+	}
+	pidfd = pmt_pidfd_open(pid);
+	ck_assert_int_eq(pmt_console_start(&con, console, qemu_log, pidfd), 0);
+	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
+	usleep(300 * 1000);	/* the copier has read the pipe empty */
+	ck_assert_int_eq(stat(console, &st), 0);
+	ck_assert_msg(st.st_size <= PMT_TRANSCRIPT_MAX, "console.log is %lld bytes while the "
+		      "guest runs", (long long)st.st_size);
+	text = pmt_read_file(console, 4 << 20, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "transcript cut"));
+	free(text);
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);	/* chatty is not a flood */
+
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		      "the flooding stand-in was not killed (status %#x)", status);
+	pmt_console_finish(&con, pmt_now_ms() + 5000);
+	ck_assert(con.flooded);
+	ck_assert_int_eq(stat(console, &st), 0);
+	ck_assert_int_le(st.st_size, PMT_TRANSCRIPT_MAX);
+	text = pmt_read_file(console, 4 << 20, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "bytes in all"));
+	free(text);
+	text = pmt_read_file(qemu_log, 4096, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, PMT_CONSOLE_FLOOD_LINE));
+	free(text);
+	pmt_console_finish(&con, pmt_now_ms());	/* again: nothing to do */
+	close(pidfd);
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+	pmt_rm_rf(dir);
+}
+END_TEST
+
 /* Defect 13: a baseline or summary of the wrong shape is read, not an abort. */
 START_TEST(baseline_wrong_types)
 {
@@ -443,6 +519,7 @@ int main(void)
 	tcase_add_test(tc, mce_address_checked_by_the_host);
 	tcase_add_test(tc, agent_flood_is_bounded_and_named);
 	tcase_add_test(tc, console_and_dmesg_bounded);
+	tcase_add_test(tc, console_bounded_while_the_guest_runs);
 	tcase_add_test(tc, baseline_wrong_types);
 	tcase_add_test(tc, empty_results_refused);
 	tcase_add_test(tc, seed_strict);
