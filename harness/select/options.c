@@ -232,7 +232,7 @@ static int kernel_arg(struct pmt_options *o, int c, const char *arg, char *err, 
 
 	if (c == 'm') {
 		if (!last || !last->kernel)
-			return fail(err, errlen, "--modules %s needs a --kernel before it", arg);
+			return fail(err, errlen, "--modules %s needs --kernel PATH before it", arg);
 		if (last->modules)
 			return fail(err, errlen, "--kernel %s has two --modules", last->kernel);
 		last->modules = arg;
