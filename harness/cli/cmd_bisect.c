@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bisect.h"
 #include "commands.h"
 #include "json_util.h"
 #include "kernels.h"
@@ -31,12 +32,15 @@
 #include "runner.h"
 #include "util.h"
 
-enum probe_verdict { PROBE_NONE, PROBE_PASS, PROBE_FAIL, PROBE_BROK };
+#define PROBE_NONE PMT_PROBE_NONE
+#define PROBE_PASS PMT_PROBE_PASS
+#define PROBE_FAIL PMT_PROBE_FAIL
+#define PROBE_BROK PMT_PROBE_BROK
 
 static const char *const probe_names[] = { "-", "PASS", "FAIL", "BROK" };
 
 struct probe {
-	enum probe_verdict verdict;
+	enum pmt_probe_verdict verdict;
 	int total, pass, fail, brok, skip;	/* fail includes XFAIL */
 	int exit_status;
 	double seconds;
@@ -126,8 +130,9 @@ static void write_json(const struct bisect *b, const char *result_kind, const ch
 }
 
 /* One run of the cases on kernel @i alone; its verdict by the rule above. */
-static enum probe_verdict probe(struct bisect *b, size_t i)
+static enum pmt_probe_verdict probe(void *ctx, size_t i)
 {
+	struct bisect *b = ctx;
 	struct pmt_kernel_set one = { .v = &b->kernels->v[i], .n = 1 };
 	struct pmt_options po = *b->o;
 	struct probe *p = &b->p[i];
@@ -190,18 +195,60 @@ static void probe_words(const struct bisect *b, size_t i, char *buf, size_t len)
 		 p->verdict == PROBE_FAIL ? p->fail : p->pass, p->total, b->kernels->v[i].name);
 }
 
-/* The untested kernel in (lo, hi) nearest the middle, or -1 when all are probed. */
-static long next_probe(const struct bisect *b, size_t lo, size_t hi)
+/* The unprobed kernel in (lo, hi) nearest the middle, or -1 when there is none. */
+static long next_probe(const enum pmt_probe_verdict *v, size_t lo, size_t hi)
 {
 	size_t mid = lo + (hi - lo) / 2;
 
 	for (size_t d = 0; d < hi - lo; d++) {
-		if (mid >= d && mid - d > lo && b->p[mid - d].verdict == PROBE_NONE)
+		if (mid >= d && mid - d > lo && v[mid - d] == PMT_PROBE_NONE)
 			return (long)(mid - d);
-		if (mid + d < hi && mid + d > lo && b->p[mid + d].verdict == PROBE_NONE)
+		if (mid + d < hi && mid + d > lo && v[mid + d] == PMT_PROBE_NONE)
 			return (long)(mid + d);
 	}
 	return -1;
+}
+
+enum pmt_bisect_outcome pmt_bisect_search(size_t n,
+					  enum pmt_probe_verdict (*probe_fn)(void *ctx, size_t i),
+					  void *ctx, size_t *lo, size_t *hi)
+{
+	enum pmt_probe_verdict *v = calloc(n ? n : 1, sizeof(*v)), v0;
+	enum pmt_bisect_outcome out;
+	long mid;
+
+	if (!v)
+		abort();
+	*lo = 0;
+	*hi = 0;
+	v0 = v[0] = n ? probe_fn(ctx, 0) : PMT_PROBE_BROK;
+	if (v0 == PMT_PROBE_BROK) {
+		out = PMT_BISECT_FIRST_BROK;
+		goto done;
+	}
+	/* The last kernel that can be judged. */
+	for (*hi = n - 1; *hi > 0 && (v[*hi] = probe_fn(ctx, *hi)) == PMT_PROBE_BROK; --*hi)
+		;
+	if (*hi == 0) {
+		out = PMT_BISECT_ALL_BROK;
+		goto done;
+	}
+	if (v[*hi] == v0) {
+		out = PMT_BISECT_NO_CHANGE;
+		goto done;
+	}
+	/* lo has kernel 0's verdict, hi the other one. */
+	while ((mid = next_probe(v, *lo, *hi)) >= 0) {
+		v[mid] = probe_fn(ctx, (size_t)mid);
+		if (v[mid] == v0)
+			*lo = (size_t)mid;
+		else if (v[mid] != PMT_PROBE_BROK)
+			*hi = (size_t)mid;
+	}
+	out = *hi - *lo > 1 ? PMT_BISECT_BETWEEN : PMT_BISECT_FOUND;
+done:
+	free(v);
+	return out;
 }
 
 static int make_dir(struct bisect *b, char *err, size_t errlen)
@@ -239,8 +286,9 @@ int pmt_bisect_main(const struct pmt_options *o)
 	struct bisect b = { .o = o, .kernels = o->kernels, .t0 = pmt_now_ms() };
 	struct pmt_case *cases;
 	char err[1024], line[1024], w1[160], w2[160];
-	size_t n, lo = 0, hi, ncases;
-	enum probe_verdict v0;
+	size_t n, lo = 0, hi = 0, ncases;
+	enum pmt_bisect_outcome outcome;
+	enum pmt_probe_verdict v0;
 	int rc;
 
 	if (!o->kernels || o->kernels->n < 2) {
@@ -265,64 +313,40 @@ int pmt_bisect_main(const struct pmt_options *o)
 	pmt_info("bisect: %zu kernels, %s to %s; results in %s", n, o->kernels->v[0].name,
 		 o->kernels->v[n - 1].name, b.dir);
 
-	v0 = probe(&b, 0);
-	if (v0 == PROBE_BROK) {
+	outcome = pmt_bisect_search(n, probe, &b, &lo, &hi);
+	v0 = b.p[0].verdict;
+	probe_words(&b, lo, w1, sizeof(w1));
+	probe_words(&b, hi, w2, sizeof(w2));
+	switch (outcome) {
+	case PMT_BISECT_FIRST_BROK:
 		snprintf(line, sizeof(line), "open: the first kernel %s could not be judged (BROK %d/%d): "
 			 "nothing to compare with", o->kernels->v[0].name, b.p[0].brok, b.p[0].total);
 		rc = finish(&b, "open", line, 2);
-		goto out;
-	}
-	/* The last kernel that can be judged. */
-	for (hi = n - 1; hi > 0 && probe(&b, hi) == PROBE_BROK; hi--)
-		;
-	if (hi == 0) {
+		break;
+	case PMT_BISECT_ALL_BROK:
 		snprintf(line, sizeof(line), "open: no kernel after %s could be judged (all BROK)",
 			 o->kernels->v[0].name);
 		rc = finish(&b, "open", line, 2);
-		goto out;
-	}
-	if (b.p[hi].verdict == v0) {
-		probe_words(&b, 0, w1, sizeof(w1));
-		probe_words(&b, hi, w2, sizeof(w2));
+		break;
+	case PMT_BISECT_NO_CHANGE:
 		snprintf(line, sizeof(line), "no change: %s, %s%s", w1, w2,
 			 hi < n - 1 ? " (the kernels after it were BROK)" : "");
 		rc = finish(&b, "no change", line, 1);
-		goto out;
-	}
-	/* lo has the first kernel's verdict, hi the other one. */
-	for (;;) {
-		long mid = next_probe(&b, lo, hi);
-
-		if (mid < 0)
-			break;
-		switch (probe(&b, (size_t)mid)) {
-		case PROBE_BROK:
-			break;
-		case PROBE_PASS:
-		case PROBE_FAIL:
-			if (b.p[mid].verdict == v0)
-				lo = (size_t)mid;
-			else
-				hi = (size_t)mid;
-			break;
-		default:
-			break;
-		}
-	}
-	probe_words(&b, lo, w1, sizeof(w1));
-	probe_words(&b, hi, w2, sizeof(w2));
-	if (hi - lo > 1) {
+		break;
+	case PMT_BISECT_BETWEEN:
 		/* Only BROK kernels between them: the change is in one of those or at hi. */
 		snprintf(line, sizeof(line), "first %s: one of %s..%s (%s, %s; the kernels between are BROK)",
 			 v0 == PROBE_FAIL ? "fixed" : "broken", o->kernels->v[lo + 1].name,
 			 o->kernels->v[hi].name, w1, w2);
 		rc = finish(&b, "open", line, 2);
-		goto out;
+		break;
+	case PMT_BISECT_FOUND:
+	default:
+		snprintf(line, sizeof(line), "first %s: %s (%s, %s)", v0 == PROBE_FAIL ? "fixed" : "broken",
+			 o->kernels->v[hi].name, w1, w2);
+		rc = finish(&b, v0 == PROBE_FAIL ? "first fixed" : "first broken", line, 0);
+		break;
 	}
-	snprintf(line, sizeof(line), "first %s: %s (%s, %s)", v0 == PROBE_FAIL ? "fixed" : "broken",
-		 o->kernels->v[hi].name, w1, w2);
-	rc = finish(&b, v0 == PROBE_FAIL ? "first fixed" : "first broken", line, 0);
-out:
 	free(b.p);
 	return rc;
 }
