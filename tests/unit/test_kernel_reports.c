@@ -12,6 +12,7 @@
 
 #include "kernel_view.h"
 #include "report.h"
+#include "report_behaviour.h"
 #include "report_html.h"
 
 static struct json_object *one(const char *id, const char *kernel, const char *verdict)
@@ -149,6 +150,54 @@ START_TEST(html_grid_groups_by_kernel)
 }
 END_TEST
 
+/* The behaviour report: each device's kernels side by side, oldest first. */
+START_TEST(behaviour_columns_per_kernel)
+{
+	static const char *const kernels[] = { "6.12.117+deb12-amd64", "6.1.0-57-amd64" };
+	static const char *const devices[] = { "nvdimm", "virtio-pmem" };
+	struct json_object *s = json_object_new_object(), *cases = json_object_new_array();
+	struct pmt_bhv_model *m;
+	char *md;
+
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t d = 0; d < 2; d++) {
+			struct json_object *c = json_object_new_object(), *det = json_object_new_object();
+			struct json_object *rows = json_object_new_array(), *r = json_object_new_object();
+			char id[128];
+
+			snprintf(id, sizeof(id), "badblocks:dax:%s:ext4@%s", devices[d], kernels[k]);
+			json_object_object_add(c, "id", json_object_new_string(id));
+			json_object_object_add(c, "scenario", json_object_new_string("badblocks"));
+			json_object_object_add(c, "device", json_object_new_string(devices[d]));
+			json_object_object_add(c, "fs", json_object_new_string("ext4"));
+			json_object_object_add(c, "variant", json_object_new_string("dax"));
+			json_object_object_add(c, "kernel", json_object_new_string(kernels[k]));
+			json_object_object_add(c, "verdict", json_object_new_string("PASS"));
+			json_object_object_add(r, "path", json_object_new_string("read"));
+			json_object_object_add(r, "observed", json_object_new_string(k ? "errno=EIO" : "ok"));
+			json_object_array_add(rows, r);
+			json_object_object_add(det, "behaviour", rows);
+			json_object_object_add(c, "details", det);
+			json_object_array_add(cases, c);
+		}
+	}
+	json_object_object_add(s, "run_id", json_object_new_string("r"));
+	json_object_object_add(s, "cases", cases);
+	m = pmt_bhv_build(&s, 1);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->ndevices, 4);
+	ck_assert_str_eq(m->devices[0], "virtio-pmem@6.1.0-57-amd64");
+	ck_assert_str_eq(m->devices[1], "virtio-pmem@6.12.117+deb12-amd64");
+	ck_assert_str_eq(m->devices[2], "nvdimm@6.1.0-57-amd64");
+	ck_assert_str_eq(m->devices[3], "nvdimm@6.12.117+deb12-amd64");
+	md = pmt_bhv_markdown(m);
+	ck_assert_ptr_nonnull(strstr(md, "virtio-pmem@6.1.0-57-amd64 ext4"));
+	free(md);
+	pmt_bhv_free(m);
+	json_object_put(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kernel_reports");
@@ -160,6 +209,7 @@ int main(void)
 	tcase_add_test(tc, table_lines_up_kernels);
 	tcase_add_test(tc, junit_and_tap_carry_the_kernel);
 	tcase_add_test(tc, html_grid_groups_by_kernel);
+	tcase_add_test(tc, behaviour_columns_per_kernel);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
