@@ -128,7 +128,13 @@ fuzz-replay: $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS))
 #   make run RUN_ARGS='--fs xfs'   or   make run KERNEL=~/linux/vmlinux MODULES=...
 # Known kernel findings (README) are XFAIL, not new failures: see the file.
 run: all image
-	$(PMTORTURE) run --plan default --expunge results/expected/known-failures.expunge $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) $(RUN_ARGS)
+	$(PMTORTURE) run --plan default --expunge results/expected/known-failures.expunge $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) $(if $(DEBIAN_KERNEL),--debian-kernel $(DEBIAN_KERNEL)) $(RUN_ARGS)
+
+# `make bisect`: the first Debian kernel whose verdict differs (README
+# "Bisect"); long (tens of minutes under TCG), so not part of make check.
+BISECT_ARGS ?= --debian-kernel 6.12.107..6.12.117 --scenario powercut --fs ext4 --crash-at flush-mid --repeat 2
+bisect: all image
+	$(PMTORTURE) bisect $(BISECT_ARGS)
 
 # `make check`: unit tests, then integration tests that boot real guests.
 # NIGHTLY=1 runs the longer plan.
@@ -139,7 +145,7 @@ check: all image $(PMTORTURE_SAN) unit fuzz-replay
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: harness all unit run check bench clean
+.PHONY: harness all unit run check bench bisect clean
 
 # ---- guest image (kernel + initramfs); build-image.sh is its own cache ----
 IMAGE_DIR := $(BUILD)/guest/default

@@ -18,6 +18,7 @@
 
 struct pmt_case;
 struct pmt_injector;
+struct pmt_kernel;
 
 /* How a declarative scenario mounts its filesystem. */
 enum pmt_dax {
@@ -81,6 +82,10 @@ struct pmt_case {
 	struct json_object *params;	/* a plan's param.NAME values, or NULL */
 	unsigned int repeat;		/* 1-based; ids of repeats 2.. end in "#N" */
 	unsigned long long seed;	/* --seed or the section's, + repeat - 1 */
+	/* The kernel it runs on (select/kernels.h), NULL for the one image of
+	 * a run without --kernel/--debian-kernel.  Ids carry "@label" only
+	 * when the run has more than one kernel. */
+	const struct pmt_kernel *kernel;
 	char *owned;			/* one buffer the plan strings above live in */
 	char id[128];			/* scenario[:variant]:device:fs */
 	char dir[PATH_MAX];		/* result folder of the case */

@@ -16,6 +16,7 @@
 #include "injector.h"
 #include "lifecycle.h"
 #include "jobs.h"
+#include "kernels.h"
 #include "json_util.h"
 #include "log.h"
 #include "merge.h"
@@ -201,13 +202,15 @@ static const char *modules_to_skip(const struct pmt_case *c)
 static void vm_config(struct runner *r, struct pmt_case *c, struct pmt_vm *vm, const char *logdir)
 {
 	const struct pmt_options *o = r->opt;
+	/* Issue 9: a case of a kernel matrix boots its kernel's image. */
+	const struct pmt_image *img = c->kernel ? &c->kernel->img : &r->img;
 
 	vm->cfg.qemu = o->qemu;
 	vm->cfg.connect = o->connect;
-	vm->cfg.kernel = r->img.kernel;
+	vm->cfg.kernel = img->kernel;
 	/* fio's libraries make the initramfs 4x bigger: only where it runs. */
-	vm->cfg.initrd = c->variant && !strcmp(c->variant, "fio_verify") && r->img.initrd_fio[0]
-			 ? r->img.initrd_fio : r->img.initrd;
+	vm->cfg.initrd = c->variant && !strcmp(c->variant, "fio_verify") && img->initrd_fio[0]
+			 ? img->initrd_fio : img->initrd;
 	snprintf(vm->cfg.append, sizeof(vm->cfg.append), "%s pmtorture.skip=%s%s%s", KERNEL_CMDLINE,
 		 modules_to_skip(c), o->append ? " " : "", o->append ? o->append : "");
 	vm->cfg.mem_mb = o->mem_mb;
@@ -339,11 +342,12 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 		pmt_case_verdict(c, PMT_BROK, "%s: the scenario reached no verdict", c->phase);
 	/* Scenarios with a finer replay (powercut) set their own. */
 	if (pmt_verdict_is_failure(c->verdict) && !json_object_object_get_ex(c->details, "reproduce", NULL)) {
-		char cmd[512];
+		char cmd[512], kargs[PATH_MAX * 2 + 32];
 
-		snprintf(cmd, sizeof(cmd), "pmtorture run --scenario %s --filter '%s' --seed %llu%s%s",
-			 c->scenario->name, c->id, (unsigned long long)c->seed,
-			 o->kernel ? " --kernel " : "", o->kernel ? o->kernel : "");
+		if (c->kernel)
+			pmt_kernel_reproduce_args(c->kernel, kargs, sizeof(kargs));
+		snprintf(cmd, sizeof(cmd), "pmtorture run --scenario %s --filter '%s' --seed %llu%s",
+			 c->scenario->name, c->id, (unsigned long long)c->seed, c->kernel ? kargs : "");
 		json_object_object_add(c->details, "reproduce", json_object_new_string(cmd));
 	}
 	save_dmesg(c);
@@ -516,6 +520,12 @@ static void set_properties(struct runner *r, struct pmt_run *run, const struct p
 
 	snprintf(num, sizeof(num), "%llu", o->seed);
 	pmt_run_set_property(run, "kernel", r->img.release);
+	/* Issue 9: a kernel matrix names every kernel. */
+	if (pmt_kernels_multi(o)) {
+		pmt_kernels_labels(o, text, sizeof(text));
+		pmt_run_set_property(run, "kernel", text);
+		pmt_run_set_property(run, "kernels", text);
+	}
 	pmt_run_set_property(run, "kernel_image", r->img.kernel);
 	pmt_run_set_property(run, "qemu", r->qemu_version[0] ? r->qemu_version : "unknown");
 	pmt_run_set_property(run, "accel", pmt_accel_name(r->accel));
@@ -591,8 +601,7 @@ static int judge(struct pmt_run *run, const struct pmt_expunge *ex, struct json_
 	return pmt_baseline_exit_status(run->summary);
 }
 
-/* One run of the selected cases; *summary gets a reference to its summary. */
-static int run_session(const struct pmt_options *o, struct json_object **summary)
+int pmt_run_session(const struct pmt_options *o, struct json_object **summary)
 {
 	struct runner r = { .opt = o };
 	struct session s = { .r = &r };
@@ -614,7 +623,7 @@ static int run_session(const struct pmt_options *o, struct json_object **summary
 		return 2;
 	}
 	/* A bad kernel, modules or image is refused before anything is made. */
-	if (n > 0 && pmt_image_prepare(o, &r.img, err, sizeof(err))) {
+	if (n > 0 && pmt_kernels_prepare_all(o, &r.img, err, sizeof(err))) {
 		pmt_err("%s", err);
 		goto out_judges;
 	}
@@ -633,8 +642,12 @@ static int run_session(const struct pmt_options *o, struct json_object **summary
 		pmt_err("%s", err);
 		goto out;
 	} else {
-		pmt_info("guest kernel %s, %zu case%s, %d at a time, results in %s", r.img.release, n,
-			 n == 1 ? "" : "s", jobs, run.dir);
+		char kernels[1024];
+
+		pmt_kernels_labels(o, kernels, sizeof(kernels));
+		pmt_info("guest kernel%s %s, %zu case%s, %d at a time, results in %s",
+			 pmt_kernels_multi(o) ? "s" : "", pmt_kernels_multi(o) ? kernels : r.img.release,
+			 n, n == 1 ? "" : "s", jobs, run.dir);
 	}
 	set_properties(&r, &run, cases, n, jobs);
 	pmt_run_event(&run, "run-start", NULL);
@@ -676,7 +689,7 @@ out_judges:
 int pmt_run_main(const struct pmt_options *o)
 {
 	struct json_object *summary = NULL;
-	int rc = run_session(o, &summary), behaviour;
+	int rc = pmt_run_session(o, &summary), behaviour;
 	const char *dir;
 	char err[512];
 
@@ -734,7 +747,7 @@ static int bench_powercut(const struct pmt_options *o)
 	bo.jobs = 1;
 	bo.filter = "powercut:append_fsync:virtio-pmem:ext4";
 	bo.crash_points = 0;
-	rc = run_session(&bo, &summary);
+	rc = pmt_run_session(&bo, &summary);
 	if (!summary)
 		return rc;
 	c = json_object_array_get_idx(json_object_object_get(summary, "cases"), 0);
@@ -786,7 +799,7 @@ int pmt_bench_main(const struct pmt_options *o)
 	/* Iteration 0 is a warm-up: it pays for the KVM probe and cold caches. */
 	for (int i = 0; i <= o->iterations; i++) {
 		struct json_object *summary = NULL, *cases, *c;
-		int rc = run_session(&bo, &summary);
+		int rc = pmt_run_session(&bo, &summary);
 
 		if (!summary)
 			return rc;

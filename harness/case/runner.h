@@ -42,6 +42,15 @@ int pmt_case_shutdown(struct pmt_case *c, struct pmt_vm *vm);
 
 /* Run them; returns the process exit status (0, 1 for FAIL/BROK, 2 setup error). */
 int pmt_run_main(const struct pmt_options *o);
+/*
+ * One run of the selected cases into a results folder under o->results,
+ * without printing the table (bisect runs one per kernel it probes).
+ * Returns the exit status as pmt_run_main() would; *summary gets a
+ * reference to the summary, with "dir" its folder, or stays NULL when
+ * the run did not finish.
+ */
+struct json_object;
+int pmt_run_session(const struct pmt_options *o, struct json_object **summary);
 /* `pmtorture bench`: boot and case timings. */
 int pmt_bench_main(const struct pmt_options *o);
 

@@ -6,6 +6,7 @@
 #include "case.h"
 #include "commands.h"
 #include "lifecycle.h"
+#include "kernels.h"
 #include "log.h"
 #include "injector.h"
 #include "options.h"
@@ -66,6 +67,8 @@ void pmt_usage(const char *topic)
 "             ext4 against xfs, by mode.  Prints it and writes behaviour.md\n"
 "             and behaviour.html in OUT_DIR (default: RUN_DIR); `run` does\n"
 "             the same when its cases recorded behaviour\n"
+"  bisect     the first kernel of a list whose verdict differs from the\n"
+"             first one's, by binary search (see Bisect below)\n"
 "  bench      print boot and case timings on this machine\n"
 "  help       this text\n"
 "  version    print the version\n"
@@ -101,7 +104,17 @@ void pmt_usage(const char *topic)
 "\n"
 "Guest:\n"
 "  -k, --kernel PATH     your own kernel (bzImage or vmlinux) instead of Debian's\n"
-"  -m, --modules DIR     its modules (lib/modules/VERSION); needs --kernel\n"
+"  -m, --modules DIR     its modules (lib/modules/VERSION), after its --kernel;\n"
+"                        several --kernel/--modules pairs make a kernel matrix\n"
+"      --debian-kernel SPEC[,SPEC...]\n"
+"                        Debian kernel packages, fetched with apt-get download\n"
+"                        into build/kernels/ (never installed): a series (6.1,\n"
+"                        6.12: the newest apt sees), a version (6.12.107,\n"
+"                        6.1.0-54) or a range A..B (every package from A to B,\n"
+"                        in version order).  With more than one kernel (these\n"
+"                        and --kernel together) every case runs on each, and\n"
+"                        its id ends in @RELEASE, e.g.\n"
+"                        mapsync:virtio-pmem:ext4@6.12.117+deb12-amd64\n"
 "  -i, --image DIR       a prebuilt guest image folder (vmlinux + initramfs.cpio)\n"
 "  -a, --accel MODE      auto (default: KVM if a guest reaches the agent within\n"
 "                        --kvm-probe seconds, else TCG for the rest of the run),\n"
@@ -155,6 +168,23 @@ void pmt_usage(const char *topic)
 "      --html FILE       report: where report.html goes (default RUN_DIR/report.html)\n"
 "      --iterations N    bench: how many runs (default 3)\n"
 "\n"
+"Bisect (pmtorture bisect --debian-kernel A..B | --kernel ... --kernel ...\n"
+"        [the case options above] [--repeat N]):\n"
+"  The kernels in the order given (a range: version order).  Each kernel\n"
+"  probed is one run of the selected cases, each case --repeat N times\n"
+"  (default 1).  Rule: a kernel FAILs if any repeat of any case is FAIL (or\n"
+"  XFAIL); it PASSes if none is and none is BROK; otherwise (BROK) it is\n"
+"  skipped and a neighbour is probed instead.  The first and the last kernel\n"
+"  are probed, then the middle of the range that still holds the change,\n"
+"  until the first kernel whose verdict differs from the first one's is\n"
+"  found.  Each probe prints its counts; the last line reads\n"
+"    first fixed: 6.12.X (FAIL a/b at 6.12.Y, PASS c/d at 6.12.X)\n"
+"  or first broken: ..., or no change: ...  Results: DIR/bisect-<id>/ with\n"
+"  bisect.json (every probe's counts and results folder) and one results\n"
+"  folder per probe.  Exit status: 0 when a first differing kernel is\n"
+"  named, 1 when none in the list differs from the first, 2 for bad usage,\n"
+"  a setup error, or when skipped kernels leave the answer open.\n"
+"\n"
 "Verdicts: PASS and FAIL are what the guest kernel did; BROK means the framework\n"
 "could not check (QEMU did not boot, a device did not come up, a fault did not\n"
 "fire); SKIP means a requirement is missing here, with the reason.\n"
@@ -186,6 +216,8 @@ static int list_main(const struct pmt_options *o)
 			printf(", mkfs %s", c->mkfs_opts);
 		if (c->inj)
 			printf(", injector %s", c->inj->name);
+		if (c->kernel)
+			printf(", kernel %s", c->kernel->label);
 		if (c->params && json_object_object_length(c->params))
 			printf(", params %s", json_object_to_json_string_ext(c->params,
 									 JSON_C_TO_STRING_PLAIN));
@@ -195,10 +227,36 @@ static int list_main(const struct pmt_options *o)
 	return 0;
 }
 
+static int dispatch(struct pmt_options *o, bool behaviour)
+{
+	switch (o->command) {
+	case PMT_CMD_RUN:
+		return pmt_run_main(o);
+	case PMT_CMD_LIST:
+		return list_main(o);
+	case PMT_CMD_BENCH:
+		return pmt_bench_main(o);
+	case PMT_CMD_BISECT:
+		return pmt_bisect_main(o);
+	case PMT_CMD_MERGE:
+		return pmt_merge_main(o);
+	case PMT_CMD_REPORT:
+		return behaviour ? pmt_report_behaviour_main(o) : pmt_report_main(o);
+	case PMT_CMD_VERSION:
+		printf("pmtorture %s\n", PMT_VERSION);
+		return 0;
+	case PMT_CMD_HELP:
+	default:
+		pmt_usage(o->nargs ? o->args[0] : NULL);
+		return 0;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct pmt_options o;
 	char err[512];
+	int rc;
 	/* report's own switch, taken out of argv before the common options. */
 	bool behaviour = pmt_report_take_behaviour(&argc, argv);
 
@@ -209,23 +267,13 @@ int main(int argc, char **argv)
 	pmt_verbose = o.verbose;
 	pmt_quiet = o.quiet;
 	pmt_proc_init();
-	switch (o.command) {
-	case PMT_CMD_RUN:
-		return pmt_run_main(&o);
-	case PMT_CMD_LIST:
-		return list_main(&o);
-	case PMT_CMD_BENCH:
-		return pmt_bench_main(&o);
-	case PMT_CMD_MERGE:
-		return pmt_merge_main(&o);
-	case PMT_CMD_REPORT:
-		return behaviour ? pmt_report_behaviour_main(&o) : pmt_report_main(&o);
-	case PMT_CMD_VERSION:
-		printf("pmtorture %s\n", PMT_VERSION);
-		return 0;
-	case PMT_CMD_HELP:
-	default:
-		pmt_usage(o.nargs ? o.args[0] : NULL);
-		return 0;
+	/* Issue 9: --kernel/--debian-kernel into the run's kernels (nothing downloads yet). */
+	if ((o.command == PMT_CMD_RUN || o.command == PMT_CMD_LIST || o.command == PMT_CMD_BISECT ||
+	     o.command == PMT_CMD_BENCH) && pmt_kernels_resolve(&o, err, sizeof(err))) {
+		pmt_err("%s", err);
+		return 2;
 	}
+	rc = dispatch(&o, behaviour);
+	pmt_kernels_free(o.kernels);
+	return rc;
 }

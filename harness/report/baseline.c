@@ -8,6 +8,7 @@
 
 #include "baseline.h"
 #include "json_util.h"
+#include "kernel_view.h"
 #include "merge.h"
 #include "util.h"
 
@@ -17,6 +18,7 @@ void pmt_expunge_free(struct pmt_expunge *list)
 {
 	for (size_t i = 0; i < list->n; i++) {
 		free(list->v[i].pattern);
+		free(list->v[i].kernel);
 		free(list->v[i].match);
 		free(list->v[i].reason);
 		free(list->v[i].why);
@@ -29,7 +31,7 @@ void pmt_expunge_free(struct pmt_expunge *list)
 
 /*
  * Cut "reason~'TEXT'" out of @text (the part before '#'): *@match gets
- * TEXT (in @text's storage) or NULL.  -1 if it is not closed or empty.
+ * TEXT (malloc'd) or NULL.  -1 if it is not closed or empty.
  */
 static int cut_reason_match(char *text, char **match)
 {
@@ -42,20 +44,107 @@ static int cut_reason_match(char *text, char **match)
 	if (!end || end == at + 8)
 		return -1;
 	*end = '\0';
-	*match = at + 8;
-	/* What is left before it is the PATTERN; nothing may follow. */
-	if (*pmt_trim(end + 1))
-		return -1;
+	*match = pmt_xstrdup(at + 8);
+	/* What is left before it is the PATTERN; only kernel conditions may follow. */
+	for (char *t = end + 1; *t; t++)
+		*at++ = *t;
 	*at = '\0';
 	return 0;
 }
 
-/* One non-comment line: "PATTERN [reason~'TEXT'] # why | link". */
+/*
+ * "kernel<6.12.117" (also <=, >, >=, =) into @k; -1 if @tok is not one.
+ * The version may be any release (6.12.117+deb12-amd64); only its
+ * numbers count.
+ */
+static int parse_kcond(const char *tok, struct pmt_kver_cond *k)
+{
+	const char *v = tok + 6;
+	size_t n;
+
+	if (strncmp(tok, "kernel", 6))
+		return -1;
+	n = (v[0] == '<' || v[0] == '>') && v[1] == '=' ? 2 : v[0] == '<' || v[0] == '>' || v[0] == '=';
+	if (!n)
+		return -1;
+	memcpy(k->op, v, n);
+	k->op[n] = '\0';
+	v += n;
+	return pmt_kver_parse(v, &k->v) ? 0 : -1;
+}
+
+/*
+ * PATTERN and kernel conditions, white space apart, in @text (cut from
+ * it: @text keeps the PATTERN alone).  0; 1 when a word is not a kernel
+ * condition (more than one PATTERN); -1 when one starting "kernel" is
+ * malformed or there are too many.
+ */
+static int cut_kernel_conds(char *text, struct pmt_expunge_entry *e)
+{
+	char *save = NULL, *tok, *first = NULL, buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	e->nkcond = 0;
+	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (!first) {
+			first = tok;
+			continue;
+		}
+		if (strncmp(tok, "kernel", 6))
+			return 1;
+		if (e->nkcond == PMT_EXPUNGE_MAX_KCONDS || parse_kcond(tok, &e->kcond[e->nkcond]))
+			return -1;
+		e->nkcond++;
+	}
+	if (e->nkcond) {
+		char *sp = text + strcspn(text, " \t");
+		char *conds = pmt_trim(sp + (*sp ? 1 : 0));
+		char norm[512] = "";
+
+		/* "kernel>=6.1 kernel<6.12.117", one space apart. */
+		for (tok = strtok_r(conds, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+			strncat(norm, *norm ? " " : "", sizeof(norm) - strlen(norm) - 1);
+			strncat(norm, tok, sizeof(norm) - strlen(norm) - 1);
+		}
+		e->kernel = pmt_xstrdup(norm);
+		*sp = '\0';
+	}
+	return 0;
+}
+
+bool pmt_expunge_kernel_ok(const struct pmt_expunge_entry *e, const char *kernel)
+{
+	struct pmt_kver k;
+
+	if (!e->nkcond)
+		return true;
+	if (!kernel || !pmt_kver_parse(kernel, &k))
+		return false;
+	for (int i = 0; i < e->nkcond; i++) {
+		int c = pmt_kver_cmp_prefix(&k, &e->kcond[i].v);
+		const char *op = e->kcond[i].op;
+		bool ok = !strcmp(op, "<") ? c < 0 : !strcmp(op, "<=") ? c <= 0 :
+			  !strcmp(op, ">") ? c > 0 : !strcmp(op, ">=") ? c >= 0 : c == 0;
+
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void entry_clear(struct pmt_expunge_entry *e)
+{
+	free(e->kernel);
+	free(e->match);
+	memset(e, 0, sizeof(*e));
+}
+
+/* One non-comment line: "PATTERN [kernel<V...] [reason~'TEXT'] # why | link". */
 static int parse_entry(struct pmt_expunge *list, const char *name, int line, char *text,
 		       char *err, size_t errlen)
 {
-	char *hash = strchr(text, '#'), *pattern, *why, *link = NULL, *bar, *match;
-	struct pmt_expunge_entry *e, *v;
+	char *hash = strchr(text, '#'), *pattern, *why, *link = NULL, *bar;
+	struct pmt_expunge_entry *e, *v, kc;
 	char shown[256];
 
 	snprintf(shown, sizeof(shown), "%s", text);
@@ -65,17 +154,27 @@ static int parse_entry(struct pmt_expunge *list, const char *name, int line, cha
 		return -1;
 	}
 	*hash = '\0';
-	if (cut_reason_match(text, &match)) {
-		snprintf(err, errlen, "%s:%d: expected reason~'TEXT' (non-empty, closed, last before "
-			 "'#'), got '%s'", name, line, shown);
+	memset(&kc, 0, sizeof(kc));
+	if (cut_reason_match(text, &kc.match)) {
+		snprintf(err, errlen, "%s:%d: expected reason~'TEXT' (non-empty, closed, then only "
+			 "kernel conditions before '#'), got '%s'", name, line, shown);
 		return -1;
 	}
 	pattern = pmt_trim(text);
-	if (!*pattern || strpbrk(pattern, " \t")) {
+	switch (*pattern ? cut_kernel_conds(pattern, &kc) : 1) {
+	case 1:
 		snprintf(err, errlen, "%s:%d: expected one case PATTERN before '#', got '%s'",
 			 name, line, shown);
+		entry_clear(&kc);
+		return -1;
+	case -1:
+		snprintf(err, errlen, "%s:%d: expected up to %d kernel conditions kernel<V, <=, >, >= "
+			 "or =, e.g. kernel<6.12.117, got '%s'", name, line, PMT_EXPUNGE_MAX_KCONDS,
+			 shown);
+		entry_clear(&kc);
 		return -1;
 	}
+	pattern = pmt_trim(pattern);
 	bar = strchr(hash + 1, '|');
 	if (bar) {
 		*bar = '\0';
@@ -85,17 +184,19 @@ static int parse_entry(struct pmt_expunge *list, const char *name, int line, cha
 	if (!*why) {
 		snprintf(err, errlen, "%s:%d: expected a reason after '#' (PATTERN # reason | link), "
 			 "got '%s'", name, line, shown);
+		entry_clear(&kc);
 		return -1;
 	}
 	v = realloc(list->v, (list->n + 1) * sizeof(*list->v));
 	if (!v) {
 		snprintf(err, errlen, "%s:%d: out of memory", name, line);
+		entry_clear(&kc);
 		return -1;
 	}
 	list->v = v;
 	e = &list->v[list->n++];
+	*e = kc;
 	e->pattern = pmt_xstrdup(pattern);
-	e->match = match ? pmt_xstrdup(match) : NULL;
 	e->why = pmt_xstrdup(why);
 	e->link = pmt_xstrdup(link ? link : "");
 	if (asprintf(&e->reason, *e->link ? "%s (%s)" : "%s%s", why, e->link) < 0)
@@ -176,13 +277,26 @@ static bool failures_match(struct json_object *c, const char *match)
 	return strstr(pmt_json_str(c, "reason"), match) != NULL;
 }
 
+/* The kernel case @c ran on: its "kernel", else what its guest said, else "". */
+static const char *case_kernel(struct json_object *c)
+{
+	const char *k = pmt_json_str(c, "kernel");
+
+	return *k ? k : pmt_json_str(json_object_object_get(c, "details"), "guest_kernel");
+}
+
 const struct pmt_expunge_entry *pmt_expunge_match_case(const struct pmt_expunge *list,
 						       struct json_object *c, const char **reason)
 {
-	const char *id = pmt_json_str(c, "id");
+	const char *id = pmt_json_str(c, "id"), *kernel = case_kernel(c);
+	char plain[256];
 
+	/* A kernel matrix's ids end in @KERNEL: the patterns match without it too. */
+	pmt_id_without_kernel(id, kernel, plain, sizeof(plain));
 	for (size_t i = 0; list && i < list->n; i++) {
-		if (fnmatch(list->v[i].pattern, id, 0) == 0 &&
+		if ((fnmatch(list->v[i].pattern, id, 0) == 0 ||
+		     fnmatch(list->v[i].pattern, plain, 0) == 0) &&
+		    pmt_expunge_kernel_ok(&list->v[i], kernel) &&
 		    (!list->v[i].match || failures_match(c, list->v[i].match))) {
 			if (reason)
 				*reason = list->v[i].reason;
@@ -196,7 +310,8 @@ const struct pmt_expunge_entry *pmt_expunge_match(const struct pmt_expunge *list
 						  const char *id, const char **reason)
 {
 	for (size_t i = 0; list && i < list->n; i++) {
-		if (fnmatch(list->v[i].pattern, id, 0) == 0) {
+		/* No kernel here: an entry limited to kernels cannot be shown to hold. */
+		if (fnmatch(list->v[i].pattern, id, 0) == 0 && !list->v[i].nkcond) {
 			if (reason)
 				*reason = list->v[i].reason;
 			return &list->v[i];
@@ -229,6 +344,8 @@ int pmt_expunge_apply(const struct pmt_expunge *list, struct json_object *summar
 		json_object_object_add(x, "pattern", json_object_new_string(e->pattern));
 		if (e->match)
 			json_object_object_add(x, "reason_match", json_object_new_string(e->match));
+		if (e->kernel)
+			json_object_object_add(x, "kernel", json_object_new_string(e->kernel));
 		json_object_object_add(x, "reason", json_object_new_string(e->why));
 		json_object_object_add(x, "link", json_object_new_string(e->link));
 		json_object_object_add(x, "file", json_object_new_string(list->file ? list->file : ""));

@@ -4,13 +4,25 @@
  * what got worse and only on that.
  *
  * Expunge file, one entry a line (blank lines and '#' lines ignored):
- *   PATTERN [reason~'TEXT']  # reason | link
+ *   PATTERN [kernel<V ...] [reason~'TEXT']  # reason | link
  * PATTERN is an fnmatch(3) glob on case ids; the reason is required, the
  * link optional.  A matching FAIL becomes XFAIL.  With reason~'TEXT' (a
  * plain substring, no '#' or quote in it) the failure must match too:
  * every entry of the case's details.failures (its "text") must contain
  * TEXT, or, for a case that lists none, its reason must.  So a known
  * failure never hides a new one of another kind in the same case.
+ *
+ * Kernel conditions (issue 9), as kvm-xfstests keeps expunges per kernel:
+ * kernel<V, kernel<=V, kernel>V, kernel>=V, kernel=V, any number of them
+ * (all must hold), before or after reason~'TEXT'.  They are about the
+ * kernel the case ran on (its "kernel", else details.guest_kernel), in
+ * core/kver.h's prefix order: V = 6.12 stands
+ * for the whole 6.12 series, so kernel<=6.12 holds for 6.12.117 and
+ * kernel<6.12.117 holds for 6.1.0-57 and 6.12.107 and not 6.12.117.
+ * Debian's 6.1 releases are named by ABI (6.1.0-57), so a 6.1 bound is
+ * written that way.  A case whose kernel is unknown matches no entry that
+ * has a condition.  The PATTERN matches the id with or without its
+ * "@KERNEL" part, so one line serves a kernel matrix too.
  *
  * Baseline: each case of a run is compared with the same id in a previous
  * run and gets "baseline": NEW-FAIL, STILL-FAILING, FIXED or PASS (SKIP
@@ -23,8 +35,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kver.h"
+
+struct pmt_kver_cond {
+	char op[3];			/* "<", "<=", ">", ">=", "=" */
+	struct pmt_kver v;
+};
+
+#define PMT_EXPUNGE_MAX_KCONDS 4
+
 struct pmt_expunge_entry {
 	char *pattern;
+	char *kernel;			/* the conditions as written, "kernel<6.12.117", or NULL */
+	struct pmt_kver_cond kcond[PMT_EXPUNGE_MAX_KCONDS];
+	int nkcond;
 	char *match;			/* reason~'TEXT', or NULL */
 	char *reason;			/* "why | link" as a person reads it: "why (link)" */
 	char *why;
@@ -47,7 +71,8 @@ void pmt_expunge_free(struct pmt_expunge *list);
 
 /*
  * The first entry whose pattern matches @id, or NULL.  @reason (may be
- * NULL) gets the entry's reason, "why (link)".
+ * NULL) gets the entry's reason, "why (link)".  An entry with kernel
+ * conditions never matches here: an id alone has no kernel to check.
  */
 const struct pmt_expunge_entry *pmt_expunge_match(const struct pmt_expunge *list,
 						  const char *id, const char **reason);
@@ -61,10 +86,14 @@ const struct pmt_expunge_entry *pmt_expunge_match(const struct pmt_expunge *list
  */
 /*
  * The first entry matching case @c (an object of summary.json's "cases"):
- * its id, and its failures when the entry has reason~'TEXT'.  NULL if none.
+ * its id, its kernel when the entry has kernel conditions, and its
+ * failures when the entry has reason~'TEXT'.  NULL if none.
  */
 const struct pmt_expunge_entry *pmt_expunge_match_case(const struct pmt_expunge *list,
 						       struct json_object *c, const char **reason);
+
+/* Does the release @kernel ("" when unknown) meet every kernel condition of @e? */
+bool pmt_expunge_kernel_ok(const struct pmt_expunge_entry *e, const char *kernel);
 
 int pmt_expunge_apply(const struct pmt_expunge *list, struct json_object *summary);
 

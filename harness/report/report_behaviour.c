@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "json_util.h"
+#include "kver.h"
 #include "report_behaviour.h"
 #include "text.h"
 #include "report_html.h"
@@ -296,6 +297,47 @@ static struct pmt_bhv_scenario *scenario_of(struct pmt_bhv_model *m, const char 
 	return &m->scen[m->nscen++];
 }
 
+/*
+ * The device axis: the device, or in a kernel matrix (issue 9) the
+ * device on each kernel, "virtio-pmem@6.12.117+deb12-amd64", so the
+ * kernels of a device stand side by side.  Those strings are the model's.
+ */
+static const char *device_key(struct pmt_bhv_model *m, struct json_object *c)
+{
+	char key[256];
+
+	if (!m->multi_kernel)
+		return pmt_json_str(c, "device");
+	snprintf(key, sizeof(key), "%s@%s", pmt_json_str(c, "device"), pmt_json_str(c, "kernel"));
+	for (size_t i = 0; i < m->nowned; i++)
+		if (!strcmp(m->owned[i], key))
+			return m->owned[i];
+	m->owned = xrealloc(m->owned, m->nowned + 1, sizeof(*m->owned));
+	m->owned[m->nowned] = strdup(key);
+	if (!m->owned[m->nowned])
+		abort();
+	return m->owned[m->nowned++];
+}
+
+/* Device order first (virtio-pmem, nvdimm), then kernel version. */
+static int device_key_cmp(const char *a, const char *b)
+{
+	const char *ka = strchr(a, '@'), *kb = strchr(b, '@');
+	char da[128], db[128];
+	struct pmt_kver va, vb;
+	size_t ra, rb;
+
+	snprintf(da, sizeof(da), "%.*s", ka ? (int)(ka - a) : (int)strlen(a), a);
+	snprintf(db, sizeof(db), "%.*s", kb ? (int)(kb - b) : (int)strlen(b), b);
+	ra = strs_find(device_order, ARRAY_SIZE(device_order), da);
+	rb = strs_find(device_order, ARRAY_SIZE(device_order), db);
+	if (ra != rb || strcmp(da, db))
+		return ra != rb ? (ra < rb ? -1 : 1) : strcmp(da, db);
+	pmt_kver_parse(ka ? ka + 1 : "", &va);
+	pmt_kver_parse(kb ? kb + 1 : "", &vb);
+	return pmt_kver_cmp(&va, &vb);
+}
+
 /* First pass: the axes. */
 static void collect(struct pmt_bhv_model *m, struct json_object *c)
 {
@@ -313,7 +355,7 @@ static void collect(struct pmt_bhv_model *m, struct json_object *c)
 		}
 		return;
 	}
-	strs_add(&m->devices, &m->ndevices, pmt_json_str(c, "device"));
+	strs_add(&m->devices, &m->ndevices, device_key(m, c));
 	strs_add(&m->fs, &m->nfs, pmt_json_str(c, "fs"));
 	s = scenario_of(m, pmt_json_str(c, "scenario"));
 	strs_add(&s->modes, &s->nmodes, mode_of(c));
@@ -344,7 +386,7 @@ static void fill(struct pmt_bhv_model *m, struct json_object *c)
 		return;
 	details = member(c, "details", json_type_object);
 	s = scenario_of(m, pmt_json_str(c, "scenario"));
-	ci = pmt_bhv_col_index(m, strs_find(m->devices, m->ndevices, pmt_json_str(c, "device")),
+	ci = pmt_bhv_col_index(m, strs_find(m->devices, m->ndevices, device_key(m, c)),
 			       strs_find(m->fs, m->nfs, pmt_json_str(c, "fs")),
 			       strs_find(s->modes, s->nmodes, mode_of(c)));
 	col = &s->cols[ci];
@@ -355,7 +397,7 @@ static void fill(struct pmt_bhv_model *m, struct json_object *c)
 	if (!col->verdict || pmt_verdict_severity_name(verdict) > pmt_verdict_severity_name(col->verdict))
 		col->verdict = verdict;
 	if (!col->dmesg && (col->dmesg = case_dmesg(details)))
-		add_dmesg(m, col, s->name, pmt_json_str(c, "device"), pmt_json_str(c, "fs"));
+		add_dmesg(m, col, s->name, device_key(m, c), pmt_json_str(c, "fs"));
 	/* Repeats: a panic or bad data in any of them is what the cell says. */
 	if (case_panic(details, rows) > col->panic)
 		col->panic = case_panic(details, rows);
@@ -425,18 +467,48 @@ static void renumber_notes(struct pmt_bhv_model *m)
 	free(to);
 }
 
+/* Do the cases with observations run on more than one kernel? */
+static bool several_kernels(struct json_object *const *summaries, size_t n)
+{
+	const char *first = NULL;
+
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; i < ncases(summaries[k]); i++) {
+			struct json_object *c = case_at(summaries[k], i);
+			const char *kernel = pmt_json_str(c, "kernel");
+
+			if (!behaviour_of(c))
+				continue;
+			if (!first)
+				first = kernel;
+			else if (strcmp(first, kernel))
+				return true;
+		}
+	}
+	return false;
+}
+
 struct pmt_bhv_model *pmt_bhv_build(struct json_object *const *summaries, size_t n)
 {
 	struct pmt_bhv_model *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return NULL;
+	m->multi_kernel = several_kernels(summaries, n);
 	for (size_t k = 0; k < n; k++) {
 		strs_add(&m->runs, &m->nruns, pmt_json_str(summaries[k], "run_id"));
 		for (size_t i = 0; i < ncases(summaries[k]); i++)
 			collect(m, case_at(summaries[k], i));
 	}
 	strs_order(m->devices, m->ndevices, device_order, ARRAY_SIZE(device_order));
+	for (size_t i = 1; m->multi_kernel && i < m->ndevices; i++) {
+		const char *x = m->devices[i];
+		size_t j = i;
+
+		for (; j > 0 && device_key_cmp(m->devices[j - 1], x) > 0; j--)
+			m->devices[j] = m->devices[j - 1];
+		m->devices[j] = x;
+	}
 	strs_order(m->fs, m->nfs, fs_order, ARRAY_SIZE(fs_order));
 	for (size_t i = 0; i < m->nscen; i++) {
 		struct pmt_bhv_scenario *s = &m->scen[i];
@@ -478,6 +550,9 @@ void pmt_bhv_free(struct pmt_bhv_model *m)
 	free(m->notes);
 	free(m->dmesg);
 	free(m->others);
+	for (size_t i = 0; i < m->nowned; i++)
+		free(m->owned[i]);
+	free(m->owned);
 	free(m);
 }
 

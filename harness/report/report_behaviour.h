@@ -12,7 +12,9 @@
  * line, whether the guest panicked and whether the data read back right
  * after recovery.
  *
- * Layout: one table.  Columns are device x fs x mode slot; the modes of
+ * Layout: one table.  Columns are device x fs x mode slot (in a kernel
+ * matrix the device axis is device@kernel, each device's kernels side by
+ * side, oldest first); the modes of
  * a scenario are its own (badblocks has dax/nodax, hwpoison dax/pagecache),
  * so each scenario's block of rows starts with a row naming its modes.
  * Rows are the scenario's access paths in a fixed order, then dmesg,
@@ -102,6 +104,11 @@ struct pmt_bhv_model {
 	size_t ndmesg;
 	struct pmt_bhv_other *others;	/* not PASS and no observations (SKIP, BROK) */
 	size_t nothers;
+	/* Issue 9: cases on several kernels make the device axis device@kernel,
+	 * strings the model owns. */
+	bool multi_kernel;
+	char **owned;
+	size_t nowned;
 };
 
 /* Column @col of the model: which device, fs and mode slot. */

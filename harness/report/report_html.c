@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "json_util.h"
+#include "kernel_view.h"
 #include "report_html.h"
 #include "util.h"
 #include "verdict.h"
@@ -31,6 +32,7 @@ static const char style[] =
 	"table{border-collapse:collapse;margin:.5em 0 1.5em}\n"
 	"th,td{border:1px solid #bbb;padding:.3em .6em;text-align:center}\n"
 	"th.row{text-align:left}\n"
+	"th.kernel{background:#e8eaf6;border-bottom:2px solid #3949ab}\n"
 	"td.cell a{color:inherit;text-decoration:none;display:block}\n"
 	".v-PASS{background:#2e7d32;color:#fff}\n"
 	".v-FAIL{background:#c62828;color:#fff}\n"
@@ -216,12 +218,34 @@ static void header(FILE *f, struct json_object *s)
 	}
 }
 
-/* Rows: scenario.  Columns: device x fs, in the order cases came. */
+/*
+ * The kernel a case ran on, for the grid's column groups: its "kernel"
+ * (issue 9), "" when the run had one kernel (the properties say which).
+ */
+static const char *grid_kernel(struct json_object *c, bool multi)
+{
+	return multi ? pmt_json_str(c, "kernel") : "";
+}
+
+/* Does case @c belong in the cell (scenario, kernel, device, fs)? */
+static bool in_cell(struct json_object *c, bool multi, const char *scen, const char *ker,
+		    const char *dev, const char *fs)
+{
+	return (!scen || !strcmp(pmt_json_str(c, "scenario"), scen)) &&
+	       !strcmp(grid_kernel(c, multi), ker) && !strcmp(pmt_json_str(c, "device"), dev) &&
+	       !strcmp(pmt_json_str(c, "fs"), fs);
+}
+
+/*
+ * Rows: scenario.  Columns: device x fs, in the order cases came; with
+ * more than one kernel, one group of those columns per kernel, so what
+ * differs between kernels shows side by side.
+ */
 static void grid(FILE *f, struct json_object *s)
 {
-	struct strs scen = { 0 }, dev = { 0 }, fs = { 0 };
-	size_t n = ncases(s);
-	bool *used;
+	struct strs scen = { 0 }, ker = { 0 }, dev = { 0 }, fs = { 0 };
+	size_t n = ncases(s), ncol;
+	bool *used, multi;
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = case_at(s, i);
@@ -230,99 +254,115 @@ static void grid(FILE *f, struct json_object *s)
 		strs_add(&dev, pmt_json_str(c, "device"));
 		strs_add(&fs, pmt_json_str(c, "fs"));
 	}
-	/* A device x fs pair no case has gets no column. */
-	used = calloc(dev.n * fs.n + 1, sizeof(*used));
+	/* Kernel groups oldest first, whatever order the cases finished in. */
+	ker.v = calloc(n + 1, sizeof(*ker.v));
+	if (!ker.v)
+		goto out;
+	ker.n = pmt_kernel_view_kernels(cases_of(s), ker.v, n);
+	multi = ker.n > 1;
+	if (!multi) {
+		ker.v[0] = "";
+		ker.n = 1;
+	}
+	/* A kernel x device x fs column no case has is left out. */
+	ncol = ker.n * dev.n * fs.n;
+	used = calloc(ncol + 1, sizeof(*used));
 	if (!used)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *c = case_at(s, i);
+	for (size_t i = 0; i < n; i++)
+		for (size_t col = 0; col < ncol; col++)
+			if (in_cell(case_at(s, i), multi, NULL, ker.v[col / (dev.n * fs.n)],
+				    dev.v[col / fs.n % dev.n], fs.v[col % fs.n]))
+				used[col] = true;
 
-		for (size_t d = 0; d < dev.n; d++)
-			for (size_t k = 0; k < fs.n; k++)
-				if (!strcmp(dev.v[d], pmt_json_str(c, "device")) &&
-				    !strcmp(fs.v[k], pmt_json_str(c, "fs")))
-					used[d * fs.n + k] = true;
+	fprintf(f, "<h2>Matrix</h2>\n<table class=\"grid\">\n<tr><th rowspan=\"%d\">scenario</th>",
+		multi ? 3 : 2);
+	if (multi) {
+		for (size_t k = 0; k < ker.n; k++) {
+			int span = 0;
+
+			for (size_t col = k * dev.n * fs.n; col < (k + 1) * dev.n * fs.n; col++)
+				span += used[col];
+			if (!span)
+				continue;
+			fprintf(f, "<th colspan=\"%d\" class=\"kernel\">", span);
+			esc(f, ker.v[k]);
+			fputs("</th>", f);
+		}
+		fputs("</tr>\n<tr>", f);
 	}
-
-	fputs("<h2>Matrix</h2>\n<table class=\"grid\">\n<tr><th rowspan=\"2\">scenario</th>", f);
-	for (size_t d = 0; d < dev.n; d++) {
+	for (size_t col = 0; col < ncol; col += fs.n) {
 		int span = 0;
 
 		for (size_t k = 0; k < fs.n; k++)
-			span += used[d * fs.n + k];
+			span += used[col + k];
 		if (!span)
 			continue;
 		fprintf(f, "<th colspan=\"%d\">", span);
-		esc(f, dev.v[d]);
+		esc(f, dev.v[col / fs.n % dev.n]);
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n<tr>", f);
-	for (size_t d = 0; d < dev.n; d++) {
-		for (size_t k = 0; k < fs.n; k++) {
-			if (!used[d * fs.n + k])
-				continue;
-			fputs("<th>", f);
-			esc(f, fs.v[k]);
-			fputs("</th>", f);
-		}
+	for (size_t col = 0; col < ncol; col++) {
+		if (!used[col])
+			continue;
+		fputs("<th>", f);
+		esc(f, fs.v[col % fs.n]);
+		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
 	for (size_t r = 0; r < scen.n; r++) {
 		fputs("<tr><th class=\"row\">", f);
 		esc(f, scen.v[r]);
 		fputs("</th>", f);
-		for (size_t d = 0; d < dev.n; d++) {
-			for (size_t k = 0; k < fs.n; k++) {
-				const char *worst = NULL;
+		for (size_t col = 0; col < ncol; col++) {
+			const char *worst = NULL, *k = ker.v[col / (dev.n * fs.n)];
+			const char *d = dev.v[col / fs.n % dev.n], *fsn = fs.v[col % fs.n];
 
-				if (!used[d * fs.n + k])
-					continue;
-				/* The cell's colour is its worst case (repeats share a cell). */
-				for (size_t i = 0; i < n; i++) {
-					struct json_object *c = case_at(s, i);
-					const char *v = pmt_json_str(c, "verdict");
+			if (!used[col])
+				continue;
+			/* The cell's colour is its worst case (repeats share a cell). */
+			for (size_t i = 0; i < n; i++) {
+				struct json_object *c = case_at(s, i);
+				const char *v = pmt_json_str(c, "verdict");
 
-					if (!strcmp(pmt_json_str(c, "scenario"), scen.v[r]) &&
-					    !strcmp(pmt_json_str(c, "device"), dev.v[d]) &&
-					    !strcmp(pmt_json_str(c, "fs"), fs.v[k]) &&
-					    (!worst || pmt_verdict_severity_name(v) > pmt_verdict_severity_name(worst)))
-						worst = v;
-				}
-				if (!worst) {
-					fputs("<td class=\"cell v-none\">&ndash;</td>", f);
-					continue;
-				}
-				fprintf(f, "<td class=\"cell v-%s\">", vclass(worst));
-				for (size_t i = 0; i < n; i++) {
-					struct json_object *c = case_at(s, i);
-					const char *mark = baseline_mark(c);
-
-					if (strcmp(pmt_json_str(c, "scenario"), scen.v[r]) ||
-					    strcmp(pmt_json_str(c, "device"), dev.v[d]) ||
-					    strcmp(pmt_json_str(c, "fs"), fs.v[k]))
-						continue;
-					fprintf(f, "<a href=\"#c%zu\" title=\"", i);
-					esc(f, pmt_json_str(c, "id"));
-					fputs(": ", f);
-					esc(f, pmt_json_str(c, "reason"));
-					fputs("\">", f);
-					esc(f, pmt_json_str(c, "verdict"));
-					if (mark) {
-						fprintf(f, "<span class=\"bl bl-%s\">", mark);
-						esc(f, mark);
-						fputs("</span>", f);
-					}
-					fputs("</a>", f);
-				}
-				fputs("</td>", f);
+				if (in_cell(c, multi, scen.v[r], k, d, fsn) &&
+				    (!worst || pmt_verdict_severity_name(v) > pmt_verdict_severity_name(worst)))
+					worst = v;
 			}
+			if (!worst) {
+				fputs("<td class=\"cell v-none\">&ndash;</td>", f);
+				continue;
+			}
+			fprintf(f, "<td class=\"cell v-%s\">", vclass(worst));
+			for (size_t i = 0; i < n; i++) {
+				struct json_object *c = case_at(s, i);
+				const char *mark = baseline_mark(c);
+
+				if (!in_cell(c, multi, scen.v[r], k, d, fsn))
+					continue;
+				fprintf(f, "<a href=\"#c%zu\" title=\"", i);
+				esc(f, pmt_json_str(c, "id"));
+				fputs(": ", f);
+				esc(f, pmt_json_str(c, "reason"));
+				fputs("\">", f);
+				esc(f, pmt_json_str(c, "verdict"));
+				if (mark) {
+					fprintf(f, "<span class=\"bl bl-%s\">", mark);
+					esc(f, mark);
+					fputs("</span>", f);
+				}
+				fputs("</a>", f);
+			}
+			fputs("</td>", f);
 		}
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
-out:
 	free(used);
+out:
 	free(scen.v);
+	free(ker.v);
 	free(dev.v);
 	free(fs.v);
 }

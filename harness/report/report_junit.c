@@ -108,6 +108,13 @@ char *pmt_report_junit(struct json_object *summary)
 		fputs("\" name=\"", f);
 		xml_escape(f, pmt_json_str(c, "id"));
 		fprintf(f, "\" time=\"%.3f\">\n", pmt_json_double(c, "duration_s"));
+		/* Issue 9: the kernel, as a testcase property (pytest's record_property
+		 * form, which Jenkins and GitLab read), so a matrix can be split by it. */
+		if (*pmt_json_str(c, "kernel")) {
+			fputs("      <properties>\n        <property name=\"kernel\" value=\"", f);
+			xml_escape(f, pmt_json_str(c, "kernel"));
+			fputs("\"/>\n      </properties>\n", f);
+		}
 		if (!strcmp(verdict, "FAIL") || !strcmp(verdict, "BROK")) {
 			const char *tag = verdict[0] == 'F' ? "failure" : "error";
 
@@ -125,6 +132,10 @@ char *pmt_report_junit(struct json_object *summary)
 		xml_escape(f, verdict);
 		fputs(": ", f);
 		xml_escape(f, reason);
+		if (*pmt_json_str(c, "kernel")) {
+			fputs("\nkernel: ", f);
+			xml_escape(f, pmt_json_str(c, "kernel"));
+		}
 		if (*pmt_json_str(c, "baseline")) {
 			fputs("\nbaseline: ", f);
 			xml_escape(f, pmt_json_str(c, "baseline"));

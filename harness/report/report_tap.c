@@ -25,6 +25,12 @@ char *pmt_report_tap(struct json_object *summary)
 	json_object_object_get_ex(summary, "cases", &cases);
 	n = cases ? json_object_array_length(cases) : 0;
 	fprintf(f, "TAP version 13\n1..%zu\n", n);
+	/* Issue 9: the kernel(s), as a diagnostic line; in a matrix each id ends in @KERNEL. */
+	if (*pmt_json_str(json_object_object_get(summary, "properties"), "kernel")) {
+		fputs("# kernel: ", f);
+		tap_text(f, pmt_json_str(json_object_object_get(summary, "properties"), "kernel"));
+		fputc('\n', f);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(cases, i);
 		const char *v = pmt_json_str(c, "verdict");

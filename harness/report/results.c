@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "json_util.h"
+#include "kernels.h"
 #include "report.h"
 #include "report_html.h"
 #include "injector.h"
@@ -192,6 +193,11 @@ static struct json_object *case_json(struct pmt_run *r, struct pmt_case *c)
 	add_str(o, "mount_opts", c->mount_opts);
 	add_str(o, "mkfs_opts", c->mkfs_opts);
 	add_str(o, "injector", c->inj ? c->inj->name : NULL);
+	/* Issue 9: the kernel it ran on (the label its id carries in a matrix). */
+	if (c->kernel)
+		add_str(o, "kernel", c->kernel->label);
+	else if (*pmt_json_str(c->details, "guest_kernel"))
+		add_str(o, "kernel", pmt_json_str(c->details, "guest_kernel"));
 	if (c->params)
 		json_object_object_add(o, "params", json_object_get(c->params));
 	json_object_object_add(o, "repeat", json_object_new_int((int)(c->repeat ? c->repeat : 1)));

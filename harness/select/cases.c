@@ -12,6 +12,7 @@
 
 #include "image.h"
 #include "injector.h"
+#include "kernels.h"
 #include "plan.h"
 #include "runner.h"
 #include "shard.h"
@@ -58,6 +59,15 @@ static bool id_taken(const struct case_list *cl, const char *id)
 	return false;
 }
 
+/* The same for the id @base has on kernel @label. */
+static bool id_taken_on(const struct case_list *cl, const char *base, const char *label)
+{
+	char id[sizeof(cl->list[0].id)];
+
+	snprintf(id, sizeof(id), "%s@%s", base, label);
+	return id_taken(cl, id);
+}
+
 /* One buffer per case for the section's strings, so the plan can be freed. */
 static void copy_section(struct pmt_case *c, const struct pmt_plan_section *s)
 {
@@ -84,11 +94,22 @@ static void copy_section(struct pmt_case *c, const struct pmt_plan_section *s)
 	c->params = pmt_plan_params(s);
 }
 
-/* Append one case (and its repeats) unless a narrowing option leaves it out. */
+/*
+ * --filter on a case of a kernel matrix: the id with or without its
+ * "@KERNEL", so 'mapsync:*:ext4' keeps selecting what it did with one
+ * kernel, and 'mapsync:*@6.12*' picks a kernel.
+ */
+static bool filtered_out(const struct pmt_options *o, const char *id, const char *plain)
+{
+	return o->filter && fnmatch(o->filter, id, 0) && fnmatch(o->filter, plain, 0);
+}
+
+/* Append one case (and its repeats, on each kernel) unless a narrowing option leaves it out. */
 static void add_case(struct case_list *cl, const struct pmt_options *o, const struct matrix *m,
 		     const struct pmt_scenario *s, enum pmt_device_kind d, const char *fs,
 		     const char *variant)
 {
+	size_t nk = o->kernels ? o->kernels->n : 0;
 	char base[128];
 
 	if (variant && strcmp(o->workloads, "all") && !pmt_list_has(o->workloads, variant))
@@ -98,12 +119,16 @@ static void add_case(struct case_list *cl, const struct pmt_options *o, const st
 	snprintf(base, sizeof(base), "%s%s%s:%s:%s", s->name, variant ? ":" : "",
 		 variant ? variant : "", pmt_device_name(d), fs);
 	/* Two plan sections on the same cell (say, other mount options) stay apart. */
-	if (m->section && id_taken(cl, base)) {
+	if (m->section && (id_taken(cl, base) ||
+			   (nk > 1 && id_taken_on(cl, base, o->kernels->v[0].label)))) {
 		size_t l = strlen(base);
 
 		snprintf(base + l, sizeof(base) - l, "@%s", m->section->name);
 	}
+	for (size_t k = 0; k < (nk ? nk : 1); k++)
 	for (unsigned int r = 1; r <= m->repeat; r++) {
+		const struct pmt_kernel *kernel = nk ? &o->kernels->v[k] : NULL;
+		char plain[sizeof(base) + 16];
 		struct pmt_case *c;
 
 		if (cl->count == cl->cap) {
@@ -116,11 +141,16 @@ static void add_case(struct case_list *cl, const struct pmt_options *o, const st
 		memset(c, 0, sizeof(*c));
 		/* Repeat 1 keeps the plain id, so baselines match runs without --repeat. */
 		if (r == 1)
-			snprintf(c->id, sizeof(c->id), "%s", base);
+			snprintf(plain, sizeof(plain), "%s", base);
 		else
-			snprintf(c->id, sizeof(c->id), "%s#%u", base, r);
-		if (o->filter && fnmatch(o->filter, c->id, 0))
+			snprintf(plain, sizeof(plain), "%s#%u", base, r);
+		if (nk > 1)
+			snprintf(c->id, sizeof(c->id), "%s@%s%s", base, kernel->label, plain + strlen(base));
+		else
+			snprintf(c->id, sizeof(c->id), "%s", plain);
+		if (filtered_out(o, c->id, plain))
 			continue;
+		c->kernel = kernel;
 		c->scenario = s;
 		c->inj = pmt_injector_find(s->injector);
 		c->device = d;

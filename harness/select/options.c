@@ -140,6 +140,7 @@ static const struct {
 	{ "bench", PMT_CMD_BENCH },
 	{ "merge", PMT_CMD_MERGE },
 	{ "report", PMT_CMD_REPORT },
+	{ "bisect", PMT_CMD_BISECT },
 	{ "help", PMT_CMD_HELP },
 	{ "version", PMT_CMD_VERSION },
 };
@@ -169,6 +170,7 @@ enum {
 	OPT_EXPUNGE,
 	OPT_HTML,
 	OPT_PARAM,
+	OPT_DEBIAN_KERNEL,
 };
 
 static const struct option long_opts[] = {
@@ -183,6 +185,7 @@ static const struct option long_opts[] = {
 	{ "accel", required_argument, NULL, 'a' },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "modules", required_argument, NULL, 'm' },
+	{ "debian-kernel", required_argument, NULL, OPT_DEBIAN_KERNEL },
 	{ "image", required_argument, NULL, 'i' },
 	{ "results", required_argument, NULL, 'r' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -215,6 +218,43 @@ static const struct option long_opts[] = {
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * --kernel PATH [--modules DIR], any number of times, and --debian-kernel
+ * SPECS: each a kernel argument in order.  --modules belongs to the
+ * --kernel just before it.  The first --kernel/--modules are also
+ * o->kernel/o->modules, as with one kernel.
+ */
+static int kernel_arg(struct pmt_options *o, int c, const char *arg, char *err, size_t errlen)
+{
+	struct pmt_kernel_arg *last = o->nkernel_args ? &o->kernel_args[o->nkernel_args - 1] : NULL;
+
+	if (c == 'm') {
+		if (!last || !last->kernel)
+			return pmt_fail(err, errlen, "--modules %s needs --kernel PATH before it", arg);
+		if (last->modules)
+			return pmt_fail(err, errlen, "--kernel %s has two --modules", last->kernel);
+		last->modules = arg;
+		if (last->kernel == o->kernel)	/* the same argv string: the first --kernel */
+			o->modules = arg;
+		return 0;
+	}
+	if (o->nkernel_args == PMT_MAX_KERNEL_ARGS)
+		return pmt_fail(err, errlen, "at most %d --kernel and --debian-kernel options",
+			    PMT_MAX_KERNEL_ARGS);
+	if (!*arg)
+		return pmt_fail(err, errlen, "%s needs a value, not an empty string",
+			    c == 'k' ? "--kernel" : "--debian-kernel");
+	last = &o->kernel_args[o->nkernel_args++];
+	if (c == 'k') {
+		last->kernel = arg;
+		if (!o->kernel)
+			o->kernel = arg;
+	} else {
+		last->debian = arg;
+	}
+	return 0;
+}
 
 bool pmt_flush_mode_valid(const char *m)
 {
@@ -269,8 +309,12 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		case 'f': o->filesystems = optarg; break;
 		case 'F': o->filter = optarg; break;
 		case 'w': o->workloads = optarg; break;
-		case 'k': o->kernel = optarg; break;
-		case 'm': o->modules = optarg; break;
+		case 'k':
+		case 'm':
+		case OPT_DEBIAN_KERNEL:
+			if (kernel_arg(o, c, optarg, err, errlen))
+				return -1;
+			break;
 		case 'i': o->image = optarg; break;
 		case 'r':
 			/* "" would make the run folder "/<run-id>". */
@@ -422,8 +466,9 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		return -1;
 	if (o->modules && !o->kernel)
 		return pmt_fail(err, errlen, "--modules needs --kernel");
-	if (o->image && o->kernel)
-		return pmt_fail(err, errlen, "--image and --kernel exclude each other");
+	if (o->image && o->nkernel_args)
+		return pmt_fail(err, errlen, "--image and --%s exclude each other",
+			    o->kernel ? "kernel" : "debian-kernel");
 	if (o->verbose && o->quiet)
 		return pmt_fail(err, errlen, "--verbose and --quiet exclude each other");
 	return 0;

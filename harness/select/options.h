@@ -12,6 +12,7 @@ enum pmt_command {
 	PMT_CMD_BENCH,
 	PMT_CMD_MERGE,		/* join shard results into one folder */
 	PMT_CMD_REPORT,		/* render report.html from results folders */
+	PMT_CMD_BISECT,		/* first kernel of a list whose verdict differs */
 	PMT_CMD_HELP,
 	PMT_CMD_VERSION,
 };
@@ -27,6 +28,17 @@ enum pmt_backend {
 	PMT_BACKEND_LIBVIRT,	/* a transient domain through libvirt (--connect) */
 };
 
+/* One --kernel PATH (with its --modules DIR) or one --debian-kernel SPEC list. */
+struct pmt_kernel_arg {
+	const char *kernel;		/* --kernel PATH, or NULL */
+	const char *modules;		/* the --modules that followed it, or NULL */
+	const char *debian;		/* --debian-kernel SPEC[,SPEC...], or NULL */
+};
+
+#define PMT_MAX_KERNEL_ARGS 32
+
+struct pmt_kernel_set;
+
 struct pmt_options {
 	enum pmt_command command;
 	const char *scenarios;		/* comma list of scenario names, or "all" */
@@ -36,8 +48,13 @@ struct pmt_options {
 	const char *filter;		/* fnmatch(3) pattern on case ids */
 	const char *workloads;		/* comma list of scenario variants, or "all" */
 	enum pmt_accel accel;
-	const char *kernel;		/* developer's kernel image, or NULL */
+	const char *kernel;		/* developer's kernel image (the first --kernel), or NULL */
 	const char *modules;		/* its lib/modules/VERSION tree */
+	/* Every --kernel/--modules pair and --debian-kernel, in the order given
+	 * (select/kernels.h); kernels is what they resolve to, or NULL. */
+	struct pmt_kernel_arg kernel_args[PMT_MAX_KERNEL_ARGS];
+	int nkernel_args;
+	struct pmt_kernel_set *kernels;
 	const char *image;		/* prebuilt guest image directory */
 	const char *results;		/* results root directory */
 	const char *qemu;		/* qemu-system-x86_64 binary */
