@@ -5,7 +5,10 @@
 # the harness: not after the case, not after a SIGTERM in the middle of it.
 . "$ROOT/tests/integration/lib.sh"
 
-tmpfs_anywhere() { grep -qs 'sigbus-tmpfs' /proc/[0-9]*/mountinfo; }
+# This test's tmpfs, in any mount namespace: under its own TMPDIR's run
+# folders (run.sh), so another checkout's hostsigbus run at the same time
+# neither fails the "left" checks nor passes the "mounted" one.
+tmpfs_anywhere() { grep -qs " ${TMPDIR:-/tmp}/pmtorture-run\.[0-9]*/sigbus-tmpfs " /proc/[0-9]*/mountinfo; }
 
 "$PMTORTURE" run --accel tcg --scenario hostsigbus --results r >out 2>err; rc=$?
 cat out
@@ -28,6 +31,6 @@ check "the tmpfs is mounted while the case runs" tmpfs_anywhere
 kill -TERM $pid
 wait $pid
 check "no tmpfs left after SIGTERM" eval '! tmpfs_anywhere'
-check "not in the host's mount table either" eval '! grep -q sigbus-tmpfs /proc/self/mountinfo'
+check "not in the host's mount table either" eval '! grep -q " ${TMPDIR:-/tmp}/pmtorture-run\.[0-9]*/sigbus-tmpfs " /proc/self/mountinfo'
 check "no QEMU left" no_qemu_left
 done_testing
