@@ -267,7 +267,7 @@ manifest_inputs() {
 	local f t
 	printf 'option compress=%s with_fio=%s release=%s ktype=%s\n' \
 		"$compress" "$with_fio" "$release" "$ktype"
-	for f in "$here/build-image.sh" "$here/init" "$here/modules.list" "$agent" \
+	for f in "$here/build-image.sh" "$here/init" "$here/pmem-attach" "$here/modules.list" "$agent" \
 		"$kernel" "$depdir/modules.dep" "$busybox"; do
 		sha256sum "$f"
 	done
@@ -372,6 +372,7 @@ depmod -b "$stage" "$release" >/dev/null 2>&1 || note "warning: depmod of the in
 
 install -m 0755 "$here/init" init
 install -m 0755 "$agent" sbin/pmtorture-agent
+install -m 0755 "$here/pmem-attach" sbin/pmtorture-pmem
 echo "$release" >etc/pmtorture/kernel.release
 
 if [ "$(id -u)" = 0 ]; then

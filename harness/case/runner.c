@@ -184,13 +184,16 @@ static void save_dmesg(struct pmt_case *c)
  * each insmod costs 0.1-0.8 s under TCG, and a guest needs one device
  * driver and one filesystem, plus what its injector names (dm-flakey).
  */
-static const char *modules_to_skip(const struct pmt_case *c)
+static const char *modules_to_skip(const struct pmt_case *c, bool snapshot)
 {
 	static char buf[256];
 	const char *need = c->inj && c->inj->modules ? c->inj->modules : "";
 
+	/* A snapshot guest loads its pmem driver after the restore (snapshot.h). */
 	snprintf(buf, sizeof(buf), "%s,%s,dax_pmem.ko%s",
-		 c->device == PMT_DEV_VIRTIO_PMEM ? "nfit.ko" : "virtio_pmem.ko,nd_virtio.ko",
+		 c->device == PMT_DEV_VIRTIO_PMEM ? (snapshot ? "nfit.ko,virtio_pmem.ko" : "nfit.ko")
+						  : (snapshot ? "virtio_pmem.ko,nd_virtio.ko,nfit.ko"
+							      : "virtio_pmem.ko,nd_virtio.ko"),
 		 !strcmp(c->fs, "xfs") ? "ext4.ko,jbd2.ko,mbcache.ko,crc16.ko"
 				       : "xfs.ko,libcrc32c.ko",
 		 pmt_list_has(need, "dm_flakey") ? "" : ",dm-flakey.ko,dm-mod.ko");
@@ -204,6 +207,7 @@ static void vm_config(struct runner *r, struct pmt_case *c, struct pmt_vm *vm, c
 	const struct pmt_options *o = r->opt;
 	/* Issue 9: a case of a kernel matrix boots its kernel's image. */
 	const struct pmt_image *img = c->kernel ? &c->kernel->img : &r->img;
+	bool snapshot = !o->no_snapshot && o->backend == PMT_BACKEND_QEMU;
 
 	vm->cfg.qemu = o->qemu;
 	vm->cfg.connect = o->connect;
@@ -212,14 +216,32 @@ static void vm_config(struct runner *r, struct pmt_case *c, struct pmt_vm *vm, c
 	vm->cfg.initrd = c->variant && !strcmp(c->variant, "fio_verify") && img->initrd_fio[0]
 			 ? img->initrd_fio : img->initrd;
 	snprintf(vm->cfg.append, sizeof(vm->cfg.append), "%s pmtorture.skip=%s%s%s", KERNEL_CMDLINE,
-		 modules_to_skip(c), o->append ? " " : "", o->append ? o->append : "");
+		 modules_to_skip(c, snapshot), o->append ? " " : "", o->append ? o->append : "");
 	vm->cfg.mem_mb = o->mem_mb;
 	vm->cfg.smp = 1;
 	pmt_fmt(vm->cfg.rundir, sizeof(vm->cfg.rundir), "%s", r->rundir);
 	pmt_fmt(vm->cfg.logdir, sizeof(vm->cfg.logdir), "%s", logdir);
+	if (snapshot && pmt_fmt(vm->cfg.snapshot_dir, sizeof(vm->cfg.snapshot_dir), "%s/snapshots",
+				img->dir))
+		vm->cfg.snapshot_dir[0] = '\0';
 	vm->cfg.ndisks = 1;
 	vm->cfg.disks[0].kind = c->device;
 	vm->cfg.disks[0].size = PMEM_SIZE;
+}
+
+/* details.boot.NAME: how the guest came up (cold, restored: snapshot.h) and in how long. */
+static void record_boot(struct pmt_case *c, const struct pmt_vm *vm, const char *name)
+{
+	struct json_object *boot, *g = json_object_new_object();
+	int64_t end = vm->t_attached_ms ? vm->t_attached_ms : vm->t_ready_ms;
+
+	if (!json_object_object_get_ex(c->details, "boot", &boot)) {
+		boot = json_object_new_object();
+		json_object_object_add(c->details, "boot", boot);
+	}
+	json_object_object_add(g, "kind", json_object_new_string(vm->boot_kind));
+	json_object_object_add(g, "ready_s", json_object_new_double((end - vm->t_spawn_ms) / 1000.0));
+	json_object_object_add(boot, name, g);
 }
 
 int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
@@ -242,6 +264,7 @@ int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
 		vm->backend->release(vm);
 		return -1;
 	}
+	record_boot(c, vm, name);
 	return 0;
 }
 
@@ -326,7 +349,8 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 		pmt_case_verdict(c, PMT_BROK, "boot: %s", err);
 		goto out;
 	}
-	c->boot_s = (vm.t_ready_ms - vm.t_spawn_ms) / 1000.0;
+	c->boot_s = ((vm.t_attached_ms ? vm.t_attached_ms : vm.t_ready_ms) - vm.t_spawn_ms) / 1000.0;
+	record_boot(c, &vm, "guest");
 	record_qemu_version(r, &vm);
 	json_object_object_add(c->details, "guest_kernel",
 			       json_object_new_string(pmt_json_str(vm.agent.ready, "kernel")));

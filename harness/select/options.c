@@ -157,6 +157,7 @@ enum {
 	OPT_ITERATIONS,
 	OPT_SEED,
 	OPT_APPEND,
+	OPT_NO_SNAPSHOT,
 	OPT_FLUSH_MODE,
 	OPT_CRASH_STATES,
 	OPT_OPS,
@@ -202,6 +203,7 @@ static const struct option long_opts[] = {
 	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "no-snapshot", no_argument, NULL, OPT_NO_SNAPSHOT },
 	{ "flush-mode", required_argument, NULL, OPT_FLUSH_MODE },
 	{ "crash-states", required_argument, NULL, OPT_CRASH_STATES },
 	{ "ops", required_argument, NULL, OPT_OPS },
@@ -327,6 +329,7 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		case 'h': o->command = PMT_CMD_HELP; return 0;
 		case OPT_QEMU: o->qemu = optarg; break;
 		case OPT_APPEND: o->append = optarg; break;
+		case OPT_NO_SNAPSHOT: o->no_snapshot = true; break;
 		case OPT_FLUSH_MODE:
 			if (!pmt_flush_mode_valid(optarg))
 				return pmt_fail(err, errlen, "--flush-mode takes honest, lying, drop, "

@@ -78,6 +78,7 @@ struct pmt_options {
 	 * injectors when the cases are built (param.h). */
 	const char *params[32];
 	int nparams;
+	bool no_snapshot;		/* --no-snapshot: every guest boots cold */
 	bool verbose;
 	bool quiet;
 	const char *plan;		/* --plan NAME|FILE (or list's argument), or NULL */

@@ -28,7 +28,7 @@ void pmt_chan_close(struct pmt_chan *ch)
 	pmt_linebuf_free(&ch->lb);
 }
 
-static void log_line(struct pmt_chan *ch, const char *dir, const char *data, size_t len)
+void pmt_chan_log(struct pmt_chan *ch, const char *dir, const char *data, size_t len)
 {
 	if (!ch->log)
 		return;
@@ -69,10 +69,10 @@ enum pmt_chan_status pmt_chan_read_line(struct pmt_chan *ch, int64_t deadline_ms
 			/* QEMU ends QMP lines with \r\n. */
 			while (*len && (*line)[*len - 1] == '\r')
 				((char *)*line)[--*len] = '\0';
-			log_line(ch, "<-", *line, *len);
+			pmt_chan_log(ch, "<-", *line, *len);
 			return PMT_CHAN_LINE;
 		case PMT_LINE_TOO_LONG:
-			log_line(ch, "<-", "[oversized line dropped]", 24);
+			pmt_chan_log(ch, "<-", "[oversized line dropped]", 24);
 			return PMT_CHAN_TOO_LONG;
 		case PMT_LINE_NONE:
 			break;
@@ -103,7 +103,7 @@ enum pmt_chan_status pmt_chan_read_line(struct pmt_chan *ch, int64_t deadline_ms
 		ch->received += (unsigned long long)n;
 		if (ch->received > PMT_CHAN_FLOOD_MAX) {
 			ch->flooded = true;
-			log_line(ch, "<-", "[flood: the peer sent more than the limit]", 43);
+			pmt_chan_log(ch, "<-", "[flood: the peer sent more than the limit]", 43);
 			return PMT_CHAN_FLOOD;
 		}
 		if (pmt_linebuf_feed(&ch->lb, buf, (size_t)n))
@@ -113,6 +113,6 @@ enum pmt_chan_status pmt_chan_read_line(struct pmt_chan *ch, int64_t deadline_ms
 
 int pmt_chan_send(struct pmt_chan *ch, const char *data, size_t len)
 {
-	log_line(ch, "->", data, len);
+	pmt_chan_log(ch, "->", data, len);
 	return pmt_write_all(ch->fd, data, len);
 }

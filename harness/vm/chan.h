@@ -49,5 +49,7 @@ void pmt_chan_close(struct pmt_chan *ch);
 enum pmt_chan_status pmt_chan_read_line(struct pmt_chan *ch, int64_t deadline_ms,
 					const char **line, size_t *len);
 int pmt_chan_send(struct pmt_chan *ch, const char *data, size_t len);
+/* Write @data to the transcript as a line sent (@dir "->") or received. */
+void pmt_chan_log(struct pmt_chan *ch, const char *dir, const char *data, size_t len);
 
 #endif

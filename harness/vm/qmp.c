@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/socket.h>
 
 #include "util.h"
 #include "qmp.h"
@@ -96,8 +98,37 @@ static int read_msg(struct pmt_qmp *q, int64_t deadline_ms, struct json_object *
 	}
 }
 
-int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args,
-		    struct json_object **ret, int64_t deadline_ms, char *err, size_t errlen)
+/* One command line, with @fd (>= 0) passed along as SCM_RIGHTS (getfd). */
+static int send_command(struct pmt_qmp *q, const char *line, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)line, .iov_len = strlen(line) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	ssize_t n;
+
+	if (fd < 0)
+		return pmt_chan_send(&q->ch, line, strlen(line));
+	pmt_chan_log(&q->ch, "->", line, strlen(line));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do {
+		n = sendmsg(q->ch.fd, &mh, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	/* The fd goes with the first byte; the rest of the line may follow. */
+	if (n <= 0)
+		return -1;
+	return (size_t)n == iov.iov_len ? 0 : pmt_write_all(q->ch.fd, line + n, iov.iov_len - (size_t)n);
+}
+
+static int execute(struct pmt_qmp *q, const char *cmd, struct json_object *args, int fd,
+		   struct json_object **ret, int64_t deadline_ms, char *err, size_t errlen)
 {
 	long long id = q->next_id++, got;
 	char *line = pmt_qmp_encode(cmd, args, id);
@@ -107,7 +138,7 @@ int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args
 
 	if (!line)
 		return pmt_fail(err, errlen, "qmp: out of memory");
-	rc = pmt_chan_send(&q->ch, line, strlen(line));
+	rc = send_command(q, line, fd);
 	free(line);
 	if (rc)
 		return pmt_fail(err, errlen, "qmp: send %s failed", cmd);
@@ -132,6 +163,18 @@ int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args
 	}
 	json_object_put(msg);
 	return 0;
+}
+
+int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args,
+		    struct json_object **ret, int64_t deadline_ms, char *err, size_t errlen)
+{
+	return execute(q, cmd, args, -1, ret, deadline_ms, err, errlen);
+}
+
+int pmt_qmp_execute_fd(struct pmt_qmp *q, const char *cmd, struct json_object *args, int fd,
+		       struct json_object **ret, int64_t deadline_ms, char *err, size_t errlen)
+{
+	return execute(q, cmd, args, fd, ret, deadline_ms, err, errlen);
 }
 
 static struct json_object *take_event(struct pmt_qmp *q, const char *name)

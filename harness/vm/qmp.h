@@ -38,6 +38,9 @@ void pmt_qmp_close(struct pmt_qmp *q);
 /* Execute @cmd; on success *ret (if non-NULL) gets a reference to "return". */
 int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args,
 		    struct json_object **ret, int64_t deadline_ms, char *err, size_t errlen);
+/* The same, passing @fd to QEMU with the command (SCM_RIGHTS), as "getfd" needs. */
+int pmt_qmp_execute_fd(struct pmt_qmp *q, const char *cmd, struct json_object *args, int fd,
+		       struct json_object **ret, int64_t deadline_ms, char *err, size_t errlen);
 /* Wait for event @name (queued ones first); *event gets a reference if non-NULL. */
 int pmt_qmp_wait_event(struct pmt_qmp *q, const char *name, struct json_object **event,
 		       int64_t deadline_ms, char *err, size_t errlen);

@@ -51,6 +51,16 @@ struct pmt_vm_config {
 	char rundir[PATH_MAX];		/* private 0700 directory for sockets */
 	char logdir[PATH_MAX];		/* the case's result folder */
 	const char *connect;		/* libvirt URI (libvirt backend) */
+	/*
+	 * The snapshot cache folder (snapshot.h), or "" for a cold boot as
+	 * it always was.  With a folder the qemu backend restores the guest
+	 * from a snapshot of this configuration, or boots it cold and takes
+	 * one; either way the guest's pmem driver is attached after agent
+	 * ready, so the caller must have left it out of the boot (the
+	 * kernel command line's pmtorture.skip).  The libvirt backend
+	 * ignores it and boots cold.
+	 */
+	char snapshot_dir[PATH_MAX];
 };
 
 struct pmt_vm {
@@ -68,7 +78,11 @@ struct pmt_vm {
 	FILE *agent_log;
 	struct pmt_console console;	/* the qemu backend's console.log copier */
 	int64_t t_spawn_ms;		/* backend started the guest */
-	int64_t t_ready_ms;		/* the agent said ready */
+	int64_t t_ready_ms;		/* the agent said ready (or answered, restored) */
+	int64_t t_attached_ms;		/* the pmem driver attached (snapshot mode), or 0 */
+	/* How the guest came up: "cold", "restored", "cold, snapshot taken",
+	 * or "cold (...)" with why a snapshot was not used or not taken. */
+	char boot_kind[256];
 	void *priv;			/* the backend's own state, or NULL */
 	/* A command ran out of its timeout: the guest is not asked anything more;
 	 * what it left is collected host-side and QEMU is killed. */

@@ -19,7 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json_util.h"
 #include "log.h"
+#include "snapshot.h"
 #include "proc.h"
 #include "util.h"
 #include "vm.h"
@@ -85,7 +87,8 @@ static bool has_nvdimm(const struct pmt_vm_config *cfg)
 }
 
 static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
-		      const char *agent_path, int console_fd, struct argv_builder *b)
+		      const char *agent_path, int console_fd, bool incoming,
+		      struct argv_builder *b)
 {
 	char e1[PATH_MAX * 2], e2[PATH_MAX * 2];
 
@@ -141,6 +144,11 @@ static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
 		else
 			/* label-size= gives the guest a label area, needed for fsdax namespaces */
 			arg(b, "nvdimm,memdev=mem%d,id=nvdimm%d,label-size=128K", i, i);
+	}
+	if (incoming) {
+		/* The stream comes by migrate-incoming, after the capabilities. */
+		arg(b, "-incoming");
+		arg(b, "defer");
 	}
 	b->argv[b->argc] = NULL;
 	return b->overflow ? -1 : 0;
@@ -226,7 +234,15 @@ static int qemu_fail(struct pmt_vm *vm, char *err, size_t errlen, const char *wh
 	return -1;
 }
 
-static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
+static int restore_stream(struct pmt_vm *vm, int fd, int64_t deadline_ms, char *err, size_t errlen);
+
+/*
+ * Spawn QEMU and wait for the agent: for "ready" after a cold boot, or,
+ * restoring the migration stream on @restore_fd (>= 0), for the answer to
+ * a ping.
+ */
+static int qemu_spawn(struct pmt_vm *vm, int restore_fd, int64_t deadline_ms,
+		      char *err, size_t errlen)
 {
 	struct pmt_vm_config *cfg = &vm->cfg;
 	char qmp_path[PATH_MAX + 16], agent_path[PATH_MAX + 16], log_path[PATH_MAX + 16];
@@ -258,7 +274,7 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 		snprintf(err, errlen, "cannot make the console pipe: %s", strerror(errno));
 		goto out;
 	}
-	if (build_argv(cfg, qmp_path, agent_path, vm->console.qfd, &b)) {
+	if (build_argv(cfg, qmp_path, agent_path, vm->console.qfd, restore_fd >= 0, &b)) {
 		snprintf(err, errlen, "QEMU command line too long");
 		goto out;
 	}
@@ -298,7 +314,8 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 	}
 	pmt_agent_init(&vm->agent, fd, vm->pidfd, vm->agent_log);
 	vm->agent_up = true;
-	if (pmt_agent_wait_ready(&vm->agent, deadline_ms, why, sizeof(why))) {
+	if (restore_fd >= 0 ? restore_stream(vm, restore_fd, deadline_ms, why, sizeof(why)) :
+	    pmt_agent_wait_ready(&vm->agent, deadline_ms, why, sizeof(why))) {
 		qemu_fail(vm, err, errlen, why);
 		goto out;
 	}
@@ -351,6 +368,281 @@ static void qemu_release(struct pmt_vm *vm)
 	if (vm->pidfd >= 0)
 		close(vm->pidfd);
 	vm->pidfd = -1;
+}
+
+/* ---- snapshots (snapshot.h) ---- */
+
+#define RESTORE_BOUND_MS	20000	/* a restore slower than this boots cold instead */
+#define TAKE_BOUND_MS		60000
+#define ATTACH_TIMEOUT_MS	20000
+
+/* Wait for the MIGRATION event that ends a migration, either way. */
+static int wait_migration(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
+{
+	for (;;) {
+		struct json_object *ev = NULL, *data;
+		const char *status;
+
+		if (pmt_qmp_wait_event(&vm->qmp, "MIGRATION", &ev, deadline_ms, err, errlen))
+			return -1;
+		json_object_object_get_ex(ev, "data", &data);
+		status = pmt_json_str(data, "status");
+		if (!strcmp(status, "completed")) {
+			json_object_put(ev);
+			return 0;
+		}
+		if (!strcmp(status, "failed") || !strcmp(status, "cancelled")) {
+			pmt_fail(err, errlen, "migration %s", status);
+			json_object_put(ev);
+			return -1;
+		}
+		json_object_put(ev);
+	}
+}
+
+static int set_capabilities(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
+{
+	struct json_object *args = json_object_new_object(), *caps = json_object_new_array();
+	static const char *const names[] = { "x-ignore-shared", "events" };
+	int rc;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "capability", json_object_new_string(names[i]));
+		json_object_object_add(c, "state", json_object_new_boolean(1));
+		json_object_array_add(caps, c);
+	}
+	json_object_object_add(args, "capabilities", caps);
+	rc = pmt_qmp_execute(&vm->qmp, "migrate-set-capabilities", args, NULL, deadline_ms,
+			     err, errlen);
+	json_object_put(args);
+	return rc;
+}
+
+static int qmp_uri(struct pmt_vm *vm, const char *cmd, const char *uri, int64_t deadline_ms,
+		   char *err, size_t errlen)
+{
+	struct json_object *args = json_object_new_object();
+	int rc;
+
+	json_object_object_add(args, "uri", json_object_new_string(uri));
+	rc = pmt_qmp_execute(&vm->qmp, cmd, args, NULL, deadline_ms, err, errlen);
+	json_object_put(args);
+	return rc;
+}
+
+/* A restoring QEMU (-incoming defer) is up: feed it @fd, run, ping the agent. */
+static int restore_stream(struct pmt_vm *vm, int fd, int64_t deadline_ms, char *err, size_t errlen)
+{
+	char uri[32];
+
+	snprintf(uri, sizeof(uri), "fd:%d", fd);	/* QEMU inherited it */
+	if (set_capabilities(vm, deadline_ms, err, errlen) ||
+	    qmp_uri(vm, "migrate-incoming", uri, deadline_ms, err, errlen) ||
+	    wait_migration(vm, deadline_ms, err, errlen) ||
+	    pmt_qmp_execute(&vm->qmp, "cont", NULL, NULL, deadline_ms, err, errlen))
+		return -1;
+	/* No "ready" comes: the agent said it before the snapshot. */
+	return pmt_agent_call(&vm->agent, "ping", NULL, NULL, deadline_ms, err, errlen) ==
+	       PMT_AGENT_OK ? 0 : -1;
+}
+
+/* guest-image/pmem-attach in the guest: 0, or -1 with its one line. */
+static int pmem_script(struct pmt_vm *vm, const char *verb, char *err, size_t errlen)
+{
+	struct json_object *args = json_object_new_object(), *argv = json_object_new_array();
+	struct json_object *res = NULL;
+	enum pmt_agent_status st;
+	int rc = -1;
+
+	json_object_array_add(argv, json_object_new_string("/sbin/pmtorture-pmem"));
+	json_object_array_add(argv, json_object_new_string(verb));
+	json_object_array_add(argv, json_object_new_string(pmt_device_name(vm->cfg.disks[0].kind)));
+	json_object_object_add(args, "argv", argv);
+	json_object_object_add(args, "timeout_ms", json_object_new_int(ATTACH_TIMEOUT_MS));
+	st = pmt_agent_call(&vm->agent, "exec", args, &res, pmt_now_ms() + ATTACH_TIMEOUT_MS + 5000,
+			    err, errlen);
+	if (st == PMT_AGENT_OK && pmt_json_int(res, "exit", -1) == 0)
+		rc = 0;
+	else if (st == PMT_AGENT_OK)
+		pmt_fail(err, errlen, "pmem %s: %s", verb, pmt_trim((char *)pmt_json_str(res, "output")));
+	json_object_put(res);
+	json_object_put(args);
+	return rc;
+}
+
+static void qemu_version(struct pmt_vm *vm, char *buf, size_t len)
+{
+	struct json_object *ret = NULL, *q;
+	char err[128];
+
+	snprintf(buf, len, "?");
+	if (pmt_qmp_execute(&vm->qmp, "query-version", NULL, &ret, pmt_now_ms() + 5000,
+			    err, sizeof(err)) == 0 && json_object_object_get_ex(ret, "qemu", &q))
+		snprintf(buf, len, "%d.%d.%d", pmt_json_int(q, "major", 0),
+			 pmt_json_int(q, "minor", 0), pmt_json_int(q, "micro", 0));
+	json_object_put(ret);
+}
+
+/*
+ * A guest just booted cold, at agent ready: take its snapshot.  The pmem
+ * device is detached first (pmem-attach), the guest is stopped, the stream
+ * goes to a file QEMU gets over QMP (getfd; no shell: QEMU may carry the
+ * power-cut shim in its environment).  The guest is left stopped.
+ */
+static int take_snapshot(struct pmt_vm *vm, struct pmt_snapshot *snap, char *err, size_t errlen)
+{
+	int64_t deadline = pmt_now_ms() + TAKE_BOUND_MS;
+	struct json_object *args;
+	char version[32];
+	int fd, rc;
+
+	if (pmem_script(vm, "detach", err, errlen))
+		return -1;
+	qemu_version(vm, version, sizeof(version));
+	fd = open(snap->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pmt_fail(err, errlen, "%s: %s", snap->tmp, strerror(errno));
+	args = json_object_new_object();
+	json_object_object_add(args, "fdname", json_object_new_string("snapshot"));
+	rc = pmt_qmp_execute(&vm->qmp, "stop", NULL, NULL, deadline, err, errlen) ||
+	     set_capabilities(vm, deadline, err, errlen) ||
+	     pmt_qmp_execute_fd(&vm->qmp, "getfd", args, fd, NULL, deadline, err, errlen) ||
+	     qmp_uri(vm, "migrate", "fd:snapshot", deadline, err, errlen) ||
+	     wait_migration(vm, deadline, err, errlen) ? -1 : 0;
+	json_object_put(args);
+	close(fd);
+	/* The caller replaces this guest (stopped, its device detached). */
+	if (!rc)
+		rc = pmt_snapshot_commit(snap, vm->agent.ready, version, err, errlen);
+	unlink(snap->tmp);
+	return rc;
+}
+
+/* The snapshot of this guest's configuration, or -1 with why there is none. */
+static int snapshot_for(struct pmt_vm *vm, struct pmt_snapshot *snap, char *err, size_t errlen)
+{
+	struct pmt_vm_config key_cfg = vm->cfg;
+	struct argv_builder b = { 0 };
+	int rc;
+
+	if (vm->cfg.ndisks != 1)
+		return pmt_fail(err, errlen, "snapshots are for guests with one pmem device");
+	/* The per-case paths are not part of the configuration. */
+	for (int i = 0; i < key_cfg.ndisks; i++)
+		snprintf(key_cfg.disks[i].path, sizeof(key_cfg.disks[i].path), "@DISK%d", i);
+	if (build_argv(&key_cfg, "@QMP", "@AGENT", -1, false, &b)) {
+		argv_free(&b);
+		return pmt_fail(err, errlen, "QEMU command line too long");
+	}
+	rc = pmt_snapshot_init(snap, vm->cfg.snapshot_dir, b.argv, vm->cfg.qemu, vm->cfg.kernel,
+			       vm->cfg.initrd, err, errlen);
+	argv_free(&b);
+	return rc;
+}
+
+/* Restore from the snapshot @snap; -1 with why when it did not work. */
+static int restore(struct pmt_vm *vm, struct pmt_snapshot *snap, struct json_object *ready,
+		   int64_t deadline_ms, char *why, size_t whylen)
+{
+	int64_t bound = pmt_now_ms() + RESTORE_BOUND_MS;
+	int fd = open(snap->stream, O_RDONLY | O_CLOEXEC), qfd = -1, rc;
+
+	/* QEMU inherits a copy (not CLOEXEC) that the harness closes after the spawn. */
+	if (fd >= 0)
+		qfd = fcntl(fd, F_DUPFD, 3);
+	rc = qfd < 0 ? pmt_fail(why, whylen, "%s: %s", snap->stream, strerror(errno)) :
+	     qemu_spawn(vm, qfd, bound < deadline_ms ? bound : deadline_ms, why, whylen);
+	if (fd >= 0)
+		close(fd);
+	if (qfd >= 0)
+		close(qfd);
+	if (rc == 0) {
+		json_object_put(vm->agent.ready);
+		vm->agent.ready = json_object_get(ready);
+	}
+	return rc;
+}
+
+static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
+{
+	static bool said_restore, said_take;
+	struct pmt_snapshot snap = { 0 };
+	struct json_object *ready = NULL;
+	char why[512], failed[600] = "";
+	int rc;
+
+	if (!vm->cfg.snapshot_dir[0]) {
+		snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold");
+		return qemu_spawn(vm, -1, deadline_ms, err, errlen);
+	}
+	if (snapshot_for(vm, &snap, why, sizeof(why)) == 0)
+		ready = pmt_snapshot_lookup(&snap);
+	if (ready && restore(vm, &snap, ready, deadline_ms, why, sizeof(why)) == 0) {
+		snprintf(vm->boot_kind, sizeof(vm->boot_kind), "restored");
+	} else {
+		if (ready) {
+			/* Never a BROK by itself: said once, dropped, booted cold. */
+			if (!said_restore)
+				pmt_info("a guest snapshot could not be restored (%s: %s); "
+					 "dropped it, booting cold", snap.name, why);
+			said_restore = true;
+			snprintf(failed, sizeof(failed), "restore failed: %s; ", why);
+			pmt_snapshot_drop(&snap);
+			qemu_release(vm);
+		}
+		rc = qemu_spawn(vm, -1, deadline_ms, err, errlen);
+		if (rc)
+			goto out;
+		/*
+		 * Every guest of a snapshot's configuration runs restored, the
+		 * first one too: the guest the snapshot was taken from is
+		 * replaced by a restore of it (~0.3 s), which also proves the
+		 * snapshot before another case relies on it.
+		 */
+		if (!snap.key) {
+			snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold (%sno snapshot: %s)",
+				 failed, why);
+		} else if (take_snapshot(vm, &snap, why, sizeof(why)) == 0) {
+			qemu_release(vm);
+			json_object_put(ready);
+			ready = pmt_snapshot_lookup(&snap);
+			if (ready && restore(vm, &snap, ready, deadline_ms, why, sizeof(why)) == 0) {
+				snprintf(vm->boot_kind, sizeof(vm->boot_kind), "restored, snapshot taken");
+			} else {
+				if (!said_restore)
+					pmt_info("a guest snapshot just taken could not be restored (%s: %s); "
+						 "dropped it, booting cold", snap.name, why);
+				said_restore = true;
+				pmt_snapshot_drop(&snap);
+				qemu_release(vm);
+				rc = qemu_spawn(vm, -1, deadline_ms, err, errlen);
+				if (rc)
+					goto out;
+				snprintf(vm->boot_kind, sizeof(vm->boot_kind),
+					 "cold (the snapshot taken did not restore: %s)", why);
+			}
+		} else {
+			if (!said_take)
+				pmt_info("a guest snapshot could not be taken (%s); this guest boots cold", why);
+			said_take = true;
+			/* The guest may have been left stopped or detached: boot it again. */
+			qemu_release(vm);
+			rc = qemu_spawn(vm, -1, deadline_ms, err, errlen);
+			if (rc)
+				goto out;
+			snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold (%sno snapshot: %s)",
+				 failed, why);
+		}
+	}
+	/* Restored or cold, the guest meets its pmem device now (pmem-attach). */
+	rc = pmem_script(vm, "attach", err, errlen);
+	vm->t_attached_ms = pmt_now_ms();
+out:
+	json_object_put(ready);
+	pmt_snapshot_free(&snap);
+	return rc;
 }
 
 const struct pmt_vm_backend pmt_vm_qemu = {
