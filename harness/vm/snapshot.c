@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -244,6 +245,15 @@ int pmt_snapshot_evict(const char *dir, unsigned long long max_bytes)
 		char path[PATH_MAX];
 		struct stat st, mst;
 		size_t len = strlen(e->d_name);
+		const char *tmp = strstr(e->d_name, ".snap.tmp.");
+		int pid;
+
+		/* A stream being written by a harness that was killed: it goes. */
+		if (tmp && sscanf(tmp, ".snap.tmp.%d", &pid) == 1 && kill(pid, 0) && errno == ESRCH &&
+		    pmt_fmt(path, sizeof(path), "%s/%s", dir, e->d_name) == 0) {
+			unlink(path);
+			continue;
+		}
 
 		if (len < 6 || len >= sizeof(list[n].name) || strcmp(e->d_name + len - 5, ".snap"))
 			continue;

@@ -609,7 +609,9 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 			json_object_put(ready);
 			ready = pmt_snapshot_lookup(&snap);
 			if (ready && restore(vm, &snap, ready, deadline_ms, why, sizeof(why)) == 0) {
-				snprintf(vm->boot_kind, sizeof(vm->boot_kind), "restored, snapshot taken");
+				snprintf(vm->boot_kind, sizeof(vm->boot_kind), "restored, snapshot taken%s%.*s%s",
+					 failed[0] ? " (" : "", failed[0] ? (int)strlen(failed) - 2 : 0,
+					 failed, failed[0] ? ")" : "");
 			} else {
 				if (!said_restore)
 					pmt_info("a guest snapshot just taken could not be restored (%s: %s); "

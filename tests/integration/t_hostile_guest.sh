@@ -59,7 +59,7 @@ hostile() {
 	shift 3
 	local start pid
 	start=$(date +%s)
-	HOSTILE_MODE=$mode HOSTILE_LOG="$WORK/$label.hmp" "$PMTORTURE" run --qemu "$stand_in" \
+	HOSTILE_MODE=$mode HOSTILE_LOG="$WORK/$label.hmp" "$PMTORTURE" run --qemu "$stand_in" --no-snapshot \
 		--accel tcg --boot-timeout 20 --cmd-timeout 3 --shutdown-timeout 3 \
 		--results "$WORK/$label" "$@" >"$label.out" 2>"$label.err" &
 	pid=$!
@@ -124,7 +124,7 @@ for gpa in '0x100001000 0xdead 0xbeef 0x1' '0x1000' '0x' '0xffffffffffffffffff' 
 done
 # A valid address inside the region: the command is formatted from numbers.
 HOSTILE_GPA=0x100001000 HOSTILE_MODE=mce HOSTILE_LOG="$WORK/mceok.hmp" "$PMTORTURE" run \
-	--qemu "$stand_in" --accel tcg --cmd-timeout 3 --scenario mce \
+	--qemu "$stand_in" --no-snapshot --accel tcg --cmd-timeout 3 --scenario mce \
 	--filter 'mce:srao:virtio-pmem:ext4' --results "$WORK/mceok" >mceok.out 2>mceok.err
 check "mce in range: one mce command, numbers only" \
 	grep -Eqx 'mce 0 1 0x[0-9a-f]+ 0x[0-9a-f]+ 0x100001000 0x[0-9a-f]+' "$WORK/mceok.hmp"

@@ -16,7 +16,7 @@ trap 'umount "$WORK/full" 2>/dev/null' EXIT
 for jobs in 1 2; do
 	rm -rf full/* boots
 	HOSTILE_MODE=polite HOSTILE_FILL=1 HOSTILE_BOOTS="$WORK/boots" "$PMTORTURE" run --quiet \
-		--qemu "$stand_in" --accel tcg --jobs $jobs --filter 'mapsync:*' \
+		--qemu "$stand_in" --no-snapshot --accel tcg --jobs $jobs --filter 'mapsync:*' \
 		--results full/r >out 2>err; rc=$?
 	check "jobs $jobs: exit 2" [ $rc -eq 2 ]
 	check "jobs $jobs: one line on stderr" one_line_error err
