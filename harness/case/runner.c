@@ -241,6 +241,9 @@ static void record_boot(struct pmt_case *c, const struct pmt_vm *vm, const char 
 	}
 	json_object_object_add(g, "kind", json_object_new_string(vm->boot_kind));
 	json_object_object_add(g, "ready_s", json_object_new_double((end - vm->t_spawn_ms) / 1000.0));
+	/* To the agent's first answer ("ready", or a ping after a restore). */
+	json_object_object_add(g, "agent_s",
+			       json_object_new_double((vm->t_ready_ms - vm->t_spawn_ms) / 1000.0));
 	json_object_object_add(boot, name, g);
 }
 
@@ -807,28 +810,31 @@ static int bench_powercut(const struct pmt_options *o)
 	return 0;
 }
 
-int pmt_bench_main(const struct pmt_options *o)
+/* The figures of @iterations mapsync cases booted one way (after a warm-up). */
+static int bench_boots(const struct pmt_options *o, bool snapshots, double *agent, double *ready,
+		       double *whole, int *n)
 {
 	struct pmt_options bo = *o;
-	double boot[1000], whole[1000];
-	int nb = 0;
 
 	bo.scenarios = "mapsync";
 	bo.plan = NULL;
 	bo.jobs = 1;	/* figures of one guest alone, not of guests sharing the CPUs */
 	if (!o->filter)
 		bo.filter = "mapsync:virtio-pmem:ext4";
+	bo.no_snapshot = !snapshots;
 	bo.quiet = true;
 	pmt_quiet = true;
-	/* Iteration 0 is a warm-up: it pays for the KVM probe and cold caches. */
+	*n = 0;
+	/* Iteration 0 is a warm-up: it pays for the KVM probe, cold caches and
+	 * the snapshot's first taking. */
 	for (int i = 0; i <= o->iterations; i++) {
-		struct json_object *summary = NULL, *cases, *c;
+		struct json_object *summary = NULL, *cases, *c, *g;
 		int rc = pmt_run_session(&bo, &summary);
 
 		if (!summary)
 			return rc;
 		cases = json_object_object_get(summary, "cases");
-		for (size_t k = 0; i > 0 && k < json_object_array_length(cases) && nb < 1000; k++) {
+		for (size_t k = 0; i > 0 && k < json_object_array_length(cases) && *n < 1000; k++) {
 			c = json_object_array_get_idx(cases, k);
 			if (strcmp(pmt_json_str(c, "verdict"), "PASS")) {
 				pmt_err("bench: %s was %s: %s", pmt_json_str(c, "id"),
@@ -836,17 +842,120 @@ int pmt_bench_main(const struct pmt_options *o)
 				json_object_put(summary);
 				return 1;
 			}
-			boot[nb] = pmt_json_double(c, "boot_s");
-			whole[nb++] = pmt_json_double(c, "duration_s");
+			g = json_object_object_get(json_object_object_get(json_object_object_get(
+				c, "details"), "boot"), "guest");
+			agent[*n] = pmt_json_double(g, "agent_s");
+			ready[*n] = pmt_json_double(g, "ready_s");
+			whole[(*n)++] = pmt_json_double(c, "duration_s");
 		}
-		if (i == 0)
+		if (i == 0 && !snapshots)
 			printf("bench: %s, accel %s, case %s\n",
 			       pmt_json_str(json_object_object_get(summary, "properties"), "kernel"),
 			       pmt_json_str(json_object_object_get(summary, "properties"), "accel"),
 			       bo.filter);
 		json_object_put(summary);
 	}
-	print_figure("QEMU start to agent ready", boot, nb);
-	print_figure("one whole mapsync case (boot to poweroff)", whole, nb);
-	return bench_powercut(o);
+	return *n ? 0 : 1;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* The verdict of each case id of a summary, as "id=VERDICT\n" lines, sorted. */
+static char *verdict_lines(struct json_object *summary)
+{
+	struct json_object *cases = json_object_object_get(summary, "cases");
+	size_t n = json_object_array_length(cases), len = 0;
+	char **lines = calloc(n + 1, sizeof(*lines)), *out = NULL;
+	FILE *f = open_memstream(&out, &len);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cases, i);
+
+		if (asprintf(&lines[i], "%s=%s\n", pmt_json_str(c, "id"), pmt_json_str(c, "verdict")) < 0)
+			lines[i] = NULL;
+	}
+	qsort(lines, n, sizeof(*lines), cmp_line);
+	for (size_t i = 0; i < n; i++) {
+		if (f && lines[i])
+			fputs(lines[i], f);
+		free(lines[i]);
+	}
+	free(lines);
+	if (f)
+		fclose(f);
+	return out;
+}
+
+/*
+ * A plan's wall time booting cold and from snapshots (the cache as it is:
+ * warm after the first run), and whether every case got the same verdict.
+ */
+static int bench_plan(const struct pmt_options *o, const char *plan)
+{
+	double secs[2];
+	char *verdicts[2] = { NULL, NULL };
+	int ncases = 0, rc = 0;
+
+	for (int snap = 0; snap < 2; snap++) {
+		struct pmt_options bo = *o;
+		struct json_object *summary = NULL;
+		int64_t t0 = pmt_now_ms();
+
+		bo.plan = plan;
+		bo.filter = NULL;
+		bo.scenarios = NULL;
+		bo.no_snapshot = !snap;
+		bo.quiet = true;
+		pmt_run_session(&bo, &summary);
+		secs[snap] = (pmt_now_ms() - t0) / 1000.0;
+		if (!summary) {
+			rc = 1;
+			break;
+		}
+		ncases = (int)json_object_array_length(json_object_object_get(summary, "cases"));
+		verdicts[snap] = verdict_lines(summary);
+		json_object_put(summary);
+	}
+	if (!rc)
+		printf("%-44s cold %7.1f s  snapshots %7.1f s  (%d cases, verdicts %s)\n",
+		       plan, secs[0], secs[1], ncases,
+		       verdicts[0] && verdicts[1] && !strcmp(verdicts[0], verdicts[1])
+		       ? "the same" : "DIFFER");
+	free(verdicts[0]);
+	free(verdicts[1]);
+	return rc;
+}
+
+int pmt_bench_main(const struct pmt_options *o)
+{
+	static double agent[2][1000], ready[2][1000], whole[2][1000];
+	int n[2], rc;
+
+	for (int snap = 0; snap < 2; snap++) {
+		rc = bench_boots(o, snap, agent[snap], ready[snap], whole[snap], &n[snap]);
+		if (rc)
+			return rc;
+	}
+	print_figure("cold boot: QEMU start to agent ready", agent[0], n[0]);
+	print_figure("restore: QEMU start to agent answering", agent[1], n[1]);
+	print_figure("restore: QEMU start to pmem attached", ready[1], n[1]);
+	print_figure("one whole mapsync case, cold boot", whole[0], n[0]);
+	print_figure("one whole mapsync case, restored", whole[1], n[1]);
+	rc = bench_powercut(o);
+	if (rc)
+		return rc;
+	/* --plan LIST times those plans; quick and errors by default. */
+	{
+		char *plans = pmt_xstrdup(o->plan ? o->plan : "quick,errors"), *save = NULL;
+
+		for (char *p = strtok_r(plans, ",", &save); p && !rc; p = strtok_r(NULL, ",", &save))
+			rc = bench_plan(o, p);
+		free(plans);
+	}
+	return rc;
 }
