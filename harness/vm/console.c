@@ -56,7 +56,7 @@ static void close_others(int a, int b)
 
 /* The copier: pipe to console.log, capped; a flood kills QEMU.  Never returns. */
 static void __attribute__((noreturn)) copier(int rfd, const char *path, const char *qemu_log,
-					     int qemu_pidfd)
+					     int qemu_pidfd, const char *preamble)
 {
 	static char buf[65536];
 	const size_t keep = PMT_TRANSCRIPT_MAX - MARKER_ROOM;
@@ -67,6 +67,8 @@ static void __attribute__((noreturn)) copier(int rfd, const char *path, const ch
 	int out;
 
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (preamble && out >= 0)
+		pmt_write_all(out, preamble, strlen(preamble));
 	for (;;) {
 		ssize_t n = read(rfd, buf, sizeof(buf));
 
@@ -139,7 +141,7 @@ int pmt_console_start(struct pmt_console *con, const char *path, const char *qem
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		/* Nothing of the harness's: no socket of another guest stays open here. */
 		close_others(con->rfd, qemu_pidfd);
-		copier(con->rfd, path, qemu_log, qemu_pidfd);
+		copier(con->rfd, path, qemu_log, qemu_pidfd, con->preamble);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)

@@ -32,6 +32,10 @@ struct pmt_console {
 	int qfd;			/* its write end, inherited by QEMU, or -1 */
 	pid_t pid;			/* the copier, or -1 */
 	bool flooded;			/* the copier killed QEMU for a flood */
+	/* Written to console.log before anything QEMU sends (a restored
+	 * guest's boot console, snapshot.h), or NULL; set after
+	 * pmt_console_pipe(), before pmt_console_start(). */
+	const char *preamble;
 };
 
 /*

@@ -159,7 +159,7 @@ void pmt_snapshot_free(struct pmt_snapshot *s)
 
 struct json_object *pmt_snapshot_lookup(const struct pmt_snapshot *s)
 {
-	struct json_object *meta, *ready = NULL, *v;
+	struct json_object *meta, *hit = NULL, *v;
 	struct stat st;
 	size_t len;
 	char *text;
@@ -172,15 +172,15 @@ struct json_object *pmt_snapshot_lookup(const struct pmt_snapshot *s)
 	if (meta && !strcmp(pmt_json_str(meta, "key"), s->key) &&
 	    pmt_json_int64(meta, "bytes", -1) == (long long)st.st_size &&
 	    json_object_object_get_ex(meta, "ready", &v) && json_object_is_type(v, json_type_object)) {
-		ready = json_object_get(v);
+		hit = json_object_get(meta);
 		utimensat(AT_FDCWD, s->meta, NULL, 0);	/* used now: last to be evicted */
 	}
 	json_object_put(meta);
-	return ready;
+	return hit;
 }
 
 int pmt_snapshot_commit(struct pmt_snapshot *s, struct json_object *ready,
-			const char *qemu_version, char *err, size_t errlen)
+			const char *qemu_version, const char *console, char *err, size_t errlen)
 {
 	struct json_object *meta = json_object_new_object();
 	struct stat st;
@@ -196,6 +196,7 @@ int pmt_snapshot_commit(struct pmt_snapshot *s, struct json_object *ready,
 	json_object_object_add(meta, "qemu_version", json_object_new_string(qemu_version));
 	json_object_object_add(meta, "taken", json_object_new_int64(time(NULL)));
 	json_object_object_add(meta, "ready", json_object_get(ready));
+	json_object_object_add(meta, "console", json_object_new_string(console ? console : ""));
 	text = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY);
 	/* The stream first: a meta file never names a stream that is not whole. */
 	if (rename(s->tmp, s->stream) || pmt_write_file_atomic(s->meta, text, strlen(text))) {

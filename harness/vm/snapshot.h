@@ -62,19 +62,21 @@ int pmt_snapshot_init(struct pmt_snapshot *s, const char *dir, char *const key_a
 void pmt_snapshot_free(struct pmt_snapshot *s);
 
 /*
- * The "ready" event stored with a snapshot of exactly this key, as a new
- * reference, or NULL when there is none (or it is incomplete).  A hit marks
- * the snapshot as used (for the cache's LRU).
+ * The meta of the snapshot of exactly this key, as a new reference, or NULL
+ * when there is none (or it is incomplete).  Its members: "ready" (the
+ * agent's ready event, an object), "console" (what the guest printed on its
+ * console up to the snapshot), "key", "bytes", "qemu_version", "taken".  A
+ * hit marks the snapshot as used (for the cache's LRU).
  */
 struct json_object *pmt_snapshot_lookup(const struct pmt_snapshot *s);
 
 /*
  * The stream was written to s->tmp: give it its name and write its meta
- * (the key, @ready, @qemu_version), then bound the cache.  0, or -1 with a
- * reason; s->tmp is gone either way.
+ * (the key, @ready, @qemu_version, @console), then bound the cache.  0, or
+ * -1 with a reason; s->tmp is gone either way.
  */
 int pmt_snapshot_commit(struct pmt_snapshot *s, struct json_object *ready,
-			const char *qemu_version, char *err, size_t errlen);
+			const char *qemu_version, const char *console, char *err, size_t errlen);
 
 /* Remove the snapshot (one that failed to restore) and any s->tmp. */
 void pmt_snapshot_drop(const struct pmt_snapshot *s);

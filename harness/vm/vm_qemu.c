@@ -241,8 +241,8 @@ static int restore_stream(struct pmt_vm *vm, int fd, int64_t deadline_ms, char *
  * restoring the migration stream on @restore_fd (>= 0), for the answer to
  * a ping.
  */
-static int qemu_spawn(struct pmt_vm *vm, int restore_fd, int64_t deadline_ms,
-		      char *err, size_t errlen)
+static int qemu_spawn(struct pmt_vm *vm, int restore_fd, const char *preamble,
+		      int64_t deadline_ms, char *err, size_t errlen)
 {
 	struct pmt_vm_config *cfg = &vm->cfg;
 	char qmp_path[PATH_MAX + 16], agent_path[PATH_MAX + 16], log_path[PATH_MAX + 16];
@@ -274,6 +274,7 @@ static int qemu_spawn(struct pmt_vm *vm, int restore_fd, int64_t deadline_ms,
 		snprintf(err, errlen, "cannot make the console pipe: %s", strerror(errno));
 		goto out;
 	}
+	vm->console.preamble = preamble;
 	if (build_argv(cfg, qmp_path, agent_path, vm->console.qfd, restore_fd >= 0, &b)) {
 		snprintf(err, errlen, "QEMU command line too long");
 		goto out;
@@ -375,6 +376,7 @@ static void qemu_release(struct pmt_vm *vm)
 #define RESTORE_BOUND_MS	20000	/* a restore slower than this boots cold instead */
 #define TAKE_BOUND_MS		60000
 #define ATTACH_TIMEOUT_MS	20000
+#define CONSOLE_KEPT		(64 << 10)	/* of the boot console, kept with a snapshot */
 
 /* Wait for the MIGRATION event that ends a migration, either way. */
 static int wait_migration(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
@@ -472,6 +474,20 @@ static int pmem_script(struct pmt_vm *vm, const char *verb, char *err, size_t er
 	return rc;
 }
 
+/* Keep the stream, with the guest's boot console (complete: QEMU is gone). */
+static int commit_snapshot(struct pmt_vm *vm, struct pmt_snapshot *snap, struct json_object *ready,
+			   const char *version, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 16], *console;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/console.log", vm->cfg.logdir);
+	console = pmt_read_file(path, CONSOLE_KEPT, NULL);
+	rc = pmt_snapshot_commit(snap, ready, version, console, err, errlen);
+	free(console);
+	return rc;
+}
+
 static void qemu_version(struct pmt_vm *vm, char *buf, size_t len)
 {
 	struct json_object *ret = NULL, *q;
@@ -489,33 +505,40 @@ static void qemu_version(struct pmt_vm *vm, char *buf, size_t len)
  * A guest just booted cold, at agent ready: take its snapshot.  The pmem
  * device is detached first (pmem-attach), the guest is stopped, the stream
  * goes to a file QEMU gets over QMP (getfd; no shell: QEMU may carry the
- * power-cut shim in its environment).  The guest is left stopped.
+ * power-cut shim in its environment).  The guest is gone afterwards, either
+ * way: the caller restores the snapshot or boots again.
  */
 static int take_snapshot(struct pmt_vm *vm, struct pmt_snapshot *snap, char *err, size_t errlen)
 {
 	int64_t deadline = pmt_now_ms() + TAKE_BOUND_MS;
-	struct json_object *args;
-	char version[32];
-	int fd, rc;
+	struct json_object *args = json_object_new_object(), *ready;
+	char version[32] = "?";
+	int fd = -1, rc;
 
-	if (pmem_script(vm, "detach", err, errlen))
-		return -1;
-	qemu_version(vm, version, sizeof(version));
-	fd = open(snap->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return pmt_fail(err, errlen, "%s: %s", snap->tmp, strerror(errno));
-	args = json_object_new_object();
 	json_object_object_add(args, "fdname", json_object_new_string("snapshot"));
-	rc = pmt_qmp_execute(&vm->qmp, "stop", NULL, NULL, deadline, err, errlen) ||
-	     set_capabilities(vm, deadline, err, errlen) ||
-	     pmt_qmp_execute_fd(&vm->qmp, "getfd", args, fd, NULL, deadline, err, errlen) ||
-	     qmp_uri(vm, "migrate", "fd:snapshot", deadline, err, errlen) ||
-	     wait_migration(vm, deadline, err, errlen) ? -1 : 0;
-	json_object_put(args);
-	close(fd);
-	/* The caller replaces this guest (stopped, its device detached). */
+	rc = pmem_script(vm, "detach", err, errlen);
+	if (!rc) {
+		qemu_version(vm, version, sizeof(version));
+		fd = open(snap->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			rc = pmt_fail(err, errlen, "%s: %s", snap->tmp, strerror(errno));
+	}
 	if (!rc)
-		rc = pmt_snapshot_commit(snap, vm->agent.ready, version, err, errlen);
+		rc = pmt_qmp_execute(&vm->qmp, "stop", NULL, NULL, deadline, err, errlen) ||
+		     set_capabilities(vm, deadline, err, errlen) ||
+		     pmt_qmp_execute_fd(&vm->qmp, "getfd", args, fd, NULL, deadline, err, errlen) ||
+		     qmp_uri(vm, "migrate", "fd:snapshot", deadline, err, errlen) ||
+		     wait_migration(vm, deadline, err, errlen) ? -1 : 0;
+	json_object_put(args);
+	if (fd >= 0)
+		close(fd);
+	/* The guest is stopped or its device detached: whatever happened, it
+	 * goes (and its agent channel with the ready event: keep that). */
+	ready = json_object_get(vm->agent.ready);
+	qemu_release(vm);
+	if (!rc)
+		rc = commit_snapshot(vm, snap, ready, version, err, errlen);
+	json_object_put(ready);
 	unlink(snap->tmp);
 	return rc;
 }
@@ -542,25 +565,35 @@ static int snapshot_for(struct pmt_vm *vm, struct pmt_snapshot *snap, char *err,
 	return rc;
 }
 
-/* Restore from the snapshot @snap; -1 with why when it did not work. */
-static int restore(struct pmt_vm *vm, struct pmt_snapshot *snap, struct json_object *ready,
+/*
+ * Restore from the snapshot @snap whose meta is @meta; -1 with why when it
+ * did not work.  console.log starts with the boot console the snapshot
+ * kept, marked as such.
+ */
+static int restore(struct pmt_vm *vm, struct pmt_snapshot *snap, struct json_object *meta,
 		   int64_t deadline_ms, char *why, size_t whylen)
 {
 	int64_t bound = pmt_now_ms() + RESTORE_BOUND_MS;
 	int fd = open(snap->stream, O_RDONLY | O_CLOEXEC), qfd = -1, rc;
+	char *preamble = NULL;
 
+	if (asprintf(&preamble, "-- pmtorture: restored from snapshot %s: the guest's boot "
+		     "console up to the snapshot --\n%s-- pmtorture: restored here --\n",
+		     snap->name, pmt_json_str(meta, "console")) < 0)
+		preamble = NULL;
 	/* QEMU inherits a copy (not CLOEXEC) that the harness closes after the spawn. */
 	if (fd >= 0)
 		qfd = fcntl(fd, F_DUPFD, 3);
 	rc = qfd < 0 ? pmt_fail(why, whylen, "%s: %s", snap->stream, strerror(errno)) :
-	     qemu_spawn(vm, qfd, bound < deadline_ms ? bound : deadline_ms, why, whylen);
+	     qemu_spawn(vm, qfd, preamble, bound < deadline_ms ? bound : deadline_ms, why, whylen);
 	if (fd >= 0)
 		close(fd);
 	if (qfd >= 0)
 		close(qfd);
+	free(preamble);
 	if (rc == 0) {
 		json_object_put(vm->agent.ready);
-		vm->agent.ready = json_object_get(ready);
+		vm->agent.ready = json_object_get(json_object_object_get(meta, "ready"));
 	}
 	return rc;
 }
@@ -569,20 +602,20 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 {
 	static bool said_restore, said_take;
 	struct pmt_snapshot snap = { 0 };
-	struct json_object *ready = NULL;
+	struct json_object *meta = NULL;
 	char why[512], failed[600] = "";
 	int rc;
 
 	if (!vm->cfg.snapshot_dir[0]) {
 		snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold");
-		return qemu_spawn(vm, -1, deadline_ms, err, errlen);
+		return qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
 	}
 	if (snapshot_for(vm, &snap, why, sizeof(why)) == 0)
-		ready = pmt_snapshot_lookup(&snap);
-	if (ready && restore(vm, &snap, ready, deadline_ms, why, sizeof(why)) == 0) {
+		meta = pmt_snapshot_lookup(&snap);
+	if (meta && restore(vm, &snap, meta, deadline_ms, why, sizeof(why)) == 0) {
 		snprintf(vm->boot_kind, sizeof(vm->boot_kind), "restored");
 	} else {
-		if (ready) {
+		if (meta) {
 			/* Never a BROK by itself: said once, dropped, booted cold. */
 			if (!said_restore)
 				pmt_info("a guest snapshot could not be restored (%s: %s); "
@@ -592,7 +625,7 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 			pmt_snapshot_drop(&snap);
 			qemu_release(vm);
 		}
-		rc = qemu_spawn(vm, -1, deadline_ms, err, errlen);
+		rc = qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
 		if (rc)
 			goto out;
 		/*
@@ -605,10 +638,11 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 			snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold (%sno snapshot: %s)",
 				 failed, why);
 		} else if (take_snapshot(vm, &snap, why, sizeof(why)) == 0) {
-			qemu_release(vm);
-			json_object_put(ready);
-			ready = pmt_snapshot_lookup(&snap);
-			if (ready && restore(vm, &snap, ready, deadline_ms, why, sizeof(why)) == 0) {
+			json_object_put(meta);
+			meta = pmt_snapshot_lookup(&snap);
+			if (!meta)
+				snprintf(why, sizeof(why), "it is not in the cache after it was written");
+			if (meta && restore(vm, &snap, meta, deadline_ms, why, sizeof(why)) == 0) {
 				snprintf(vm->boot_kind, sizeof(vm->boot_kind), "restored, snapshot taken%s%.*s%s",
 					 failed[0] ? " (" : "", failed[0] ? (int)strlen(failed) - 2 : 0,
 					 failed, failed[0] ? ")" : "");
@@ -619,7 +653,7 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 				said_restore = true;
 				pmt_snapshot_drop(&snap);
 				qemu_release(vm);
-				rc = qemu_spawn(vm, -1, deadline_ms, err, errlen);
+				rc = qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
 				if (rc)
 					goto out;
 				snprintf(vm->boot_kind, sizeof(vm->boot_kind),
@@ -629,9 +663,7 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 			if (!said_take)
 				pmt_info("a guest snapshot could not be taken (%s); this guest boots cold", why);
 			said_take = true;
-			/* The guest may have been left stopped or detached: boot it again. */
-			qemu_release(vm);
-			rc = qemu_spawn(vm, -1, deadline_ms, err, errlen);
+			rc = qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
 			if (rc)
 				goto out;
 			snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold (%sno snapshot: %s)",
@@ -642,7 +674,7 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 	rc = pmem_script(vm, "attach", err, errlen);
 	vm->t_attached_ms = pmt_now_ms();
 out:
-	json_object_put(ready);
+	json_object_put(meta);
 	pmt_snapshot_free(&snap);
 	return rc;
 }

@@ -63,6 +63,10 @@ for c in json.load(open(sys.argv[1]))["cases"]:
     assert c["details"]["boot"]["guest"]["ready_s"] < 3, c["details"]["boot"]' \
 	"$WORK/second/latest/summary.json"
 
+con="$WORK/second/latest/cases/mapsync-virtio-pmem-ext4/console.log"
+check "a restored guest's console.log: the boot console kept with the snapshot, marked, then the rest" \
+	sh -c "head -n 1 '$con' | grep -q '^-- pmtorture: restored from snapshot [0-9a-f]*: the guest' && grep -q 'pmtorture-init.*exec /sbin/pmtorture-agent' '$con' && grep -q '^-- pmtorture: restored here --' '$con' && grep -q 'reboot: Power down' '$con'"
+
 run_mapsync cold --no-snapshot
 check "--no-snapshot: every guest cold (got $(kinds cold))" [ "$(kinds cold)" = "cold;" ]
 check "--no-snapshot leaves the cache alone (still 2 snapshots)" [ "$(ls "$snaps"/*.snap | wc -l)" = 2 ]

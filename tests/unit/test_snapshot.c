@@ -61,7 +61,7 @@ static void take(struct pmt_snapshot *s, size_t n, const char *kernel_name)
 	memset(bytes, 'x', n);
 	put(s->tmp, bytes);
 	json_object_object_add(ready, "kernel", json_object_new_string(kernel_name));
-	ck_assert_int_eq(pmt_snapshot_commit(s, ready, "7.2.0", err, sizeof(err)), 0);
+	ck_assert_int_eq(pmt_snapshot_commit(s, ready, "7.2.0", "boot console\n", err, sizeof(err)), 0);
 	ck_assert_int_eq(access(s->tmp, F_OK), -1);
 	json_object_put(ready);
 	free(bytes);
@@ -117,8 +117,10 @@ START_TEST(lookup_needs_the_same_key_and_a_whole_stream)
 	take(&a, 100, "6.1.0-57-amd64");
 	ready = pmt_snapshot_lookup(&a);
 	ck_assert_ptr_nonnull(ready);
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(ready, "kernel")),
-			 "6.1.0-57-amd64");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		json_object_object_get(ready, "ready"), "kernel")), "6.1.0-57-amd64");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(ready, "console")),
+			 "boot console\n");
 	json_object_put(ready);
 	ck_assert_ptr_null(pmt_snapshot_lookup(&b));
 
