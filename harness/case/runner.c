@@ -907,8 +907,6 @@ static int bench_plan(const struct pmt_options *o, const char *plan)
 		int64_t t0 = pmt_now_ms();
 
 		bo.plan = plan;
-		bo.filter = NULL;
-		bo.scenarios = NULL;
 		bo.no_snapshot = !snap;
 		bo.quiet = true;
 		pmt_run_session(&bo, &summary);
