@@ -206,3 +206,14 @@ char *pmt_trim(char *s)
 	return s;
 }
 
+
+uint64_t pmt_fnv64(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

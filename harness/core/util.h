@@ -46,4 +46,9 @@ char *pmt_trim(char *s);
 /* strdup that ends the process with one line when memory is out. */
 char *pmt_xstrdup(const char *s);
 
+/* FNV-1a 64 of @len bytes, continuing from @h (start with PMT_FNV64_INIT):
+ * the cheap, stable hash of shards, image folders and snapshot names. */
+#define PMT_FNV64_INIT 0xcbf29ce484222325ULL
+uint64_t pmt_fnv64(uint64_t h, const void *data, size_t len);
+
 #endif

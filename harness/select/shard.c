@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "shard.h"
+#include "util.h"
 
 /* Digits only: strtoul alone would take " 2", "+2" and "-2". */
 static int parse_uint(const char *s, const char *end, unsigned int *out)
@@ -52,13 +53,7 @@ int pmt_shard_parse(const char *text, struct pmt_shard *sh, char *err, size_t er
 
 uint64_t pmt_fnv1a64(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return pmt_fnv64(PMT_FNV64_INIT, s, strlen(s));
 }
 
 uint64_t pmt_shard_hash(const char *id)

@@ -25,13 +25,6 @@ const char *pmt_root(void)
 }
 
 /* FNV-1a: a stable short name for a custom kernel's image folder. */
-static unsigned long long fnv1a(const char *s, unsigned long long h)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static int file_ok(const char *path)
 {
 	struct stat st;
@@ -134,10 +127,12 @@ int pmt_image_prepare(const struct pmt_options *o, struct pmt_image *img,
 	if (o->image) {
 		snprintf(img->dir, sizeof(img->dir), "%s", o->image);
 	} else if (o->kernel) {
-		unsigned long long h = fnv1a(o->kernel, 1469598103934665603ULL);
+		const char *m = o->modules ? o->modules : "";
+		uint64_t h = pmt_fnv64(PMT_FNV64_INIT, o->kernel, strlen(o->kernel));
 
-		h = fnv1a(o->modules ? o->modules : "", h);
-		snprintf(img->dir, sizeof(img->dir), "%s/build/guest/custom-%016llx", pmt_root(), h);
+		h = pmt_fnv64(h, m, strlen(m));
+		snprintf(img->dir, sizeof(img->dir), "%s/build/guest/custom-%016llx", pmt_root(),
+			 (unsigned long long)h);
 	} else {
 		snprintf(img->dir, sizeof(img->dir), "%s/build/guest/default", pmt_root());
 	}

@@ -18,17 +18,6 @@
 /* Bump when what a snapshot holds changes meaning (the attach protocol). */
 #define SNAPSHOT_FORMAT 1
 
-uint64_t pmt_fnv64(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /*
  * A file's content hash, remembered per (path, inode, size, mtime) for the
  * process: a kernel and an initramfs are tens of MB, read once per run.

@@ -46,10 +46,6 @@ struct pmt_snapshot {
 	char tmp[PATH_MAX];		/* DIR/NAME.snap.tmp.PID, while one is taken */
 };
 
-/* FNV-1a 64 of @len bytes, continuing from @h (start with PMT_FNV64_INIT). */
-#define PMT_FNV64_INIT 0xcbf29ce484222325ULL
-uint64_t pmt_fnv64(uint64_t h, const void *data, size_t len);
-
 /*
  * Fill @s for a guest whose command line, with the per-case paths replaced
  * by placeholders, is @key_argv (NULL-terminated); @kernel, @initrd and
