@@ -116,17 +116,9 @@ static bool kvm_usable(void)
 
 static void record_qemu_version(struct runner *r, struct pmt_vm *vm)
 {
-	struct json_object *ret = NULL, *q;
-	char err[128];
-
-	if (r->qemu_version[0] || !vm->qmp_up)
-		return;
-	if (pmt_qmp_execute(&vm->qmp, "query-version", NULL, &ret, pmt_now_ms() + 5000,
-			    err, sizeof(err)) == 0 && json_object_object_get_ex(ret, "qemu", &q))
-		snprintf(r->qemu_version, sizeof(r->qemu_version), "%d.%d.%d",
-			 pmt_json_int(q, "major", 0), pmt_json_int(q, "minor", 0),
-			 pmt_json_int(q, "micro", 0));
-	json_object_put(ret);
+	if (!r->qemu_version[0] && vm->qmp_up &&
+	    pmt_qmp_version(&vm->qmp, r->qemu_version, sizeof(r->qemu_version)))
+		r->qemu_version[0] = '\0';
 }
 
 /*

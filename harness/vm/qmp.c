@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "json_util.h"
 #include "util.h"
 #include "qmp.h"
 
@@ -175,6 +176,23 @@ int pmt_qmp_execute_fd(struct pmt_qmp *q, const char *cmd, struct json_object *a
 		       struct json_object **ret, int64_t deadline_ms, char *err, size_t errlen)
 {
 	return execute(q, cmd, args, fd, ret, deadline_ms, err, errlen);
+}
+
+int pmt_qmp_version(struct pmt_qmp *q, char *buf, size_t len)
+{
+	struct json_object *ret = NULL, *v;
+	char err[128];
+	int rc = -1;
+
+	snprintf(buf, len, "?");
+	if (pmt_qmp_execute(q, "query-version", NULL, &ret, pmt_now_ms() + 5000, err, sizeof(err)) == 0 &&
+	    json_object_object_get_ex(ret, "qemu", &v)) {
+		snprintf(buf, len, "%d.%d.%d", pmt_json_int(v, "major", 0), pmt_json_int(v, "minor", 0),
+			 pmt_json_int(v, "micro", 0));
+		rc = 0;
+	}
+	json_object_put(ret);
+	return rc;
 }
 
 static struct json_object *take_event(struct pmt_qmp *q, const char *name)

@@ -41,6 +41,9 @@ int pmt_qmp_execute(struct pmt_qmp *q, const char *cmd, struct json_object *args
 /* The same, passing @fd to QEMU with the command (SCM_RIGHTS), as "getfd" needs. */
 int pmt_qmp_execute_fd(struct pmt_qmp *q, const char *cmd, struct json_object *args, int fd,
 		       struct json_object **ret, int64_t deadline_ms, char *err, size_t errlen);
+/* QEMU's version, "MAJOR.MINOR.MICRO" (query-version), into @buf; 0, or -1
+ * with @buf "?". */
+int pmt_qmp_version(struct pmt_qmp *q, char *buf, size_t len);
 /* Wait for event @name (queued ones first); *event gets a reference if non-NULL. */
 int pmt_qmp_wait_event(struct pmt_qmp *q, const char *name, struct json_object **event,
 		       int64_t deadline_ms, char *err, size_t errlen);

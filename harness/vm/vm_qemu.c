@@ -382,7 +382,7 @@ static void qemu_release(struct pmt_vm *vm)
 static int wait_migration(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
 {
 	for (;;) {
-		struct json_object *ev = NULL, *data;
+		struct json_object *ev = NULL, *data = NULL;
 		const char *status;
 
 		if (pmt_qmp_wait_event(&vm->qmp, "MIGRATION", &ev, deadline_ms, err, errlen))
@@ -488,19 +488,6 @@ static int commit_snapshot(struct pmt_vm *vm, struct pmt_snapshot *snap, struct 
 	return rc;
 }
 
-static void qemu_version(struct pmt_vm *vm, char *buf, size_t len)
-{
-	struct json_object *ret = NULL, *q;
-	char err[128];
-
-	snprintf(buf, len, "?");
-	if (pmt_qmp_execute(&vm->qmp, "query-version", NULL, &ret, pmt_now_ms() + 5000,
-			    err, sizeof(err)) == 0 && json_object_object_get_ex(ret, "qemu", &q))
-		snprintf(buf, len, "%d.%d.%d", pmt_json_int(q, "major", 0),
-			 pmt_json_int(q, "minor", 0), pmt_json_int(q, "micro", 0));
-	json_object_put(ret);
-}
-
 /*
  * A guest just booted cold, at agent ready: take its snapshot.  The pmem
  * device is detached first (pmem-attach), the guest is stopped, the stream
@@ -518,7 +505,7 @@ static int take_snapshot(struct pmt_vm *vm, struct pmt_snapshot *snap, char *err
 	json_object_object_add(args, "fdname", json_object_new_string("snapshot"));
 	rc = pmem_script(vm, "detach", err, errlen);
 	if (!rc) {
-		qemu_version(vm, version, sizeof(version));
+		pmt_qmp_version(&vm->qmp, version, sizeof(version));
 		fd = open(snap->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0)
 			rc = pmt_fail(err, errlen, "%s: %s", snap->tmp, strerror(errno));
