@@ -585,11 +585,39 @@ static int restore(struct pmt_vm *vm, struct pmt_snapshot *snap, struct json_obj
 	return rc;
 }
 
+/*
+ * Restore the guest from @snap if the cache holds it: 0 restored, 1 none in
+ * the cache, -1 it failed: said once, dropped, and the guest is gone (never
+ * a BROK by itself).  @why says why not.
+ */
+static int try_restore(struct pmt_vm *vm, struct pmt_snapshot *snap, int64_t deadline_ms,
+		       char *why, size_t whylen)
+{
+	static bool said;
+	struct json_object *meta = pmt_snapshot_lookup(snap);
+	int rc;
+
+	if (!meta) {
+		snprintf(why, whylen, "no snapshot %s in the cache", snap->name);
+		return 1;
+	}
+	rc = restore(vm, snap, meta, deadline_ms, why, whylen);
+	json_object_put(meta);
+	if (rc == 0)
+		return 0;
+	if (!said)
+		pmt_info("a guest snapshot could not be restored (%s: %s); dropped it, booting cold",
+			 snap->name, why);
+	said = true;
+	pmt_snapshot_drop(snap);
+	qemu_release(vm);
+	return -1;
+}
+
 static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
 {
-	static bool said_restore, said_take;
+	static bool said_take;
 	struct pmt_snapshot snap = { 0 };
-	struct json_object *meta = NULL;
 	char why[512], failed[600] = "";
 	int rc;
 
@@ -597,71 +625,48 @@ static int qemu_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t 
 		snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold");
 		return qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
 	}
-	if (snapshot_for(vm, &snap, why, sizeof(why)) == 0)
-		meta = pmt_snapshot_lookup(&snap);
-	if (meta && restore(vm, &snap, meta, deadline_ms, why, sizeof(why)) == 0) {
+	rc = snapshot_for(vm, &snap, why, sizeof(why)) ? 1 :
+	     try_restore(vm, &snap, deadline_ms, why, sizeof(why));
+	if (rc == 0) {
 		snprintf(vm->boot_kind, sizeof(vm->boot_kind), "restored");
-	} else {
-		if (meta) {
-			/* Never a BROK by itself: said once, dropped, booted cold. */
-			if (!said_restore)
-				pmt_info("a guest snapshot could not be restored (%s: %s); "
-					 "dropped it, booting cold", snap.name, why);
-			said_restore = true;
-			snprintf(failed, sizeof(failed), "restore failed: %s; ", why);
-			pmt_snapshot_drop(&snap);
-			qemu_release(vm);
-		}
-		rc = qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
-		if (rc)
-			goto out;
-		/*
-		 * Every guest of a snapshot's configuration runs restored, the
-		 * first one too: the guest the snapshot was taken from is
-		 * replaced by a restore of it (~0.3 s), which also proves the
-		 * snapshot before another case relies on it.
-		 */
-		if (!snap.key) {
-			snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold (%sno snapshot: %s)",
-				 failed, why);
-		} else if (take_snapshot(vm, &snap, why, sizeof(why)) == 0) {
-			json_object_put(meta);
-			meta = pmt_snapshot_lookup(&snap);
-			if (!meta)
-				snprintf(why, sizeof(why), "it is not in the cache after it was written");
-			if (meta && restore(vm, &snap, meta, deadline_ms, why, sizeof(why)) == 0) {
-				snprintf(vm->boot_kind, sizeof(vm->boot_kind), "restored, snapshot taken%s%.*s%s",
-					 failed[0] ? " (" : "", failed[0] ? (int)strlen(failed) - 2 : 0,
-					 failed, failed[0] ? ")" : "");
-			} else {
-				if (!said_restore)
-					pmt_info("a guest snapshot just taken could not be restored (%s: %s); "
-						 "dropped it, booting cold", snap.name, why);
-				said_restore = true;
-				pmt_snapshot_drop(&snap);
-				qemu_release(vm);
-				rc = qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
-				if (rc)
-					goto out;
-				snprintf(vm->boot_kind, sizeof(vm->boot_kind),
-					 "cold (the snapshot taken did not restore: %s)", why);
-			}
-		} else {
-			if (!said_take)
-				pmt_info("a guest snapshot could not be taken (%s); this guest boots cold", why);
-			said_take = true;
-			rc = qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
-			if (rc)
-				goto out;
-			snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold (%sno snapshot: %s)",
-				 failed, why);
-		}
+		goto attach;
 	}
+	if (rc < 0)
+		snprintf(failed, sizeof(failed), "restore failed: %s", why);
+	rc = qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
+	if (rc)
+		goto out;
+	/*
+	 * Every guest of a snapshot's configuration runs restored, the first
+	 * one too: the guest the snapshot was taken from is replaced by a
+	 * restore of it (~0.3 s), which also proves the snapshot before
+	 * another case relies on it.
+	 */
+	if (!snap.key) {
+		snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold (%s%sno snapshot: %s)",
+			 failed, failed[0] ? "; " : "", why);
+	} else if (take_snapshot(vm, &snap, why, sizeof(why))) {
+		if (!said_take)
+			pmt_info("a guest snapshot could not be taken (%s); this guest boots cold", why);
+		said_take = true;
+		snprintf(vm->boot_kind, sizeof(vm->boot_kind), "cold (%s%sno snapshot: %s)",
+			 failed, failed[0] ? "; " : "", why);
+		rc = qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
+	} else if (try_restore(vm, &snap, deadline_ms, why, sizeof(why)) == 0) {
+		snprintf(vm->boot_kind, sizeof(vm->boot_kind), "restored, snapshot taken%s%s%s",
+			 failed[0] ? " (" : "", failed, failed[0] ? ")" : "");
+	} else {
+		snprintf(vm->boot_kind, sizeof(vm->boot_kind),
+			 "cold (the snapshot taken did not restore: %s)", why);
+		rc = qemu_spawn(vm, -1, NULL, deadline_ms, err, errlen);
+	}
+	if (rc)
+		goto out;
+attach:
 	/* Restored or cold, the guest meets its pmem device now (pmem-attach). */
 	rc = pmem_script(vm, "attach", err, errlen);
 	vm->t_attached_ms = pmt_now_ms();
 out:
-	json_object_put(meta);
 	pmt_snapshot_free(&snap);
 	return rc;
 }
