@@ -15,10 +15,13 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers -Wno-format-truncation
 CSTD    := -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
-JSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
-JSON_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+# Expanded when a recipe runs, not when make reads this file: on a fresh
+# machine the -dev packages arrive only with the `deps` step (an order-only
+# prerequisite of every binary), after the file was read.
+JSON_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSON_LIBS   = $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 # The libvirt backend (vm_libvirt.c); libvirt-qemu for virDomainQemuMonitorCommand.
-LIBVIRT_LIBS := $(shell $(PKG_CONFIG) --libs libvirt libvirt-qemu 2>/dev/null || echo -lvirt -lvirt-qemu)
+LIBVIRT_LIBS = $(shell $(PKG_CONFIG) --libs libvirt libvirt-qemu 2>/dev/null || echo -lvirt -lvirt-qemu)
 
 # ---- guest agent (static: it runs from the initramfs with no libc) ----
 # The agent runs the workloads, the injectors' guest halves (injectors/guest)
@@ -99,7 +102,7 @@ all: $(PMTORTURE) $(AGENT)
 # ---- unit tests (Check), with sanitizers ----
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 $(BUILD)/tests/%: tests/unit/%.c $(SAN_LIB) $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
