@@ -290,7 +290,18 @@ manifest_inputs() {
 	fi
 }
 inputs=$(manifest_inputs)
-hash=$(printf '%s\n' "$inputs" | sha256sum | cut -d' ' -f1)
+# The cache key is the inputs' bytes, not where they sit: a second checkout
+# (a git worktree) whose agent and scripts are byte for byte the same uses
+# the same image instead of rebuilding it under the feet of the first.
+hash=$(printf '%s\n' "$inputs" | sed -E 's#^([0-9a-f]{64})  .*/#\1  #' | sha256sum | cut -d' ' -f1)
+if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$hash" ]; then
+	exit 0
+fi
+# One builder at a time per image folder: two runs that start together
+# would share $out/.new and swap files under each other (seen: "fio.cpio:
+# No such file or directory").  The second waits, then finds it built.
+exec 9>"$out/.lock"
+flock 9
 if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$hash" ]; then
 	exit 0
 fi
