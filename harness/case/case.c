@@ -90,6 +90,25 @@ int pmt_case_agent_safe(struct pmt_case *c, const char *cmd, struct json_object 
 	return -1;
 }
 
+bool pmt_case_wants_dax(const struct pmt_case *c)
+{
+	switch (c->scenario->dax) {
+	case PMT_DAX_ON: return true;
+	case PMT_DAX_OFF: return false;
+	default: return c->variant && !strcmp(c->variant, "dax");
+	}
+}
+
+const char *pmt_case_mount_opts(const struct pmt_case *c)
+{
+	if (c->mount_opts)
+		return c->mount_opts;
+	/* Own-flow scenarios say it; declarations say it through their dax. */
+	if (c->scenario->run)
+		return c->scenario->mount_opts ? c->scenario->mount_opts : "";
+	return pmt_case_wants_dax(c) ? "dax" : "";
+}
+
 const struct pmt_scenario *pmt_scenario_find(const char *name)
 {
 	for (int i = 0; pmt_scenarios[i]; i++)

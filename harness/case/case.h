@@ -48,7 +48,9 @@ struct pmt_scenario {
 	const char *description;
 	unsigned int devices;		/* bit (1 << pmt_device_kind) per device it runs on */
 	const char *const *filesystems;	/* NULL-terminated */
-	const char *mount_opts;		/* how the filesystem is mounted (own-flow scenarios) */
+	/* How an own-flow scenario (run()) mounts its filesystem; a
+	 * declaration says it with dax below instead. */
+	const char *mount_opts;
 	/* Optional extra dimension, e.g. the workloads a power cut interrupts;
 	 * NULL-terminated, selected with --workload. */
 	const char *const *variants;
@@ -133,6 +135,15 @@ int pmt_case_agent_safe(struct pmt_case *c, const char *cmd, struct json_object 
 			struct json_object **result);
 #define PMT_SAFE_AGENT(c, cmd, args, result) \
 	do { if (pmt_case_agent_safe((c), (cmd), (args), (result))) return -1; } while (0)
+
+/* Does case @c mount -o dax?  A declaration's dax rule (ON, OFF, or by variant "dax"). */
+bool pmt_case_wants_dax(const struct pmt_case *c);
+/*
+ * The mount options case @c uses: a plan's, else an own-flow scenario's
+ * mount_opts, else "dax" or "" by the declaration's dax rule.  What `list`
+ * prints and what the guest mounts with are this one answer.
+ */
+const char *pmt_case_mount_opts(const struct pmt_case *c);
 
 /* Registered scenarios (scenarios/registry.c), NULL-terminated. */
 extern const struct pmt_scenario *const pmt_scenarios[];

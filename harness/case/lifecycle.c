@@ -78,28 +78,9 @@ void pmt_inject_disarm(struct pmt_case *c)
 		c->inj->disarm(c);
 }
 
-static bool wants_dax(const struct pmt_case *c)
-{
-	switch (c->scenario->dax) {
-	case PMT_DAX_ON: return true;
-	case PMT_DAX_OFF: return false;
-	default: return c->variant && !strcmp(c->variant, "dax");
-	}
-}
-
-const char *pmt_case_mount_opts(const struct pmt_case *c)
-{
-	if (c->mount_opts)
-		return c->mount_opts;
-	/* Own-flow scenarios say it; declarations say it through their dax. */
-	if (c->scenario->run || c->scenario->mount_opts)
-		return c->scenario->mount_opts ? c->scenario->mount_opts : "";
-	return wants_dax(c) ? "dax" : "";
-}
-
 int pmt_lifecycle_setup_fs(struct pmt_case *c, char *dev, size_t devlen)
 {
-	bool dax = wants_dax(c);
+	bool dax = pmt_case_wants_dax(c);
 
 	c->mount_opts = c->mount_opts ? c->mount_opts : dax ? "dax" : "";
 	if (pmt_setup_fs(c, dev, devlen))

@@ -34,8 +34,6 @@ void pmt_inject_disarm(struct pmt_case *c);
  * the state the case needs), @dev gets the block device.  0 or -1.
  */
 int pmt_lifecycle_setup_fs(struct pmt_case *c, char *dev, size_t devlen);
-/* The mount options case @c uses: a plan's, else the scenario's (its dax rule). */
-const char *pmt_case_mount_opts(const struct pmt_case *c);
 /* The block device the case's filesystem was made on ("" before setup fs). */
 const char *pmt_case_dev(const struct pmt_case *c);
 

@@ -15,7 +15,6 @@ const struct pmt_scenario pmt_scenario_badblocks = {
 	.description = "bad blocks under a file: EIO on read, SIGBUS on a DAX fault, cleared by a write?",
 	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
 	.filesystems = badblocks_fs,
-	.mount_opts = "dax",
 	.variants = badblocks_modes,
 	.injector = "badblocks",
 	.dax = PMT_DAX_BY_VARIANT,

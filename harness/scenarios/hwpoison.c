@@ -16,7 +16,6 @@ const struct pmt_scenario pmt_scenario_hwpoison = {
 	.description = "MADV_HWPOISON on a DAX or page-cache page: SIGBUS to the mapper, later accesses",
 	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
 	.filesystems = hwpoison_fs,
-	.mount_opts = "dax",
 	.variants = hwpoison_targets,
 	.injector = "hwpoison",
 	.dax = PMT_DAX_BY_VARIANT,

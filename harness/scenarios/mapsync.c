@@ -122,7 +122,6 @@ const struct pmt_scenario pmt_scenario_mapsync = {
 	.description = "MAP_SYNC is refused (EOPNOTSUPP) on virtio-pmem and accepted on fsdax NVDIMM",
 	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
 	.filesystems = mapsync_fs,
-	.mount_opts = "dax",
 	.dax = PMT_DAX_ON,
 	.workload = "mapsync",
 	.checker = PMT_CHECK_JUDGE,
