@@ -14,7 +14,12 @@
 #      not needed: it would bring systemd as init, polkit and iptables.
 #   2. /etc/libvirt/qemu.conf with user = "root", group = "root" and
 #      security_driver = "none": QEMU runs as root, so it can open the
-#      harness's files and sockets, with no relabelling.
+#      harness's files and sockets, with no relabelling; and
+#      cgroup_controllers = [ ]: on a cgroup v1 host without systemd, two
+#      domains started at once raced on creating libvirt's cpuset group
+#      (seen here: "Unable to write to .../cpuset/machine/qemu-2-.../emulator/
+#      tasks: No space left on device", a BROK for the second guest).  The
+#      guests need no cgroup limits.
 #   3. A system user libvirt-qemu: libvirt 9.0 looks up its compiled-in
 #      default user before it reads qemu.conf, and fails without it
 #      (libvirt-daemon-system's postinst would create it).
@@ -73,6 +78,7 @@ start() {
 	conf_set user '"root"'
 	conf_set group '"root"'
 	conf_set security_driver '"none"'
+	conf_set cgroup_controllers '[ ]'
 	getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu ||
 		die "cannot create group libvirt-qemu"
 	getent passwd libvirt-qemu >/dev/null ||

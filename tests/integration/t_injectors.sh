@@ -56,7 +56,8 @@ check "wrong type: one line" one_line_error e1
 check "unknown name: rc 2, one line with file:line and the known names" \
 	sh -c "[ $rc2 -eq 2 ] && grep -q 'bad2.ini:4: param.thread: the injector flusheio has no parameter \"thread\" (it has: delay_ms, threads, rounds)' e2"
 check "unknown name: one line" one_line_error e2
-check "--param no selected injector has: rc 2, one line" sh -c "[ $rc3 -eq 2 ] && grep -q 'no selected case' e3"
+check "--param no selected injector has: rc 2, naming it" sh -c "[ $rc3 -eq 2 ] && grep -q 'no selected case' e3"
+check "--param no selected injector has: one line" one_line_error e3
 check "nothing booted for a bad parameter" [ ! -e "$WORK/r3" ]
 check "no QEMU left" no_qemu_left
 done_testing

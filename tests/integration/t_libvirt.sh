@@ -12,7 +12,13 @@ trap 'bash "$DAEMON" stop' EXIT
 
 # Is a domain of a pmtorture run (any harness) there?
 pmt_domains() { virsh -c "$URI" list --all --name 2>/dev/null | grep -q "^pmtorture-"; }
-no_domain_left() { ! pmt_domains; }
+# The daemon answered, and listed no pmtorture domain: a virsh that cannot
+# connect (a crashed daemon) is not "no domain".
+no_domain_left() {
+	local names
+	names=$(virsh -c "$URI" list --all --name 2>/dev/null) || return 1
+	! echo "$names" | grep -q "^pmtorture-"
+}
 # Poll for up to @1 tenths of a second until command @2... succeeds.
 wait_for() {
 	local n=$1

@@ -5,6 +5,10 @@
 # seconds to reach the agent; on these machines /dev/kvm is there but a KVM
 # guest never gets that far (QEMU aborts or hangs in early boot), so the
 # run must fall back to TCG, say so once, and still give the four PASS.
+# So that the fallback is taken on every machine, a KVM that works included,
+# QEMU is a stand-in (kvm_hangs_qemu.sh) whose KVM guest never starts: the
+# real QEMU otherwise.  Where /dev/kvm cannot be opened at all, the run must
+# say that once and take TCG without a probe.
 . "$ROOT/tests/integration/lib.sh"
 BIN="$ROOT/build/bin/pmtorture"
 
@@ -13,7 +17,7 @@ check "build/bin/pmtorture is the -O2 build, not the sanitizer one" \
 # Through make itself, as a user types it (all and image are up to date:
 # make check built them).  The last --plan wins over make run's --plan default.
 start=$(date +%s)
-make -s -C "$ROOT" run RUN_ARGS="--plan quick --kvm-probe 3 --jobs 2 --results $WORK/r" \
+make -s -C "$ROOT" run RUN_ARGS="--plan quick --kvm-probe 3 --jobs 2 --results $WORK/r --qemu $ROOT/tests/integration/kvm_hangs_qemu.sh" \
 	>out 2>err; rc=$?
 echo "# make run, quick plan: $(($(date +%s) - start)) s"
 cat out err
@@ -30,25 +34,17 @@ for id in mapsync:virtio-pmem:ext4 mapsync:virtio-pmem:xfs mapsync:nvdimm:ext4 m
 	check "$id is PASS (got $v)" [ "$v" = "['PASS']" ]
 done
 
-# The KVM probe and the fallback.  Where /dev/kvm cannot be opened, auto
-# says so and takes TCG without a probe; where a KVM guest did reach the
-# agent, the run is KVM with no message.  Either way the recorded accel
-# must be what the message says.
+# The KVM probe and the fallback: the stand-in's KVM guest never reaches
+# the agent, so the run must say so once, with the reason, and be TCG.
 accel=$(json_get "$s" 'j["properties"]["accel"]')
 probe='KVM guest did not reach the agent within 3 s (.*); using TCG for the rest of this run'
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	n=$(grep -c "^pmtorture: $probe" err)
-	if [ "$n" -eq 0 ] && [ "$accel" = kvm ]; then
-		echo "# the run is KVM: then a KVM guest must really have reached the agent"
-		check "KVM reached the agent: no fallback message, the run is KVM, 4 PASS" \
-			[ "$(json_get "$s" 'j["counts"]["PASS"]')" = 4 ]
-	else
-		check "the KVM probe timed out and said so once, with the reason ($n times)" [ "$n" -eq 1 ]
-		check "the run fell back to TCG (accel $accel)" [ "$accel" = tcg ]
-		first=$(json_get "$s" "[c['dir'] for c in j['cases'] if c['id']=='mapsync:virtio-pmem:ext4'][0]")
-		check "the probe's console is kept (console-kvm-probe.log)" \
-			[ -e "$(dirname "$s")/$first/console-kvm-probe.log" ]
-	fi
+	check "the KVM probe timed out and said so once, with the reason ($n times)" [ "$n" -eq 1 ]
+	check "the run fell back to TCG (accel $accel)" [ "$accel" = tcg ]
+	first=$(json_get "$s" "[c['dir'] for c in j['cases'] if c['id']=='mapsync:virtio-pmem:ext4'][0]")
+	check "the probe's console is kept (console-kvm-probe.log)" \
+		[ -e "$(dirname "$s")/$first/console-kvm-probe.log" ]
 else
 	check "no usable /dev/kvm: said so once" [ "$(grep -c '^pmtorture: KVM is not usable here' err)" -eq 1 ]
 	check "the run is TCG (accel $accel)" [ "$accel" = tcg ]

@@ -286,8 +286,17 @@ argv = ["qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "non
         "-object", "memory-backend-file,id=mem0,share=on,mem-path=%s,size=%d" % (backing, SIZE),
         "-device", "virtio-pmem-pci,memdev=mem0,id=pmem0"]
 qlog = open(d + "/qemu.log", "w")
+
+def die_with_parent():
+    # QEMU dies with this script, as the harness's own QEMUs do: a test that
+    # times out (run.sh kills its process group) leaves no QEMU behind, even
+    # though QEMU sits in a session of its own.
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
 q = subprocess.Popen(argv, env=env, stdout=qlog, stderr=subprocess.STDOUT,
-                     start_new_session=True)
+                     start_new_session=True, preexec_fn=die_with_parent)
 res = {"qemu_pid": q.pid}
 alog = open(d + "/agent.log", "w")
 

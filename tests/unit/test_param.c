@@ -7,6 +7,7 @@
 #include "injector.h"
 #include "param.h"
 #include "pmt_check.h"
+#include "runner.h"
 
 static const char *const modes[] = { "a", "b", NULL };
 
@@ -93,6 +94,38 @@ START_TEST(case_param_precedence)
 }
 END_TEST
 
+/*
+ * --param is checked against the selected cases' injectors before anything
+ * boots: a name none of them has, or a value of the wrong type, is refused
+ * with one line that names it; a name one of them has is taken.
+ */
+START_TEST(cli_param_needs_a_selected_injector)
+{
+	struct pmt_options o;
+	struct pmt_case *cases = NULL;
+	char err[512];
+	size_t n = 0;
+
+	pmt_options_defaults(&o);
+	o.scenarios = "flusheio";
+	o.params[o.nparams++] = "nope=1";
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--param nope=1: no selected case's injector has a parameter "
+			      "\"nope\" (see: pmtorture help injectors)");
+	/* A name another injector has is still unknown to the selected ones. */
+	o.params[0] = "pages=1";
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no selected case's injector has a parameter \"pages\""));
+	o.params[0] = "threads=lots";
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--param threads=lots: expected a whole number"));
+	o.params[0] = "threads=3";
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
+	ck_assert_uint_gt(n, 0);
+	pmt_cases_free(cases, n);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("param");
@@ -101,6 +134,7 @@ int main(void)
 	tcase_add_test(tc, types_are_checked);
 	tcase_add_test(tc, names_and_help);
 	tcase_add_test(tc, case_param_precedence);
+	tcase_add_test(tc, cli_param_needs_a_selected_injector);
 	suite_add_tcase(s, tc);
 	return pmt_check_run(s);
 }
