@@ -117,7 +117,7 @@ marker() {
 pc=powercut:append_fsync:virtio-pmem
 # interrupt SIG JOBS PHASE FS WORKLOADS NOT_RUN: a power-cut run signalled in PHASE.
 interrupt() {
-	local sig=$1 jobs=$2 phase=$3 fs=$4 wl=$5 not_run=$6 res="pc-$1-$2-$3" h q rc ids at left what
+	local sig=$1 jobs=$2 phase=$3 fs=$4 wl=$5 not_run=$6 res="pc-$1-$2-$3" h q rc ids at left what t0 took
 	local stop="" ops=20
 	# The longest workload there is (64 ops, about 1.5 s under TCG) to cut.
 	[ "$phase" = workload ] && ops=64
@@ -141,11 +141,13 @@ interrupt() {
 		marker "$at" ' <- ' 6
 	fi
 	q=$(qemus $h)
+	t0=$(date +%s)
 	kill -"$sig" $h
 	# shellcheck disable=SC2086
 	[ -n "$stop" ] && kill -CONT $stop
 	wait $h
 	rc=$?
+	took=$(($(date +%s) - t0))
 	what="SIG$sig --jobs $jobs, $phase phase"
 	check "$what: a guest was running (QEMU pids: ${q:-none})" [ -n "$q" ]
 	if [ "$phase" = workload ]; then
@@ -154,6 +156,8 @@ interrupt() {
 		check "$what: the checker guest was walking states ($at)" marker "$at" ' <- ' 6
 	fi
 	check "$what: the harness died of the signal (exit $rc)" [ $rc -eq $((128 + $(kill -l "$sig"))) ]
+	# No wait of the case may outlive its guest (agent, QMP, a worker).
+	check "$what: the harness ended within 20 s (took $took s)" [ "$took" -le 20 ]
 	# shellcheck disable=SC2086
 	check "$what: every QEMU of the run ($q) is gone within 5 s" all_gone_within 5 $q
 	left=$(qemus $h)
