@@ -105,6 +105,8 @@ struct pmt_case {
 	const char *rundir;		/* private scratch folder of the run (sockets, images) */
 	double boot_s;			/* QEMU start to agent ready */
 	double duration_s;
+	/* In the run's summary; an interrupted run lists the others as not run. */
+	bool recorded;
 };
 
 /*

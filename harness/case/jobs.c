@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,17 @@
 
 #include "jobs.h"
 #include "proc.h"
+#include "util.h"
 
 #define QEMU_OVERHEAD_MB	200
 #define MAX_JOBS		256
+/* An interrupted worker whose guest is dead needs well under a second. */
+#define WORKER_GRACE_MS		15000
 
 /* Read by the signal handler. */
 static volatile pid_t workers[MAX_JOBS];
+/* Worker in slot N has had its SIGTERM: a second would skip its cleanup. */
+static volatile sig_atomic_t termed[MAX_JOBS];
 static struct sigaction old_int, old_term, old_hup;
 
 static long mem_available_mb(void)
@@ -50,31 +56,28 @@ int pmt_jobs_default(int mem_mb)
 	return jobs < 1 ? 1 : (int)jobs;
 }
 
-static void call_old(int sig)
-{
-	struct sigaction *old = sig == SIGINT ? &old_int : sig == SIGTERM ? &old_term : &old_hup;
-
-	sigaction(sig, old, NULL);
-	if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN)
-		old->sa_handler(sig);
-	else
-		raise(sig);
-}
-
 /*
- * Workers get SIGTERM and are waited for: their handlers kill their QEMU
- * and remove their files, then the parent's own handler removes the run
- * folder.  Only async-signal-safe calls here.
+ * Workers get SIGTERM: each kills its guest, removes its files and dies
+ * of the signal.  The parent's own handler (proc.c) records the signal,
+ * and pmt_jobs_run waits for the workers before the run writes its
+ * reports.  Only async-signal-safe calls here, and no waiting.
  */
 static void on_fatal_signal(int sig)
 {
-	for (int i = 0; i < MAX_JOBS; i++)
-		if (workers[i] > 0)
+	struct sigaction *old = sig == SIGINT ? &old_int : sig == SIGTERM ? &old_term : &old_hup;
+
+	for (int i = 0; i < MAX_JOBS; i++) {
+		if (workers[i] > 0 && !termed[i]) {
+			termed[i] = 1;
 			kill(workers[i], SIGTERM);
-	for (int i = 0; i < MAX_JOBS; i++)
-		if (workers[i] > 0)
-			waitpid(workers[i], NULL, 0);
-	call_old(sig);
+		}
+	}
+	if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+		old->sa_handler(sig);
+	} else {
+		sigaction(sig, old, NULL);
+		raise(sig);
+	}
 }
 
 static void handlers_install(void)
@@ -97,6 +100,38 @@ static void handlers_restore(void)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
+}
+
+/*
+ * The run was interrupted: SIGTERM to each worker that the handler did not
+ * reach (one forked while it ran), SIGKILL to any still running after
+ * WORKER_GRACE_MS.  Its case is not run either way.
+ */
+static void stop_workers(int jobs, int64_t *t_interrupted)
+{
+	bool late;
+	sigset_t set, old;
+
+	if (!*t_interrupted)
+		*t_interrupted = pmt_now_ms();
+	late = pmt_now_ms() - *t_interrupted > WORKER_GRACE_MS;
+	/* The handler may not forward a signal between the test and the kill. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (int s = 0; s < jobs; s++) {
+		if (workers[s] <= 0)
+			continue;
+		if (late) {
+			kill(workers[s], SIGKILL);
+		} else if (!termed[s]) {
+			termed[s] = 1;
+			kill(workers[s], SIGTERM);
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static pid_t start_worker(const struct pmt_jobs_ops *ops, size_t i, int slot)
@@ -125,18 +160,24 @@ void pmt_jobs_run(const struct pmt_jobs_ops *ops, size_t first, size_t n, int jo
 {
 	struct pollfd pfd[MAX_JOBS];
 	size_t idx[MAX_JOBS], next = first;
+	int64_t t_interrupted = 0;
 	int running = 0;
 
 	if (jobs > MAX_JOBS)
 		jobs = MAX_JOBS;
 	for (int s = 0; s < jobs; s++) {
 		workers[s] = 0;
+		termed[s] = 0;
 		pfd[s].fd = -1;
 	}
 	handlers_install();
 	while (next < n || running) {
 		if (ops->stopped && ops->stopped(ops->ctx))
 			next = n;	/* the running workers finish; no new one starts */
+		if (pmt_interrupted())
+			next = n;
+		if (pmt_interrupted() && running)
+			stop_workers(jobs, &t_interrupted);
 		for (int s = 0; s < jobs && next < n; s++) {
 			pid_t pid;
 
@@ -149,6 +190,7 @@ void pmt_jobs_run(const struct pmt_jobs_ops *ops, size_t first, size_t n, int jo
 				continue;
 			}
 			setpgid(pid, pid);
+			termed[s] = 0;
 			workers[s] = pid;
 			idx[s] = next++;
 			pfd[s].fd = pmt_pidfd_open(pid);

@@ -34,7 +34,10 @@ struct pmt_jobs_ops {
  * Run cases @first..@n-1, at most @jobs at a time, in order of index.
  * Workers die with the parent (PR_SET_PDEATHSIG) and their guests with
  * them; a SIGINT/SIGTERM/SIGHUP of the parent is passed on as SIGTERM so
- * each worker removes its own files first.
+ * each worker removes its own files first.  After one (pmt_interrupted),
+ * no worker starts and this returns once the running ones have ended;
+ * @end is called for each, and should not take a case without its result
+ * as a verdict.
  */
 void pmt_jobs_run(const struct pmt_jobs_ops *ops, size_t first, size_t n, int jobs);
 

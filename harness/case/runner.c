@@ -402,12 +402,12 @@ static void case_done(struct session *s, struct pmt_case *c)
 	pmt_progress_end(&s->progress, c);
 }
 
-/* A failed write of the results stops the run: no guest boots after it. */
+/* A failed write of the results, or a signal, stops the run: no guest boots after it. */
 static int session_stopped(void *ctx)
 {
 	struct session *s = ctx;
 
-	return pmt_run_failed(s->run);
+	return pmt_run_failed(s->run) || pmt_interrupted();
 }
 
 static void job_start(void *ctx, size_t i, int slot)
@@ -432,6 +432,15 @@ static void job_run(void *ctx, size_t i, int slot)
 	if (pmt_fmt(s->r->rundir, sizeof(s->r->rundir), "%s/job-%d", s->base_rundir, slot))
 		_exit(1);
 	run_case(s->r, s->run, c);
+	/*
+	 * Cut short by a signal (the parent passes its own on): no result, so
+	 * the parent lists the case as not run.  The worker's run folder goes
+	 * now, not only with the parent's.
+	 */
+	if (pmt_interrupted()) {
+		pmt_rm_rf(s->r->rundir);
+		pmt_interrupt_reraise();
+	}
 	if (s->r->qemu_version[0])
 		json_object_object_add(c->details, "qemu_version",
 				       json_object_new_string(s->r->qemu_version));
@@ -445,6 +454,9 @@ static void job_end(void *ctx, size_t i, int status)
 	char err[PATH_MAX + 64], how[64];
 
 	if (pmt_case_load_result(c, err, sizeof(err))) {
+		/* Cut short by the interrupt: not run, never a BROK. */
+		if (pmt_interrupted())
+			return;
 		c->details = c->details ? c->details : json_object_new_object();
 		c->notes = c->notes ? c->notes : json_object_new_array();
 		if (status == -1)
@@ -484,13 +496,16 @@ static void run_all(struct session *s, size_t n, int jobs)
 	for (; i < n && (jobs == 1 || s->r->accel == PMT_ACCEL_AUTO); i++) {
 		struct pmt_case *c = &s->cases[i];
 
-		if (pmt_run_failed(s->run))
+		if (session_stopped(s))
 			break;
 		pmt_progress_start(&s->progress, c);
 		run_case(s->r, s->run, c);
+		/* The verdict of a case cut short by a signal says nothing: not run. */
+		if (pmt_interrupted())
+			break;
 		case_done(s, c);
 	}
-	if (i < n && !pmt_run_failed(s->run)) {
+	if (i < n && !session_stopped(s)) {
 		pmt_fmt(s->base_rundir, sizeof(s->base_rundir), "%s", s->r->rundir);
 		for (int k = 0; k < jobs; k++) {
 			if (pmt_fmt(dir, sizeof(dir), "%s/job-%d", s->base_rundir, k) == 0 &&
@@ -661,6 +676,8 @@ int pmt_run_session(const struct pmt_options *o, struct json_object **summary)
 		pmt_err("%s", err);
 		goto out;
 	} else {
+		/* From here a signal stops the run, which reports and cleans up. */
+		pmt_interrupt_defer(true);
 		char kernels[1024];
 
 		pmt_kernels_labels(o, kernels, sizeof(kernels));
@@ -676,6 +693,8 @@ int pmt_run_session(const struct pmt_options *o, struct json_object **summary)
 	run_all(&s, n, jobs);
 	if (o->accel == PMT_ACCEL_AUTO)
 		decided_accel = r.accel;
+	if (pmt_interrupted())
+		pmt_run_mark_interrupted(&run, pmt_interrupted(), cases, n);
 
 	if (pmt_run_failed(&run)) {
 		pmt_err("%s; the run stopped there", run.write_error);
@@ -697,11 +716,21 @@ out:
 		pmt_rm_rf(r.rundir);
 		pmt_cleanup_unregister(r.rundir);
 	}
+	if (pmt_interrupted()) {
+		struct json_object *info = json_object_object_get(run.summary, "interrupted");
+
+		pmt_err("interrupted by %s: %lld of %zu case%s finished, %lld not run; "
+			"reports in %s", pmt_signal_name(pmt_interrupted()),
+			(long long)pmt_json_int64(info, "finished", 0), n, n == 1 ? "" : "s",
+			(long long)pmt_json_int64(info, "not_run", 0), run.dir);
+	}
 	pmt_run_close(&run);
 out_judges:
 	pmt_expunge_free(&ex);
 	json_object_put(previous);
 	pmt_cases_free(cases, n);
+	/* An interrupted run dies of its signal once it has cleaned up. */
+	pmt_interrupt_reraise();
 	return rc;
 }
 

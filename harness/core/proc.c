@@ -22,6 +22,12 @@ extern char **environ;
 
 /* Read by the signal handler: plain arrays, written before use. */
 static volatile pid_t children[MAX_CHILDREN];
+/*
+ * The first SIGINT/SIGTERM/SIGHUP of a run that stops by itself
+ * (pmt_interrupt_defer): the signal, 0 before.  Written by the handler only.
+ */
+static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t deferred;
 static struct {
 	char path[CLEANUP_PATH];
 	int is_dir;
@@ -45,11 +51,26 @@ void pmt_child_forget(pid_t pid)
 			children[i] = 0;
 }
 
-static void on_fatal_signal(int sig)
+static void kill_children(void)
 {
 	for (int i = 0; i < MAX_CHILDREN; i++)
 		if (children[i] > 0)
 			kill(-children[i], SIGKILL);
+}
+
+static void on_fatal_signal(int sig)
+{
+	kill_children();
+	/*
+	 * A run in progress stops by itself: with its guests gone, every wait
+	 * of the case sees EOF or a dead pidfd, and the run writes its reports
+	 * and removes the whole run folder (which needs nftw, not safe here).
+	 * A second signal, or one outside a run, ends the process at once.
+	 */
+	if (deferred && !interrupted) {
+		interrupted = sig;
+		return;
+	}
 	for (int i = MAX_CLEANUP - 1; i >= 0; i--) {
 		if (!cleanup[i].used)
 			continue;
@@ -74,6 +95,44 @@ void pmt_proc_init(void)
 	sigaction(SIGHUP, &sa, NULL);
 	/* A dead QEMU socket peer must be an error return, not a kill. */
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void pmt_interrupt_defer(bool on)
+{
+	deferred = on;
+}
+
+int pmt_interrupted(void)
+{
+	return interrupted;
+}
+
+const char *pmt_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	default: return "a signal";
+	}
+}
+
+void pmt_interrupt_reraise(void)
+{
+	int sig = interrupted;
+	sigset_t set;
+
+	deferred = 0;
+	if (!sig)
+		return;
+	fflush(NULL);
+	/* Killed by the signal, as the caller (a shell, CI) expects: 128+sig. */
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
 }
 
 void pmt_cleanup_register(const char *path, int is_dir)
@@ -104,6 +163,11 @@ pid_t pmt_spawn(char *const argv[], const char *logpath, char *const env_extra[]
 	int child_errno = 0;
 	ssize_t n;
 
+	/* An interrupted run starts nothing: its case is cut short already. */
+	if (interrupted) {
+		errno = EINTR;
+		return -1;
+	}
 	/* The child reports an exec failure's errno through a CLOEXEC pipe. */
 	if (pipe2(errpipe, O_CLOEXEC))
 		return -1;
@@ -148,6 +212,9 @@ pid_t pmt_spawn(char *const argv[], const char *logpath, char *const env_extra[]
 	/* Set the group from this side too, so a kill right away cannot miss. */
 	setpgid(pid, pid);
 	child_add(pid);
+	/* A signal between fork() and child_add() did not see this child. */
+	if (interrupted)
+		kill(-pid, SIGKILL);
 	do {
 		n = read(errpipe[0], &child_errno, sizeof(child_errno));
 	} while (n < 0 && errno == EINTR);

@@ -6,10 +6,17 @@
  * dies with the harness even when the harness is SIGKILLed.  SIGINT, SIGTERM
  * and SIGHUP kill the registered children and remove the registered files
  * and directories (all async-signal-safe calls) before the harness exits.
+ *
+ * Inside a run (pmt_interrupt_defer), the first of them kills the children
+ * and only records the signal: the run stops starting cases, lists the
+ * unfinished ones as not run in its reports, removes its run folder and
+ * then dies of the signal (pmt_interrupt_reraise).  A second signal ends
+ * the process at once, as outside a run.
  */
 #ifndef PMT_PROC_H
 #define PMT_PROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -35,6 +42,15 @@ int pmt_wait_exit(pid_t pid, int pidfd, int64_t deadline_ms, int *status);
 
 /* Forget a reaped child. */
 void pmt_child_forget(pid_t pid);
+
+/* Between on and off, the first fatal signal is recorded, not acted on. */
+void pmt_interrupt_defer(bool on);
+/* The signal that interrupted the run, or 0. */
+int pmt_interrupted(void);
+/* "SIGTERM", "SIGINT", "SIGHUP". */
+const char *pmt_signal_name(int sig);
+/* After an interrupted run has cleaned up: die of its signal.  Returns if none. */
+void pmt_interrupt_reraise(void);
 
 /* Paths removed on a fatal signal, in reverse order of registration. */
 void pmt_cleanup_register(const char *path, int is_dir);

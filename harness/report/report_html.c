@@ -53,7 +53,8 @@ static const char style[] =
 	"svg.tl{display:block;width:100%;max-width:1000px;height:auto;background:#fff;"
 	"border:1px solid #ddd}\n"
 	".tl text{font:10px system-ui,sans-serif;fill:#333}\n"
-	".tl-cap{color:#555;font-size:.9em;margin:.2em 0 1em}\n";
+	".tl-cap{color:#555;font-size:.9em;margin:.2em 0 1em}\n"
+	".interrupted{background:#fff3e0;border-left:4px solid #ef6c00;padding:.4em .8em}\n";
 
 /* Open the case a grid cell or a #cN link points at. */
 static const char script[] =
@@ -166,6 +167,38 @@ static const char *baseline_mark(struct json_object *c)
 	return NULL;
 }
 
+/*
+ * An interrupted run says so first, and names each case it did not finish:
+ * they have no verdict, so they are neither in the counts nor in the grid.
+ */
+static void interrupted(FILE *f, struct json_object *s)
+{
+	struct json_object *intr, *not_run = json_object_object_get(s, "not_run");
+	size_t nr = json_object_is_type(not_run, json_type_array)
+		    ? json_object_array_length(not_run) : 0;
+
+	if (!json_object_object_get_ex(s, "interrupted", &intr))
+		return;
+	fputs("<div class=\"interrupted\"><p><b>Interrupted by ", f);
+	esc(f, pmt_json_str(intr, "signal"));
+	fprintf(f, "</b>: %zu of %zu cases finished; %zu not run.</p>\n",
+		ncases(s), ncases(s) + nr, nr);
+	if (nr) {
+		fputs("<p>Not run:</p>\n<ul class=\"not-run\">\n", f);
+		for (size_t i = 0; i < nr; i++) {
+			struct json_object *c = json_object_array_get_idx(not_run, i);
+
+			fputs("<li>", f);
+			esc(f, pmt_json_str(c, "id"));
+			fputs(" &mdash; ", f);
+			esc(f, pmt_json_str(c, "reason"));
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n", f);
+	}
+	fputs("</div>\n", f);
+}
+
 static void header(FILE *f, struct json_object *s)
 {
 	struct json_object *props = json_object_object_get(s, "properties"), *counts, *bl;
@@ -194,6 +227,7 @@ static void header(FILE *f, struct json_object *s)
 		fprintf(f, " %d &nbsp; ", pmt_json_int(counts, verdicts[i], 0));
 	}
 	fputs("</p>\n", f);
+	interrupted(f, s);
 	if (json_object_object_get_ex(s, "baseline", &bl) && json_object_is_type(bl, json_type_object) &&
 	    json_object_is_type(json_object_object_get(bl, "counts"), json_type_object)) {
 		fputs("<p>baseline: ", f);

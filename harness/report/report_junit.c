@@ -2,7 +2,8 @@
 /*
  * JUnit XML as Jenkins and GitLab read it: FAIL is a <failure> (the kernel
  * broke a promise), BROK an <error> (the framework could not check), SKIP
- * and XFAIL are <skipped> with the reason.
+ * and XFAIL are <skipped> with the reason, and so is each case that an
+ * interrupted run did not finish ("not run: interrupted by SIGTERM").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,9 +66,9 @@ static int count(struct json_object *summary, const char *verdict)
 
 char *pmt_report_junit(struct json_object *summary)
 {
-	struct json_object *cases = NULL, *props = NULL;
+	struct json_object *cases = NULL, *props = NULL, *not_run = NULL;
 	char *buf = NULL;
-	size_t len = 0, n;
+	size_t len = 0, n, nr;
 	double total = 0;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -79,15 +80,19 @@ char *pmt_report_junit(struct json_object *summary)
 	for (size_t i = 0; i < n; i++)
 		total += pmt_json_double(json_object_array_get_idx(cases, i), "duration_s");
 
+	/* An interrupted run's unfinished cases count as tests, each <skipped>. */
+	json_object_object_get_ex(summary, "not_run", &not_run);
+	nr = json_object_is_type(not_run, json_type_array) ? json_object_array_length(not_run) : 0;
+
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
 	fprintf(f, "<testsuites name=\"pmtorture\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" "
-		"skipped=\"%d\" time=\"%.3f\">\n", n, count(summary, "FAIL"), count(summary, "BROK"),
-		count(summary, "SKIP") + count(summary, "XFAIL"), total);
+		"skipped=\"%zu\" time=\"%.3f\">\n", n + nr, count(summary, "FAIL"),
+		count(summary, "BROK"), count(summary, "SKIP") + count(summary, "XFAIL") + nr, total);
 	fputs("  <testsuite name=\"", f);
 	xml_escape(f, pmt_json_str(summary, "run_id"));
-	fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
-		n, count(summary, "FAIL"), count(summary, "BROK"),
-		count(summary, "SKIP") + count(summary, "XFAIL"), total);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%zu\" time=\"%.3f\">\n",
+		n + nr, count(summary, "FAIL"), count(summary, "BROK"),
+		count(summary, "SKIP") + count(summary, "XFAIL") + nr, total);
 	if (json_object_is_type(props, json_type_object)) {
 		fputs("    <properties>\n", f);
 		json_object_object_foreach(props, key, val) {
@@ -143,6 +148,17 @@ char *pmt_report_junit(struct json_object *summary)
 		fputs("\nresults: ", f);
 		xml_escape(f, pmt_json_str(c, "dir"));
 		fputs("</system-out>\n    </testcase>\n", f);
+	}
+	for (size_t i = 0; i < nr; i++) {
+		struct json_object *c = json_object_array_get_idx(not_run, i);
+
+		fputs("    <testcase classname=\"pmtorture.", f);
+		xml_escape(f, pmt_json_str(c, "scenario"));
+		fputs("\" name=\"", f);
+		xml_escape(f, pmt_json_str(c, "id"));
+		fputs("\" time=\"0.000\">\n      <skipped message=\"", f);
+		xml_escape(f, pmt_json_str(c, "reason"));
+		fputs("\"/>\n    </testcase>\n", f);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", f);
 	fclose(f);

@@ -94,6 +94,18 @@ void pmt_report_table(FILE *out, struct json_object *summary)
 			counts && json_object_object_get_ex(counts, name, &v) ? json_object_get_int(v) : 0);
 	}
 	fputc('\n', out);
+	if (json_object_object_get_ex(summary, "interrupted", &v)) {
+		struct json_object *not_run = json_object_object_get(summary, "not_run");
+		size_t nr = json_object_is_type(not_run, json_type_array)
+			    ? json_object_array_length(not_run) : 0;
+
+		fprintf(out, "interrupted by %s: %zu case%s not run", pmt_json_str(v, "signal"),
+			nr, nr == 1 ? "" : "s");
+		for (size_t i = 0; i < nr; i++)
+			fprintf(out, "%s%s", i ? ", " : ": ",
+				pmt_json_str(json_object_array_get_idx(not_run, i), "id"));
+		fputc('\n', out);
+	}
 	per_kernel(out, cases, n);
 	if (baseline && json_object_object_get_ex(bl, "counts", &counts)) {
 		int i = 0;

@@ -14,6 +14,7 @@
 #include "report.h"
 #include "report_html.h"
 #include "injector.h"
+#include "proc.h"
 #include "results.h"
 #include "util.h"
 
@@ -269,6 +270,7 @@ int pmt_run_add_case(struct pmt_run *r, struct pmt_case *c)
 		write_failed(r, path);
 
 	v = json_object_new_object();
+	c->recorded = true;
 	json_object_object_add(v, "case", json_object_new_string(c->id));
 	json_object_object_add(v, "verdict", json_object_new_string(verdict));
 	json_object_object_add(v, "reason", json_object_new_string(c->reason));
@@ -277,6 +279,47 @@ int pmt_run_add_case(struct pmt_run *r, struct pmt_case *c)
 	pmt_run_event(r, "case-end", v);
 	json_object_put(o);
 	return pmt_run_failed(r) ? -1 : 0;
+}
+
+void pmt_run_mark_interrupted(struct pmt_run *r, int sig, const struct pmt_case *cases, size_t n)
+{
+	struct json_object *not_run = json_object_new_array(), *info = json_object_new_object();
+	const char *name = pmt_signal_name(sig);
+	char reason[64];
+	size_t ran = 0;
+
+	snprintf(reason, sizeof(reason), "not run: interrupted by %s", name);
+	for (size_t i = 0; i < n; i++) {
+		const struct pmt_case *c = &cases[i];
+		struct json_object *o;
+
+		if (c->recorded) {
+			ran++;
+			continue;
+		}
+		/* What names the case, as in "cases", but no verdict and no times. */
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(c->id));
+		json_object_object_add(o, "scenario", json_object_new_string(c->scenario->name));
+		json_object_object_add(o, "device",
+				       json_object_new_string(pmt_device_name(c->device)));
+		json_object_object_add(o, "fs", json_object_new_string(c->fs));
+		add_str(o, "variant", c->variant);
+		add_str(o, "kernel", c->kernel ? c->kernel->label : NULL);
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+		json_object_array_add(not_run, o);
+	}
+	json_object_object_add(info, "signal", json_object_new_string(name));
+	json_object_object_add(info, "cases", json_object_new_int64((int64_t)n));
+	json_object_object_add(info, "finished", json_object_new_int64((int64_t)ran));
+	json_object_object_add(info, "not_run", json_object_new_int64((int64_t)(n - ran)));
+	json_object_object_add(r->summary, "interrupted", info);
+	json_object_object_add(r->summary, "not_run", not_run);
+	/* JUnit readers see properties only. */
+	pmt_run_set_property(r, "interrupted", name);
+	info = json_object_new_object();
+	json_object_object_add(info, "signal", json_object_new_string(name));
+	pmt_run_event(r, "run-interrupted", info);
 }
 
 static int write_text_atomic(const char *dir, const char *name, char *text)

@@ -51,6 +51,13 @@ int pmt_run_write_case(struct pmt_run *r, struct pmt_case *c);
  * case.json in c->dir.  -1 with a line in @err when there is none.
  */
 int pmt_case_load_result(struct pmt_case *c, char *err, size_t errlen);
+/*
+ * The run was interrupted by @sig: the summary says so ("interrupted") and
+ * lists each of @cases[0..n-1] that is not recorded as "not_run", an entry
+ * without a verdict (a case cut short proved nothing), which the reports
+ * show as not run.
+ */
+void pmt_run_mark_interrupted(struct pmt_run *r, int sig, const struct pmt_case *cases, size_t n);
 /* Write summary.json, junit.xml, results.tap, report.html and the latest link; 0 or -1. */
 int pmt_run_finish(struct pmt_run *r, char *err, size_t errlen);
 /*

@@ -41,6 +41,7 @@
 #include "image.h"
 #include "json_util.h"
 #include "log.h"
+#include "proc.h"
 #include "promises.h"
 #include "shard.h"
 #include "runner.h"
@@ -160,7 +161,8 @@ static int wait_for_hold(const char *dir, const char *name, int timeout_s)
 			break;
 		}
 		left = deadline - pmt_now_ms();
-		if (left <= 0)
+		/* Interrupted: the guest that would make the hold is gone. */
+		if (left <= 0 || pmt_interrupted())
 			break;
 		if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) > 0 && read(fd, buf, sizeof(buf)) < 0)
 			continue;

@@ -9,6 +9,7 @@
 
 #include "guest_setup.h"
 #include "report.h"
+#include "report_html.h"
 #include "results.h"
 #include "util.h"
 #include "mapsync.h"
@@ -62,6 +63,46 @@ START_TEST(tap_lines)
 	ck_assert_ptr_nonnull(strstr(t, "\nnot ok 3 - x:y:z # BROK boot: QEMU exit line2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\nok 4 - s:k:p # SKIP no MEMORY_FAILURE\n"));
 	free(t);
+	json_object_put(s);
+}
+END_TEST
+
+/*
+ * Issue 21: an interrupted run.  Its unfinished cases are tests without a
+ * verdict in every report: JUnit <skipped> "not run", TAP SKIP then a
+ * bail-out, an HTML banner; the finished case keeps its verdict.
+ */
+START_TEST(interrupted_run_lists_not_run)
+{
+	struct json_object *s = json_tokener_parse(
+		"{\"run_id\":\"r2\",\"properties\":{\"interrupted\":\"SIGINT\"},"
+		"\"counts\":{\"PASS\":1,\"FAIL\":0,\"BROK\":0,\"SKIP\":0,\"XFAIL\":0},"
+		"\"cases\":[{\"id\":\"mapsync:nvdimm:ext4\",\"scenario\":\"mapsync\",\"verdict\":\"PASS\","
+		"\"reason\":\"ok\",\"duration_s\":1,\"dir\":\"cases/a\"}],"
+		"\"interrupted\":{\"signal\":\"SIGINT\",\"cases\":3,\"finished\":1,\"not_run\":2},"
+		"\"not_run\":[{\"id\":\"mapsync:nvdimm:xfs\",\"scenario\":\"mapsync\","
+		"\"reason\":\"not run: interrupted by SIGINT\"},"
+		"{\"id\":\"mapsync:virtio-pmem:ext4\",\"scenario\":\"mapsync\","
+		"\"reason\":\"not run: interrupted by SIGINT\"}]}");
+	char *x = pmt_report_junit(s), *t = pmt_report_tap(s), *h = pmt_report_html(&s, 1);
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "<testsuites name=\"pmtorture\" tests=\"3\" failures=\"0\" "
+				       "errors=\"0\" skipped=\"2\""));
+	ck_assert_ptr_nonnull(strstr(x, "name=\"mapsync:nvdimm:xfs\" time=\"0.000\">\n"
+				       "      <skipped message=\"not run: interrupted by SIGINT\"/>"));
+	ck_assert_ptr_nonnull(strstr(x, "<property name=\"interrupted\" value=\"SIGINT\"/>"));
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "1..3\n# interrupted by SIGINT: 2 of 3 cases not run\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\nok 1 - mapsync:nvdimm:ext4 # PASS ok\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\nok 3 - mapsync:virtio-pmem:ext4 # SKIP not run: "
+				       "interrupted by SIGINT\nBail out! interrupted by SIGINT\n"));
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(strstr(h, "<b>Interrupted by SIGINT</b>: 1 of 3 cases finished; 2 not run."));
+	ck_assert_ptr_nonnull(strstr(h, "<li>mapsync:nvdimm:xfs &mdash; not run: interrupted by SIGINT</li>"));
+	free(x);
+	free(t);
+	free(h);
 	json_object_put(s);
 }
 END_TEST
@@ -148,6 +189,7 @@ int main(void)
 
 	tcase_add_test(tc, junit_counts_and_escapes);
 	tcase_add_test(tc, tap_lines);
+	tcase_add_test(tc, interrupted_run_lists_not_run);
 	tcase_add_test(tc, mapsync_oracle);
 	tcase_add_test(tc, pick_device_by_bus_provider);
 	tcase_add_test(tc, run_folders_never_shared);
