@@ -233,7 +233,7 @@ static void record_boot(struct pmt_case *c, const struct pmt_vm *vm, const char 
 	}
 	json_object_object_add(g, "kind", json_object_new_string(vm->boot_kind));
 	json_object_object_add(g, "ready_s", json_object_new_double((end - vm->t_spawn_ms) / 1000.0));
-	/* To the agent's first answer ("ready", or a ping after a restore). */
+	/* To the agent's first answer ("ready", or uname -r after a restore). */
 	json_object_object_add(g, "agent_s",
 			       json_object_new_double((vm->t_ready_ms - vm->t_spawn_ms) / 1000.0));
 	json_object_object_add(boot, name, g);

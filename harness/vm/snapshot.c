@@ -19,9 +19,15 @@
 #define SNAPSHOT_FORMAT 1
 
 /*
- * A file's content hash, remembered per (path, inode, size, mtime) for the
- * process: a kernel and an initramfs are tens of MB, read once per run.
- * Words at a time, so 100 MB hash in tens of ms.
+ * A file's content hash, remembered per (path, inode, size, mtime, ctime)
+ * for the process: a kernel and an initramfs are tens of MB, read once per
+ * run.  Words at a time, so 100 MB hash in tens of ms.  The ctime is there
+ * because the rest can all stay the same while the bytes change: a file
+ * rewritten in place to the same size keeps its inode, and its mtime can
+ * be put back (touch -r, cp -p onto it, utimensat); the memo would then
+ * give the old hash and the old snapshot, with an old agent, would be
+ * restored.  The ctime moves with every write and every utimensat, and no
+ * user can set it back.
  */
 struct hashed_file {
 	char path[PATH_MAX];
@@ -32,7 +38,8 @@ struct hashed_file {
 static bool same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 static int hash_file(const char *path, uint64_t *out)

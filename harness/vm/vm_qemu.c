@@ -238,8 +238,8 @@ static int restore_stream(struct pmt_vm *vm, int fd, int64_t deadline_ms, char *
 
 /*
  * Spawn QEMU and wait for the agent: for "ready" after a cold boot, or,
- * restoring the migration stream on @restore_fd (>= 0), for the answer to
- * a ping.
+ * restoring the migration stream on @restore_fd (>= 0), for its answer to
+ * uname -r (restore_stream).
  */
 static int qemu_spawn(struct pmt_vm *vm, int restore_fd, const char *preamble,
 		      int64_t deadline_ms, char *err, size_t errlen)
@@ -434,10 +434,20 @@ static int qmp_uri(struct pmt_vm *vm, const char *cmd, const char *uri, int64_t 
 	return rc;
 }
 
-/* A restoring QEMU (-incoming defer) is up: feed it @fd, run, ping the agent. */
+/*
+ * A restoring QEMU (-incoming defer) is up: feed it @fd, run, and ask the
+ * agent which kernel the guest runs.  No "ready" comes (the agent said it
+ * before the snapshot), so the answer is the first sign of a live agent,
+ * and vm->agent.ready becomes {"kernel": the answer}: a case records the
+ * kernel of the guest it ran on, not the copy kept with the snapshot
+ * (restore() adds the rest of the kept event).
+ */
 static int restore_stream(struct pmt_vm *vm, int fd, int64_t deadline_ms, char *err, size_t errlen)
 {
-	char uri[32];
+	struct json_object *args, *argv, *res = NULL, *ready;
+	char uri[32], out[128], *release;
+	enum pmt_agent_status st;
+	int status;
 
 	snprintf(uri, sizeof(uri), "fd:%d", fd);	/* QEMU inherited it */
 	if (set_capabilities(vm, deadline_ms, err, errlen) ||
@@ -445,9 +455,27 @@ static int restore_stream(struct pmt_vm *vm, int fd, int64_t deadline_ms, char *
 	    wait_migration(vm, deadline_ms, err, errlen) ||
 	    pmt_qmp_execute(&vm->qmp, "cont", NULL, NULL, deadline_ms, err, errlen))
 		return -1;
-	/* No "ready" comes: the agent said it before the snapshot. */
-	return pmt_agent_call(&vm->agent, "ping", NULL, NULL, deadline_ms, err, errlen) ==
-	       PMT_AGENT_OK ? 0 : -1;
+	args = json_object_new_object();
+	argv = json_object_new_array();
+	json_object_array_add(argv, json_object_new_string("uname"));
+	json_object_array_add(argv, json_object_new_string("-r"));
+	json_object_object_add(args, "argv", argv);
+	st = pmt_agent_call(&vm->agent, "exec", args, &res, deadline_ms, err, errlen);
+	json_object_put(args);
+	if (st != PMT_AGENT_OK)
+		return -1;
+	snprintf(out, sizeof(out), "%s", pmt_json_str(res, "output"));
+	status = pmt_json_int(res, "exit", -1);
+	json_object_put(res);
+	release = pmt_trim(out);
+	if (status != 0 || !release[0])
+		return pmt_fail(err, errlen, "uname -r in the restored guest: exit %d, \"%s\"",
+				status, release);
+	ready = json_object_new_object();
+	json_object_object_add(ready, "kernel", json_object_new_string(release));
+	json_object_put(vm->agent.ready);
+	vm->agent.ready = ready;
+	return 0;
 }
 
 /* guest-image/pmem-attach in the guest: 0, or -1 with its one line. */
@@ -578,9 +606,12 @@ static int restore(struct pmt_vm *vm, struct pmt_snapshot *snap, struct json_obj
 	if (qfd >= 0)
 		close(qfd);
 	free(preamble);
+	/* The kept ready event (proto, boot_ms) under the live kernel. */
 	if (rc == 0) {
-		json_object_put(vm->agent.ready);
-		vm->agent.ready = json_object_get(json_object_object_get(meta, "ready"));
+		json_object_object_foreach(json_object_object_get(meta, "ready"), name, v) {
+			if (!json_object_object_get_ex(vm->agent.ready, name, NULL))
+				json_object_object_add(vm->agent.ready, name, json_object_get(v));
+		}
 	}
 	return rc;
 }

@@ -67,9 +67,25 @@ static void take(struct pmt_snapshot *s, size_t n, const char *kernel_name)
 	free(bytes);
 }
 
+static void stat_ok(const char *path, struct stat *st)
+{
+	ck_assert_int_eq(stat(path, st), 0);
+}
+
+/*
+ * The key is the content of the kernel and the initramfs, nothing else of
+ * them: the same bytes under another inode and mtime give the same key
+ * (keying on the inode or the mtime fails that), other bytes of the same
+ * size under the same inode and mtime give another (so does a file hash
+ * remembered by inode, size and mtime alone), and so does another
+ * initramfs (a key without it would restore a snapshot with an old agent).
+ */
 START_TEST(key_covers_every_input)
 {
-	struct pmt_snapshot a, a2, b, k;
+	struct timespec old_mtime[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct pmt_snapshot a, a2, b, same, rewritten, other_initrd;
+	struct stat st0, st1, st2;
+	int fd;
 
 	init(&a, argv_a);
 	init(&a2, argv_a);
@@ -78,15 +94,48 @@ START_TEST(key_covers_every_input)
 	ck_assert_str_ne(a.name, b.name);
 	ck_assert_ptr_nonnull(strstr(a.key, "\narg 512M\n"));
 	ck_assert_ptr_nonnull(strstr(a.key, "\nqemu /bin/sh "));
-	/* The kernel's content, not its name: same path, other bytes, other key. */
-	usleep(10000);
-	put(kernel, "kernel two");
-	init(&k, argv_a);
-	ck_assert_str_ne(a.name, k.name);
+
+	/* (a) A copy of the same bytes: another inode, another mtime, same key. */
+	stat_ok(kernel, &st0);
+	put(kernel, "kernel one");
+	ck_assert_int_eq(utimensat(AT_FDCWD, kernel, old_mtime, 0), 0);
+	stat_ok(kernel, &st1);
+	ck_assert_uint_ne(st0.st_ino, st1.st_ino);
+	ck_assert_int_ne(st0.st_mtim.tv_sec, st1.st_mtim.tv_sec);
+	init(&same, argv_a);
+	ck_assert_str_eq(a.name, same.name);
+
+	/*
+	 * (b) Rewritten in place: other bytes, the same size, the mtime put
+	 * back; only the content (and the ctime, which moves at the kernel's
+	 * clock tick: wait one) tells.  Another key.
+	 */
+	usleep(20000);
+	fd = open(kernel, O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "kernel two", 10, 0), 10);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, kernel, old_mtime, 0), 0);
+	stat_ok(kernel, &st2);
+	ck_assert_uint_eq(st1.st_ino, st2.st_ino);
+	ck_assert_int_eq(st1.st_size, st2.st_size);
+	ck_assert_int_eq(st1.st_mtim.tv_sec, st2.st_mtim.tv_sec);
+	ck_assert_int_eq(st1.st_mtim.tv_nsec, st2.st_mtim.tv_nsec);
+	init(&rewritten, argv_a);
+	ck_assert_str_ne(same.name, rewritten.name);
+
+	/* (c) Another initramfs, the kernel unchanged: another key. */
+	put(initrd, "initramfs two");
+	init(&other_initrd, argv_a);
+	ck_assert_str_ne(rewritten.name, other_initrd.name);
+	ck_assert_str_ne(a.name, other_initrd.name);
+
 	pmt_snapshot_free(&a);
 	pmt_snapshot_free(&a2);
 	pmt_snapshot_free(&b);
-	pmt_snapshot_free(&k);
+	pmt_snapshot_free(&same);
+	pmt_snapshot_free(&rewritten);
+	pmt_snapshot_free(&other_initrd);
 }
 END_TEST
 
