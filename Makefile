@@ -46,18 +46,21 @@ deps:
 .PHONY: agent deps
 
 # ---- harness (the host side) ----
-# The durable-image library is shared with the power-cut shim (injectors/powercut).
+# The durable-image library: its writer's half (durable.c) is shared with the
+# power-cut shim (injectors/powercut); its reader's half (epochs.c) is the
+# harness's alone.
 # The injectors' host halves (injectors/*.c, one file each, listed in
 # injectors/registry.c) are part of the harness.
-INJECTOR_LIB_SRCS := $(wildcard injectors/*/durable.c) $(wildcard injectors/*.c)
+INJECTOR_LIB_SRCS := injectors/powercut/durable.c injectors/powercut/epochs.c $(wildcard injectors/*.c)
 # harness/ is in layers, one folder each: core (libc helpers), proto (the
 # agent protocol, shared with the guest), vm (QEMU and libvirt), select
-# (options, plans, cases, shards), case (the lifecycle of one case), report,
-# cli (main and the subcommands), scenarios.
-HARNESS_LAYERS := core proto vm select case report cli scenarios
+# (options, plans, cases, shards), case (the lifecycle of one case), check
+# (the checker stage: promises, crash states, checker guests), report, cli
+# (main and the subcommands), scenarios.
+HARNESS_LAYERS := core proto vm select case check report cli scenarios
 HARNESS_SRCS := $(foreach d,$(HARNESS_LAYERS),$(wildcard harness/$(d)/*.c)) $(INJECTOR_LIB_SRCS)
 HARNESS_HDRS := $(foreach d,$(HARNESS_LAYERS),$(wildcard harness/$(d)/*.h)) \
-                $(wildcard injectors/*/durable.h) $(wildcard injectors/*.h) \
+                $(wildcard injectors/powercut/durable*.h) $(wildcard injectors/*.h) \
                 workloads/workload_list.h
 HARNESS_LIB_SRCS := $(filter-out harness/cli/main.c,$(HARNESS_SRCS))
 HARNESS_INC := $(addprefix -Iharness/,$(HARNESS_LAYERS)) -Iinjectors -Iinjectors/powercut -Iworkloads
@@ -182,7 +185,7 @@ image: $(AGENT)
 # Hidden by default: only the wrapped libc functions are exported.
 SHIM    := $(BUILD)/lib/pmtorture-shim.so
 SHIM_SRCS := injectors/powercut/shim.c injectors/powercut/durable.c injectors/powercut/uffd_track.c
-SHIM_HDRS := injectors/powercut/durable.h injectors/powercut/uffd_track.h
+SHIM_HDRS := injectors/powercut/durable.h injectors/powercut/durable_int.h injectors/powercut/uffd_track.h
 BENCH_DURABLE := $(BUILD)/bench/bench-durable
 
 $(SHIM): $(SHIM_SRCS) $(SHIM_HDRS)
@@ -192,12 +195,12 @@ $(SHIM): $(SHIM_SRCS) $(SHIM_HDRS)
 		-Iinjectors/powercut -o $@ $(SHIM_SRCS) -ldl
 
 $(BENCH_DURABLE): injectors/powercut/bench_durable.c injectors/powercut/durable.c \
-		injectors/powercut/uffd_track.c $(SHIM_HDRS)
+		injectors/powercut/epochs.c injectors/powercut/uffd_track.c $(SHIM_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -Iinjectors/powercut -o $@ \
 		injectors/powercut/bench_durable.c injectors/powercut/durable.c \
-		injectors/powercut/uffd_track.c
+		injectors/powercut/epochs.c injectors/powercut/uffd_track.c
 
 shim: $(SHIM)
 

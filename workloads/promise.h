@@ -29,7 +29,7 @@
  *       promise for the new content follows the directory fsync.  A prefix
  *       promise means P has at least S bytes and the first S hash to H.
  *   Which promises are in force at which host flush, and what an intent
- *       allows meanwhile: harness/case/promises.h.
+ *       allows meanwhile: harness/check/promises.h.
  *   {"event":"sync-error","op":K,"call":"fsync","path":P,"errno":E,"error":".."}
  *       a sync failed; the workload stops and returns its result.
  *

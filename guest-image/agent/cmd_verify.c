@@ -14,7 +14,7 @@
  *           to "hash"
  * A "file", "exists" or "absent" promise may carry "allow": a list of
  * intents (workloads/promise.h) of changes that may be in flight at this
- * crash state (the host decides which: harness/case/promises.h).  Then the path
+ * crash state (the host decides which: harness/check/promises.h).  Then the path
  * may be what the promise or any intent says, sector by sector: missing
  * only if one of them is "absent"; any content if one is "exists";
  * otherwise its size lies between the smallest and the largest of theirs

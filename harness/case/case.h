@@ -103,6 +103,7 @@ struct pmt_case {
 	struct pmt_vm *vm;
 	void *runner;			/* opaque: what pmt_case_boot_guest() needs */
 	const char *rundir;		/* private scratch folder of the run (sockets, images) */
+	int checkers;			/* checker guests it may run side by side (>= 1) */
 	double boot_s;			/* QEMU start to agent ready */
 	double duration_s;
 	/* In the run's summary; an interrupted run lists the others as not run. */

@@ -13,6 +13,7 @@
 
 #include "jobs.h"
 #include "proc.h"
+
 #include "util.h"
 
 #define QEMU_OVERHEAD_MB	200
@@ -54,6 +55,13 @@ int pmt_jobs_default(int mem_mb)
 	if (jobs > MAX_JOBS)
 		jobs = MAX_JOBS;
 	return jobs < 1 ? 1 : (int)jobs;
+}
+
+int pmt_checkers_default(int jobs, int mem_mb)
+{
+	int n = pmt_jobs_default(mem_mb) / (jobs > 0 ? jobs : 1);
+
+	return n < 1 ? 1 : n > 2 ? 2 : n;
 }
 
 /*

@@ -16,6 +16,13 @@
  */
 int pmt_jobs_default(int mem_mb);
 
+/*
+ * Checker guests per power-cut case (--checkers 0): the guests this
+ * machine runs at once (pmt_jobs_default) shared by @jobs cases, at least
+ * 1 and at most 2: a third checker on 2 CPUs only adds boots.
+ */
+int pmt_checkers_default(int jobs, int mem_mb);
+
 struct pmt_jobs_ops {
 	void *ctx;
 	/* Parent, before the fork: case @i is about to start in @slot. */

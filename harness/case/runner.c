@@ -49,6 +49,7 @@ struct runner {
 	enum pmt_accel accel;		/* AUTO until the first boot decides */
 	char rundir[PATH_MAX];
 	char qemu_version[64];
+	int checkers;			/* checker guests per power-cut case */
 };
 
 /* Run folders of harnesses that were SIGKILLed: their QEMU died with them. */
@@ -330,6 +331,7 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 	}
 	c->runner = r;
 	c->rundir = r->rundir;
+	c->checkers = r->checkers > 0 ? r->checkers : 1;
 	/* probe -> prepare_vm -> boot -> (the scenario) -> disarm: lifecycle.h */
 	if (pmt_inject_probe(c) || pmt_inject_prepare(c, &vm.cfg))
 		goto out;
@@ -668,6 +670,7 @@ int pmt_run_session(const struct pmt_options *o, struct json_object **summary)
 	jobs = o->jobs ? o->jobs : pmt_jobs_default(o->mem_mb);
 	if ((size_t)jobs > n)
 		jobs = n ? (int)n : 1;
+	r.checkers = o->checkers ? o->checkers : pmt_checkers_default(jobs, o->mem_mb);
 	if (n == 0) {
 		/* A CI job's shard may hold nothing of a small plan: a valid, empty run. */
 		pmt_info("shard %u/%u holds none of the selected cases; nothing to run",

@@ -228,6 +228,34 @@ pid_t pmt_spawn(char *const argv[], const char *logpath, char *const env_extra[]
 	return pid;
 }
 
+pid_t pmt_fork_child(void)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);	/* nothing buffered may be written twice */
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		/* The parent's guests and files are the parent's to clean up. */
+		for (int i = 0; i < MAX_CHILDREN; i++)
+			children[i] = 0;
+		for (int i = 0; i < MAX_CLEANUP; i++)
+			cleanup[i].used = 0;
+		deferred = 0;
+		return 0;
+	}
+	setpgid(pid, pid);
+	child_add(pid);
+	if (interrupted)
+		kill(-pid, SIGKILL);
+	return pid;
+}
+
 int pmt_pidfd_open(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);

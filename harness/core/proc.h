@@ -31,6 +31,15 @@ void pmt_proc_init(void);
  */
 pid_t pmt_spawn(char *const argv[], const char *logpath, char *const env_extra[]);
 
+/*
+ * fork() a child of the harness's own code (a second checker walking its
+ * share of the crash states): its own process group, PR_SET_PDEATHSIG,
+ * registered so that a fatal signal kills it and, through their own
+ * PDEATHSIG, its QEMUs.  The child starts with no registered children or
+ * paths of the parent's, and must end with _exit().  Returns as fork().
+ */
+pid_t pmt_fork_child(void);
+
 /* A pidfd for @pid (readable when it exits), or -1. */
 int pmt_pidfd_open(pid_t pid);
 

@@ -160,6 +160,7 @@ enum {
 	OPT_NO_SNAPSHOT,
 	OPT_FLUSH_MODE,
 	OPT_CRASH_STATES,
+	OPT_CHECKERS,
 	OPT_OPS,
 	OPT_REPLAY,
 	OPT_CRASH_AT,
@@ -206,6 +207,7 @@ static const struct option long_opts[] = {
 	{ "no-snapshot", no_argument, NULL, OPT_NO_SNAPSHOT },
 	{ "flush-mode", required_argument, NULL, OPT_FLUSH_MODE },
 	{ "crash-states", required_argument, NULL, OPT_CRASH_STATES },
+	{ "checkers", required_argument, NULL, OPT_CHECKERS },
 	{ "ops", required_argument, NULL, OPT_OPS },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "crash-at", required_argument, NULL, OPT_CRASH_AT },
@@ -341,6 +343,10 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 				o->crash_points = 0;
 			else if (parse_int("--crash-points", optarg, 1, 100000, &o->crash_points,
 					   err, errlen))
+				return -1;
+			break;
+		case OPT_CHECKERS:
+			if (parse_int("--checkers", optarg, 1, 8, &o->checkers, err, errlen))
 				return -1;
 			break;
 		case OPT_CRASH_STATES:

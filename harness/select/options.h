@@ -71,6 +71,9 @@ struct pmt_options {
 	const char *flush_mode;		/* powercut: honest, lying, drop[:burst=B|:every=N] */
 	int crash_states;		/* powercut: seeded crash states per crash point */
 	int crash_points;		/* powercut: points checked, seeded; 0: all */
+	/* powercut: checker guests per case, side by side; 0: as many as
+	 * the CPUs left by --jobs allow, at most 2 (pmt_checkers_default). */
+	int checkers;
 	int ops;			/* powercut: operations per workload run */
 	const char *replay;		/* replay: a saved crash state image */
 	const char *crash_at;		/* powercut: end, op, flush, flush-mid or time */

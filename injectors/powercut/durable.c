@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The durable image, its redo journal, the page diff and crash states.
+ * The durable image and its redo journal, the page diff, the flush
+ * counter: the writer's half of durable.h, with what both halves share.
  * See durable.h for the on-disk formats and the commit order.  libc only:
- * this file is linked into the QEMU shim as well as the harness.
+ * this file is linked into the QEMU shim as well as the harness; the
+ * reader's half (epochs.c) only into the harness.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,19 +21,18 @@
 #include <linux/fs.h>
 
 #include "durable.h"
+#include "durable_int.h"
 
 #define JRNL_MAGIC	"PMTJRNL1"
 #define COMMIT_MAGIC	"PMTCOMMT"
 #define JRNL_VERSION	1u
-#define HDR_SIZE	24u
-#define REC_SIZE	(8u + PMT_PAGE_SIZE)
 #define COMMIT_SIZE	32u
 #define BUF_RECS	64u			/* records per write(2) */
 #define DIFF_CHUNK	(1u << 20)		/* bytes compared per read */
 
 /* ---- small I/O helpers ---- */
 
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+int pmt_dur_pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
 	unsigned char *p = buf;
 
@@ -54,7 +55,7 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+int pmt_dur_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const unsigned char *p = buf;
 
@@ -89,7 +90,7 @@ static int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static void close_keep_errno(int fd)
+void pmt_dur_close_keep_errno(int fd)
 {
 	int e = errno;
 
@@ -98,7 +99,7 @@ static void close_keep_errno(int fd)
 	errno = e;
 }
 
-static int path_in(char *buf, size_t size, const char *dir, const char *name)
+int pmt_dur_path_in(char *buf, size_t size, const char *dir, const char *name)
 {
 	int n = snprintf(buf, size, "%s/%s", dir, name);
 
@@ -254,12 +255,12 @@ int64_t pmt_file_diff(int old_fd, int cur_fd, const void *cur_mem, uint64_t len,
 			pos = nd & ~(uint64_t)(PMT_PAGE_SIZE - 1);
 		}
 		n = len - pos < DIFF_CHUNK ? len - pos : DIFF_CHUNK;
-		if (!omap && pread_full(old_fd, obuf, n, pos) < 0)
+		if (!omap && pmt_dur_pread_full(old_fd, obuf, n, pos) < 0)
 			goto io_error;
 		if (cur_mem) {
 			cur = (const unsigned char *)cur_mem + pos;
 		} else {
-			if (pread_full(cur_fd, cbuf, n, pos) < 0)
+			if (pmt_dur_pread_full(cur_fd, cbuf, n, pos) < 0)
 				goto io_error;
 			cur = cbuf;
 		}
@@ -339,8 +340,8 @@ static int copy_range(int src, int dst, uint64_t off, uint64_t len)
 			unsigned char local[64 * 1024];
 			size_t chunk = len > sizeof(local) ? sizeof(local) : (size_t)len;
 
-			if (pread_full(src, local, chunk, off) < 0 ||
-			    pwrite_full(dst, local, chunk, off) < 0)
+			if (pmt_dur_pread_full(src, local, chunk, off) < 0 ||
+			    pmt_dur_pwrite_full(dst, local, chunk, off) < 0)
 				return -1;
 			off += chunk;
 			len -= chunk;
@@ -353,7 +354,7 @@ static int copy_range(int src, int dst, uint64_t off, uint64_t len)
  * Make @dst (already @size bytes long) a copy of @src.  @dst_fresh says it
  * was just truncated to holes, so the holes of @src need no punching.
  */
-static int sparse_copy(int src, int dst, uint64_t size, int dst_fresh)
+int pmt_dur_sparse_copy(int src, int dst, uint64_t size, int dst_fresh)
 {
 	uint64_t pos = 0;
 
@@ -374,7 +375,7 @@ static int sparse_copy(int src, int dst, uint64_t size, int dst_fresh)
 			for (uint64_t o = pos; o < d;) {
 				size_t n = d - o > sizeof(zero) ? sizeof(zero) : (size_t)(d - o);
 
-				if (pwrite_full(dst, zero, n, o) < 0)
+				if (pmt_dur_pwrite_full(dst, zero, n, o) < 0)
 					return -1;
 				o += n;
 			}
@@ -394,7 +395,7 @@ static int sparse_copy(int src, int dst, uint64_t size, int dst_fresh)
 /* Open @path for writing as a file of @size bytes that may be rewritten in
  * place (never shrunk first if it already has that size: a live mapping of
  * it would SIGBUS).  *@fresh says it is all holes now. */
-static int open_sized(const char *path, uint64_t size, int *fresh)
+int pmt_dur_open_sized(const char *path, uint64_t size, int *fresh)
 {
 	struct stat st;
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -411,7 +412,7 @@ static int open_sized(const char *path, uint64_t size, int *fresh)
 	}
 	return fd;
 fail:
-	close_keep_errno(fd);
+	pmt_dur_close_keep_errno(fd);
 	return -1;
 }
 
@@ -423,16 +424,16 @@ static int copy_in(const char *dir, const char *name, int src, uint64_t size)
 	char path[PATH_MAX], tmp[PATH_MAX];
 	int dst, fresh;
 
-	if (path_in(path, sizeof(path), dir, name) < 0 ||
+	if (pmt_dur_path_in(path, sizeof(path), dir, name) < 0 ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	unlink(tmp);
-	dst = open_sized(tmp, size, &fresh);
-	if (dst < 0 || sparse_copy(src, dst, size, fresh) < 0 ||
+	dst = pmt_dur_open_sized(tmp, size, &fresh);
+	if (dst < 0 || pmt_dur_sparse_copy(src, dst, size, fresh) < 0 ||
 	    fdatasync(dst) < 0 || rename(tmp, path) < 0) {
-		close_keep_errno(dst);
+		pmt_dur_close_keep_errno(dst);
 		return -1;
 	}
 	close(dst);
@@ -445,7 +446,7 @@ int pmt_durable_init(const char *dir, const char *src_path)
 	struct stat st, ist;
 	int src;
 
-	if (path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0)
+	if (pmt_dur_path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0)
 		return -1;
 	src = open(src_path, O_RDONLY | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0)
@@ -466,7 +467,7 @@ int pmt_durable_init(const char *dir, const char *src_path)
 	fsync_dir(dir);
 	return 1;
 fail:
-	close_keep_errno(src);
+	pmt_dur_close_keep_errno(src);
 	return -1;
 }
 
@@ -478,14 +479,14 @@ int pmt_image_copy(const char *src_path, const char *dst_path)
 	src = open(src_path, O_RDONLY | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0)
 		goto fail;
-	dst = open_sized(dst_path, (uint64_t)st.st_size, &fresh);
-	if (dst < 0 || sparse_copy(src, dst, (uint64_t)st.st_size, fresh) < 0)
+	dst = pmt_dur_open_sized(dst_path, (uint64_t)st.st_size, &fresh);
+	if (dst < 0 || pmt_dur_sparse_copy(src, dst, (uint64_t)st.st_size, fresh) < 0)
 		goto fail;
 	close(src);
 	return close(dst);
 fail:
-	close_keep_errno(src);
-	close_keep_errno(dst);
+	pmt_dur_close_keep_errno(src);
+	pmt_dur_close_keep_errno(dst);
 	return -1;
 }
 
@@ -502,14 +503,14 @@ static int apply_records(int jfd, int img_fd, uint64_t n)
 	while (done < n) {
 		uint64_t k = n - done < BUF_RECS ? n - done : BUF_RECS;
 
-		if (pread_full(jfd, buf, (size_t)(k * REC_SIZE), HDR_SIZE + done * REC_SIZE) < 0)
+		if (pmt_dur_pread_full(jfd, buf, (size_t)(k * REC_SIZE), HDR_SIZE + done * REC_SIZE) < 0)
 			goto fail;
 		for (uint64_t i = 0; i < k; i++) {
 			const unsigned char *rec = buf + i * REC_SIZE;
 			uint64_t page;
 
 			memcpy(&page, rec, 8);
-			if (pwrite_full(img_fd, rec + 8, PMT_PAGE_SIZE,
+			if (pmt_dur_pwrite_full(img_fd, rec + 8, PMT_PAGE_SIZE,
 					page * PMT_PAGE_SIZE) < 0)
 				goto fail;
 		}
@@ -529,7 +530,7 @@ fail:
  * record's seq; @pages, if not NULL, the records' page indexes (malloc'd,
  * journal order; NULL when there are none).
  */
-static int64_t journal_committed(int jfd, uint64_t *image_size, uint64_t *seq,
+int64_t pmt_dur_journal_committed(int jfd, uint64_t *image_size, uint64_t *seq,
 				 uint64_t **pages)
 {
 	unsigned char hdr[HDR_SIZE], cm[COMMIT_SIZE];
@@ -546,8 +547,8 @@ static int64_t journal_committed(int jfd, uint64_t *image_size, uint64_t *seq,
 	if (size < HDR_SIZE + COMMIT_SIZE || (size - HDR_SIZE - COMMIT_SIZE) % REC_SIZE)
 		return -1;
 	n = (size - HDR_SIZE - COMMIT_SIZE) / REC_SIZE;
-	if (pread_full(jfd, hdr, sizeof(hdr), 0) < 0 ||
-	    pread_full(jfd, cm, sizeof(cm), size - COMMIT_SIZE) < 0)
+	if (pmt_dur_pread_full(jfd, hdr, sizeof(hdr), 0) < 0 ||
+	    pmt_dur_pread_full(jfd, cm, sizeof(cm), size - COMMIT_SIZE) < 0)
 		return -1;
 	memcpy(&ver, hdr + 8, 4);
 	memcpy(&psz, hdr + 12, 4);
@@ -569,7 +570,7 @@ static int64_t journal_committed(int jfd, uint64_t *image_size, uint64_t *seq,
 	for (uint64_t done = 0; done < n;) {
 		uint64_t k = n - done < BUF_RECS ? n - done : BUF_RECS;
 
-		if (pread_full(jfd, buf, (size_t)(k * REC_SIZE), HDR_SIZE + done * REC_SIZE) < 0)
+		if (pmt_dur_pread_full(jfd, buf, (size_t)(k * REC_SIZE), HDR_SIZE + done * REC_SIZE) < 0)
 			goto bad;
 		for (uint64_t i = 0; i < k; i++) {
 			uint64_t page;
@@ -627,8 +628,8 @@ int pmt_durable_recover(const char *dir)
 	uint64_t size = 0, seq = 0;
 	int64_t n = -1;
 
-	if (path_in(jpath, sizeof(jpath), dir, PMT_JOURNAL) < 0 ||
-	    path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0)
+	if (pmt_dur_path_in(jpath, sizeof(jpath), dir, PMT_JOURNAL) < 0 ||
+	    pmt_dur_path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0)
 		return -1;
 	jfd = open(jpath, O_RDONLY | O_CLOEXEC);
 	if (jfd < 0)
@@ -636,13 +637,13 @@ int pmt_durable_recover(const char *dir)
 	ifd = open(img, O_RDWR | O_CLOEXEC);
 	if (ifd >= 0 && fstat(ifd, &st) == 0 && st.st_size > 0) {
 		size = (uint64_t)st.st_size;
-		n = journal_committed(jfd, &size, &seq, NULL);
+		n = pmt_dur_journal_committed(jfd, &size, &seq, NULL);
 	}
 	if (n >= 0) {
 		/* Replaying is idempotent: a kill here just replays again. */
 		if (apply_records(jfd, ifd, (uint64_t)n) < 0 || fdatasync(ifd) < 0) {
-			close_keep_errno(jfd);
-			close_keep_errno(ifd);
+			pmt_dur_close_keep_errno(jfd);
+			pmt_dur_close_keep_errno(ifd);
 			return -1;
 		}
 		ret = 1;
@@ -658,7 +659,7 @@ int pmt_durable_recover(const char *dir)
 		if (dfd < 0)
 			return -1;
 		if (keep_epoch(dfd, seq) < 0) {
-			close_keep_errno(dfd);
+			pmt_dur_close_keep_errno(dfd);
 			return -1;
 		}
 		close(dfd);
@@ -824,215 +825,6 @@ int pmt_durable_commit(const char *dir, const uint64_t *pages,
 	return pmt_journal_commit(&j);
 }
 
-/* ---- the epoch log ---- */
-
-/* Is @s all decimal digits (and not empty)?  Its value in *@v. */
-static int parse_seq(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return 0;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return !errno && !*end;
-}
-
-static int cmp_epoch(const void *a, const void *b)
-{
-	uint64_t x = ((const struct pmt_epoch *)a)->seq, y = ((const struct pmt_epoch *)b)->seq;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Load and validate one epoch file into @e (whose seq and path are set). */
-static int epoch_load_one(struct pmt_epoch *e)
-{
-	struct stat st;
-	uint64_t seq = 0, size = 0;
-	int64_t n;
-	int fd = open(e->path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0) {
-		close_keep_errno(fd);
-		return -1;
-	}
-	n = journal_committed(fd, &size, &seq, &e->pages);
-	close(fd);
-	if (n < 0 || seq != e->seq) {
-		free(e->pages);
-		e->pages = NULL;
-		errno = EBADMSG;
-		return -1;
-	}
-	e->npages = (uint64_t)n;
-	e->image_size = size;
-	e->bytes = (uint64_t)st.st_size;
-	return 0;
-}
-
-int pmt_epochs_load(const char *dir, struct pmt_epoch **epochs, size_t *n)
-{
-	char edir[PATH_MAX];
-	struct pmt_epoch *v = NULL;
-	size_t nv = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-
-	*epochs = NULL;
-	*n = 0;
-	if (path_in(edir, sizeof(edir), dir, PMT_EPOCHS) < 0)
-		return -1;
-	d = opendir(edir);
-	if (!d)
-		return errno == ENOENT ? 0 : -1;
-	while ((errno = 0, de = readdir(d))) {
-		uint64_t seq;
-
-		if (!parse_seq(de->d_name, &seq))
-			continue;
-		if (nv == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			struct pmt_epoch *nw = realloc(v, c * sizeof(*nw));
-
-			if (!nw) {
-				errno = ENOMEM;
-				goto fail;
-			}
-			v = nw;
-			cap = c;
-		}
-		memset(&v[nv], 0, sizeof(v[nv]));
-		v[nv].seq = seq;
-		if (path_in(v[nv].path, sizeof(v[nv].path), edir, de->d_name) < 0)
-			goto fail;
-		nv++;
-	}
-	if (errno)
-		goto fail;
-	closedir(d);
-	d = NULL;
-	qsort(v, nv, sizeof(*v), cmp_epoch);
-	for (size_t i = 0; i < nv; i++) {
-		/* Two names for one seq ("1" and "00000001"): not a log. */
-		if (i && v[i].seq == v[i - 1].seq) {
-			errno = EBADMSG;
-			goto fail;
-		}
-		if (epoch_load_one(&v[i]) < 0)
-			goto fail;
-		if (i && v[i].image_size != v[0].image_size) {
-			/* Epochs of two different images. */
-			errno = EBADMSG;
-			goto fail;
-		}
-	}
-	*epochs = v;
-	*n = nv;
-	return 0;
-fail:
-	if (d)
-		closedir(d);
-	pmt_epochs_free(v, nv);
-	return -1;
-}
-
-void pmt_epochs_free(struct pmt_epoch *e, size_t n)
-{
-	int err = errno;
-
-	for (size_t i = 0; e && i < n; i++)
-		free(e[i].pages);
-	free(e);
-	errno = err;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int pmt_epoch_apply(const struct pmt_epoch *e, int img_fd, const uint64_t *sel,
-		    size_t nsel, const uint32_t *torn_bytes)
-{
-	unsigned char page[PMT_PAGE_SIZE];
-	unsigned char *found = NULL;
-	size_t nt = sel ? nsel : (size_t)e->npages;
-	int fd, ret = -1;
-
-	/* Check everything before the first write: all or nothing. */
-	for (size_t i = 0; i < nt && torn_bytes; i++) {
-		if (torn_bytes[i] % 512 || torn_bytes[i] > PMT_PAGE_SIZE) {
-			errno = EINVAL;
-			return -1;
-		}
-	}
-	if (sel) {
-		for (size_t i = 1; i < nsel; i++) {
-			if (sel[i] <= sel[i - 1]) {
-				errno = EINVAL;
-				return -1;
-			}
-		}
-		found = calloc(nsel ? nsel : 1, 1);
-		if (!found) {
-			errno = ENOMEM;
-			return -1;
-		}
-		for (uint64_t i = 0; i < e->npages; i++) {
-			const uint64_t *hit = nsel ? bsearch(&e->pages[i], sel, nsel, sizeof(*sel),
-							     cmp_u64) : NULL;
-
-			if (hit)
-				found[hit - sel] = 1;
-		}
-		for (size_t i = 0; i < nsel; i++) {
-			if (!found[i]) {
-				free(found);
-				errno = EINVAL;
-				return -1;
-			}
-		}
-		free(found);
-	}
-	fd = open(e->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	/*
-	 * Records in journal order: a page journaled twice is written twice,
-	 * the later record last, so it wins (and with the same torn length).
-	 */
-	for (uint64_t i = 0; i < e->npages; i++) {
-		size_t k = (size_t)i, len = PMT_PAGE_SIZE;
-
-		if (sel) {
-			const uint64_t *hit = nsel ? bsearch(&e->pages[i], sel, nsel, sizeof(*sel),
-							     cmp_u64) : NULL;
-
-			if (!hit)
-				continue;
-			k = (size_t)(hit - sel);
-		}
-		if (torn_bytes)
-			len = torn_bytes[k];
-		if (!len)
-			continue;
-		if (pread_full(fd, page, len, HDR_SIZE + i * REC_SIZE + 8) < 0 ||
-		    pwrite_full(img_fd, page, len, e->pages[i] * PMT_PAGE_SIZE) < 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	close_keep_errno(fd);
-	return ret;
-}
-
-/* ---- the flush counter ---- */
-
 int pmt_flush_counter_open(const char *dir, int create, _Atomic uint64_t **ctr)
 {
 	char path[PATH_MAX];
@@ -1041,7 +833,7 @@ int pmt_flush_counter_open(const char *dir, int create, _Atomic uint64_t **ctr)
 	int fd;
 
 	*ctr = NULL;
-	if (path_in(path, sizeof(path), dir, PMT_FLUSHED) < 0)
+	if (pmt_dur_path_in(path, sizeof(path), dir, PMT_FLUSHED) < 0)
 		return -1;
 	fd = open(path, create ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -1065,7 +857,7 @@ int pmt_flush_counter_open(const char *dir, int create, _Atomic uint64_t **ctr)
 	*ctr = p;
 	return 0;
 fail:
-	close_keep_errno(fd);
+	pmt_dur_close_keep_errno(fd);
 	return -1;
 }
 
@@ -1105,201 +897,4 @@ uint64_t pmt_splitmix64(uint64_t *state)
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
 	return z ^ (z >> 31);
-}
-
-struct page_list {
-	uint64_t *v;
-	size_t n, cap;
-};
-
-static int list_push(struct page_list *l, uint64_t page)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		uint64_t *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = page;
-	return 0;
-}
-
-static int collect_page(uint64_t page, const void *cur, void *arg)
-{
-	(void)cur;
-	return list_push(arg, page);
-}
-
-/* Open both files and check they have the same size. */
-static int open_pair(const char *a, const char *b, int *afd, int *bfd, uint64_t *size)
-{
-	struct stat sa, sb;
-
-	*afd = open(a, O_RDONLY | O_CLOEXEC);
-	*bfd = *afd < 0 ? -1 : open(b, O_RDONLY | O_CLOEXEC);
-	if (*bfd < 0 || fstat(*afd, &sa) < 0 || fstat(*bfd, &sb) < 0)
-		goto fail;
-	if (sa.st_size != sb.st_size) {
-		errno = EINVAL;
-		goto fail;
-	}
-	*size = (uint64_t)sa.st_size;
-	return 0;
-fail:
-	close_keep_errno(*afd);
-	close_keep_errno(*bfd);
-	*afd = *bfd = -1;
-	return -1;
-}
-
-int pmt_dirty_pages(const char *durable_img, const char *current,
-		    uint64_t **pages, size_t *n)
-{
-	struct page_list l = { 0 };
-	int dfd, cfd;
-	uint64_t size;
-	int64_t r;
-
-	*pages = NULL;
-	*n = 0;
-	if (open_pair(durable_img, current, &dfd, &cfd, &size) < 0)
-		return -1;
-	r = pmt_file_diff(dfd, cfd, NULL, size, collect_page, &l);
-	close(dfd);
-	close(cfd);
-	if (r < 0) {
-		free(l.v);
-		if (r != -1)
-			errno = (int)-r;
-		return -1;
-	}
-	*pages = l.v;
-	*n = l.n;
-	return 0;
-}
-
-int pmt_subset_select(const uint64_t *dirty, size_t n, const struct pmt_subset *s,
-		      uint64_t **chosen, size_t *nchosen)
-{
-	struct page_list l = { 0 };
-	uint64_t state = 0;
-
-	*chosen = NULL;
-	*nchosen = 0;
-	if (s->kind == PMT_SUBSET_SEEDED)
-		state = s->seed + (s->n + 1) * 0x9E3779B97F4A7C15ull;
-	for (size_t i = 0; i < n; i++) {
-		int keep;
-
-		switch (s->kind) {
-		case PMT_SUBSET_ALL_LOST:
-			keep = 0;
-			break;
-		case PMT_SUBSET_ALL_KEPT:
-			keep = 1;
-			break;
-		case PMT_SUBSET_SEEDED:
-			keep = (int)(pmt_splitmix64(&state) >> 63);
-			break;
-		default:
-			free(l.v);
-			errno = EINVAL;
-			return -1;
-		}
-		if (keep && list_push(&l, dirty[i]) < 0) {
-			free(l.v);
-			errno = ENOMEM;
-			return -1;
-		}
-	}
-	*chosen = l.v;
-	*nchosen = l.n;
-	return 0;
-}
-
-int pmt_crash_state_write(const char *durable_img, const char *current,
-			  const char *out, const uint64_t *pages, size_t n)
-{
-	unsigned char page[PMT_PAGE_SIZE];
-	int dfd, cfd, ofd, fresh;
-	uint64_t size;
-
-	if (open_pair(durable_img, current, &dfd, &cfd, &size) < 0)
-		return -1;
-	ofd = open_sized(out, size, &fresh);
-	if (ofd < 0 || sparse_copy(dfd, ofd, size, fresh) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t off = pages[i] * PMT_PAGE_SIZE;
-
-		if (off >= size) {
-			errno = ERANGE;
-			goto fail;
-		}
-		if (pread_full(cfd, page, PMT_PAGE_SIZE, off) < 0 ||
-		    pwrite_full(ofd, page, size - off < PMT_PAGE_SIZE ? size - off : PMT_PAGE_SIZE,
-				off) < 0)
-			goto fail;
-	}
-	close(dfd);
-	close(cfd);
-	return close(ofd);
-fail:
-	close_keep_errno(dfd);
-	close_keep_errno(cfd);
-	close_keep_errno(ofd);
-	return -1;
-}
-
-int pmt_crash_state_build(const char *durable_img, const char *current,
-			  const char *out, const struct pmt_subset *s,
-			  uint64_t **chosen, size_t *nchosen)
-{
-	uint64_t *dirty = NULL, *sel = NULL;
-	size_t nd = 0, ns = 0;
-	int r;
-
-	if (chosen)
-		*chosen = NULL;
-	if (nchosen)
-		*nchosen = 0;
-	if (pmt_dirty_pages(durable_img, current, &dirty, &nd) < 0)
-		return -1;
-	if (pmt_subset_select(dirty, nd, s, &sel, &ns) < 0) {
-		free(dirty);
-		return -1;
-	}
-	free(dirty);
-	r = pmt_crash_state_write(durable_img, current, out, sel, ns);
-	if (r == 0 && chosen) {
-		*chosen = sel;
-		if (nchosen)
-			*nchosen = ns;
-	} else {
-		free(sel);
-	}
-	return r;
-}
-
-int pmt_image_at_flush(const char *dir, const struct pmt_epoch *epochs, size_t n,
-		       uint64_t flush, const char *out)
-{
-	char base[PATH_MAX];
-	int fd, rc = 0;
-
-	if (path_in(base, sizeof(base), dir, PMT_BASE_IMG) < 0 || pmt_image_copy(base, out) < 0)
-		return -1;
-	fd = open(out, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	/* pmt_epochs_load() gives them in seq order: apply in that order. */
-	for (size_t i = 0; i < n && !rc; i++)
-		if (epochs[i].seq <= flush)
-			rc = pmt_epoch_apply(&epochs[i], fd, NULL, 0, NULL);
-	if (close(fd))
-		rc = -1;
-	return rc;
 }

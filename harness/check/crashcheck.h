@@ -5,8 +5,8 @@
  * kernel's log recovery runs), verify the promises, unmount, fsck -n.
  * Shared by the powercut scenario and its replay.
  */
-#ifndef PMT_SCENARIO_CRASHCHECK_H
-#define PMT_SCENARIO_CRASHCHECK_H
+#ifndef PMT_CHECK_CRASHCHECK_H
+#define PMT_CHECK_CRASHCHECK_H
 
 #include <json-c/json.h>
 
