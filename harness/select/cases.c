@@ -21,6 +21,11 @@
 struct case_list {
 	struct pmt_case *list;
 	size_t count, cap;
+	/* Every cell's id made so far, --filter or not: a plan section's id
+	 * must not depend on what --filter left out (a case's reproduce
+	 * command filters on the id it had in the whole run). */
+	char (*made)[128];
+	size_t nmade, capmade;
 };
 
 /* What one expansion works from: the command line's, or one plan section's. */
@@ -51,21 +56,20 @@ void pmt_cases_free(struct pmt_case *cases, size_t n)
 	free(cases);
 }
 
-static bool id_taken(const struct case_list *cl, const char *id)
+/* Was a cell with id @base made before?  Records it either way. */
+static bool cell_made(struct case_list *cl, const char *base)
 {
-	for (size_t i = 0; i < cl->count; i++)
-		if (!strcmp(cl->list[i].id, id))
+	for (size_t i = 0; i < cl->nmade; i++)
+		if (!strcmp(cl->made[i], base))
 			return true;
+	if (cl->nmade == cl->capmade) {
+		cl->capmade = cl->capmade ? cl->capmade * 2 : 16;
+		cl->made = realloc(cl->made, cl->capmade * sizeof(*cl->made));
+		if (!cl->made)
+			abort();
+	}
+	snprintf(cl->made[cl->nmade++], sizeof(cl->made[0]), "%s", base);
 	return false;
-}
-
-/* The same for the id @base has on kernel @label. */
-static bool id_taken_on(const struct case_list *cl, const char *base, const char *label)
-{
-	char id[sizeof(cl->list[0].id)];
-
-	snprintf(id, sizeof(id), "%s@%s", base, label);
-	return id_taken(cl, id);
 }
 
 /* One buffer per case for the section's strings, so the plan can be freed. */
@@ -119,8 +123,7 @@ static void add_case(struct case_list *cl, const struct pmt_options *o, const st
 	snprintf(base, sizeof(base), "%s%s%s:%s:%s", s->name, variant ? ":" : "",
 		 variant ? variant : "", pmt_device_name(d), fs);
 	/* Two plan sections on the same cell (say, other mount options) stay apart. */
-	if (m->section && (id_taken(cl, base) ||
-			   (nk > 1 && id_taken_on(cl, base, o->kernels->v[0].label)))) {
+	if (cell_made(cl, base) && m->section) {
 		size_t l = strlen(base);
 
 		snprintf(base + l, sizeof(base) - l, "@%s", m->section->name);
@@ -367,6 +370,7 @@ int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t
 	if (o->plan) {
 		if (expand_plan(&cl, o, err, errlen)) {
 			pmt_cases_free(cl.list, cl.count);
+			free(cl.made);
 			return -1;
 		}
 	} else {
@@ -380,10 +384,12 @@ int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t
 	}
 	if (!cl.count) {
 		free(cl.list);
+		free(cl.made);
 		snprintf(err, errlen, "no case matches the selection%s%s (see: pmtorture list)",
 			 o->plan ? " of plan " : "", o->plan ? o->plan : "");
 		return -1;
 	}
+	free(cl.made);
 	if (check_cli_params(o, &cl, err, errlen)) {
 		pmt_cases_free(cl.list, cl.count);
 		return -1;

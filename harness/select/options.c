@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs_probe.h"
 #include "options.h"
 #include "shard.h"
 #include "util.h"
@@ -274,6 +275,7 @@ bool pmt_flush_mode_valid(const char *m)
 int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		      char *err, size_t errlen)
 {
+	bool fs_given = false;
 	size_t i;
 	int c;
 
@@ -310,7 +312,10 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			o->params[o->nparams++] = optarg;
 			break;
 		case 'd': o->devices = optarg; break;
-		case 'f': o->filesystems = optarg; break;
+		case 'f':
+			o->filesystems = optarg;
+			fs_given = true;
+			break;
 		case 'F': o->filter = optarg; break;
 		case 'w': o->workloads = optarg; break;
 		case 'k':
@@ -473,6 +478,19 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		       err, errlen) ||
 	    check_list("--fs", o->filesystems, known_fs, ARRAY_SIZE(known_fs), err, errlen))
 		return -1;
+	if (o->replay) {
+		/* A state knows its filesystem: a mismatching --fs is a usage
+		 * error (never a FAIL claiming a kernel bug); none takes it. */
+		const char *fs = pmt_fs_of_image(o->replay);
+
+		if (!fs)
+			return pmt_fail(err, errlen, "--replay %s: no ext4 or xfs superblock in it",
+				    o->replay);
+		if (fs_given && strcmp(o->filesystems, fs))
+			return pmt_fail(err, errlen, "--replay %s holds %s, not %s (--fs)", o->replay,
+				    fs, o->filesystems);
+		o->filesystems = fs;
+	}
 	if (o->modules && !o->kernel)
 		return pmt_fail(err, errlen, "--modules needs --kernel");
 	if (o->image && o->nkernel_args)

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: command-line parsing and case selection. */
 #include <check.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "pmt_check.h"
-#include <string.h>
-
+#include "fs_probe.h"
 #include "options.h"
 #include "runner.h"
 
@@ -209,6 +212,82 @@ START_TEST(case_matrix)
 }
 END_TEST
 
+/*
+ * A case id that carries its plan section (a second section on the same
+ * cell) is made before --filter: filtering on it, as a reproduce command
+ * does, selects that case.
+ */
+START_TEST(section_ids_do_not_depend_on_the_filter)
+{
+	char id[] = "powercut:append_fsync:virtio-pmem:ext4@powercut-time#3";
+	struct pmt_case *cases;
+	struct pmt_options o;
+	char err[512];
+	size_t n;
+
+	ck_assert_int_eq(PARSE(&o, err, "run", "--plan", "nightly"), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
+	{
+		bool found = false;
+
+		for (size_t i = 0; i < n; i++)
+			found |= !strcmp(cases[i].id, id);
+		ck_assert(found);
+	}
+	pmt_cases_free(cases, n);
+	ck_assert_int_eq(PARSE(&o, err, "run", "--plan", "nightly", "--filter", id), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(cases[0].id, id);
+	ck_assert_str_eq(cases[0].section, "powercut-time");
+	pmt_cases_free(cases, n);
+}
+END_TEST
+
+/* A file of @len zero bytes with @magic at @off. */
+static void image_with(const char *path, size_t len, size_t off, const void *magic, size_t mlen)
+{
+	char *b = calloc(1, len);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(f);
+	memcpy(b + off, magic, mlen);
+	ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+	fclose(f);
+	free(b);
+}
+
+/* A replayed state knows its filesystem: --fs may not contradict it. */
+START_TEST(replay_takes_the_image_fs)
+{
+	char ext4[] = "/tmp/pmt-opt-ext4-XXXXXX", xfs[] = "/tmp/pmt-opt-xfs-XXXXXX";
+	char junk[] = "/tmp/pmt-opt-junk-XXXXXX", err[512];
+	struct pmt_options o;
+
+	close(mkstemp(ext4));
+	close(mkstemp(xfs));
+	close(mkstemp(junk));
+	image_with(ext4, 4096, 1024 + 56, "\x53\xef", 2);
+	image_with(xfs, 4096, 0, "XFSB", 4);
+	image_with(junk, 4096, 0, "JUNK", 4);
+	ck_assert_str_eq(pmt_fs_of_image(ext4), "ext4");
+	ck_assert_str_eq(pmt_fs_of_image(xfs), "xfs");
+	ck_assert_ptr_null(pmt_fs_of_image(junk));
+	ck_assert_int_eq(PARSE(&o, err, "run", "--scenario", "replay", "--replay", ext4), 0);
+	ck_assert_str_eq(o.filesystems, "ext4");
+	ck_assert_int_eq(PARSE(&o, err, "run", "--scenario", "replay", "--fs", "xfs", "--replay", xfs), 0);
+	ck_assert_str_eq(o.filesystems, "xfs");
+	ck_assert_int_eq(PARSE(&o, err, "run", "--scenario", "replay", "--fs", "xfs", "--replay", ext4), -1);
+	ck_assert_ptr_nonnull(strstr(err, " holds ext4, not xfs (--fs)"));
+	ck_assert_int_eq(PARSE(&o, err, "run", "--scenario", "replay", "--replay", junk), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no ext4 or xfs superblock"));
+	unlink(ext4);
+	unlink(xfs);
+	unlink(junk);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("options");
@@ -219,6 +298,8 @@ int main(void)
 	tcase_add_test(tc, case_matrix);
 	tcase_add_test(tc, new_options);
 	tcase_add_test(tc, plan_cases);
+	tcase_add_test(tc, replay_takes_the_image_fs);
+	tcase_add_test(tc, section_ids_do_not_depend_on_the_filter);
 	suite_add_tcase(s, tc);
 	return pmt_check_run(s);
 }
