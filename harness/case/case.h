@@ -53,6 +53,10 @@ struct pmt_scenario {
 	 * NULL-terminated, selected with --workload. */
 	const char *const *variants;
 	bool hidden;			/* run only when named with --scenario */
+	/* The guests' vCPUs when neither --smp nor a plan's smp = says;
+	 * 0 means 1.  Device scenarios (the request queue under concurrent
+	 * flushes) set 2. */
+	unsigned int smp;
 	const char *injector;		/* its injector's name (injectors/registry.c), or NULL */
 	/* The declaration the lifecycle runs (no run()): */
 	enum pmt_dax dax;
@@ -86,6 +90,9 @@ struct pmt_case {
 	 * a run without --kernel/--debian-kernel.  Ids carry "@label" only
 	 * when the run has more than one kernel. */
 	const struct pmt_kernel *kernel;
+	/* vCPUs of its guests: --smp, else the plan section's smp =, else the
+	 * scenario's default.  Ids end in "/smpN" only when the run mixes values. */
+	unsigned int smp;
 	char *owned;			/* one buffer the plan strings above live in */
 	char id[128];			/* scenario[:variant]:device:fs */
 	char dir[PATH_MAX];		/* result folder of the case */
