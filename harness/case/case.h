@@ -125,10 +125,19 @@ void pmt_case_phase(struct pmt_case *c, const char *phase);
  * (a reference, may be NULL if unwanted); 1 when the guest answered with an
  * error (its text in @err); 2 when the agent's on_event callback stopped the
  * wait; -1 when there was no answer, after recording a BROK that names the
- * phase.
+ * phase, or the hang verdict (below).
  */
 int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args,
 		   struct json_object **result, char *err, size_t errlen);
+/*
+ * pmt_case_agent() with its own bound of @bound_s seconds (the hang bound
+ * of hang.h; pmt_case_agent() uses --hang-timeout, else --cmd-timeout).
+ * No answer within it while QEMU is alive is a hang: pmt_case_hang()
+ * collects the evidence, sets FAIL (the guest kernel shows it) or BROK
+ * (it does not), cuts QEMU's power, and -1 comes back.
+ */
+int pmt_case_agent_within(struct pmt_case *c, const char *cmd, struct json_object *args,
+			  struct json_object **result, char *err, size_t errlen, int bound_s);
 
 /*
  * pmt_case_agent() for a step that cannot go on without the answer (the
