@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "case.h"
+#include "hang.h"
 #include "util.h"
 
 void pmt_case_verdict(struct pmt_case *c, enum pmt_verdict v, const char *fmt, ...)
@@ -41,7 +42,14 @@ void pmt_case_phase(struct pmt_case *c, const char *phase)
 int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args,
 		   struct json_object **result, char *err, size_t errlen)
 {
-	int64_t deadline = pmt_now_ms() + (int64_t)c->opt->cmd_timeout_s * 1000;
+	return pmt_case_agent_within(c, cmd, args, result, err, errlen,
+				     pmt_case_hang_bound_s(c, c->opt->cmd_timeout_s));
+}
+
+int pmt_case_agent_within(struct pmt_case *c, const char *cmd, struct json_object *args,
+			  struct json_object **result, char *err, size_t errlen, int bound_s)
+{
+	int64_t t0 = pmt_now_ms(), deadline = t0 + (int64_t)bound_s * 1000;
 	enum pmt_agent_status st;
 
 	if (result)
@@ -56,11 +64,16 @@ int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args
 
 		if (c->vm->backend->wait_exit(c->vm, pmt_now_ms() + grace)) {
 			pmt_vm_describe_exit(c->vm, why, sizeof(why));
+		} else if (pmt_now_ms() >= deadline) {
+			char what[96];
+
+			/* No answer within the bound, QEMU alive: a hang, judged
+			 * from the guest kernel's evidence (hang.h); QEMU is cut. */
+			snprintf(what, sizeof(what), "agent %s", cmd);
+			pmt_case_hang(c, what, (int)((pmt_now_ms() - t0 + 500) / 1000));
+			return -1;
 		} else {
 			snprintf(why, sizeof(why), "%s", err);
-			/* No answer within the command timeout: a hung guest costs no more. */
-			if (pmt_now_ms() >= deadline)
-				c->vm->hung = true;
 		}
 		pmt_case_verdict(c, PMT_BROK, "%s: agent %s: %s", c->phase, cmd, why);
 		return -1;

@@ -55,6 +55,10 @@ struct pmt_scenario {
 	 * NULL-terminated, selected with --workload. */
 	const char *const *variants;
 	bool hidden;			/* run only when named with --scenario */
+	/* The guests' vCPUs when neither --smp nor a plan's smp = says;
+	 * 0 means 1.  Device scenarios (the request queue under concurrent
+	 * flushes) set 2. */
+	unsigned int smp;
 	const char *injector;		/* its injector's name (injectors/registry.c), or NULL */
 	/* The declaration the lifecycle runs (no run()): */
 	enum pmt_dax dax;
@@ -88,6 +92,9 @@ struct pmt_case {
 	 * a run without --kernel/--debian-kernel.  Ids carry "@label" only
 	 * when the run has more than one kernel. */
 	const struct pmt_kernel *kernel;
+	/* vCPUs of its guests: --smp, else the plan section's smp =, else the
+	 * scenario's default.  Ids end in "/smpN" only when the run mixes values. */
+	unsigned int smp;
 	char *owned;			/* one buffer the plan strings above live in */
 	char id[128];			/* scenario[:variant]:device:fs */
 	char dir[PATH_MAX];		/* result folder of the case */
@@ -123,10 +130,19 @@ void pmt_case_phase(struct pmt_case *c, const char *phase);
  * (a reference, may be NULL if unwanted); 1 when the guest answered with an
  * error (its text in @err); 2 when the agent's on_event callback stopped the
  * wait; -1 when there was no answer, after recording a BROK that names the
- * phase.
+ * phase, or the hang verdict (below).
  */
 int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args,
 		   struct json_object **result, char *err, size_t errlen);
+/*
+ * pmt_case_agent() with its own bound of @bound_s seconds (the hang bound
+ * of hang.h; pmt_case_agent() uses --hang-timeout, else --cmd-timeout).
+ * No answer within it while QEMU is alive is a hang: pmt_case_hang()
+ * collects the evidence, sets FAIL (the guest kernel shows it) or BROK
+ * (it does not), cuts QEMU's power, and -1 comes back.
+ */
+int pmt_case_agent_within(struct pmt_case *c, const char *cmd, struct json_object *args,
+			  struct json_object **result, char *err, size_t errlen, int bound_s);
 
 /*
  * pmt_case_agent() for a step that cannot go on without the answer (the

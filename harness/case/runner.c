@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "baseline.h"
+#include "detectors.h"
 #include "guest_setup.h"
 #include "image.h"
 #include "injector.h"
@@ -35,10 +36,13 @@
  * only boot-time savings under TCG (measured ~0.6 s of ~3.6 s to the
  * agent): no delay-loop calibration (lpj), no TSC/timer checks, no PS/2
  * probing, no crypto self-tests, no speculation mitigations.  None of them
- * touches the pmem, DAX or filesystem code under test.
+ * touches the pmem, DAX or filesystem code under test.  The PS/2 keyboard
+ * stays: it is how the hang evidence sends sysrq (hang.h).  Then the
+ * detectors (detectors.h).
  */
 #define KERNEL_CMDLINE	"console=ttyS0 panic=-1 quiet lpj=5000000 tsc=reliable no_timer_check " \
-			"i8042.noaux i8042.nokbd i8042.nopnp cryptomgr.notests mitigations=off"
+			"i8042.noaux i8042.nopnp cryptomgr.notests mitigations=off " \
+			PMT_DETECTORS_CMDLINE
 
 /* What --accel auto found, kept for the whole process (bench runs several sessions). */
 static enum pmt_accel decided_accel = PMT_ACCEL_AUTO;
@@ -211,7 +215,9 @@ static void vm_config(struct runner *r, struct pmt_case *c, struct pmt_vm *vm, c
 	snprintf(vm->cfg.append, sizeof(vm->cfg.append), "%s pmtorture.skip=%s%s%s", KERNEL_CMDLINE,
 		 modules_to_skip(c, snapshot), o->append ? " " : "", o->append ? o->append : "");
 	vm->cfg.mem_mb = o->mem_mb;
-	vm->cfg.smp = 1;
+	/* QEMU 7.2 runs x86 TCG guests multi-threaded (MTTCG, one host thread
+	 * per vCPU) by default: measured, README "Several vCPUs". */
+	vm->cfg.smp = c->smp ? (int)c->smp : 1;
 	pmt_fmt(vm->cfg.rundir, sizeof(vm->cfg.rundir), "%s", r->rundir);
 	pmt_fmt(vm->cfg.logdir, sizeof(vm->cfg.logdir), "%s", logdir);
 	if (snapshot && pmt_fmt(vm->cfg.snapshot_dir, sizeof(vm->cfg.snapshot_dir), "%s/snapshots",
@@ -353,6 +359,7 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 			       json_object_new_string(pmt_json_str(vm.agent.ready, "kernel")));
 	json_object_object_add(c->details, "accel",
 			       json_object_new_string(pmt_accel_name(vm.cfg.accel)));
+	json_object_object_add(c->details, "smp", json_object_new_int(vm.cfg.smp));
 
 	pmt_case_phase(c, "run");
 	if (c->scenario->run)
@@ -361,17 +368,21 @@ static void run_case(struct runner *r, struct pmt_run *run, struct pmt_case *c)
 		pmt_case_lifecycle(c);
 	if (!c->verdict_set)
 		pmt_case_verdict(c, PMT_BROK, "%s: the scenario reached no verdict", c->phase);
+	save_dmesg(c);
+	pmt_case_detectors(c);
 	/* Scenarios with a finer replay (powercut) set their own. */
 	if (pmt_verdict_is_failure(c->verdict) && !json_object_object_get_ex(c->details, "reproduce", NULL)) {
-		char cmd[512], kargs[PATH_MAX * 2 + 32];
+		char cmd[512], kargs[PATH_MAX * 2 + 32], smp[32] = "";
 
 		if (c->kernel)
 			pmt_kernel_reproduce_args(c->kernel, kargs, sizeof(kargs));
-		snprintf(cmd, sizeof(cmd), "pmtorture run --scenario %s --filter '%s' --seed %llu%s",
-			 c->scenario->name, c->id, (unsigned long long)c->seed, c->kernel ? kargs : "");
+		if (c->smp != (c->scenario->smp ? c->scenario->smp : 1))
+			snprintf(smp, sizeof(smp), " --smp %u", c->smp);
+		snprintf(cmd, sizeof(cmd), "pmtorture run --scenario %s --filter '%s' --seed %llu%s%s",
+			 c->scenario->name, c->id, (unsigned long long)c->seed, smp,
+			 c->kernel ? kargs : "");
 		json_object_object_add(c->details, "reproduce", json_object_new_string(cmd));
 	}
-	save_dmesg(c);
 
 	pmt_case_phase(c, "shutdown");
 	pmt_case_shutdown(c, &vm);

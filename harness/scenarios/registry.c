@@ -12,6 +12,7 @@ extern const struct pmt_scenario pmt_scenario_flusheio;
 extern const struct pmt_scenario pmt_scenario_hostsigbus;
 extern const struct pmt_scenario pmt_scenario_hosthwpoison;
 extern const struct pmt_scenario pmt_scenario_dmflakey;
+extern const struct pmt_scenario pmt_scenario_flushhang;
 
 const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_mapsync,
@@ -24,5 +25,6 @@ const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_hostsigbus,
 	&pmt_scenario_hosthwpoison,
 	&pmt_scenario_dmflakey,
+	&pmt_scenario_flushhang,
 	NULL,
 };

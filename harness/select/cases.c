@@ -21,10 +21,10 @@
 struct case_list {
 	struct pmt_case *list;
 	size_t count, cap;
-	/* Every cell's id made so far, --filter or not: a plan section's id
-	 * must not depend on what --filter left out (a case's reproduce
-	 * command filters on the id it had in the whole run). */
-	char (*made)[128];
+	/* Every cell's id made so far (with its vCPUs), --filter or not: a
+	 * plan section's id must not depend on what --filter left out (a
+	 * case's reproduce command filters on the id it had in the run). */
+	char (*made)[160];
 	size_t nmade, capmade;
 };
 
@@ -56,11 +56,17 @@ void pmt_cases_free(struct pmt_case *cases, size_t n)
 	free(cases);
 }
 
-/* Was a cell with id @base made before?  Records it either way. */
-static bool cell_made(struct case_list *cl, const char *base)
+/*
+ * Was the cell @base with @smp vCPUs made before?  Records it either way.
+ * Cells that differ in vCPUs only are told apart by "/smpN" (mark_smp).
+ */
+static bool cell_made(struct case_list *cl, const char *base, unsigned int smp)
 {
+	char key[sizeof(cl->made[0])];
+
+	snprintf(key, sizeof(key), "%s/smp%u", base, smp);
 	for (size_t i = 0; i < cl->nmade; i++)
-		if (!strcmp(cl->made[i], base))
+		if (!strcmp(cl->made[i], key))
 			return true;
 	if (cl->nmade == cl->capmade) {
 		cl->capmade = cl->capmade ? cl->capmade * 2 : 16;
@@ -68,7 +74,7 @@ static bool cell_made(struct case_list *cl, const char *base)
 		if (!cl->made)
 			abort();
 	}
-	snprintf(cl->made[cl->nmade++], sizeof(cl->made[0]), "%s", base);
+	memcpy(cl->made[cl->nmade++], key, sizeof(key));
 	return false;
 }
 
@@ -103,9 +109,49 @@ static void copy_section(struct pmt_case *c, const struct pmt_plan_section *s)
  * "@KERNEL", so 'mapsync:*:ext4' keeps selecting what it did with one
  * kernel, and 'mapsync:*@6.12*' picks a kernel.
  */
-static bool filtered_out(const struct pmt_options *o, const char *id, const char *plain)
+static bool filtered_out(const struct pmt_options *o, const char *id, const char *plain,
+			 unsigned int smp)
 {
-	return o->filter && fnmatch(o->filter, id, 0) && fnmatch(o->filter, plain, 0);
+	char with_smp[160];
+
+	if (!o->filter || !fnmatch(o->filter, id, 0) || !fnmatch(o->filter, plain, 0))
+		return false;
+	/* The id a run of mixed vCPU counts gives (mark_smp), as a reproduce
+	 * command quotes it. */
+	snprintf(with_smp, sizeof(with_smp), "%s/smp%u", id, smp);
+	return fnmatch(o->filter, with_smp, 0) != 0;
+}
+
+/* The vCPUs of a case: --smp, the plan section's smp =, the scenario's default, 1. */
+static unsigned int case_smp(const struct pmt_options *o, const struct matrix *m,
+			     const struct pmt_scenario *s)
+{
+	int v = m->section ? pmt_plan_parse_smp(pmt_plan_get(m->section, "smp")) : -1;
+
+	if (o->smp > 0)
+		return (unsigned int)o->smp;
+	if (v > 0)
+		return (unsigned int)v;
+	return s->smp ? s->smp : 1;
+}
+
+/*
+ * A run whose cases do not all have the same vCPU count says it in every
+ * id, "/smpN" at the end, as a kernel matrix says "@KERNEL"; a run of one
+ * count keeps the ids (and baselines) it always had.
+ */
+static void mark_smp(struct case_list *cl)
+{
+	bool mixed = false;
+
+	for (size_t i = 1; i < cl->count && !mixed; i++)
+		mixed = cl->list[i].smp != cl->list[0].smp;
+	for (size_t i = 0; mixed && i < cl->count; i++) {
+		struct pmt_case *c = &cl->list[i];
+		size_t l = strlen(c->id);
+
+		snprintf(c->id + l, sizeof(c->id) - l, "/smp%u", c->smp);
+	}
 }
 
 /* Append one case (and its repeats, on each kernel) unless a narrowing option leaves it out. */
@@ -123,7 +169,7 @@ static void add_case(struct case_list *cl, const struct pmt_options *o, const st
 	snprintf(base, sizeof(base), "%s%s%s:%s:%s", s->name, variant ? ":" : "",
 		 variant ? variant : "", pmt_device_name(d), fs);
 	/* Two plan sections on the same cell (say, other mount options) stay apart. */
-	if (cell_made(cl, base) && m->section) {
+	if (cell_made(cl, base, case_smp(o, m, s)) && m->section) {
 		size_t l = strlen(base);
 
 		snprintf(base + l, sizeof(base) - l, "@%s", m->section->name);
@@ -151,8 +197,9 @@ static void add_case(struct case_list *cl, const struct pmt_options *o, const st
 			snprintf(c->id, sizeof(c->id), "%s@%s%s", base, kernel->label, plain + strlen(base));
 		else
 			snprintf(c->id, sizeof(c->id), "%s", plain);
-		if (filtered_out(o, c->id, plain))
+		if (filtered_out(o, c->id, plain, case_smp(o, m, s)))
 			continue;
+		c->smp = case_smp(o, m, s);
 		c->kernel = kernel;
 		c->scenario = s;
 		c->inj = pmt_injector_find(s->injector);
@@ -394,6 +441,7 @@ int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t
 		pmt_cases_free(cl.list, cl.count);
 		return -1;
 	}
+	mark_smp(&cl);
 	/* A shard may be empty: that is a valid run of nothing, not an error. */
 	for (size_t i = 0; i < cl.count; i++) {
 		if (sh.count && !pmt_shard_has(&sh, cl.list[i].id)) {

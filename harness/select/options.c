@@ -155,6 +155,8 @@ enum {
 	OPT_BACKEND,
 	OPT_CONNECT,
 	OPT_MEM,
+	OPT_SMP,
+	OPT_HANG_TIMEOUT,
 	OPT_ITERATIONS,
 	OPT_SEED,
 	OPT_APPEND,
@@ -202,6 +204,8 @@ static const struct option long_opts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "smp", required_argument, NULL, OPT_SMP },
+	{ "hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT },
 	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "append", required_argument, NULL, OPT_APPEND },
@@ -442,6 +446,14 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			break;
 		case OPT_MEM:
 			if (parse_int("--mem", optarg, 128, 65536, &o->mem_mb, err, errlen))
+				return -1;
+			break;
+		case OPT_SMP:
+			if (parse_int("--smp", optarg, 1, PMT_MAX_SMP, &o->smp, err, errlen))
+				return -1;
+			break;
+		case OPT_HANG_TIMEOUT:
+			if (parse_int("--hang-timeout", optarg, 1, 86400, &o->hang_timeout_s, err, errlen))
 				return -1;
 			break;
 		case OPT_ITERATIONS:

@@ -36,6 +36,8 @@ struct pmt_kernel_arg {
 };
 
 #define PMT_MAX_KERNEL_ARGS 32
+/* vCPUs of a guest: --smp and a plan's smp = take 1..PMT_MAX_SMP. */
+#define PMT_MAX_SMP 64
 
 struct pmt_kernel_set;
 
@@ -66,6 +68,10 @@ struct pmt_options {
 	int shutdown_timeout_s;
 	int kvm_probe_s;		/* how long KVM gets before TCG takes over */
 	int mem_mb;
+	int smp;			/* --smp N: vCPUs of every guest; 0: the plan's, else the scenario's */
+	/* --hang-timeout N: seconds a guest command may make no progress before
+	 * the case collects hang evidence (case/hang.h); 0: --cmd-timeout. */
+	int hang_timeout_s;
 	int iterations;			/* bench */
 	unsigned long long seed;
 	const char *flush_mode;		/* powercut: honest, lying, drop[:burst=B|:every=N] */

@@ -21,7 +21,7 @@
 #define MAX_INCLUDE_DEPTH	16
 #define MAX_REPEAT		10000
 #define KNOWN_KEYS "scenario, device, fs, mkfs_opts, mount_opts, workload, injector, " \
-		   "repeat, seed, param.NAME"
+		   "repeat, seed, smp, param.NAME"
 
 /* While reading, a file's current section: none yet, [global], or an index. */
 #define CUR_NONE	(-1)
@@ -37,7 +37,7 @@ struct parser {
 
 static const char *const list_keys[] = { "device", "fs", "workload" };
 static const char *const plain_keys[] = {
-	"scenario", "mkfs_opts", "mount_opts", "injector", "repeat", "seed",
+	"scenario", "mkfs_opts", "mount_opts", "injector", "repeat", "seed", "smp",
 };
 
 static int fail(struct parser *p, const char *file, int line, const char *fmt, ...)
@@ -238,6 +238,16 @@ static int parse_seed(const char *v, unsigned long long *out)
 	return errno || *end ? -1 : 0;
 }
 
+int pmt_plan_parse_smp(const char *v)
+{
+	unsigned int n;
+
+	/* The same digits-only rule as repeat=. */
+	if (!v || parse_repeat(v, &n) || n > PMT_MAX_SMP)
+		return -1;
+	return (int)n;
+}
+
 /* One key=value line, checked where it stands so the error has its line. */
 static int parse_kv(struct parser *p, const char *file, int line, char *text, int cur)
 {
@@ -295,6 +305,10 @@ static int parse_kv(struct parser *p, const char *file, int line, char *text, in
 		if (parse_repeat(value, &n))
 			rc = fail(p, file, line, "expected repeat=N with N from 1 to %d, got '%s'",
 				  MAX_REPEAT, value);
+	} else if (!strcmp(key, "smp")) {
+		if (pmt_plan_parse_smp(value) < 0)
+			rc = fail(p, file, line, "expected smp=N with N from 1 to %d, got '%s'",
+				  PMT_MAX_SMP, value);
 	} else if (!strcmp(key, "seed")) {
 		unsigned long long n;
 

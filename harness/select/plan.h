@@ -14,7 +14,8 @@
  *   param.size = 64M     free-form, passed to the scenario
  *
  * Keys: scenario, device, fs, mkfs_opts, mount_opts, workload, injector,
- * repeat, seed, param.NAME.  device, fs and workload are comma lists.
+ * repeat, seed, smp, param.NAME.  device, fs and workload are comma lists.
+ * smp = N: the guests' vCPUs (1..PMT_MAX_SMP); --smp wins over it.
  * A section's own values override [global]; of several [global] values
  * for one key, the last one read wins (includes are read where they stand).
  * A key absent everywhere is absent (NULL): the runner picks its default.
@@ -69,6 +70,8 @@ const struct pmt_plan_kv *pmt_plan_find(const struct pmt_plan_section *s, const 
 
 /* The section's param.NAME values as {"NAME": "value"} (a new reference). */
 struct json_object *pmt_plan_params(const struct pmt_plan_section *s);
+/* A smp= value: N in 1..PMT_MAX_SMP (options.h), or -1 for anything else. */
+int pmt_plan_parse_smp(const char *v);
 
 /*
  * "quick" -> ROOT/harness/plans/quick.ini.  A name with a '/' or ending in

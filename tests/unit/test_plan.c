@@ -131,7 +131,7 @@ START_TEST(every_error_names_file_and_line)
 	ck_assert_str_eq(load_err(put("x.ini", "[a]\n = x\n")), "x.ini:2: expected key=value, got '= x'");
 	ck_assert_str_eq(load_err(put("x.ini", "; c\n[a]\ndevise = nvdimm\n")),
 			 "x.ini:3: unknown key 'devise' (known: scenario, device, fs, mkfs_opts, "
-			 "mount_opts, workload, injector, repeat, seed, param.NAME)");
+			 "mount_opts, workload, injector, repeat, seed, smp, param.NAME)");
 	ck_assert_str_eq(load_err(put("x.ini", "scenario = mapsync\n")),
 			 "x.ini:1: expected [global] or [NAME] before 'scenario=...'");
 	ck_assert_str_eq(load_err(put("x.ini", "[a\n")), "x.ini:1: expected [NAME], got '[a'");
@@ -147,6 +147,14 @@ START_TEST(every_error_names_file_and_line)
 			 "x.ini:2: expected a comma list of names for fs, got 'ext4,,xfs'");
 	ck_assert_str_eq(load_err(put("x.ini", "[a]\nworkload=a b\n")),
 			 "x.ini:2: expected a comma list of names for workload, got 'a b'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nsmp=0\n")),
+			 "x.ini:2: expected smp=N with N from 1 to 64, got '0'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nsmp=65\n")),
+			 "x.ini:2: expected smp=N with N from 1 to 64, got '65'");
+	ck_assert_str_eq(load_err(put("x.ini", "[a]\nsmp=2x\n")),
+			 "x.ini:2: expected smp=N with N from 1 to 64, got '2x'");
+	ck_assert_int_eq(pmt_plan_parse_smp("2"), 2);
+	ck_assert_int_eq(pmt_plan_parse_smp(NULL), -1);
 	ck_assert_str_eq(load_err(put("x.ini", "[a]\nrepeat=0\n")),
 			 "x.ini:2: expected repeat=N with N from 1 to 10000, got '0'");
 	ck_assert_str_eq(load_err(put("x.ini", "[a]\nrepeat=3x\n")),
