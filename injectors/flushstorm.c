@@ -29,6 +29,8 @@
  * between the two clocks is bounded from them).  The judge is the
  * flushstorm scenario's (harness/scenarios/flushstorm.c).
  *
+ * Variants: slow (every host flush sleeps delay_ms) and held (the storm's
+ * first host flush is held hold_ms inside the shim's lock, then released).
  * The fault fired when the host served storm flushes slowed by the delay
  * (a flush line of at least delay_ms) or held (hold_ms): else BROK.
  */
@@ -84,10 +86,10 @@ static const struct pmt_param flushstorm_params[] = {
 	  .check = check_kinds,
 	  .help = "flush kinds: fsync, fdatasync (files on the fs), raw (fsync of the block "
 		  "device), osync, odsync (O_SYNC/O_DSYNC writes)" },
-	{ .name = "delay_ms", .type = PMT_PARAM_INT, .def = "20", .min = 0, .max = 60000,
-	  .help = "every host fsync sleeps this long first (PMT_SHIM_DELAY_MS)" },
-	{ .name = "hold_ms", .type = PMT_PARAM_INT, .def = "0", .min = 0, .max = 60000,
-	  .help = "the storm's first host flush is held this long (0: none); the others pile up" },
+	{ .name = "delay_ms", .type = PMT_PARAM_INT, .def = "20", .min = 1, .max = 60000,
+	  .help = "variant slow: every host fsync sleeps this long first (PMT_SHIM_DELAY_MS)" },
+	{ .name = "hold_ms", .type = PMT_PARAM_INT, .def = "1500", .min = 1, .max = 60000,
+	  .help = "variant held: the storm's first host flush is held this long; the others pile up" },
 	{ .name = "vcpus", .type = PMT_PARAM_INT, .def = "2", .min = 1, .max = 8,
 	  .help = "guest vCPUs (until the runner's --smp covers every scenario)" },
 	{ .name = "hang_s", .type = PMT_PARAM_INT, .def = "60", .min = 1, .max = 3600,
@@ -103,6 +105,11 @@ void pmt_flushstorm_shim_dir(const struct pmt_case *c, char *buf, size_t len)
 	pmt_fmt(buf, len, "%s/flushstorm-shim", c->rundir);
 }
 
+static bool held(const struct pmt_case *c)
+{
+	return c->variant && !strcmp(c->variant, "held");
+}
+
 static int storm_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
@@ -113,9 +120,9 @@ static int storm_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *er
 	if (n < 0)
 		return -1;
 	snprintf(env_delay, sizeof(env_delay), "PMT_SHIM_DELAY_MS=%lld",
-		 pmt_case_param_int(c, "delay_ms", 20));
+		 held(c) ? 0 : pmt_case_param_int(c, "delay_ms", 20));
 	snprintf(env_hold, sizeof(env_hold), "PMT_SHIM_HOLD_MS=%lld",
-		 pmt_case_param_int(c, "hold_ms", 0));
+		 pmt_case_param_int(c, "hold_ms", 1500));
 	cfg->env[n++] = env_delay;
 	cfg->env[n++] = env_hold;
 	cfg->env[n] = NULL;
@@ -171,6 +178,7 @@ int pmt_host_flushes(const char *dir, int from, struct pmt_host_flush **out, siz
 		f->rt0_us = pmt_json_int64(o, "rt0_us", 0);
 		f->rt1_us = pmt_json_int64(o, "rt1_us", 0);
 		f->result = (int)pmt_json_int64(o, "result", -1);
+		f->real = !strcmp(pmt_json_str(o, "action"), "recorded");
 		f->depth = (int)pmt_json_int64(o, "depth", 0);
 		f->ms = pmt_json_double(o, "ms");
 		json_object_put(o);
@@ -218,8 +226,8 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 	struct json_object *res = NULL, *f;
 	struct clock_watch w = { .agent = &c->vm->agent, .stamps = json_object_new_array() };
 	struct pmt_host_flush *hf = NULL;
-	long long delay = pmt_case_param_int(c, "delay_ms", 20);
-	long long hold = pmt_case_param_int(c, "hold_ms", 0);
+	long long delay = held(c) ? 0 : pmt_case_param_int(c, "delay_ms", 20);
+	long long hold = held(c) ? pmt_case_param_int(c, "hold_ms", 1500) : 0;
 	char dir[PATH_MAX];
 	size_t n = 0;
 	int before, lines, rc;

@@ -3,6 +3,7 @@
 #ifndef PMT_INJECTOR_FLUSHSTORM_H
 #define PMT_INJECTOR_FLUSHSTORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@ struct pmt_host_flush {
 	long long seq;
 	int64_t rt0_us, rt1_us;	/* CLOCK_REALTIME: entered the shim, result final */
 	int result;		/* 0 or -1 */
+	bool real;		/* action "recorded": the real fsync ran */
 	int depth;		/* flush calls in the shim when it entered, itself included */
 	double ms;
 };

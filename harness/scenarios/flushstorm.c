@@ -5,7 +5,8 @@
  *   - a flusher thread still in its flush after hang_s: FAIL (a hang);
  *   - any flush that failed (EIO) with a healthy host: FAIL;
  *   - every guest flush that returned 0 must be covered by a host fsync
- *     that returned 0, entered the shim after the guest called the flush
+ *     that really ran (shim action "recorded": not lied or dropped),
+ *     returned 0, entered the shim after the guest called the flush
  *     and was final before the guest's call returned.  The two clocks are
  *     matched with the clock exchanges (offset in [h - t2, h - t1]); a
  *     flush is uncovered only when no host fsync fits even the widest
@@ -175,7 +176,7 @@ static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *resu
 				b = m;
 		}
 		for (size_t k = a; k < nh && hf[k].rt0_us <= ret && !ok; k++)
-			ok = hf[k].result == 0 && hf[k].rt1_us <= ret;
+			ok = hf[k].result == 0 && hf[k].real && hf[k].rt1_us <= ret;
 		if (!ok && !uncovered++)
 			snprintf(first_bad, sizeof(first_bad), "flush %zu (kind %d, called at %lld us, "
 				 "returned %lld us later)", i,
@@ -209,6 +210,7 @@ static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *resu
 }
 
 static const char *const storm_fs[] = { "ext4", "xfs", NULL };
+static const char *const storm_variants[] = { "slow", "held", NULL };
 
 const struct pmt_scenario pmt_scenario_flushstorm = {
 	.name = "flushstorm",
@@ -216,6 +218,7 @@ const struct pmt_scenario pmt_scenario_flushstorm = {
 		       "flush covered by a host fsync, no EIO, no NEEDS_RESET; flushes/s, latency",
 	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
 	.filesystems = storm_fs,
+	.variants = storm_variants,
 	.injector = "flushstorm",
 	.dax = PMT_DAX_ON,
 	.checker = PMT_CHECK_JUDGE,
