@@ -201,6 +201,8 @@ struct clock_watch {
 	struct pmt_agent *agent;
 	struct json_object *stamps;
 	int ack_errors;
+	const char *hold_dir;	/* held: the shim folder to hold in, else NULL */
+	int hold_errno;
 };
 
 static int on_clock(void *ctx, const struct pmt_msg *m)
@@ -208,6 +210,14 @@ static int on_clock(void *ctx, const struct pmt_msg *m)
 	struct clock_watch *w = ctx;
 	struct json_object *pair;
 
+	if (!strcmp(m->event, "storm")) {
+		/* The threads start once acked: hold the first storm flush. */
+		if (w->hold_dir && pmt_shim_set_mode(w->hold_dir, "hold"))
+			w->hold_errno = errno;
+		if (pmt_agent_send_ack(w->agent, 0))
+			w->ack_errors++;
+		return 0;
+	}
 	if (strcmp(m->event, "clock"))
 		return 0;
 	pair = json_object_new_array();
@@ -242,13 +252,8 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 		return -1;
 	}
 	free(hf);
-	if (hold && pmt_shim_set_mode(dir, "hold")) {
-		snprintf(err, errlen, "cannot hold the next host flush: %s", strerror(errno));
-		json_object_put(req);
-		json_object_put(args);
-		json_object_put(w.stamps);
-		return -1;
-	}
+	if (hold)
+		w.hold_dir = dir;
 	json_object_object_add(args, "threads", json_object_new_int64(pmt_case_param_int(c, "threads", 8)));
 	json_object_object_add(args, "rounds", json_object_new_int64(pmt_case_param_int(c, "rounds", 6)));
 	json_object_object_add(args, "burst", json_object_new_int64(pmt_case_param_int(c, "burst", 4)));
@@ -270,6 +275,12 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 		pmt_shim_set_mode(dir, "honest");
 	if (rc) {
 		json_object_put(res);
+		return -1;
+	}
+	if (w.hold_errno) {
+		json_object_put(res);
+		snprintf(err, errlen, "cannot hold the storm's first host flush: %s",
+			 strerror(w.hold_errno));
 		return -1;
 	}
 	json_object_object_add(c->details, "flushstorm", res);

@@ -27,7 +27,9 @@
  * program sends "clock" events {"t1":us,"ack":true} and waits for the
  * host's ack, noting when it came (t2): the host stamps each event with
  * its own clock on arrival (h), and the guest-to-host offset is then in
- * [h - t2, h - t1].
+ * [h - t2, h - t1].  Right before the threads start it sends "storm"
+ * {"ack":true} and waits for the ack: the host arms its hold then, so
+ * that the held host flush is a storm flush, not a setup one.
  *
  * args: {"threads":T,"rounds":R,"burst":B,"kinds":"fsync,fdatasync,raw,
  *        osync,odsync","dev":"/dev/pmem0","sync":K,"hang_s":S}
@@ -269,6 +271,14 @@ static int flushstorm_run(const char *dir, struct json_object *args, struct json
 	for (int i = 0; i < nsync && !why[0]; i++)
 		clock_sync(clock, why, sizeof(why));
 
+	if (!why[0]) {
+		struct json_object *ev = json_object_new_object();
+
+		json_object_object_add(ev, "ack", json_object_new_boolean(true));
+		pmt_workload_emit("storm", ev);
+		json_object_put(ev);
+		pmt_workload_wait_ack(why, sizeof(why));
+	}
 	t0 = rt_us();
 	for (int i = 0; i < threads; i++) {
 		if (pthread_create(&st[i].tid, NULL, stormer_main, &st[i])) {
