@@ -9,6 +9,13 @@
  * between honest and fail-eio at run time, PMT_SHIM_DELAY_MS makes every
  * flush slow, and DIR/flushes.jsonl records what each flush did, which is
  * how the fault is known to have fired.
+ *
+ * The variants lose and lose-drop use the shim's fail-lose modes: a Linux
+ * host after a write-back error marks the pages clean without writing them
+ * (mm: mapping_set_error, errseq reports it once per file description), so
+ * the one failed fsync loses them for good and the next fsync returns 0.
+ * lose-drop: the host has also dropped them from its page cache, and the
+ * guest's DAX view reads the old content again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,6 +91,7 @@ void pmt_flusheio_stats(const struct pmt_case *c, int from, struct pmt_flush_sta
 		st->failed += !strcmp(action, "failed");
 		st->recorded += !strcmp(action, "recorded");
 		st->errors += !strcmp(action, "error");
+		st->lost += pmt_json_int64(o, "lost", 0);
 		if (pmt_json_double(o, "ms") > st->max_ms)
 			st->max_ms = pmt_json_double(o, "ms");
 		json_object_put(o);
@@ -94,9 +102,14 @@ void pmt_flusheio_stats(const struct pmt_case *c, int from, struct pmt_flush_sta
 int pmt_flusheio_fail(const struct pmt_case *c, bool fail)
 {
 	char dir[PATH_MAX];
+	const char *mode = "fail-eio";
 
+	if (c->variant && !strcmp(c->variant, "lose"))
+		mode = "fail-lose";
+	else if (c->variant && !strcmp(c->variant, "lose-drop"))
+		mode = "fail-lose-drop";
 	pmt_flusheio_shim_dir(c, dir, sizeof(dir));
-	return pmt_shim_set_mode(dir, fail ? "fail-eio" : "honest");
+	return pmt_shim_set_mode(dir, fail ? mode : "honest");
 }
 
 /*

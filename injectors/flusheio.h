@@ -13,11 +13,14 @@ void pmt_flusheio_shim_dir(const struct pmt_case *c, char *buf, size_t len);
 /* What the shim did, from flushes.jsonl lines @from.. (0-based). */
 struct pmt_flush_stats {
 	int lines, failed, recorded, errors;
+	long long lost;		/* pages fail-lose flushes lost */
 	double max_ms;
 };
 void pmt_flusheio_stats(const struct pmt_case *c, int from, struct pmt_flush_stats *st);
 
-/* Host flushes fail from now on (fail-eio), or are honest again.  0 or -1 (errno). */
+/* Host flushes fail from now on (fail-eio; variants lose and lose-drop:
+ * the next one fails and loses its pages, fail-lose / fail-lose-drop), or
+ * are honest again.  0 or -1 (errno). */
 int pmt_flusheio_fail(const struct pmt_case *c, bool fail);
 
 #endif

@@ -37,6 +37,19 @@
  *         fsync latency is reported.  No flush slower than the delay in
  *         flushes.jsonl means the fault did not fire: BROK.
  *
+ *   lose  as fail, but the host behaves as Linux does after a write-back
+ *         error (shim fail-lose): the one failed fsync loses the pages it
+ *         did not write (they never become durable unless written again,
+ *         even after a later fsync returns 0), and the host's next fsync
+ *         returns 0 (errseq reports an error once).  The host keeps the
+ *         pages in its page cache.  A fsync that returned 0 for data the
+ *         power cut then lost is FAIL, and the reason says which half is
+ *         at fault: the guest, when it had seen EIO for that data and
+ *         still returned 0 later; QEMU's one-bit ret, when the guest never
+ *         saw the failure.
+ *   lose-drop  lose, and the host dropped the lost pages from its page
+ *         cache: the guest's DAX view goes back to the old content.
+ *
  * Observations are judged against results/expected/errors.tsv (MODE is the
  * variant).  The injector's parameters (injectors/flusheio.c): delay_ms,
  * threads, rounds.
@@ -225,10 +238,14 @@ static int run_fail(struct pmt_case *c, const char *dir, struct json_object *pro
 	json_object_put(res);
 	flush_stats(dir, before, &st);
 	json_object_object_add(c->details, "host_flushes_failed", json_object_new_int(st.failed));
+	if (strcmp(c->variant, "fail"))
+		json_object_object_add(c->details, "host_pages_lost", json_object_new_int64(st.lost));
 	if (st.failed) {
 		struct json_object *f = json_object_new_object();
 
 		json_object_object_add(f, "host_flushes_failed", json_object_new_int(st.failed));
+		if (strcmp(c->variant, "fail"))
+			json_object_object_add(f, "host_pages_lost", json_object_new_int64(st.lost));
 		pmt_fault_fired(c, f);
 	} else {
 		pmt_case_verdict(c, PMT_BROK, "inject: fault did not fire: the shim failed no flush "
@@ -298,6 +315,63 @@ static int check_one(struct pmt_case *c, const char *dev, struct json_object *pr
 }
 
 
+/*
+ * Which half let a 0 through for data that was not durable (lose
+ * variants; "" otherwise).  A virtio-pmem flush that QEMU answers 0 means
+ * "everything written before is durable".  If a host fsync returned 0
+ * between the failed one and the promise's flush count, QEMU answered
+ * that flush 0 although the failed fsync had lost pages that no later
+ * fsync writes (a Linux host reports a write-back error once): QEMU's
+ * one-bit ret is at fault.  If none did, the guest returned 0 without a
+ * flush the device acknowledged: the guest is at fault.
+ */
+static void fault_half(struct pmt_case *c, const char *dir, long long at, char *buf, size_t len)
+{
+	struct json_object *p = json_object_object_get(
+		json_object_object_get(c->details, "fail_step"), "probes");
+	char path[PATH_MAX + 16], *text, *line, *next;
+	long long failed = 0, ok_after = 0, lost = 0;
+	bool told = false;
+
+	buf[0] = '\0';
+	if (!strcmp(c->variant, "fail"))
+		return;
+	for (size_t i = 0; i < json_object_array_length(p); i++)
+		told |= pmt_json_int64(json_object_array_get_idx(p, i), "errno", 0) == EIO;
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	text = pmt_read_file(path, 64 << 20, NULL);
+	for (line = text; line && *line; line = next) {
+		struct json_object *o;
+		long long seq;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		o = json_tokener_parse(line);
+		seq = pmt_json_int64(o, "seq", 0);
+		if (!failed && !strcmp(pmt_json_str(o, "action"), "failed")) {
+			failed = seq;
+			lost = pmt_json_int64(o, "lost", 0);
+		} else if (failed && !ok_after && pmt_json_int64(o, "result", -1) == 0 &&
+			   (at < 0 || seq <= at)) {
+			ok_after = seq;
+		}
+		json_object_put(o);
+	}
+	free(text);
+	if (ok_after)
+		snprintf(buf, len, "; at fault: QEMU's one-bit ret: host flush %lld failed and lost "
+			 "%lld pages (marked clean, never written), then host flush %lld returned 0 "
+			 "and QEMU answered the guest's flush 0, which says everything before it is "
+			 "durable%s", failed, lost, ok_after,
+			 told ? "; and the guest, which returned 0 for data its own fsync had "
+				"failed with EIO" : "; the guest never saw EIO");
+	else
+		snprintf(buf, len, "; at fault: the guest: its fsync returned 0 with no host flush "
+			 "answered 0 since host flush %lld failed (the guest %s EIO)", failed,
+			 told ? "had seen" : "never saw");
+}
+
 /* One crash state to check: the image at a flush count, or the durable image. */
 struct cut_state {
 	const char *from;		/* the probe whose promise it is about */
@@ -328,6 +402,7 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 	struct cut_state st[16];
 	char durable[PATH_MAX], img[PATH_MAX], dev[64];
 	char observed[1024] = "", first_bad[1200] = "", old[sizeof(c->reason)];
+	long long first_bad_at = -1;
 	const char *none = pmt_json_str(step, "promise_none");
 	bool held = true;
 	int rc = 0;
@@ -431,6 +506,7 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 		json_object_array_add(points, pt);
 		if (rc && held) {
 			held = false;
+			first_bad_at = st[i].at;
 			snprintf(first_bad, sizeof(first_bad), "%s's promise, %s: %s", st[i].from,
 				 st[i].at >= 0 ? "at its flush" : "at the cut", observed);
 		}
@@ -458,11 +534,14 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 	} else {
 		bool was_fail = c->verdict == PMT_FAIL;
 
+		char blame[512];
+
+		fault_half(c, dir, first_bad_at, blame, sizeof(blame));
 		pmt_case_verdict(c, PMT_FAIL, "fsync returned 0 but the data was lost after a power "
-				 "cut: %s", first_bad);
+				 "cut: %s%s", first_bad, blame);
 		if (was_fail)
 			snprintf(c->reason, sizeof(c->reason), "fsync returned 0 but the data was lost "
-				 "after a power cut: %s; %s", first_bad, old);
+				 "after a power cut: %s%s; %s", first_bad, blame, old);
 	}
 out:
 	pmt_epochs_free(ep, nep);
@@ -536,13 +615,13 @@ static int flusheio_run(struct pmt_case *c)
 	if (pmt_setup_fs(c, dev, sizeof(dev)))
 		goto out;
 	pmt_flusheio_shim_dir(c, dir, sizeof(dir));
-	rc = !strcmp(c->variant, "fail") ? run_fail(c, dir, probes, events, before) : run_slow(c, probes);
+	rc = strcmp(c->variant, "slow") ? run_fail(c, dir, probes, events, before) : run_slow(c, probes);
 	keep_kernel_log(c);
 	if (rc)
 		goto out;
 	pmt_case_phase(c, "check");
 	pmt_expect_judge(e, c, c->variant, probes);
-	if (!strcmp(c->variant, "fail"))
+	if (strcmp(c->variant, "slow"))
 		cut_and_check(c, dir, events, before);
 	/* The figure the slow variant exists for goes into the table's reason. */
 	used = strlen(c->reason);
@@ -575,7 +654,7 @@ out:
 }
 
 static const char *const flusheio_fs[] = { "ext4", "xfs", NULL };
-static const char *const flusheio_variants[] = { "fail", "slow", NULL };
+static const char *const flusheio_variants[] = { "fail", "slow", "lose", "lose-drop", NULL };
 
 const struct pmt_scenario pmt_scenario_flusheio = {
 	.name = "flusheio",

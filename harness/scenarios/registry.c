@@ -13,6 +13,8 @@ extern const struct pmt_scenario pmt_scenario_hostsigbus;
 extern const struct pmt_scenario pmt_scenario_hosthwpoison;
 extern const struct pmt_scenario pmt_scenario_dmflakey;
 extern const struct pmt_scenario pmt_scenario_flushhang;
+extern const struct pmt_scenario pmt_scenario_flushstorm;
+extern const struct pmt_scenario pmt_scenario_devreset;
 
 const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_mapsync,
@@ -26,5 +28,7 @@ const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_hosthwpoison,
 	&pmt_scenario_dmflakey,
 	&pmt_scenario_flushhang,
+	&pmt_scenario_flushstorm,
+	&pmt_scenario_devreset,
 	NULL,
 };

@@ -116,8 +116,8 @@ static bool filtered_out(const struct pmt_options *o, const char *id, const char
 
 	if (!o->filter || !fnmatch(o->filter, id, 0) || !fnmatch(o->filter, plain, 0))
 		return false;
-	/* The id a run of mixed vCPU counts gives (mark_smp), as a reproduce
-	 * command quotes it. */
+	/* The id a case on other than its scenario's vCPUs has (mark_smp),
+	 * as a reproduce command quotes it. */
 	snprintf(with_smp, sizeof(with_smp), "%s/smp%u", id, smp);
 	return fnmatch(o->filter, with_smp, 0) != 0;
 }
@@ -136,21 +136,20 @@ static unsigned int case_smp(const struct pmt_options *o, const struct matrix *m
 }
 
 /*
- * A run whose cases do not all have the same vCPU count says it in every
- * id, "/smpN" at the end, as a kernel matrix says "@KERNEL"; a run of one
- * count keeps the ids (and baselines) it always had.
+ * A case on other vCPUs than its scenario's default says so in its id,
+ * "/smpN" at the end: an id names one configuration whatever else the run
+ * holds, so expunge lines, baselines and reproduce commands keep matching
+ * when a plan (nightly, with the device plan's 2-vCPU scenarios in it)
+ * mixes counts.
  */
 static void mark_smp(struct case_list *cl)
 {
-	bool mixed = false;
-
-	for (size_t i = 1; i < cl->count && !mixed; i++)
-		mixed = cl->list[i].smp != cl->list[0].smp;
-	for (size_t i = 0; mixed && i < cl->count; i++) {
+	for (size_t i = 0; i < cl->count; i++) {
 		struct pmt_case *c = &cl->list[i];
 		size_t l = strlen(c->id);
 
-		snprintf(c->id + l, sizeof(c->id) - l, "/smp%u", c->smp);
+		if (c->smp != (c->scenario->smp ? c->scenario->smp : 1))
+			snprintf(c->id + l, sizeof(c->id) - l, "/smp%u", c->smp);
 	}
 }
 

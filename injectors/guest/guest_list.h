@@ -11,3 +11,5 @@ PMT_GUEST_PROGRAM(hwpoison)	/* hwpoison: MADV_HWPOISON, then the probes */
 PMT_GUEST_PROGRAM(mce_target)	/* mce: the page's address, the holder, the probes */
 PMT_GUEST_PROGRAM(flushprobe)	/* flusheio: fsyncs while host flushes fail or crawl */
 PMT_GUEST_PROGRAM(dmflakey)	/* dmflakey: a dm-flakey table over the pmem device */
+PMT_GUEST_PROGRAM(flushstorm)	/* flushstorm: flushes from many threads at once, timed */
+PMT_GUEST_PROGRAM(devreset)	/* devreset: ring an empty queue (NEEDS_RESET), then fsync */

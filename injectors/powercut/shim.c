@@ -41,6 +41,23 @@
  *                          waits instead after the first journal record is
  *                          written, on DIR/held-mid.  For killing QEMU
  *                          mid-flush.
+ *                        fail-lose: a Linux host after a write-back error:
+ *                          the first flush after the mode is set (by
+ *                          DIR/mode or the environment) returns -1/EIO
+ *                          and loses the pages it did not write: the pages
+ *                          that differ from durable.img then are never
+ *                          recorded by a later flush unless written again
+ *                          (content changed), as a host marks them clean
+ *                          without writing them.  Later flushes are
+ *                          honest and return 0, as fsync() does after
+ *                          errseq reported the error once.  The host keeps
+ *                          the pages in its page cache: the guest still
+ *                          reads the new content.
+ *                        fail-lose-drop: the same, and the host also drops
+ *                          the lost pages from its page cache: the shim
+ *                          writes durable.img's content back into QEMU's
+ *                          mapping, so the guest's DAX view goes back to
+ *                          the old content (eviction, then a re-read).
  *                        drop: a device that acknowledges some flushes
  *                          without making them durable.  With
  *                          PMT_SHIM_DROP_EVERY=N flushes S, S+N, S+2N, ...
@@ -65,6 +82,10 @@
  *                        "hold" or "hold-mid" there holds the next flush
  *                        (before recording, or after its first journal
  *                        record): the harness cuts power mid-flush.
+ *   PMT_SHIM_HOLD_MS     a hold ends by itself after this many ms (the
+ *                        shim removes DIR/held); 0 (default): only when
+ *                        the file is removed.  The held flush keeps the
+ *                        shim's lock, so the flushes behind it pile up.
  *                        One line
  *                            drop every=N [from=S]
  *                            drop burst=B [from=S]
@@ -102,8 +123,15 @@
  * Flushes seen: fsync, fdatasync and sync_file_range on the file's fds, and
  * msync over its mapping.  Each one appends one line to DIR/flushes.jsonl:
  *   {"seq":N,"op":"fsync","mode":"honest","action":"recorded","pages":P,
- *    "epoch_bytes":B,"ms":T,"track":"uffd","result":0}
- * (plus "errno":E when result is -1).  epoch_bytes, on recorded flushes
+ *    "epoch_bytes":B,"ms":T,"track":"uffd","depth":D,"rt0_us":U0,
+ *    "rt1_us":U1,"result":0}
+ * (plus "errno":E when result is -1, and "lost":L on a fail-lose flush:
+ * the pages it lost).  depth: how many flush calls were inside the shim
+ * when this one entered, itself included (QEMU's thread-pool workers: the
+ * guest's requests popped and not yet answered, as far as they reached a
+ * worker); rt0_us/rt1_us: CLOCK_REALTIME in microseconds when the call
+ * entered the shim (before PMT_SHIM_DELAY_MS) and when its result was
+ * final, for matching against the guest's own clock.  epoch_bytes, on recorded flushes
  * only: the size of epochs/N (0: no page, no epoch file); the epoch log's
  * size is their sum.  Then DIR/flushed is set to N (a release store into
  * its mapping), in every mode, before the call returns to QEMU.
@@ -138,8 +166,10 @@
 #define EXPORT		__attribute__((visibility("default")))
 #define MAX_FDS		8
 
-enum shim_mode { MODE_HONEST, MODE_LYING, MODE_FAIL_EIO, MODE_HOLD, MODE_DROP, NMODES };
-static const char *const mode_names[] = { "honest", "lying", "fail-eio", "hold", "drop" };
+enum shim_mode { MODE_HONEST, MODE_LYING, MODE_FAIL_EIO, MODE_HOLD, MODE_DROP,
+		 MODE_FAIL_LOSE, MODE_FAIL_LOSE_DROP, NMODES };
+static const char *const mode_names[] = { "honest", "lying", "fail-eio", "hold", "drop",
+					   "fail-lose", "fail-lose-drop" };
 
 enum flush_op { OP_FSYNC, OP_FDATASYNC, OP_SYNC_FILE_RANGE, OP_MSYNC };
 enum track_mode { TRACK_COMPARE, TRACK_UFFD };
@@ -163,6 +193,13 @@ static int (*real_fdatasync)(int);
 static int (*real_sync_file_range)(int, off64_t, off64_t, unsigned int);
 static int (*real_msync)(void *, size_t, int);
 
+/* A page a fail-lose flush lost: its index and the checksum of the content
+ * the host never wrote.  A later flush that finds the same content skips it. */
+struct lost_page {
+	uint64_t page;
+	uint64_t sum;
+};
+
 #define REAL(name) \
 	(real_##name ? real_##name : \
 	 (*(void **)&real_##name = dlsym(RTLD_NEXT, #name), real_##name))
@@ -176,6 +213,7 @@ static struct {
 	uint64_t hold_at;
 	int hold_mid;
 	uint64_t delay_ms;		/* PMT_SHIM_DELAY_MS */
+	uint64_t hold_ms;		/* PMT_SHIM_HOLD_MS: 0, no end */
 	uint64_t drop_every, drop_burst;	/* drop: exactly one is not 0 */
 	uint64_t drop_from;
 	enum track_mode track;		/* PMT_SHIM_TRACK */
@@ -195,8 +233,14 @@ static struct {
 	struct pmt_uffd uffd;		/* armed on map when track is uffd */
 	int uffd_base;			/* next flush: reset, then compare in full */
 	int uffd_off;			/* gave up on uffd: compare for good */
+	int lose_armed;			/* fail-lose: the next flush fails and loses */
+	struct lost_page *lost;		/* pages a fail-lose flush lost, not rewritten */
+	size_t nlost, lost_cap;
 } S = { .lock = PTHREAD_MUTEX_INITIALIZER, .own_fd = -1, .log_fd = -1,
 	.track = TRACK_UFFD, .uffd = { .uffd = -1, .pagemap_fd = -1 } };
+
+/* Flush calls inside flush() now, and the most ever (flushes.jsonl "depth"). */
+static _Atomic int inflight;
 
 /* The file's fds in QEMU; -1 is a free slot.  Read without the lock. */
 static _Atomic int tracked[MAX_FDS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
@@ -416,8 +460,8 @@ static void shim_init(void)
 			}
 		}
 		if (!found) {
-			say("PMT_SHIM_MODE=%s is not honest, lying, fail-eio, hold or drop; "
-			    "passing everything through", mode);
+			say("PMT_SHIM_MODE=%s is not honest, lying, fail-eio, hold, drop, "
+			    "fail-lose or fail-lose-drop; passing everything through", mode);
 			return;
 		}
 	}
@@ -433,13 +477,15 @@ static void shim_init(void)
 	if (parse_u64("PMT_SHIM_FAIL_FROM", 1, &S.fail_from) < 0 ||
 	    parse_u64("PMT_SHIM_FAIL_COUNT", 0, &S.fail_count) < 0 ||
 	    parse_u64("PMT_SHIM_HOLD_AT", 1, &S.hold_at) < 0 ||
-	    parse_u64("PMT_SHIM_DELAY_MS", 0, &S.delay_ms) < 0)
+	    parse_u64("PMT_SHIM_DELAY_MS", 0, &S.delay_ms) < 0 ||
+	    parse_u64("PMT_SHIM_HOLD_MS", 0, &S.hold_ms) < 0)
 		return;
 	if (where && *where && strcmp(where, "before") && strcmp(where, "mid")) {
 		say("PMT_SHIM_HOLD_WHERE=%s is not before or mid; passing everything through", where);
 		return;
 	}
 	S.hold_mid = where && !strcmp(where, "mid");
+	S.lose_armed = S.mode == MODE_FAIL_LOSE || S.mode == MODE_FAIL_LOSE_DROP;
 	if (track_mode && *track_mode) {
 		if (!strcmp(track_mode, "compare")) {
 			S.track = TRACK_COMPARE;
@@ -519,9 +565,13 @@ static void hold_on(const char *name)
 	}
 	REAL(close)(fd);
 	/* A poll is fine: this exists so that a test can kill QEMU here. */
-	while (access(path, F_OK) == 0) {
+	for (uint64_t waited = 0; access(path, F_OK) == 0; waited += 10) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
+		if (S.hold_ms && waited >= S.hold_ms) {
+			unlink(path);
+			break;
+		}
 		nanosleep(&ts, NULL);
 	}
 }
@@ -531,9 +581,38 @@ struct rec_ctx {
 	int hold_mid;		/* hold after the first record */
 };
 
+/* The lost-page entry of @page, or NULL.  Lock held. */
+static struct lost_page *lost_find(uint64_t page)
+{
+	for (size_t i = 0; i < S.nlost; i++)
+		if (S.lost[i].page == page)
+			return &S.lost[i];
+	return NULL;
+}
+
+/*
+ * A page a fail-lose flush lost and nobody wrote since (same content) is
+ * clean on a Linux host: no later flush writes it.  A rewritten one is
+ * dirty again and leaves the list.  1: skip the page.  Lock held.
+ */
+static int lost_skip(uint64_t page, const void *cur)
+{
+	struct lost_page *l = S.nlost ? lost_find(page) : NULL;
+
+	if (!l)
+		return 0;
+	if (l->sum == pmt_checksum64(0, cur, PMT_PAGE_SIZE))
+		return 1;
+	*l = S.lost[--S.nlost];
+	return 0;
+}
+
 static int rec_page(uint64_t page, const void *cur, void *arg)
 {
 	struct rec_ctx *c = arg;
+
+	if (lost_skip(page, cur))
+		return 0;
 
 	if (pmt_journal_add(c->j, page, cur) < 0)
 		return -errno;
@@ -757,6 +836,84 @@ static int64_t record_locked(int hold_mid, const char **track, uint64_t seq,
 	return n;
 }
 
+struct lose_ctx {
+	int img_fd;		/* durable.img, for the old content (drop) */
+	int drop;		/* fail-lose-drop */
+	int64_t lost;
+};
+
+static int lose_page(uint64_t page, const void *cur, void *arg)
+{
+	struct lose_ctx *l = arg;
+	unsigned char old[PMT_PAGE_SIZE];
+	struct lost_page *e;
+
+	l->lost++;
+	if (l->drop) {
+		/* Evicted, then read again from the disk: the old content. */
+		if (read_page(l->img_fd, old, page) < 0)
+			return -errno;
+		memcpy(S.map + page * PMT_PAGE_SIZE, old, PMT_PAGE_SIZE);
+		return 0;
+	}
+	e = lost_find(page);
+	if (!e) {
+		if (S.nlost == S.lost_cap) {
+			size_t cap = S.lost_cap ? S.lost_cap * 2 : 256;
+			struct lost_page *n = realloc(S.lost, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			S.lost = n;
+			S.lost_cap = cap;
+		}
+		e = &S.lost[S.nlost++];
+		e->page = page;
+	}
+	e->sum = pmt_checksum64(0, cur, PMT_PAGE_SIZE);
+	return 0;
+}
+
+/*
+ * A fail-lose flush: the pages that differ from durable.img are the ones
+ * this failed fsync did not write; a Linux host marks them clean.  Pages
+ * lost, or -1 with errno.  Lock held.
+ */
+static int64_t lose_locked(int drop)
+{
+	struct lose_ctx l = { -1, drop, 0 };
+	char path[PATH_MAX];
+	const void *mem = NULL;
+	struct stat st;
+	int64_t n;
+
+	if (setup_locked() < 0 || fstat(S.own_fd, &st) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	if (S.map && S.map_off == 0 && S.map_len >= (uint64_t)st.st_size)
+		mem = S.map;
+	if (drop && !mem) {
+		errno = ENXIO;	/* no mapping to drop the pages from */
+		return -1;
+	}
+	if (snprintf(path, sizeof(path), "%s/%s", S.dir, PMT_DURABLE_IMG) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	l.img_fd = REAL(open)(path, O_RDONLY | O_CLOEXEC);
+	if (l.img_fd < 0)
+		return -1;
+	n = pmt_file_diff(l.img_fd, S.own_fd, mem, (uint64_t)st.st_size, lose_page, &l);
+	REAL(close)(l.img_fd);
+	if (n < 0) {
+		if (n != -1)
+			errno = (int)-n;
+		return -1;
+	}
+	return l.lost;
+}
+
 struct flush_call {
 	enum flush_op op;
 	int fd;
@@ -788,6 +945,15 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CLOCK_REALTIME in microseconds: the clock the guest's timestamps are matched to. */
+static uint64_t now_rt_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* "key=N" with N all digits: 1 and *@v; 0 if @tok is not key=... */
@@ -867,9 +1033,14 @@ static int reread_mode_locked(uint64_t seq)
 		return 0;
 	}
 	/* "drop" alone has no schedule; it was handled above. */
-	for (int i = 0; i < NMODES; i++)
-		if (i != MODE_DROP && !strcmp(buf, mode_names[i]))
-			S.mode = (enum shim_mode)i;
+	for (int i = 0; i < NMODES; i++) {
+		if (i == MODE_DROP || strcmp(buf, mode_names[i]))
+			continue;
+		/* Switching into a fail-lose mode arms its one failure. */
+		if ((i == MODE_FAIL_LOSE || i == MODE_FAIL_LOSE_DROP) && S.mode != (enum shim_mode)i)
+			S.lose_armed = 1;
+		S.mode = (enum shim_mode)i;
+	}
 	return 0;
 }
 
@@ -878,10 +1049,12 @@ static int flush(const struct flush_call *c)
 	const char *action = "recorded";
 	const char *track;
 	double t0 = now_ms();
-	int64_t pages = 0;
+	uint64_t rt0 = now_rt_us();
+	int depth = atomic_fetch_add(&inflight, 1) + 1;
+	int64_t pages = 0, lost = -1;
 	int result, err = 0, n;
 	uint64_t seq, epoch_bytes = 0;
-	char line[320], eb[40] = "";
+	char line[448], eb[64] = "";
 
 	/* Outside the lock: a slow device still serves flushes side by side. */
 	if (S.delay_ms) {
@@ -899,6 +1072,7 @@ static int flush(const struct flush_call *c)
 		S.enabled = 0;
 		in_shim = 0;
 		pthread_mutex_unlock(&S.lock);
+		atomic_fetch_sub(&inflight, 1);
 		return call_real(c);
 	}
 	/* Not recording leaves the written state alone: the next recorded
@@ -911,6 +1085,20 @@ static int flush(const struct flush_call *c)
 		/* Acknowledged, not durable: as lying, for this flush only. */
 		action = "dropped";
 		result = 0;
+	} else if ((S.mode == MODE_FAIL_LOSE || S.mode == MODE_FAIL_LOSE_DROP) && S.lose_armed) {
+		/* No real fsync: the data it would have written is gone. */
+		S.lose_armed = 0;
+		action = "failed";
+		result = -1;
+		err = EIO;
+		lost = lose_locked(S.mode == MODE_FAIL_LOSE_DROP);
+		if (lost < 0) {
+			say("fail-lose flush %llu: finding the lost pages failed: %s",
+			    (unsigned long long)seq, strerror(errno));
+			action = "error";
+			lost = 0;
+		}
+		snprintf(eb, sizeof(eb), ",\"lost\":%lld", (long long)lost);
 	} else if (S.mode == MODE_FAIL_EIO && seq >= S.fail_from &&
 		   (!S.fail_count || seq - S.fail_from < S.fail_count)) {
 		action = "failed";
@@ -939,16 +1127,19 @@ static int flush(const struct flush_call *c)
 	if (result < 0)
 		n = snprintf(line, sizeof(line),
 			     "{\"seq\":%llu,\"op\":\"%s\",\"mode\":\"%s\",\"action\":\"%s\","
-			     "\"pages\":%lld%s,\"ms\":%.3f,\"track\":\"%s\",\"result\":%d,"
-			     "\"errno\":%d}\n",
+			     "\"pages\":%lld%s,\"ms\":%.3f,\"track\":\"%s\",\"depth\":%d,"
+			     "\"rt0_us\":%llu,\"rt1_us\":%llu,\"result\":%d,\"errno\":%d}\n",
 			     (unsigned long long)seq, op_names[c->op], mode_names[S.mode], action,
-			     (long long)pages, eb, now_ms() - t0, track, result, err);
+			     (long long)pages, eb, now_ms() - t0, track, depth,
+			     (unsigned long long)rt0, (unsigned long long)now_rt_us(), result, err);
 	else
 		n = snprintf(line, sizeof(line),
 			     "{\"seq\":%llu,\"op\":\"%s\",\"mode\":\"%s\",\"action\":\"%s\","
-			     "\"pages\":%lld%s,\"ms\":%.3f,\"track\":\"%s\",\"result\":%d}\n",
+			     "\"pages\":%lld%s,\"ms\":%.3f,\"track\":\"%s\",\"depth\":%d,"
+			     "\"rt0_us\":%llu,\"rt1_us\":%llu,\"result\":%d}\n",
 			     (unsigned long long)seq, op_names[c->op], mode_names[S.mode], action,
-			     (long long)pages, eb, now_ms() - t0, track, result);
+			     (long long)pages, eb, now_ms() - t0, track, depth,
+			     (unsigned long long)rt0, (unsigned long long)now_rt_us(), result);
 	/* One write(2) on an O_APPEND fd: lines never interleave. */
 	if (n > 0 && n < (int)sizeof(line) && write(S.log_fd, line, (size_t)n) < 0)
 		say("cannot append to flushes.jsonl: %s", strerror(errno));
@@ -960,6 +1151,7 @@ static int flush(const struct flush_call *c)
 	pmt_flush_counter_store(S.flushed, seq);
 	in_shim = 0;
 	pthread_mutex_unlock(&S.lock);
+	atomic_fetch_sub(&inflight, 1);
 	errno = err;
 	return result;
 }

@@ -12,7 +12,7 @@
 #  - slow: 16 guest flushers against a 100 ms host flush, every fsync 0.
 . "$ROOT/tests/integration/lib.sh"
 
-"$PMTORTURE" run --accel tcg --scenario flusheio --fs ext4,xfs --results r >out 2>err; rc=$?
+"$PMTORTURE" run --accel tcg --scenario flusheio --workload fail,slow --fs ext4,xfs --results r >out 2>err; rc=$?
 cat out
 s=$(readlink -f r/latest)/summary.json
 verdict() { json_get "$s" "[c['verdict'] for c in j['cases'] if c['id']=='$1'][0]"; }

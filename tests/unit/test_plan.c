@@ -266,8 +266,16 @@ START_TEST(shipped_plans)
 	ck_assert_uint_ge(plan.nsections, 1);
 	pmt_plan_free(&plan);
 
+	/* device.ini: the device injectors, each section naming its scenario. */
+	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "device", path, sizeof(path), err, sizeof(err)), 0);
+	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(plan.nsections, 3);
+	for (size_t i = 0; i < plan.nsections; i++)
+		ck_assert_ptr_nonnull(pmt_plan_get(&plan.sections[i], "scenario"));
+	pmt_plan_free(&plan);
+
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "nope", path, sizeof(path), err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "unknown plan 'nope' (known: default, errors, nightly, quick"));
+	ck_assert_ptr_nonnull(strstr(err, "unknown plan 'nope' (known: default, device, errors, nightly, quick"));
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "my/own.ini", path, sizeof(path), err,
 					       sizeof(err)), 0);
 	ck_assert_str_eq(path, "my/own.ini");
