@@ -270,6 +270,21 @@ int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
 	return 0;
 }
 
+int pmt_case_child_rundir(struct pmt_case *c, const char *name, char *err, size_t errlen)
+{
+	struct runner *r = c->runner;
+	char dir[PATH_MAX];
+
+	if (pmt_fmt(dir, sizeof(dir), "%s/%s", r->rundir, name) || pmt_mkdir_p(dir, 0700)) {
+		snprintf(err, errlen, "cannot create %s/%s: %s", r->rundir, name, strerror(errno));
+		return -1;
+	}
+	/* This process's copy of the runner: the parent's is untouched. */
+	memcpy(r->rundir, dir, sizeof(dir));
+	c->rundir = r->rundir;
+	return 0;
+}
+
 int pmt_case_boot_checker(struct pmt_case *c, struct pmt_vm *vm, const char *disk)
 {
 	char err[1024];

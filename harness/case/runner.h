@@ -34,6 +34,13 @@ int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
 int pmt_case_boot_checker(struct pmt_case *c, struct pmt_vm *vm, const char *disk);
 
 /*
+ * In a child process of the case (pmt_fork_child) only: its guests' sockets
+ * and scratch files go to RUNDIR/@name (made here), so that they do not
+ * meet the parent's guests there.  0, or -1 with @err.
+ */
+int pmt_case_child_rundir(struct pmt_case *c, const char *name, char *err, size_t errlen);
+
+/*
  * Shut a case's guest down cleanly through its agent; a guest already gone
  * (a power cut) is left alone.  A failure is a BROK naming c->phase.  The
  * caller still releases the vm.  0 or -1.

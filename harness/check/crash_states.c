@@ -91,7 +91,10 @@ static void __attribute__((noreturn)) run_child_share(struct pmt_case *c,
 
 	pmt_walk_result_init(&r);
 	snprintf(name, sizeof(name), "checker-%d", k);
-	rc = walk_share(c, p, name, &r);
+	/* Its own sockets: QMP and agent sockets have fixed names in a run folder. */
+	rc = pmt_case_child_rundir(c, name, r.brok, sizeof(r.brok));
+	if (!rc)
+		rc = walk_share(c, p, name, &r);
 	/* A BROK recorded here is the parent's to record: it travels as brok. */
 	if (rc && !r.brok[0])
 		snprintf(r.brok, sizeof(r.brok), "%s", c->verdict_set ? c->reason
@@ -103,6 +106,7 @@ static void __attribute__((noreturn)) run_child_share(struct pmt_case *c,
 	pmt_walk_result_free(&r);
 	unlink(p->point_img);
 	unlink(p->checker_img);
+	pmt_rm_rf(c->rundir);
 	fflush(NULL);
 	_exit(rc ? 1 : 0);
 }

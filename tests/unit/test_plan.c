@@ -266,12 +266,18 @@ START_TEST(shipped_plans)
 	ck_assert_uint_ge(plan.nsections, 1);
 	pmt_plan_free(&plan);
 
-	/* device.ini: the device injectors, each section naming its scenario. */
+	/* device.ini: the device injectors, each section naming its scenario;
+	 * the device scenarios once more on one vCPU (their default is 2). */
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "device", path, sizeof(path), err, sizeof(err)), 0);
 	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_uint_eq(plan.nsections, 3);
-	for (size_t i = 0; i < plan.nsections; i++)
+	ck_assert_uint_eq(plan.nsections, 5);
+	for (size_t i = 0; i < plan.nsections; i++) {
+		const char *smp = pmt_plan_get(&plan.sections[i], "smp");
+
 		ck_assert_ptr_nonnull(pmt_plan_get(&plan.sections[i], "scenario"));
+		if (strstr(plan.sections[i].name, "-1cpu"))
+			ck_assert_str_eq(smp ? smp : "(none)", "1");
+	}
 	pmt_plan_free(&plan);
 
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "nope", path, sizeof(path), err, sizeof(err)), -1);
