@@ -39,6 +39,27 @@ check "honest flushes: the journal-checksum kind is only ext4's JBD2 lines (got 
 check "honest flushes: exit status follows the verdicts" [ $rc -eq "$(json_get "$s" "int(any(c['verdict'] in ('FAIL','BROK') for c in j['cases']))")" ]
 check "the table shows points, states and promises checked" grep -q 'points, [0-9]* states, [0-9]* promises checked' out
 
+# Two checker guests side by side, each walking a share of the points: the
+# same verdict, reason, states and failures as the one checker above (the
+# honest run's --jobs 2 leaves one checker per case), for the same seed.
+"$PMTORTURE" run --accel tcg --scenario powercut --workload append_fsync --fs ext4 \
+	--jobs 1 --checkers 2 --results two >out2 2>err2; rc=$?
+cat out2
+s2=$(readlink -f two/latest)/summary.json
+id=powercut:append_fsync:virtio-pmem:ext4
+check "two checkers: the honest run had one" [ "$(json_get "$s" "[c['details']['checkers'] for c in j['cases'] if c['id']=='$id'][0]")" = 1 ]
+check "two checkers: two ran" [ "$(json_get "$s2" "j['cases'][0]['details']['checkers']")" = 2 ]
+for k in verdict "details']['states" "details']['points" "details']['promises_checked" "details']['failures"; do
+	a=$(json_get "$s" "[c['$k'] for c in j['cases'] if c['id']=='$id'][0]")
+	b=$(json_get "$s2" "j['cases'][0]['$k']")
+	check "two checkers: the same $k as one (${b:0:80})" [ "$a" = "$b" ]
+done
+# The reason names the saved state by its path, which differs by folder.
+norm() { sed -e 's/reproduce: .*//' -e "s|'[^']*/state-|'state-|g"; }
+check "two checkers: the same reason as one" \
+	[ "$(json_get "$s" "[c['reason'] for c in j['cases'] if c['id']=='$id'][0]" | norm)" = "$(json_get "$s2" "j['cases'][0]['reason']" | norm)" ]
+check "two checkers: the second one's console is kept" [ -s "$(dirname "$s2")/cases/powercut-append_fsync-virtio-pmem-ext4/checker-1/console.log" ]
+
 "$PMTORTURE" run --accel tcg --scenario powercut --workload append_fsync,overwrite_fdatasync \
 	--fs ext4,xfs --flush-mode drop --baseline honest/latest --results drop >out 2>err; rc=$?
 cat out
