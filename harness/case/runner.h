@@ -58,7 +58,5 @@ int pmt_run_main(const struct pmt_options *o);
  */
 struct json_object;
 int pmt_run_session(const struct pmt_options *o, struct json_object **summary);
-/* `pmtorture bench`: boot and case timings. */
-int pmt_bench_main(const struct pmt_options *o);
 
 #endif

@@ -24,13 +24,14 @@
 struct guest_check {
 	struct pmt_case *c;
 	char dev[64];
+	double *times;		/* the share's result's */
 };
 
 static int check_in_guest(void *ctx, struct json_object *promises, struct json_object *problems)
 {
 	struct guest_check *g = ctx;
 
-	return pmt_crash_check_state(g->c, g->dev, promises, problems);
+	return pmt_crash_check_state(g->c, g->dev, promises, problems, g->times);
 }
 
 /* Share @k's scratch images: share 0 keeps the names a person knows. */
@@ -51,7 +52,7 @@ static int share_paths(const struct pmt_case *c, int k, char *point, char *check
 static int walk_share(struct pmt_case *c, const struct pmt_walk_plan *p, const char *name,
 		      struct pmt_walk_result *r)
 {
-	struct guest_check g = { .c = c };
+	struct guest_check g = { .c = c, .times = r->times };
 	struct pmt_state_check chk = { .check = check_in_guest, .ctx = &g };
 	struct pmt_vm checker, *main_vm = c->vm;
 	char err[1024];
@@ -224,6 +225,8 @@ int pmt_check_crash_states(struct pmt_case *c, struct pmt_walk_plan *plan, int n
 		pmt_cleanup_unregister(checker[k]);
 	}
 	json_object_object_add(c->details, "checkers", json_object_new_int(ncheckers));
+	/* Summed over the checkers: with two, they add up to about twice check_s. */
+	json_object_object_add(c->details, "check_times", pmt_walk_times_json(out));
 	json_object_object_add(c->details, "check_s",
 			       json_object_new_double((pmt_now_ms() - t0) / 1000.0));
 	json_object_object_add(c->details, "states_per_minute",

@@ -24,6 +24,10 @@
 #define MAX_FAILURES_KEPT	256	/* failures entries */
 #define TORN_SECTORS		(PMT_PAGE_SIZE / 512)
 
+const char *const pmt_check_step_names[PMT_STEPS] = {
+	"prepare", "mount", "verify", "umount", "fsck", "build",
+};
+
 const char *const pmt_walk_kind_names[PMT_WALK_KINDS] = {
 	"promise", "fsck", "mount", "journal-checksum",
 };
@@ -434,16 +438,19 @@ static int check_one(struct walk *w, const struct next_pages *np, const struct s
 	struct pmt_walk_result *r = w->r;
 	struct json_object *promises, *problems, *row;
 	int lapsed = 0, rc;
+	int64_t t0;
 
 	promises = pmt_promises_at(w->p->events, s->point, s->n > 0, &lapsed);
 	if (same_as_last(w, s, np->n, json_object_to_json_string(promises))) {
 		json_object_put(promises);
 		return 0;
 	}
+	t0 = pmt_now_ms();
 	if (state_write(w->p->point_img, np, s, w->p->checker_img)) {
 		json_object_put(promises);
 		return walk_brok(w, "check: building state %s: %s", s->name, strerror(errno));
 	}
+	r->times[PMT_STEP_BUILD] += (double)(pmt_now_ms() - t0) / 1000.0;
 	problems = json_object_new_array();
 	rc = w->chk->check(w->chk->ctx, promises, problems);
 	if (rc < 0) {
@@ -660,6 +667,8 @@ void pmt_walk_merge(struct pmt_walk_result *dst, const struct pmt_walk_result *s
 	dst->saved += src->saved;
 	for (int i = 0; i < PMT_WALK_KINDS; i++)
 		dst->kinds[i] += src->kinds[i];
+	for (int i = 0; i < PMT_STEPS; i++)
+		dst->times[i] += src->times[i];
 	/* The earliest state of the gravest kind, as one walker finds it. */
 	if (src->bad && (!dst->bad || src->first_rank < dst->first_rank)) {
 		dst->first_rank = src->first_rank;
@@ -669,6 +678,16 @@ void pmt_walk_merge(struct pmt_walk_result *dst, const struct pmt_walk_result *s
 	dst->bad += src->bad;
 	if (!dst->brok[0] && src->brok[0])
 		memcpy(dst->brok, src->brok, sizeof(dst->brok));
+}
+
+struct json_object *pmt_walk_times_json(const struct pmt_walk_result *r)
+{
+	struct json_object *t = json_object_new_object();
+
+	for (int i = 0; i < PMT_STEPS; i++)
+		json_object_object_add(t, pmt_check_step_names[i],
+				       json_object_new_double(r->times[i]));
+	return t;
 }
 
 struct json_object *pmt_walk_result_to_json(const struct pmt_walk_result *r)
@@ -687,6 +706,7 @@ struct json_object *pmt_walk_result_to_json(const struct pmt_walk_result *r)
 	for (int i = 0; i < PMT_WALK_KINDS; i++)
 		json_object_array_add(kinds, json_object_new_int64(r->kinds[i]));
 	json_object_object_add(j, "kinds", kinds);
+	json_object_object_add(j, "times", pmt_walk_times_json(r));
 	json_object_object_add(j, "first_rank", json_object_new_int(r->first_rank));
 	json_object_object_add(j, "saved", json_object_new_int(r->saved));
 	json_object_object_add(j, "first_bad", json_object_new_string(r->first_bad));
@@ -722,6 +742,9 @@ int pmt_walk_result_from_json(struct json_object *j, struct pmt_walk_result *r)
 	r->bad_points = pmt_json_int64(j, "bad_points", 0);
 	for (int i = 0; i < PMT_WALK_KINDS; i++)
 		r->kinds[i] = json_object_get_int64(json_object_array_get_idx(kinds, (size_t)i));
+	for (int i = 0; i < PMT_STEPS; i++)
+		r->times[i] = pmt_json_double(json_object_object_get(j, "times"),
+					      pmt_check_step_names[i]);
 	r->first_rank = pmt_json_int(j, "first_rank", 0);
 	r->saved = pmt_json_int(j, "saved", 0);
 	snprintf(r->first_bad, sizeof(r->first_bad), "%s", pmt_json_str(j, "first_bad"));

@@ -35,6 +35,19 @@
 #define PMT_WALK_KINDS 4
 extern const char *const pmt_walk_kind_names[PMT_WALK_KINDS];
 
+/* Where a checked state's time goes, in seconds: the guest's steps
+ * (crashcheck.c) and the host's writing of the state. */
+enum pmt_check_step {
+	PMT_STEP_PREPARE,	/* drop the device's caches, mark the kernel log */
+	PMT_STEP_MOUNT,		/* mount: the kernel's log recovery */
+	PMT_STEP_VERIFY,	/* the promises */
+	PMT_STEP_UMOUNT,
+	PMT_STEP_FSCK,		/* fsck -n */
+	PMT_STEP_BUILD,		/* the host writing the state into the checker's file */
+	PMT_STEPS
+};
+extern const char *const pmt_check_step_names[PMT_STEPS];
+
 /*
  * One crash state, checked: the state is in the checker's backing file.
  * Returns 0 when it held, 1 when the kernel broke something (the problems
@@ -72,6 +85,7 @@ struct pmt_walk_result {
 	char first_bad[1024];		/* the state the verdict names, and why */
 	char cmd[2 * 4096 + 96];	/* the command that replays it */
 	char brok[768];			/* set when the walk itself failed */
+	double times[PMT_STEPS];	/* seconds per step, over the checked states */
 };
 
 /* An empty result (its JSON arrays made).  Free with pmt_walk_result_free(). */
@@ -97,6 +111,9 @@ int pmt_crash_walk_first_image(const struct pmt_walk_plan *p, char *err, size_t 
 
 /* Add share @src's result to @dst, the shares taken in order. */
 void pmt_walk_merge(struct pmt_walk_result *dst, const struct pmt_walk_result *src);
+
+/* {"prepare": s, "mount": s, ...}: where the checked states' time went. */
+struct json_object *pmt_walk_times_json(const struct pmt_walk_result *r);
 
 /* A result as JSON and back: a share's result crosses a process boundary. */
 struct json_object *pmt_walk_result_to_json(const struct pmt_walk_result *r);

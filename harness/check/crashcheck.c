@@ -8,6 +8,7 @@
 #include "guest_setup.h"
 #include "json_util.h"
 #include "crashcheck.h"
+#include "util.h"
 
 int pmt_crash_find_dev(struct pmt_case *c, char *dev, size_t len)
 {
@@ -105,11 +106,22 @@ static void mount_dmesg(struct pmt_case *c, char *out, size_t len)
 	json_object_put(res);
 }
 
+/* Add the seconds since *@t0 to step @step, and restart the clock. */
+static void lap(double *times, enum pmt_check_step step, int64_t *t0)
+{
+	int64_t now = pmt_now_ms();
+
+	if (times)
+		times[step] += (double)(now - *t0) / 1000.0;
+	*t0 = now;
+}
+
 int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_object *promises,
-			  struct json_object *problems)
+			  struct json_object *problems, double times[PMT_STEPS])
 {
 	struct json_object *args, *res = NULL, *broken;
 	size_t before = json_object_array_length(problems);
+	int64_t t0 = pmt_now_ms();
 	char err[512];
 	int rc;
 
@@ -120,10 +132,12 @@ int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_objec
 	/* What the kernel says while mounting this state, and only this one. */
 	if (call(c, "mark", obj2("name", "crash-state", NULL, NULL), NULL, err, sizeof(err)) < 0)
 		return -1;
+	lap(times, PMT_STEP_PREPARE, &t0);
 	args = obj2("fs", c->fs, "dev", dev);
 	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
 	json_object_object_add(args, "opts", json_object_new_string("dax"));
 	rc = call(c, "mount", args, NULL, err, sizeof(err));
+	lap(times, PMT_STEP_MOUNT, &t0);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -138,6 +152,7 @@ int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_objec
 	args = obj2("dir", PMT_GUEST_MNT, NULL, NULL);
 	json_object_object_add(args, "promises", json_object_get(promises));
 	rc = call(c, "verify", args, &res, err, sizeof(err));
+	lap(times, PMT_STEP_VERIFY, &t0);
 	if (rc) {
 		if (rc > 0)
 			pmt_case_verdict(c, PMT_BROK, "%s: verify: %s", c->phase, err);
@@ -157,11 +172,14 @@ int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_objec
 	json_object_put(res);
 	res = NULL;
 
-	if (call(c, "umount", obj2("dir", PMT_GUEST_MNT, NULL, NULL), NULL, err, sizeof(err))) {
+	rc = call(c, "umount", obj2("dir", PMT_GUEST_MNT, NULL, NULL), NULL, err, sizeof(err));
+	lap(times, PMT_STEP_UMOUNT, &t0);
+	if (rc) {
 		pmt_case_verdict(c, PMT_BROK, "%s: umount: %s", c->phase, err);
 		return -1;
 	}
 	rc = call(c, "fsck", obj2("fs", c->fs, "dev", dev), &res, err, sizeof(err));
+	lap(times, PMT_STEP_FSCK, &t0);
 	if (rc) {
 		if (rc > 0)
 			pmt_case_verdict(c, PMT_BROK, "%s: fsck: %s", c->phase, err);

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "case.h"
+#include "crash_walk.h"
 
 /* The virtio-pmem block device of the guest behind c->vm, into @dev. */
 int pmt_crash_find_dev(struct pmt_case *c, char *dev, size_t len);
@@ -18,9 +19,10 @@ int pmt_crash_find_dev(struct pmt_case *c, char *dev, size_t len);
 /*
  * Check the state now in the device.  Returns 0 when it held, 1 when the
  * kernel broke something (the problems are appended to @problems as
- * strings), -1 when the framework failed (a BROK is recorded).
+ * strings), -1 when the framework failed (a BROK is recorded).  @times,
+ * if not NULL, gets each step's seconds added.
  */
 int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_object *promises,
-			  struct json_object *problems);
+			  struct json_object *problems, double times[PMT_STEPS]);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The commands that read results folders rather than boot guests. */
+/* The subcommands beside run and list: results folders, bisect, bench. */
 #ifndef PMT_COMMANDS_H
 #define PMT_COMMANDS_H
 
@@ -17,5 +17,8 @@ int pmt_report_main(const struct pmt_options *o);
  * 2 usage, setup error or an answer left open by skipped kernels.
  */
 int pmt_bisect_main(const struct pmt_options *o);
+
+/* `pmtorture bench`: boot, case, crash-state and storm figures (cmd_bench.c). */
+int pmt_bench_main(const struct pmt_options *o);
 
 #endif

@@ -302,7 +302,7 @@ static int check_one(struct pmt_case *c, const char *dev, struct json_object *pr
 
 	for (size_t i = 0; i < json_object_array_length(proms); i++)
 		json_object_array_add(promises, bare_promise(json_object_array_get_idx(proms, i)));
-	rc = pmt_crash_check_state(c, dev, promises, problems);
+	rc = pmt_crash_check_state(c, dev, promises, problems, NULL);
 	observed[0] = '\0';
 	for (size_t i = 0; i < json_object_array_length(problems) && used + 1 < len; i++)
 		used += (size_t)snprintf(observed + used, len - used, "%s%s", i ? "; " : "",

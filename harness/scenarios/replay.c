@@ -65,7 +65,7 @@ static int replay_run(struct pmt_case *c)
 	pmt_case_phase(c, "check");
 	r = pmt_crash_find_dev(c, dev, sizeof(dev));
 	if (!r)
-		r = pmt_crash_check_state(c, dev, promises, problems);
+		r = pmt_crash_check_state(c, dev, promises, problems, NULL);
 	json_object_object_add(c->details, "problems", json_object_get(problems));
 	if (r > 0)
 		pmt_case_verdict(c, PMT_FAIL, "%s: %s", c->opt->replay,
