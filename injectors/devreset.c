@@ -72,7 +72,7 @@ static int devreset_fire(struct pmt_case *c, char *err, size_t errlen)
 	}
 	json_object_object_add(c->details, "devreset", res);
 	probes = json_object_object_get(res, "probes");
-	for (size_t i = 0; i < json_object_array_length(probes); i++) {
+	for (size_t i = 0; i < pmt_json_len(probes); i++) {
 		struct json_object *p = json_object_array_get_idx(probes, i);
 		const char *path = pmt_json_str(p, "path");
 

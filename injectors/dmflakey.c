@@ -16,6 +16,7 @@
 #include "case.h"
 #include "injector.h"
 #include "guest_setup.h"
+#include "json_util.h"
 #include "lifecycle.h"
 
 static const struct pmt_param dmflakey_params[] = {
@@ -76,7 +77,7 @@ static int dmflakey_fire(struct pmt_case *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (json_object_object_get_ex(res, "probes", &p))
-		for (size_t i = 0; i < json_object_array_length(p); i++)
+		for (size_t i = 0; i < pmt_json_len(p); i++)
 			pmt_case_observe(c, NULL, json_object_get(json_object_array_get_idx(p, i)));
 	f = json_object_new_object();
 	json_object_object_add(f, "flaky_table", json_object_get(json_object_object_get(res, "table")));

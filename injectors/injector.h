@@ -10,6 +10,9 @@
  *   probe -> prepare_vm -> boot -> setup fs -> arm -> workload -> fire
  *         -> check -> disarm
  *
+ * (the workload is the scenario's, or the injector's own run_workload;
+ * the check an expectations table, a judge, or a checker stage.)
+ *
  * Each op is optional.  The rules the lifecycle enforces, so that no
  * injector has to:
  *   - probe says whether the fault can happen here at all (host kernel,
@@ -50,6 +53,15 @@ struct pmt_injector {
 	int (*prepare_vm)(struct pmt_case *c, struct pmt_vm_config *cfg, char *err, size_t errlen);
 	/* After the filesystem is up: make the fault ready.  0 or -1. */
 	int (*arm)(struct pmt_case *c, char *err, size_t errlen);
+	/*
+	 * Optional: run the case's workload itself, between arm and fire, when
+	 * the fault is timed by what the workload does (the power cut stamps
+	 * every event with the host's flush count and cuts at a chosen op).
+	 * *@result is what the check stage reads.  0, or -1 (a BROK already
+	 * recorded, or @err says why).
+	 */
+	int (*run_workload)(struct pmt_case *c, struct json_object **result, char *err,
+			    size_t errlen);
 	/* Inject.  0 after pmt_fault_fired(), or -1. */
 	int (*fire)(struct pmt_case *c, char *err, size_t errlen);
 	/* Undo what arm and fire left (host files, mounts); idempotent. */

@@ -161,7 +161,7 @@ int pmt_mce_region(struct json_object *memdevs, int index, uint64_t *start, uint
 	int seen = 0;
 
 	for (size_t i = 0; json_object_is_type(memdevs, json_type_array) &&
-			   i < json_object_array_length(memdevs); i++) {
+			   i < pmt_json_len(memdevs); i++) {
 		struct json_object *d = json_object_array_get_idx(memdevs, i), *data, *a, *n;
 		const char *type = pmt_json_str(d, "type");
 

@@ -24,7 +24,7 @@ int pmt_virtio_pmem_state(struct pmt_case *c, struct pmt_virtio_state *st, char 
 	if (pmt_qmp_execute(&c->vm->qmp, "x-query-virtio", NULL, &list,
 			    pmt_now_ms() + VS_QMP_TIMEOUT_MS, err, errlen))
 		return -1;
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
+	for (size_t i = 0; i < pmt_json_len(list); i++) {
 		struct json_object *d = json_object_array_get_idx(list, i);
 
 		if (!strcmp(pmt_json_str(d, "name"), "virtio-pmem")) {
@@ -46,8 +46,8 @@ int pmt_virtio_pmem_state(struct pmt_case *c, struct pmt_virtio_state *st, char 
 		return -1;
 	status = json_object_object_get(ret, "status");
 	sts = json_object_object_get(status, "statuses");
-	for (size_t i = 0; i < json_object_array_length(sts); i++)
-		if (strstr(json_object_get_string(json_object_array_get_idx(sts, i)), "NEEDS_RESET"))
+	for (size_t i = 0; i < pmt_json_len(sts); i++)
+		if (strstr(pmt_json_text(json_object_array_get_idx(sts, i)), "NEEDS_RESET"))
 			st->needs_reset = true;
 	st->broken = pmt_json_bool(ret, "broken", false);
 	st->raw = json_object_new_object();

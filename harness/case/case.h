@@ -34,6 +34,19 @@ enum pmt_checker {
 	PMT_CHECK_EXPECTATIONS,
 	/* The scenario's judge() reads the workload's result. */
 	PMT_CHECK_JUDGE,
+	/* A stage of the checker (harness/check/): check_stage->check(). */
+	PMT_CHECK_STAGE,
+};
+
+/*
+ * A checker stage (harness/check/), named by a declaration: it gets the
+ * workload's result after the fault fired and sets the verdict, booting
+ * whatever checker guests it needs (the power cut's crash states).  0, or
+ * -1 after a BROK.
+ */
+struct pmt_check_stage {
+	const char *name;
+	int (*check)(struct pmt_case *c, struct json_object *result);
 };
 
 /*
@@ -64,6 +77,8 @@ struct pmt_scenario {
 	enum pmt_dax dax;
 	const char *workload;		/* guest workload between arm and fire, or NULL */
 	enum pmt_checker checker;
+	/* PMT_CHECK_STAGE: the stage. */
+	const struct pmt_check_stage *check_stage;
 	/* PMT_CHECK_JUDGE: the verdict from the workload's result, with a reason. */
 	enum pmt_verdict (*judge)(struct pmt_case *c, struct json_object *result,
 				  char *reason, size_t len);

@@ -44,6 +44,7 @@
 #define EXCERPT_MAX		16384
 #define SYSRQ_SETTLE_MS		1000	/* the console quiet this long: the dump is out */
 #define SYSRQ_WAIT_MS		8000	/* at most this long for it (TCG, serial) */
+#define SYSRQ_FIRST_MS		3000	/* a console silent this long prints nothing */
 #define QMP_BOUND_MS		5000
 
 int pmt_case_hang_bound_s(const struct pmt_case *c, int def)
@@ -184,8 +185,8 @@ void pmt_hang_describe_status(struct json_object *st, char *buf, size_t len, boo
 		if (used < len)
 			used += (size_t)snprintf(buf + used, len - used, "%s0x%02x", used ? " " : "", v);
 	} else if (json_object_object_get_ex(s, "statuses", &list)) {
-		for (size_t i = 0; i < json_object_array_length(list) && used < len; i++) {
-			const char *name = json_object_get_string(json_object_array_get_idx(list, i));
+		for (size_t i = 0; i < pmt_json_len(list) && used < len; i++) {
+			const char *name = pmt_json_text(json_object_array_get_idx(list, i));
 			const char *p = strstr(name, "VIRTIO_CONFIG_S_");
 			size_t k;
 
@@ -240,10 +241,15 @@ static long long file_size(const char *path)
 	return stat(path, &st) ? -1 : (long long)st.st_size;
 }
 
-/* Until the console has been quiet for SYSRQ_SETTLE_MS (after growing), at most SYSRQ_WAIT_MS. */
+/*
+ * Until the console has been quiet for SYSRQ_SETTLE_MS (after growing), at
+ * most SYSRQ_WAIT_MS; a console that does not grow at all in SYSRQ_FIRST_MS
+ * has no dump coming (a dead or wedged kernel, not a slow serial line), and
+ * the case ends that much sooner.
+ */
 static void wait_console(const char *path)
 {
-	int64_t end = pmt_now_ms() + SYSRQ_WAIT_MS, quiet_since = pmt_now_ms();
+	int64_t start = pmt_now_ms(), end = start + SYSRQ_WAIT_MS, quiet_since = start;
 	long long last = file_size(path);
 	bool grew = false;
 
@@ -257,6 +263,8 @@ static void wait_console(const char *path)
 			grew = true;
 			quiet_since = pmt_now_ms();
 		} else if (grew && pmt_now_ms() - quiet_since >= SYSRQ_SETTLE_MS) {
+			return;
+		} else if (!grew && pmt_now_ms() - start >= SYSRQ_FIRST_MS) {
 			return;
 		}
 	}
@@ -273,7 +281,7 @@ static void device_status(struct pmt_case *c, struct json_object *hang, char *li
 	snprintf(line, len, "not read (no QMP)");
 	if (!c->vm->qmp_up || qmp(c, "x-query-virtio", NULL, &list))
 		goto out;
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
+	for (size_t i = 0; i < pmt_json_len(list); i++) {
 		struct json_object *d = json_object_array_get_idx(list, i);
 
 		if (!strcmp(pmt_json_str(d, "name"), "virtio-pmem"))

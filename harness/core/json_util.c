@@ -10,6 +10,18 @@ const char *pmt_json_str(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+size_t pmt_json_len(struct json_object *o)
+{
+	return json_object_is_type(o, json_type_array) ? json_object_array_length(o) : 0;
+}
+
+const char *pmt_json_text(struct json_object *o)
+{
+	const char *s = o ? json_object_get_string(o) : NULL;
+
+	return s ? s : "";
+}
+
 double pmt_json_double(struct json_object *o, const char *key)
 {
 	struct json_object *v;

@@ -11,5 +11,12 @@ double pmt_json_double(struct json_object *o, const char *key);		/* 0 if absent 
 int pmt_json_int(struct json_object *o, const char *key, int dflt);
 long long pmt_json_int64(struct json_object *o, const char *key, long long dflt);
 bool pmt_json_bool(struct json_object *o, const char *key, bool dflt);
+/*
+ * For answers from the guest or QEMU, which may hold anything: the length
+ * of @o if it is an array, else 0 (json-c asserts on a non-array); the
+ * text of @o, "" for NULL (json_object_get_string gives NULL then).
+ */
+size_t pmt_json_len(struct json_object *o);
+const char *pmt_json_text(struct json_object *o);
 
 #endif

@@ -60,7 +60,7 @@ static void read_dmesg(struct pmt_case *c, bool *driver, bool *fs)
 		*fs |= f;
 		if ((d || f || strstr(line, "I/O error") || strstr(line, "EXT4-fs") ||
 		     strstr(line, "XFS")) && !strstr(line, "ommand line") &&
-		    json_object_array_length(lines) < DR_KEEP_LINES)
+		    pmt_json_len(lines) < DR_KEEP_LINES)
 			json_object_array_add(lines, json_object_new_string(line));
 	}
 	free(text);
@@ -80,7 +80,7 @@ static enum pmt_verdict devreset_judge(struct pmt_case *c, struct json_object *r
 	bool after = false, driver, fs;
 
 	(void)result;
-	for (size_t i = 0; i < json_object_array_length(probes); i++) {
+	for (size_t i = 0; i < pmt_json_len(probes); i++) {
 		struct json_object *p = json_object_array_get_idx(probes, i);
 		const char *path = pmt_json_str(p, "path");
 		int e = (int)pmt_json_int64(p, "errno", 0);

@@ -45,12 +45,12 @@ static int clock_offset(struct pmt_case *c, struct json_object *res, int64_t *lo
 
 	*lo = INT64_MIN;
 	*hi = INT64_MAX;
-	for (size_t i = 0; i < json_object_array_length(g); i++) {
+	for (size_t i = 0; i < pmt_json_len(g); i++) {
 		struct json_object *gp = json_object_array_get_idx(g, i);
 		int64_t t1 = json_object_get_int64(json_object_array_get_idx(gp, 0));
 		int64_t t2 = json_object_get_int64(json_object_array_get_idx(gp, 1));
 
-		for (size_t k = 0; k < json_object_array_length(h); k++) {
+		for (size_t k = 0; k < pmt_json_len(h); k++) {
 			struct json_object *hp = json_object_array_get_idx(h, k);
 			int64_t hs;
 
@@ -157,7 +157,7 @@ static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *resu
 	/* Coverage: the host flushes sorted by entry, a scan from the first
 	 * that entered after the guest's call (widest reading). */
 	qsort(hf, nh, sizeof(*hf), cmp_rt0);
-	for (size_t i = 0; i < json_object_array_length(fl); i++) {
+	for (size_t i = 0; i < pmt_json_len(fl); i++) {
 		struct json_object *f = json_object_array_get_idx(fl, i);
 		int64_t call = json_object_get_int64(json_object_array_get_idx(f, 1)) + lo;
 		int64_t ret = json_object_get_int64(json_object_array_get_idx(f, 2)) + hi;

@@ -39,25 +39,28 @@ check "honest flushes: the journal-checksum kind is only ext4's JBD2 lines (got 
 check "honest flushes: exit status follows the verdicts" [ $rc -eq "$(json_get "$s" "int(any(c['verdict'] in ('FAIL','BROK') for c in j['cases']))")" ]
 check "the table shows points, states and promises checked" grep -q 'points, [0-9]* states, [0-9]* promises checked' out
 
-# Two checker guests side by side, each walking a share of the points: the
-# same verdict, reason, states and failures as the one checker above (the
-# honest run's --jobs 2 leaves one checker per case), for the same seed.
+# Two checker guests side by side, each walking a share of the points.  A
+# second workload run need not make the same number of host flushes (under
+# TCG, timing moves jbd2's and xfs's log writes), so its states are not
+# compared one by one with the run above: that the shares of one epoch log
+# merge into exactly the one checker's walk is tests/unit/test_crash_walk.c.
+# Here, on a real run: two checkers ran, every point was checked, and the
+# same rules as the honest run hold.
 "$PMTORTURE" run --accel tcg --scenario powercut --workload append_fsync --fs ext4 \
 	--jobs 1 --checkers 2 --results two >out2 2>err2; rc=$?
 cat out2
 s2=$(readlink -f two/latest)/summary.json
 id=powercut:append_fsync:virtio-pmem:ext4
-check "two checkers: the honest run had one" [ "$(json_get "$s" "[c['details']['checkers'] for c in j['cases'] if c['id']=='$id'][0]")" = 1 ]
+check "two checkers: the honest run had one per case (--jobs 2)" [ "$(json_get "$s" "[c['details']['checkers'] for c in j['cases'] if c['id']=='$id'][0]")" = 1 ]
 check "two checkers: two ran" [ "$(json_get "$s2" "j['cases'][0]['details']['checkers']")" = 2 ]
-for k in verdict "details']['states" "details']['points" "details']['promises_checked" "details']['failures"; do
-	a=$(json_get "$s" "[c['$k'] for c in j['cases'] if c['id']=='$id'][0]")
-	b=$(json_get "$s2" "j['cases'][0]['$k']")
-	check "two checkers: the same $k as one (${b:0:80})" [ "$a" = "$b" ]
-done
-# The reason names the saved state by its path, which differs by folder.
-norm() { sed -e 's/reproduce: .*//' -e "s|'[^']*/state-|'state-|g"; }
-check "two checkers: the same reason as one" \
-	[ "$(json_get "$s" "[c['reason'] for c in j['cases'] if c['id']=='$id'][0]" | norm)" = "$(json_get "$s2" "j['cases'][0]['reason']" | norm)" ]
+check "two checkers: every point checked ($(json_get "$s2" "j['cases'][0]['details']['points']"))" \
+	[ "$(json_get "$s2" "j['cases'][0]['details']['points'] == j['cases'][0]['details']['points_total'] >= 20")" = True ]
+check "two checkers: states and promises checked" \
+	[ "$(json_get "$s2" "j['cases'][0]['details']['states'] >= j['cases'][0]['details']['points'] and j['cases'][0]['details']['promises_checked'] > 0")" = True ]
+bad=$(json_get "$s2" "[f['text'][:200] for f in j['cases'][0]['details'].get('failures',[]) if f['kind']!='journal-checksum']")
+check "two checkers: no broken promise, no fsck error, no other mount error (got $bad)" [ "$bad" = "[]" ]
+check "two checkers: FAIL exactly when a state broke" \
+	[ "$(json_get "$s2" "(j['cases'][0]['verdict'] == 'FAIL') == bool(j['cases'][0]['details'].get('failures'))")" = True ]
 check "two checkers: the second one's console is kept" [ -s "$(dirname "$s2")/cases/powercut-append_fsync-virtio-pmem-ext4/checker-1/console.log" ]
 
 "$PMTORTURE" run --accel tcg --scenario powercut --workload append_fsync,overwrite_fdatasync \

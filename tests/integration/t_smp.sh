@@ -30,7 +30,7 @@ check "--smp 0: exit 2" [ $rc -eq 2 ]
 "$PMTORTURE" run --accel tcg --scenario mapsync --device virtio-pmem --fs ext4 --smp 2 --results r >out 2>err; rc=$?
 cat out
 s=$(readlink -f r/latest)/summary.json
-d=$(readlink -f r/latest)/cases/mapsync-virtio-pmem-ext4
+d=$(readlink -f r/latest)/$(json_get "$(readlink -f r/latest)/summary.json" "j['cases'][0]['dir']")
 check "PASS with 2 vCPUs" [ $rc -eq 0 ]
 check "details.smp = 2" [ "$(json_get "$s" "j['cases'][0]['details']['smp']")" = 2 ]
 check "QEMU ran with -smp 2" grep -q "'-smp' '2'" "$d/qemu-cmdline.txt"
