@@ -46,6 +46,7 @@
 #include "runner.h"
 #include "util.h"
 #include "crash_states.h"
+#include "minimize.h"
 #include "injector.h"
 #include "lifecycle.h"
 #include "powercut.h"
@@ -317,6 +318,25 @@ static void walk_verdict(struct pmt_case *c, const struct pmt_walk_result *w, lo
 			 w->states, w->bad_points, w->points, kinds, w->first_bad, w->cmd);
 }
 
+/*
+ * The gravest state, shrunk to what still fails the same way (minimize.h);
+ * --param min_checks=0 leaves it whole.
+ */
+static void minimize(struct pmt_case *c, struct cut *k, const struct pmt_walk_result *w)
+{
+	const char *checks = pmt_case_param(c, "min_checks");
+	const char *secs = pmt_case_param(c, "min_seconds");
+	struct pmt_min_plan mp = {
+		.dir = k->shim_dir, .save_dir = c->dir, .name = w->first_name,
+		.point = w->first_point, .text = w->first_text,
+		.max_checks = checks ? atoi(checks) : PMT_MIN_CHECKS,
+		.max_seconds = secs ? atoi(secs) : PMT_MIN_SECONDS,
+	};
+
+	if (mp.max_checks > 0)
+		pmt_minimize_state(c, &mp);
+}
+
 /* Every persistence point, in checker guests (harness/check/crash_states.h). */
 static int check_points(struct pmt_case *c, struct cut *k, long long first, long long last,
 			long long crash_points)
@@ -343,6 +363,8 @@ static int check_points(struct pmt_case *c, struct cut *k, long long first, long
 			       json_object_new_int64(epoch_log_bytes(k->shim_dir)));
 	if (!rc)
 		walk_verdict(c, &w, last - first);
+	if (!rc && c->verdict == PMT_FAIL && w.first_name[0])
+		minimize(c, k, &w);
 
 	/* The timeline of the run, for the report's picture. */
 	proms = json_object_new_array();
