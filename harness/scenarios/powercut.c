@@ -293,6 +293,7 @@ static struct json_object *flush_log(struct pmt_case *c, const char *dir)
 /* The verdict from the walk's tallies. */
 static void walk_verdict(struct pmt_case *c, const struct pmt_walk_result *w, long long flushes)
 {
+	struct json_object *broken, *bykind;
 	char kinds[160] = "";
 	size_t used = 0;
 
@@ -307,10 +308,20 @@ static void walk_verdict(struct pmt_case *c, const struct pmt_walk_result *w, lo
 				 w->promises_checked);
 		return;
 	}
+	broken = json_object_new_object();
+	bykind = json_object_new_object();
 	for (int i = 0; i < PMT_WALK_KINDS; i++)
-		if (w->kinds[i])
+		if (w->kinds[i]) {
 			used += (size_t)snprintf(kinds + used, sizeof(kinds) - used, "%s%s %lld",
 						 used ? ", " : "", pmt_walk_kind_names[i], w->kinds[i]);
+			json_object_object_add(bykind, pmt_walk_kind_names[i],
+					       json_object_new_int64(w->kinds[i]));
+		}
+	/* The report's cell and tooltip give these counts (report_html.c). */
+	json_object_object_add(broken, "states", json_object_new_int64(w->bad));
+	json_object_object_add(broken, "points", json_object_new_int64(w->bad_points));
+	json_object_object_add(broken, "kinds", bykind);
+	json_object_object_add(c->details, "broken", broken);
 	json_object_object_add(c->details, "reproduce", json_object_new_string(w->cmd));
 	pmt_case_verdict(c, PMT_FAIL, "%s: %lld flushes, %lld promises checked; %lld of %lld "
 			 "crash states broken at %lld of %lld points (%s); gravest first: %s; "
