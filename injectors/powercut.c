@@ -67,6 +67,11 @@ static const struct pmt_param powercut_params[] = {
 	  .help = "persistence points checked: all, or N seeded ones (default: --crash-points)" },
 	{ .name = "flush_mode", .type = PMT_PARAM_TEXT, .check = check_flush_mode,
 	  .help = "honest, or a planted lying/dropping device (default: --flush-mode, honest)" },
+	/* Read by the check stage (harness/check/minimize.h). */
+	{ .name = "min_checks", .type = PMT_PARAM_INT, .def = "64", .min = 0, .max = 10000,
+	  .help = "a FAIL's gravest state is shrunk with at most this many checks (0: not)" },
+	{ .name = "min_seconds", .type = PMT_PARAM_INT, .def = "300", .min = 1, .max = 86400,
+	  .help = "... and within this many seconds" },
 	{ NULL },
 };
 

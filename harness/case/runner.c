@@ -19,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "baseline.h"
 #include "detectors.h"
+#include "finding.h"
 #include "guest_setup.h"
 #include "image.h"
 #include "injector.h"
@@ -590,6 +592,7 @@ static void set_properties(struct runner *r, struct pmt_run *run, const struct p
 {
 	const struct pmt_options *o = r->opt;
 	char num[32], text[2048];
+	struct utsname host;
 
 	snprintf(num, sizeof(num), "%llu", o->seed);
 	pmt_run_set_property(run, "kernel", r->img.release);
@@ -601,6 +604,11 @@ static void set_properties(struct runner *r, struct pmt_run *run, const struct p
 	}
 	pmt_run_set_property(run, "kernel_image", r->img.kernel);
 	pmt_run_set_property(run, "qemu", r->qemu_version[0] ? r->qemu_version : "unknown");
+	/* A finding names the host too: the host's page cache is the power cut's model. */
+	if (!uname(&host)) {
+		snprintf(text, sizeof(text), "%s %s", host.sysname, host.release);
+		pmt_run_set_property(run, "host_kernel", text);
+	}
 	pmt_run_set_property(run, "accel", pmt_accel_name(r->accel));
 	pmt_run_set_property(run, "seed", num);
 	pmt_run_set_property(run, "plan", o->plan ? o->plan : "");
@@ -785,6 +793,8 @@ int pmt_run_main(const struct pmt_options *o)
 		return rc;
 	dir = pmt_json_str(summary, "dir");
 	pmt_report_table(stdout, summary);
+	/* A FAIL's bundle for a bug report (finding.h), named under the table. */
+	pmt_findings_write_run(dir, summary, stdout);
 	/* The error scenarios' observations, side by side, under the verdicts. */
 	behaviour = pmt_bhv_write(dir, &summary, 1, true, stdout, err, sizeof(err));
 	if (behaviour < 0)

@@ -258,16 +258,21 @@ static void shell_quote(const char *s, char *out, size_t len)
 	out[o] = '\0';
 }
 
-/* Keep a failing state in save_dir with a command that replays it. */
-static void save_state(const struct pmt_walk_plan *p, const struct state *s,
-		       struct json_object *promises, char *cmd, size_t cmdlen)
+/*
+ * Keep a failing state in save_dir with a command that replays it.  Built
+ * again from the point image, not copied from the checker's file: the
+ * check's mount (log recovery) has written to that one, and the minimizer
+ * (minimize.h) needs the state as the power cut left it.
+ */
+static void save_state(const struct pmt_walk_plan *p, const struct next_pages *np,
+		       const struct state *s, struct json_object *promises, char *cmd, size_t cmdlen)
 {
 	char img[PATH_MAX], prom[PATH_MAX], quoted[2 * PATH_MAX];
 	const char *text;
 
 	pmt_fmt(img, sizeof(img), "%s/state-%s.img", p->save_dir, s->name);
 	pmt_fmt(prom, sizeof(prom), "%s/state-%s.promises.json", p->save_dir, s->name);
-	if (pmt_image_copy(p->checker_img, img))
+	if (state_write(p->point_img, np, s, img))
 		return;
 	text = json_object_to_json_string_ext(promises, JSON_C_TO_STRING_PRETTY);
 	pmt_write_file_atomic(prom, text, strlen(text));
@@ -419,14 +424,17 @@ static void tally_broken(struct walk *w, const struct next_pages *np, const stru
 	r->kinds[rank]++;
 	if (!r->bad++ || rank < r->first_rank) {
 		/* The state the verdict names is always saved. */
-		save_state(w->p, s, promises, r->cmd, sizeof(r->cmd));
+		save_state(w->p, np, s, promises, r->cmd, sizeof(r->cmd));
 		r->saved++;
 		r->first_rank = rank;
+		r->first_point = s->point;
+		snprintf(r->first_name, sizeof(r->first_name), "%s", s->name);
+		snprintf(r->first_text, sizeof(r->first_text), "%s", text);
 		snprintf(r->first_bad, sizeof(r->first_bad),
 			 "state %s (flush %lld, %zu of %zu next pages kept, %zu torn): %s",
 			 s->name, s->point, s->n, np->n, s->torn, text);
 	} else if (r->saved < MAX_SAVED_STATES) {
-		save_state(w->p, s, promises, other, sizeof(other));
+		save_state(w->p, np, s, promises, other, sizeof(other));
 		r->saved++;
 	}
 }
@@ -674,6 +682,9 @@ void pmt_walk_merge(struct pmt_walk_result *dst, const struct pmt_walk_result *s
 		dst->first_rank = src->first_rank;
 		memcpy(dst->first_bad, src->first_bad, sizeof(dst->first_bad));
 		memcpy(dst->cmd, src->cmd, sizeof(dst->cmd));
+		memcpy(dst->first_name, src->first_name, sizeof(dst->first_name));
+		memcpy(dst->first_text, src->first_text, sizeof(dst->first_text));
+		dst->first_point = src->first_point;
 	}
 	dst->bad += src->bad;
 	if (!dst->brok[0] && src->brok[0])
@@ -711,6 +722,9 @@ struct json_object *pmt_walk_result_to_json(const struct pmt_walk_result *r)
 	json_object_object_add(j, "saved", json_object_new_int(r->saved));
 	json_object_object_add(j, "first_bad", json_object_new_string(r->first_bad));
 	json_object_object_add(j, "cmd", json_object_new_string(r->cmd));
+	json_object_object_add(j, "first_name", json_object_new_string(r->first_name));
+	json_object_object_add(j, "first_point", json_object_new_int64(r->first_point));
+	json_object_object_add(j, "first_text", json_object_new_string(r->first_text));
 	json_object_object_add(j, "brok", json_object_new_string(r->brok));
 	return j;
 }
@@ -749,6 +763,9 @@ int pmt_walk_result_from_json(struct json_object *j, struct pmt_walk_result *r)
 	r->saved = pmt_json_int(j, "saved", 0);
 	snprintf(r->first_bad, sizeof(r->first_bad), "%s", pmt_json_str(j, "first_bad"));
 	snprintf(r->cmd, sizeof(r->cmd), "%s", pmt_json_str(j, "cmd"));
+	snprintf(r->first_name, sizeof(r->first_name), "%s", pmt_json_str(j, "first_name"));
+	r->first_point = pmt_json_int64(j, "first_point", 0);
+	snprintf(r->first_text, sizeof(r->first_text), "%s", pmt_json_str(j, "first_text"));
 	snprintf(r->brok, sizeof(r->brok), "%s", pmt_json_str(j, "brok"));
 	return 0;
 }

@@ -83,6 +83,9 @@ struct pmt_walk_result {
 	int first_rank;			/* of first_bad: lower is graver */
 	int saved;			/* states kept in save_dir */
 	char first_bad[1024];		/* the state the verdict names, and why */
+	char first_name[80];		/* that state: its name (state-NAME.img in save_dir), */
+	long long first_point;		/* its point, */
+	char first_text[768];		/* and its gravest problem */
 	char cmd[2 * 4096 + 96];	/* the command that replays it */
 	char brok[768];			/* set when the walk itself failed */
 	double times[PMT_STEPS];	/* seconds per step, over the checked states */

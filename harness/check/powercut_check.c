@@ -17,7 +17,9 @@
 
 #include "crash_states.h"
 #include "durable.h"
+#include "injector.h"
 #include "json_util.h"
+#include "minimize.h"
 #include "powercut_check.h"
 #include "util.h"
 
@@ -69,6 +71,7 @@ static struct json_object *flush_log(struct pmt_case *c, const char *dir)
 /* The verdict from the walk's tallies. */
 static void walk_verdict(struct pmt_case *c, const struct pmt_walk_result *w, long long flushes)
 {
+	struct json_object *broken, *bykind;
 	char kinds[160] = "";
 	size_t used = 0;
 
@@ -83,15 +86,42 @@ static void walk_verdict(struct pmt_case *c, const struct pmt_walk_result *w, lo
 				 w->promises_checked);
 		return;
 	}
+	broken = json_object_new_object();
+	bykind = json_object_new_object();
 	for (int i = 0; i < PMT_WALK_KINDS; i++)
-		if (w->kinds[i])
+		if (w->kinds[i]) {
 			used += (size_t)snprintf(kinds + used, sizeof(kinds) - used, "%s%s %lld",
 						 used ? ", " : "", pmt_walk_kind_names[i], w->kinds[i]);
+			json_object_object_add(bykind, pmt_walk_kind_names[i],
+					       json_object_new_int64(w->kinds[i]));
+		}
+	/* The report's cell and tooltip give these counts (report_html.c). */
+	json_object_object_add(broken, "states", json_object_new_int64(w->bad));
+	json_object_object_add(broken, "points", json_object_new_int64(w->bad_points));
+	json_object_object_add(broken, "kinds", bykind);
+	json_object_object_add(c->details, "broken", broken);
 	json_object_object_add(c->details, "reproduce", json_object_new_string(w->cmd));
 	pmt_case_verdict(c, PMT_FAIL, "%s: %lld flushes, %lld promises checked; %lld of %lld "
 			 "crash states broken at %lld of %lld points (%s); gravest first: %s; "
 			 "reproduce: %s", c->variant, flushes, w->promises_checked, w->bad,
 			 w->states, w->bad_points, w->points, kinds, w->first_bad, w->cmd);
+}
+
+/*
+ * The gravest state, shrunk to what still fails the same way (minimize.h);
+ * --param min_checks=0 leaves it whole.
+ */
+static void minimize(struct pmt_case *c, const char *shim_dir, const struct pmt_walk_result *w)
+{
+	struct pmt_min_plan mp = {
+		.dir = shim_dir, .save_dir = c->dir, .name = w->first_name,
+		.point = w->first_point, .text = w->first_text,
+		.max_checks = (int)pmt_case_param_int(c, "min_checks", PMT_MIN_CHECKS),
+		.max_seconds = (int)pmt_case_param_int(c, "min_seconds", PMT_MIN_SECONDS),
+	};
+
+	if (mp.max_checks > 0)
+		pmt_minimize_state(c, &mp);
 }
 
 /* Every persistence point, in checker guests (crash_states.h). */
@@ -120,6 +150,8 @@ static int check_points(struct pmt_case *c, const char *shim_dir, struct json_ob
 			       json_object_new_int64(epoch_log_bytes(shim_dir)));
 	if (!rc)
 		walk_verdict(c, &w, last - first);
+	if (!rc && c->verdict == PMT_FAIL && w.first_name[0])
+		minimize(c, shim_dir, &w);
 
 	/* The timeline of the run, for the report's picture. */
 	proms = json_object_new_array();

@@ -71,7 +71,7 @@ out:
 	return rc;
 }
 
-bool pmt_report_take_behaviour(int *argc, char **argv)
+bool pmt_report_take_switch(int *argc, char **argv, const char *sw)
 {
 	bool found = false;
 	int i = 2;
@@ -80,7 +80,7 @@ bool pmt_report_take_behaviour(int *argc, char **argv)
 		return false;
 	/* Up to "--", after which everything is a folder name. */
 	while (i < *argc && strcmp(argv[i], "--")) {
-		if (strcmp(argv[i], "--behaviour")) {
+		if (strcmp(argv[i], sw)) {
 			i++;
 			continue;
 		}
@@ -89,6 +89,11 @@ bool pmt_report_take_behaviour(int *argc, char **argv)
 		(*argc)--;
 	}
 	return found;
+}
+
+bool pmt_report_take_behaviour(int *argc, char **argv)
+{
+	return pmt_report_take_switch(argc, argv, "--behaviour");
 }
 
 int pmt_report_behaviour_main(const struct pmt_options *o)

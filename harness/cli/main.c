@@ -11,6 +11,7 @@
 #include "injector.h"
 #include "options.h"
 #include "proc.h"
+#include "finding.h"
 #include "report_behaviour.h"
 #include "runner.h"
 #include "vm.h"
@@ -59,6 +60,11 @@ void pmt_usage(const char *topic)
 "  report [--html OUT] RUN_DIR [OLDER_RUN_DIR...]\n"
 "             write RUN_DIR's report.html (or OUT), with a trend across the\n"
 "             older runs given\n"
+"  report --finding CASE_DIR\n"
+"             write and print a FAIL's finding bundle (CASE_DIR/finding.md):\n"
+"             kernel, QEMU, seed, the commands that reproduce it, expected\n"
+"             against observed, kernel lines, the flushes around it, the\n"
+"             minimal crash state and what its pages are\n"
 "  report --behaviour [-o OUT_DIR] RUN_DIR [MORE_RUN_DIR...]\n"
 "             the error-handling behaviour table of the cases of all the\n"
 "             folders: each access path's outcome (errno, signal/si_code,\n"
@@ -280,6 +286,7 @@ int main(int argc, char **argv)
 	int rc;
 	/* report's own switch, taken out of argv before the common options. */
 	bool behaviour = pmt_report_take_behaviour(&argc, argv);
+	bool finding = pmt_report_take_switch(&argc, argv, "--finding");
 
 	if (pmt_options_parse(argc, argv, &o, err, sizeof(err))) {
 		pmt_err("%s", err);
@@ -293,6 +300,13 @@ int main(int argc, char **argv)
 	     o.command == PMT_CMD_BENCH) && pmt_kernels_resolve(&o, err, sizeof(err))) {
 		pmt_err("%s", err);
 		return 2;
+	}
+	if (finding && o.command == PMT_CMD_REPORT) {
+		if (o.nargs != 1) {
+			pmt_err("report --finding takes one case folder (RUN_DIR/cases/NAME)");
+			return 2;
+		}
+		return pmt_finding_main(o.args[0]);
 	}
 	rc = dispatch(&o, behaviour);
 	pmt_kernels_free(o.kernels);

@@ -145,6 +145,8 @@ int pmt_bhv_write(const char *dir, struct json_object *const *summaries, size_t 
  * returns whether it was there.
  */
 bool pmt_report_take_behaviour(int *argc, char **argv);
+/* The same for any of report's own switches @sw ("--finding"). */
+bool pmt_report_take_switch(int *argc, char **argv, const char *sw);
 /* `pmtorture report --behaviour [-o OUT_DIR] RUN_DIR [MORE_RUN_DIR...]` */
 int pmt_report_behaviour_main(const struct pmt_options *o);
 

@@ -43,6 +43,8 @@ static const char style[] =
 	".v-none{background:#f4f4f4;color:#999}\n"
 	".chip{padding:0 .4em;border-radius:3px;font-weight:bold}\n"
 	".bl{display:block;font-size:.75em;font-weight:normal}\n"
+	".wl{display:block;font-size:.7em;font-weight:normal;white-space:nowrap}\n"
+	"td.cell a+a{border-top:1px solid rgba(255,255,255,.5)}\n"
 	".bl-NEW-FAIL{outline:3px solid #000}\n"
 	"details.case{border:1px solid #ccc;margin:.3em 0;padding:.3em .6em}\n"
 	"details.case[open]{background:#fafafa}\n"
@@ -261,6 +263,68 @@ static const char *grid_kernel(struct json_object *c, bool multi)
 	return multi ? pmt_json_str(c, "kernel") : "";
 }
 
+/*
+ * A power-cut case's broken crash states, "19 of 127 crash states broken
+ * at 16 of 43 points: journal-checksum 19", then @sep; nothing for others.
+ */
+static void broken_counts(FILE *f, struct json_object *c, const char *sep)
+{
+	struct json_object *d = json_object_object_get(c, "details");
+	struct json_object *b = json_object_object_get(d, "broken"), *kinds;
+	struct json_object *min = json_object_object_get(d, "minimal");
+	char text[512];
+	size_t o;
+
+	if (!b)
+		return;
+	o = (size_t)snprintf(text, sizeof(text), "%lld of %lld crash states broken at %lld of %lld "
+			     "points", (long long)pmt_json_int64(b, "states", 0),
+			     (long long)pmt_json_int64(d, "states", 0),
+			     (long long)pmt_json_int64(b, "points", 0),
+			     (long long)pmt_json_int64(d, "points", 0));
+	if (json_object_object_get_ex(b, "kinds", &kinds)) {
+		const char *lead = ": ";
+
+		json_object_object_foreach(kinds, k, v) {
+			if (o < sizeof(text))
+				o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s %lld", lead, k,
+						      (long long)json_object_get_int64(v));
+			lead = ", ";
+		}
+	}
+	if (min && pmt_json_int64(min, "pages_after", -1) >= 0 && o < sizeof(text))
+		snprintf(text + o, sizeof(text) - o, "; minimal state %lld of %lld pages",
+			 (long long)pmt_json_int64(min, "pages_after", 0),
+			 (long long)pmt_json_int64(min, "pages_before", 0));
+	esc(f, text);
+	fputs(sep, f);
+}
+
+/*
+ * Which case of a cell a verdict is: its workload or mode (variant), else
+ * its plan section, and its repeat; and a failing power cut's broken
+ * states, "19/127".  A cell stacks several cases.
+ */
+static void cell_label(FILE *f, struct json_object *c)
+{
+	struct json_object *b = json_object_object_get(json_object_object_get(c, "details"),
+						       "broken");
+	const char *what = pmt_json_str(c, "variant");
+
+	if (!*what)
+		what = pmt_json_str(c, "section");
+	if (!*what && !b && pmt_json_int(c, "repeat", 1) <= 1)
+		return;
+	fputs("<span class=\"wl\">", f);
+	esc(f, what);
+	if (pmt_json_int(c, "repeat", 1) > 1)
+		fprintf(f, " #%d", pmt_json_int(c, "repeat", 1));
+	if (b)
+		fprintf(f, " %lld/%lld", (long long)pmt_json_int64(b, "states", 0),
+			(long long)pmt_json_int64(json_object_object_get(c, "details"), "states", 0));
+	fputs("</span>", f);
+}
+
 /* Does case @c belong in the cell (scenario, kernel, device, fs)? */
 static bool in_cell(struct json_object *c, bool multi, const char *scen, const char *ker,
 		    const char *dev, const char *fs)
@@ -378,9 +442,11 @@ static void grid(FILE *f, struct json_object *s)
 				fprintf(f, "<a href=\"#c%zu\" title=\"", i);
 				esc(f, pmt_json_str(c, "id"));
 				fputs(": ", f);
+				broken_counts(f, c, "\n");
 				esc(f, pmt_json_str(c, "reason"));
 				fputs("\">", f);
 				esc(f, pmt_json_str(c, "verdict"));
+				cell_label(f, c);
 				if (mark) {
 					fprintf(f, "<span class=\"bl bl-%s\">", mark);
 					esc(f, mark);

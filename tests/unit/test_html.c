@@ -468,6 +468,32 @@ START_TEST(summary_load)
 }
 END_TEST
 
+/* Several power-cut cases in one cell: each verdict says its workload and broken states. */
+START_TEST(cell_labels)
+{
+	struct json_object *s = parse(
+		"{\"run_id\":\"r\",\"properties\":{},\"cases\":["
+		"{\"id\":\"powercut:append_fsync:virtio-pmem:ext4\",\"scenario\":\"powercut\","
+		"\"variant\":\"append_fsync\",\"device\":\"virtio-pmem\",\"fs\":\"ext4\","
+		"\"verdict\":\"FAIL\",\"reason\":\"r\",\"dir\":\"cases/a\",\"details\":{\"states\":127,"
+		"\"points\":43,\"broken\":{\"states\":19,\"points\":16,\"kinds\":{\"journal-checksum\":19}},"
+		"\"minimal\":{\"pages_before\":7,\"pages_after\":3}}},"
+		"{\"id\":\"powercut:rename_replace:virtio-pmem:ext4\",\"scenario\":\"powercut\","
+		"\"variant\":\"rename_replace\",\"device\":\"virtio-pmem\",\"fs\":\"ext4\","
+		"\"verdict\":\"PASS\",\"reason\":\"ok\",\"dir\":\"cases/b\",\"details\":{}}]}");
+	char *h = pmt_report_html(&s, 1), *row = row_of(h, "powercut");
+
+	ck_assert_ptr_nonnull(strstr(row, ">FAIL<span class=\"wl\">append_fsync 19/127</span></a>"));
+	ck_assert_ptr_nonnull(strstr(row, ">PASS<span class=\"wl\">rename_replace</span></a>"));
+	ck_assert_ptr_nonnull(strstr(row, "title=\"powercut:append_fsync:virtio-pmem:ext4: 19 of 127 "
+				       "crash states broken at 16 of 43 points: journal-checksum 19; "
+				       "minimal state 3 of 7 pages\n"));
+	free(row);
+	free(h);
+	json_object_put(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("html");
@@ -484,6 +510,7 @@ int main(void)
 	tcase_add_test(tc, timeline_hostile);
 	tcase_add_test(tc, merge_shards);
 	tcase_add_test(tc, summary_load);
+	tcase_add_test(tc, cell_labels);
 	suite_add_tcase(s, tc);
 	return pmt_check_run(s);
 }
