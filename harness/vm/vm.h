@@ -45,6 +45,7 @@ struct pmt_vm_config {
 	/* -cpu model for QEMU; NULL means "max".  The libvirt backend ignores it
 	 * (it always asks for mode='maximum'). */
 	const char *cpu;
+	bool s3;			/* offer S3 (suspend to RAM) to the guest: q35 hides it */
 	struct pmt_vm_disk disks[PMT_VM_MAX_DISKS];
 	int ndisks;
 	char *env[8];			/* NULL-terminated "NAME=value" for QEMU (the shim) */
