@@ -28,9 +28,13 @@
  *            ("virtio_pmem: Add freeze/restore callbacks"): the virtio core
  *            sets DRIVER_OK again but nobody sets the queue up.
  *   unplug   QMP device_del of the pmem device while the writers flush.
- *            QEMU 7.2 refuses it for virtio-pmem-pci and nvdimm (memory
- *            devices; q35's pcie.0 has no hotplug): the refusal is the
- *            observation (details.fault.refused), the judge SKIPs saying so.
+ *            The virtio-pmem device sits behind a pcie-root-port for it
+ *            (q35's pcie.0 refuses any unplug itself: "Bus 'pcie.0' does
+ *            not support hotplugging").  QEMU 7.2 refuses it anyway for
+ *            virtio-pmem-pci ("virtio based memory devices cannot be
+ *            unplugged.") and nvdimm ("nvdimm device hot unplug is not
+ *            supported yet."): the refusal is the observation
+ *            (details.fault.refused), the judge SKIPs saying so.
  * The fault fired when the event happened (the destination's agent
  * answered; QMP's SUSPEND and WAKEUP; device_del answered either way).
  */
@@ -83,9 +87,15 @@ static int vmevent_probe(const struct pmt_case *c, char *why, size_t len)
 
 static int vmevent_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
+	size_t n = strlen(cfg->append);
+
 	cfg->s3 = !strcmp(variant(c), "suspend");
+	/* The kernel's own suspend and resume lines stay on the console (the
+	 * evidence when the resume goes wrong). */
+	if (cfg->s3 && pmt_fmt(cfg->append + n, sizeof(cfg->append) - n,
+			       " no_console_suspend loglevel=7"))
+		return pmt_fail(err, errlen, "the kernel command line is too long");
+	cfg->hotplug_port = !strcmp(variant(c), "unplug");
 	return 0;
 }
 

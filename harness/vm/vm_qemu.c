@@ -139,8 +139,14 @@ static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
 		arg(b, "-object");
 		arg(b, "memory-backend-file,id=mem%d,share=on,mem-path=%s,size=%llu", i,
 		    qemu_escape(d->path, e2, sizeof(e2)), (unsigned long long)d->size);
+		if (cfg->hotplug_port && d->kind == PMT_DEV_VIRTIO_PMEM) {
+			arg(b, "-device");
+			arg(b, "pcie-root-port,id=port%d,chassis=%d", i, i + 1);
+		}
 		arg(b, "-device");
-		if (d->kind == PMT_DEV_VIRTIO_PMEM)
+		if (d->kind == PMT_DEV_VIRTIO_PMEM && cfg->hotplug_port)
+			arg(b, "virtio-pmem-pci,memdev=mem%d,id=pmem%d,bus=port%d", i, i, i);
+		else if (d->kind == PMT_DEV_VIRTIO_PMEM)
 			arg(b, "virtio-pmem-pci,memdev=mem%d,id=pmem%d", i, i);
 		else
 			/* label-size= gives the guest a label area, needed for fsdax namespaces */
