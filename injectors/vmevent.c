@@ -39,6 +39,7 @@
  * answered; QMP's SUSPEND and WAKEUP; device_del answered either way).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -130,6 +131,73 @@ static int move(struct pmt_case *c, bool live, struct json_object *f, char *err,
 	return rc;
 }
 
+/* The last line of the guest's console (its kernel's last word), into @buf. */
+static void last_console_line(const struct pmt_case *c, char *buf, size_t len)
+{
+	char path[PATH_MAX + 16], *text, *end, *line;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/console.log", c->dir);
+	text = pmt_read_file(path, 16 << 20, NULL);
+	if (!text)
+		return;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	line = strrchr(text, '\n');
+	snprintf(buf, len, "%s", line ? line + 1 : text);
+	free(text);
+}
+
+/*
+ * After WAKEUP: is the guest back?  The agent answering is the sign.  A
+ * guest that resets in its resume path ends QEMU (-no-reboot; QMP
+ * SHUTDOWN "guest-reset"): recorded as "resumed": false with QEMU's
+ * reason and the console's last line, for the judge.  No answer within the
+ * hang bound while QEMU lives: the hang verdict.
+ */
+static int resumed(struct pmt_case *c, struct json_object *f, char *err, size_t errlen)
+{
+	int bound = pmt_case_hang_bound_s(c, (int)pmt_case_param_int(c, "hang_s", 20));
+	struct json_object *args = json_object_new_object(), *argv = json_object_new_array();
+	struct json_object *res = NULL, *ev = NULL, *data = NULL;
+	enum pmt_agent_status st;
+	int64_t t0 = pmt_now_ms();
+	char why[512], line[256];
+
+	json_object_array_add(argv, json_object_new_string("true"));
+	json_object_object_add(args, "argv", argv);
+	st = pmt_agent_call(&c->vm->agent, "exec", args, &res, t0 + bound * 1000LL, why, sizeof(why));
+	json_object_put(args);
+	json_object_put(res);
+	if (st == PMT_AGENT_OK) {
+		json_object_object_add(f, "resumed", json_object_new_boolean(true));
+		json_object_object_add(f, "resume_ms", json_object_new_int64(pmt_now_ms() - t0));
+		return 0;
+	}
+	if (st != PMT_AGENT_TRANSPORT)
+		return pmt_fail(err, errlen, "the agent after the wakeup: %s", why);
+	if (!c->vm->backend->wait_exit(c->vm, pmt_now_ms() + 2000)) {
+		json_object_object_add(f, "resumed", json_object_new_boolean(false));
+		json_object_object_add(c->details, "vmevent_hung", json_object_new_boolean(true));
+		pmt_case_phase(c, "resume");
+		pmt_case_hang(c, "agent exec after the wakeup", (int)((pmt_now_ms() - t0 + 500) / 1000));
+		return 0;
+	}
+	json_object_object_add(f, "resumed", json_object_new_boolean(false));
+	pmt_vm_describe_exit(c->vm, why, sizeof(why));
+	json_object_object_add(f, "qemu_exit", json_object_new_string(why));
+	if (!pmt_qmp_wait_event(&c->vm->qmp, "SHUTDOWN", &ev, pmt_now_ms() + 100, why, sizeof(why))) {
+		json_object_object_get_ex(ev, "data", &data);
+		json_object_object_add(f, "shutdown_reason",
+				       json_object_new_string(pmt_json_str(data, "reason")));
+	}
+	json_object_put(ev);
+	last_console_line(c, line, sizeof(line));
+	json_object_object_add(f, "console_last", json_object_new_string(line));
+	return 0;
+}
+
 static int suspend(struct pmt_case *c, struct json_object *f, char *err, size_t errlen)
 {
 	struct json_object *res = NULL;
@@ -159,7 +227,7 @@ static int suspend(struct pmt_case *c, struct json_object *f, char *err, size_t 
 			       err, errlen))
 		return -1;
 	json_object_object_add(f, "ms", json_object_new_int64(pmt_now_ms() - t0));
-	return 0;
+	return resumed(c, f, err, errlen);
 }
 
 static int unplug(struct pmt_case *c, struct json_object *f, char *err, size_t errlen)
@@ -195,6 +263,7 @@ static int vmevent_fire(struct pmt_case *c, char *err, size_t errlen)
 	const char *v = variant(c);
 	struct pmt_virtio_state vs;
 	char why[512];
+	bool gone;
 	int rc;
 
 	json_object_object_add(args, "writers", json_object_new_int64(pmt_case_param_int(c, "writers", 2)));
@@ -222,7 +291,10 @@ static int vmevent_fire(struct pmt_case *c, char *err, size_t errlen)
 		json_object_put(f);
 		return -1;
 	}
-	pmt_fault_fired(c, f);
+	gone = json_object_object_get_ex(f, "resumed", NULL) && !pmt_json_bool(f, "resumed", false);
+	pmt_fault_fired(c, f);	/* consumes f */
+	if (gone)
+		return 0;	/* the guest did not come back: the judge says how */
 
 	/* The flushes after the event; a writer stuck in one is the hang verdict. */
 	pmt_case_phase(c, "after");

@@ -11,6 +11,9 @@
  *         took longer than bound_ms; a record read back is not what was
  *         written and fsynced; the virtio-pmem status over QMP after it has
  *         NEEDS_RESET, "broken", or no DRIVER_OK;
+ *         a guest that does not come back from suspend (it resets in its
+ *         resume path: QEMU ends, -no-reboot) is FAIL with QEMU's
+ *         SHUTDOWN reason and the console's last line;
  *   SKIP  the event cannot happen here: QEMU refused the unplug (its error
  *         is the reason), the guest offers no S3;
  *   PASS  otherwise, with the event's time and the fsync latencies after.
@@ -81,6 +84,15 @@ static enum pmt_verdict vmevent_judge(struct pmt_case *c, struct json_object *re
 			snprintf(c->reason, sizeof(c->reason), "after the %s, %s", ev, was);
 		snprintf(reason, len, "%s", c->reason);
 		return c->verdict_set ? c->verdict : PMT_BROK;
+	}
+	if (json_object_object_get_ex(fault, "resumed", NULL) &&
+	    !pmt_json_bool(fault, "resumed", false)) {
+		snprintf(reason, len, "the guest did not resume after the %s: QEMU ended (%s, QMP "
+			 "SHUTDOWN reason %s: the guest reset itself in its resume path, and "
+			 "-no-reboot ends QEMU); the console's last line: %s", ev,
+			 pmt_json_str(fault, "qemu_exit"), pmt_json_str(fault, "shutdown_reason"),
+			 pmt_json_str(fault, "console_last"));
+		return PMT_FAIL;
 	}
 	if (json_object_object_get_ex(fault, "refused", NULL) && !res) {
 		snprintf(reason, len, "check: no result from the guest after the refused %s", ev);
