@@ -446,6 +446,7 @@ static int qmp_uri(struct pmt_vm *vm, const char *cmd, const char *uri, int64_t 
 	return rc;
 }
 
+/* The snapshot's save, and vm_move.h's (contract there). */
 int pmt_qemu_save_stream(struct pmt_vm *vm, int fd, bool live, int64_t deadline_ms,
 			 char *err, size_t errlen)
 {
@@ -724,6 +725,7 @@ out:
 	return rc;
 }
 
+/* For vm_move.h (contract there): a second QEMU for a moving guest. */
 int pmt_qemu_spawn(struct pmt_vm *vm, int stream_fd, const char *preamble, int64_t deadline_ms,
 		   char *err, size_t errlen)
 {
