@@ -15,6 +15,7 @@ extern const struct pmt_scenario pmt_scenario_dmflakey;
 extern const struct pmt_scenario pmt_scenario_flushhang;
 extern const struct pmt_scenario pmt_scenario_flushstorm;
 extern const struct pmt_scenario pmt_scenario_devreset;
+extern const struct pmt_scenario pmt_scenario_vmevent;
 
 const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_mapsync,
@@ -30,5 +31,6 @@ const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_flushhang,
 	&pmt_scenario_flushstorm,
 	&pmt_scenario_devreset,
+	&pmt_scenario_vmevent,
 	NULL,
 };

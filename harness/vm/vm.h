@@ -45,6 +45,10 @@ struct pmt_vm_config {
 	/* -cpu model for QEMU; NULL means "max".  The libvirt backend ignores it
 	 * (it always asks for mode='maximum'). */
 	const char *cpu;
+	bool s3;			/* offer S3 (suspend to RAM) to the guest: q35 hides it */
+	/* The pmem devices behind a pcie-root-port (a hotplug slot) instead of
+	 * q35's pcie.0, which refuses every unplug itself (vmevent unplug). */
+	bool hotplug_port;
 	struct pmt_vm_disk disks[PMT_VM_MAX_DISKS];
 	int ndisks;
 	char *env[8];			/* NULL-terminated "NAME=value" for QEMU (the shim) */

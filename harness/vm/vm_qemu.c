@@ -25,6 +25,7 @@
 #include "proc.h"
 #include "util.h"
 #include "vm.h"
+#include "vm_move.h"
 
 #define MAX_ARGS 96
 
@@ -138,12 +139,23 @@ static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
 		arg(b, "-object");
 		arg(b, "memory-backend-file,id=mem%d,share=on,mem-path=%s,size=%llu", i,
 		    qemu_escape(d->path, e2, sizeof(e2)), (unsigned long long)d->size);
+		if (cfg->hotplug_port && d->kind == PMT_DEV_VIRTIO_PMEM) {
+			arg(b, "-device");
+			arg(b, "pcie-root-port,id=port%d,chassis=%d", i, i + 1);
+		}
 		arg(b, "-device");
-		if (d->kind == PMT_DEV_VIRTIO_PMEM)
+		if (d->kind == PMT_DEV_VIRTIO_PMEM && cfg->hotplug_port)
+			arg(b, "virtio-pmem-pci,memdev=mem%d,id=pmem%d,bus=port%d", i, i, i);
+		else if (d->kind == PMT_DEV_VIRTIO_PMEM)
 			arg(b, "virtio-pmem-pci,memdev=mem%d,id=pmem%d", i, i);
 		else
 			/* label-size= gives the guest a label area, needed for fsdax namespaces */
 			arg(b, "nvdimm,memdev=mem%d,id=nvdimm%d,label-size=128K", i, i);
+	}
+	if (cfg->s3) {
+		/* q35 hides S3 from the guest's ACPI tables unless told (vmevent suspend). */
+		arg(b, "-global");
+		arg(b, "ICH9-LPC.disable_s3=0");
 	}
 	if (incoming) {
 		/* The stream comes by migrate-incoming, after the capabilities. */
@@ -434,6 +446,23 @@ static int qmp_uri(struct pmt_vm *vm, const char *cmd, const char *uri, int64_t 
 	return rc;
 }
 
+/* The snapshot's save, and vm_move.h's (contract there). */
+int pmt_qemu_save_stream(struct pmt_vm *vm, int fd, bool live, int64_t deadline_ms,
+			 char *err, size_t errlen)
+{
+	struct json_object *args = json_object_new_object();
+	int rc;
+
+	json_object_object_add(args, "fdname", json_object_new_string("stream"));
+	rc = (!live && pmt_qmp_execute(&vm->qmp, "stop", NULL, NULL, deadline_ms, err, errlen)) ||
+	     set_capabilities(vm, deadline_ms, err, errlen) ||
+	     pmt_qmp_execute_fd(&vm->qmp, "getfd", args, fd, NULL, deadline_ms, err, errlen) ||
+	     qmp_uri(vm, "migrate", "fd:stream", deadline_ms, err, errlen) ||
+	     (!live && wait_migration(vm, deadline_ms, err, errlen)) ? -1 : 0;
+	json_object_put(args);
+	return rc;
+}
+
 /*
  * A restoring QEMU (-incoming defer) is up: feed it @fd, run, and ask the
  * agent which kernel the guest runs.  No "ready" comes (the agent said it
@@ -526,11 +555,10 @@ static int commit_snapshot(struct pmt_vm *vm, struct pmt_snapshot *snap, struct 
 static int take_snapshot(struct pmt_vm *vm, struct pmt_snapshot *snap, char *err, size_t errlen)
 {
 	int64_t deadline = pmt_now_ms() + TAKE_BOUND_MS;
-	struct json_object *args = json_object_new_object(), *ready;
+	struct json_object *ready;
 	char version[32] = "?";
 	int fd = -1, rc;
 
-	json_object_object_add(args, "fdname", json_object_new_string("snapshot"));
 	rc = pmem_script(vm, "detach", err, errlen);
 	if (!rc) {
 		pmt_qmp_version(&vm->qmp, version, sizeof(version));
@@ -539,12 +567,7 @@ static int take_snapshot(struct pmt_vm *vm, struct pmt_snapshot *snap, char *err
 			rc = pmt_fail(err, errlen, "%s: %s", snap->tmp, strerror(errno));
 	}
 	if (!rc)
-		rc = pmt_qmp_execute(&vm->qmp, "stop", NULL, NULL, deadline, err, errlen) ||
-		     set_capabilities(vm, deadline, err, errlen) ||
-		     pmt_qmp_execute_fd(&vm->qmp, "getfd", args, fd, NULL, deadline, err, errlen) ||
-		     qmp_uri(vm, "migrate", "fd:snapshot", deadline, err, errlen) ||
-		     wait_migration(vm, deadline, err, errlen) ? -1 : 0;
-	json_object_put(args);
+		rc = pmt_qemu_save_stream(vm, fd, false, deadline, err, errlen);
 	if (fd >= 0)
 		close(fd);
 	/* The guest is stopped or its device detached: whatever happened, it
@@ -700,6 +723,13 @@ attach:
 out:
 	pmt_snapshot_free(&snap);
 	return rc;
+}
+
+/* For vm_move.h (contract there): a second QEMU for a moving guest. */
+int pmt_qemu_spawn(struct pmt_vm *vm, int stream_fd, const char *preamble, int64_t deadline_ms,
+		   char *err, size_t errlen)
+{
+	return qemu_spawn(vm, stream_fd, preamble, deadline_ms, err, errlen);
 }
 
 const struct pmt_vm_backend pmt_vm_qemu = {

@@ -13,3 +13,4 @@ PMT_GUEST_PROGRAM(flushprobe)	/* flusheio: fsyncs while host flushes fail or cra
 PMT_GUEST_PROGRAM(dmflakey)	/* dmflakey: a dm-flakey table over the pmem device */
 PMT_GUEST_PROGRAM(flushstorm)	/* flushstorm: flushes from many threads at once, timed */
 PMT_GUEST_PROGRAM(devreset)	/* devreset: ring an empty queue (NEEDS_RESET), then fsync */
+PMT_GUEST_PROGRAM(vmevent)	/* vmevent: writers across a migration, snapshot, suspend, unplug */

@@ -15,10 +15,12 @@ SHARD=29/64
 want="badblocks:dax:nvdimm:ext4#3
 mce:srar:nvdimm:xfs#3
 powercut:append_fsync:virtio-pmem:ext4@powercut-flush#3
-powercut:append_fsync:virtio-pmem:xfs@powercut-flush#3"
+powercut:append_fsync:virtio-pmem:xfs@powercut-flush#3
+vmevent:migrate:nvdimm:xfs#3
+vmevent:unplug:virtio-pmem:ext4"
 
 "$PMTORTURE" list nightly --shard $SHARD >list.out 2>list.err; rc=$?
-check "list nightly --shard $SHARD: the four cases" \
+check "list nightly --shard $SHARD: the six cases" \
 	sh -c '[ "$1" -eq 0 ] && [ "$(awk "{print \$1}" list.out | sort)" = "$2" ]' _ "$rc" "$want"
 
 # --cmd-timeout 120: a flush that is never held fails in 2 minutes, not 5.
@@ -29,7 +31,7 @@ echo "# nightly shard $SHARD: $(($(date +%s) - start)) s"
 grep -v '^|' out | sed -n '1,/^PASS /p'
 s=$(readlink -f r/latest)/summary.json
 check "exit 0 (no FAIL outside the expunge file, no BROK)" [ $rc -eq 0 ]
-check "the shard ran the four cases" [ "$(json_get "$s" "'\n'.join(sorted(c['id'] for c in j['cases']))")" = "$want" ]
+check "the shard ran the six cases" [ "$(json_get "$s" "'\n'.join(sorted(c['id'] for c in j['cases']))")" = "$want" ]
 check "no FAIL, no BROK" [ "$(json_get "$s" '(j["counts"]["FAIL"], j["counts"]["BROK"])')" = "(0, 0)" ]
 check "run properties: plan nightly, shard $SHARD, seed 1, the expunge file" python3 -c '
 import sys, json
@@ -37,8 +39,8 @@ p = json.load(open(sys.argv[1]))["properties"]
 assert p["plan"] == "nightly" and p["shard"] == "29/64" and p["seed"] == "1", p
 assert p["expunge"].endswith("results/expected/known-failures.expunge"), p
 ' "$s"
-check "each case is repeat 3 with seed 3" \
-	[ "$(json_get "$s" "sorted(set((c['repeat'], c['seed']) for c in j['cases']))")" = "[(3, '3')]" ]
+check "each case is its repeat (3, or 1 for vmevent:unplug) with that seed" \
+	[ "$(json_get "$s" "sorted(set((c['repeat'], c['seed']) for c in j['cases']))")" = "[(1, '1'), (3, '3')]" ]
 for id in badblocks:dax:nvdimm:ext4#3 mce:srar:nvdimm:xfs#3 powercut:append_fsync:virtio-pmem:xfs@powercut-flush#3; do
 	v=$(json_get "$s" "[c['verdict'] for c in j['cases'] if c['id']=='$id']")
 	check "$id is PASS (got $v)" [ "$v" = "['PASS']" ]
