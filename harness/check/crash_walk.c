@@ -235,29 +235,6 @@ fail:
 	return -1;
 }
 
-/* A word list a shell reads back as one argument. */
-static void shell_quote(const char *s, char *out, size_t len)
-{
-	size_t o = 0;
-
-	if (len < 3) {
-		if (len)
-			out[0] = '\0';
-		return;
-	}
-	out[o++] = '\'';
-	for (; *s && o + 5 < len; s++) {
-		if (*s == '\'') {
-			memcpy(out + o, "'\\''", 4);
-			o += 4;
-		} else {
-			out[o++] = *s;
-		}
-	}
-	out[o++] = '\'';
-	out[o] = '\0';
-}
-
 /*
  * Keep a failing state in save_dir with a command that replays it.  Built
  * again from the point image, not copied from the checker's file: the
@@ -276,7 +253,7 @@ static void save_state(const struct pmt_walk_plan *p, const struct next_pages *n
 		return;
 	text = json_object_to_json_string_ext(promises, JSON_C_TO_STRING_PRETTY);
 	pmt_write_file_atomic(prom, text, strlen(text));
-	shell_quote(img, quoted, sizeof(quoted));
+	pmt_shell_quote(img, quoted, sizeof(quoted));
 	snprintf(cmd, cmdlen, "pmtorture run --scenario replay --fs %s --replay %s", p->fs, quoted);
 }
 

@@ -263,24 +263,6 @@ static size_t *identity(size_t n)
 	return v;
 }
 
-/* A word a shell reads back as one argument (single quotes). */
-static void shell_quote(const char *s, char *out, size_t len)
-{
-	size_t o = 0;
-
-	out[o++] = '\'';
-	for (; *s && o + 6 < len; s++) {
-		if (*s == '\'') {
-			memcpy(out + o, "'\\''", 4);
-			o += 4;
-		} else {
-			out[o++] = *s;
-		}
-	}
-	out[o++] = '\'';
-	out[o] = '\0';
-}
-
 /* The minimal state and its promises next to the state; its replay command. */
 static int save_minimal(struct min_ctx *m, const struct pmt_min_plan *p, const char *fs,
 			size_t n, struct json_object *min)
@@ -299,7 +281,7 @@ static int save_minimal(struct min_ctx *m, const struct pmt_min_plan *p, const c
 	free(all);
 	if (rc)
 		return -1;
-	shell_quote(img, quoted, sizeof(quoted));
+	pmt_shell_quote(img, quoted, sizeof(quoted));
 	snprintf(cmd, sizeof(cmd), "pmtorture run --scenario replay --fs %s --replay %s", fs, quoted);
 	json_object_object_add(min, "image", json_object_new_string(img));
 	json_object_object_add(min, "replay", json_object_new_string(cmd));

@@ -217,3 +217,25 @@ uint64_t pmt_fnv64(uint64_t h, const void *data, size_t len)
 	}
 	return h;
 }
+
+void pmt_shell_quote(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len < 3) {
+		if (len)
+			out[0] = '\0';
+		return;
+	}
+	out[o++] = '\'';
+	for (; *s && o + 5 < len; s++) {
+		if (*s == '\'') {
+			memcpy(out + o, "'\\''", 4);
+			o += 4;
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o++] = '\'';
+	out[o] = '\0';
+}

@@ -51,4 +51,11 @@ char *pmt_xstrdup(const char *s);
 #define PMT_FNV64_INIT 0xcbf29ce484222325ULL
 uint64_t pmt_fnv64(uint64_t h, const void *data, size_t len);
 
+/*
+ * @s as one shell word in single quotes (a ' becomes '\''), into @out:
+ * what a printed command quotes a path with.  Cut short (still quoted)
+ * when @len is too small; "" when @len < 3.
+ */
+void pmt_shell_quote(const char *s, char *out, size_t len);
+
 #endif
