@@ -12,6 +12,9 @@
  * BROK, could not be judged, and is skipped like `git bisect skip`: the
  * search probes the nearest other kernel instead.
  *
+ * --by kind|reason compares a signature instead of the verdict
+ * (bisect_sig.h): each probe is "same" as the first kernel or "differs".
+ *
  * Relied on: the search assumes one change of verdict across the list
  * (what a fix or a regression that stays looks like); pmt_run_session
  * returns a summary whose "cases" carry "verdict", and "dir".
@@ -25,6 +28,7 @@
 #include <unistd.h>
 
 #include "bisect.h"
+#include "bisect_sig.h"
 #include "commands.h"
 #include "json_util.h"
 #include "kernels.h"
@@ -46,16 +50,27 @@ struct probe {
 	double seconds;
 	char dir[PATH_MAX];
 	char why[512];				/* a run that did not finish */
+	char *sig;				/* --by kind|reason: what is compared */
 };
 
 struct bisect {
 	const struct pmt_options *o;
 	struct pmt_kernel_set *kernels;
 	struct probe *p;
+	enum pmt_bisect_by by;
 	char dir[PATH_MAX];
 	int nprobes;
 	int64_t t0;
 };
+
+/* The probe's outcome as the search sees it: a verdict, or with --by,
+ * "same" or "differs" (from the first kernel's signature). */
+static const char *probe_label(const struct bisect *b, const struct probe *p)
+{
+	if (b->by == PMT_BY_VERDICT || p->verdict == PROBE_BROK || p->verdict == PROBE_NONE)
+		return probe_names[p->verdict];
+	return p->verdict == PROBE_PASS ? "same" : "differs";
+}
 
 /* "9m12s" or "41s". */
 static void duration(double s, char *buf, size_t len)
@@ -79,7 +94,9 @@ static struct json_object *probe_json(const struct bisect *b, size_t i)
 	json_object_object_add(o, "name", json_object_new_string(k->name));
 	if (k->package[0])
 		json_object_object_add(o, "package", json_object_new_string(k->package));
-	json_object_object_add(o, "verdict", json_object_new_string(probe_names[p->verdict]));
+	json_object_object_add(o, "verdict", json_object_new_string(probe_label(b, p)));
+	if (p->sig)
+		json_object_object_add(o, "signature", json_object_new_string(p->sig));
 	json_object_object_add(c, "cases", json_object_new_int(p->total));
 	json_object_object_add(c, "PASS", json_object_new_int(p->pass));
 	json_object_object_add(c, "FAIL", json_object_new_int(p->fail));
@@ -108,6 +125,7 @@ static void write_json(const struct bisect *b, const char *result_kind, const ch
 			json_object_array_add(ps, probe_json(b, i));
 	}
 	json_object_object_add(o, "kernels", ks);
+	json_object_object_add(o, "by", json_object_new_string(pmt_bisect_by_name(b->by)));
 	json_object_object_add(o, "repeat", json_object_new_int(b->o->repeat ? b->o->repeat : 1));
 	json_object_object_add(o, "scenarios", json_object_new_string(b->o->scenarios));
 	if (b->o->filter)
@@ -175,11 +193,20 @@ static enum pmt_probe_verdict probe(void *ctx, size_t i)
 		}
 		snprintf(p->dir, sizeof(p->dir), "%s", pmt_json_str(summary, "dir"));
 		p->verdict = p->fail ? PROBE_FAIL : !p->brok && p->pass ? PROBE_PASS : PROBE_BROK;
+		/* --by kind|reason: the same signature as kernel 0's (probed first)
+		 * is that side of the search, another one the other side. */
+		if (b->by != PMT_BY_VERDICT && p->verdict != PROBE_BROK) {
+			p->sig = pmt_bisect_signature(summary, b->by);
+			if (!p->sig)
+				abort();
+			p->verdict = i == 0 || !b->p[0].sig || !strcmp(p->sig, b->p[0].sig)
+				     ? PROBE_PASS : PROBE_FAIL;
+		}
 		json_object_put(summary);
 	}
 	duration(p->seconds, took, sizeof(took));
 	printf("bisect: %-24s %s  PASS %d/%d, FAIL %d/%d, BROK %d, SKIP %d  (%s)  %s\n", k->name,
-	       probe_names[p->verdict], p->pass, p->total, p->fail, p->total, p->brok, p->skip, took,
+	       probe_label(b, p), p->pass, p->total, p->fail, p->total, p->brok, p->skip, took,
 	       p->dir[0] ? p->dir : p->why);
 	fflush(stdout);
 	write_json(b, NULL, NULL);
@@ -191,6 +218,11 @@ static void probe_words(const struct bisect *b, size_t i, char *buf, size_t len)
 {
 	const struct probe *p = &b->p[i];
 
+	if (b->by != PMT_BY_VERDICT && p->verdict != PROBE_BROK) {
+		snprintf(buf, len, "%s at %s: FAIL %d/%d", probe_label(b, p), b->kernels->v[i].name,
+			 p->fail, p->total);
+		return;
+	}
 	snprintf(buf, len, "%s %d/%d at %s", probe_names[p->verdict],
 		 p->verdict == PROBE_FAIL ? p->fail : p->pass, p->total, b->kernels->v[i].name);
 }
@@ -310,6 +342,8 @@ int pmt_bisect_main(const struct pmt_options *o)
 	b.p = calloc(n, sizeof(*b.p));
 	if (!b.p)
 		abort();
+	if (o->bisect_by && pmt_bisect_by_parse(o->bisect_by, &b.by))
+		abort();	/* options.c refused any other name */
 	pmt_info("bisect: %zu kernels, %s to %s; results in %s", n, o->kernels->v[0].name,
 		 o->kernels->v[n - 1].name, b.dir);
 
@@ -342,11 +376,19 @@ int pmt_bisect_main(const struct pmt_options *o)
 		break;
 	case PMT_BISECT_FOUND:
 	default:
+		if (b.by != PMT_BY_VERDICT) {
+			snprintf(line, sizeof(line), "first different (by %s): %s (%s, %s)",
+				 pmt_bisect_by_name(b.by), o->kernels->v[hi].name, w1, w2);
+			rc = finish(&b, "first different", line, 0);
+			break;
+		}
 		snprintf(line, sizeof(line), "first %s: %s (%s, %s)", v0 == PROBE_FAIL ? "fixed" : "broken",
 			 o->kernels->v[hi].name, w1, w2);
 		rc = finish(&b, v0 == PROBE_FAIL ? "first fixed" : "first broken", line, 0);
 		break;
 	}
+	for (size_t i = 0; i < n; i++)
+		free(b.p[i].sig);
 	free(b.p);
 	return rc;
 }

@@ -151,6 +151,7 @@ enum {
 	OPT_CMD_TIMEOUT,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_KVM_PROBE,
+	OPT_BY,
 	OPT_QEMU,
 	OPT_BACKEND,
 	OPT_CONNECT,
@@ -200,6 +201,7 @@ static const struct option long_opts[] = {
 	{ "cmd-timeout", required_argument, NULL, OPT_CMD_TIMEOUT },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "kvm-probe", required_argument, NULL, OPT_KVM_PROBE },
+	{ "by", required_argument, NULL, OPT_BY },
 	{ "qemu", required_argument, NULL, OPT_QEMU },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "connect", required_argument, NULL, OPT_CONNECT },
@@ -439,6 +441,12 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 			if (parse_int("--shutdown-timeout", optarg, 1, 3600, &o->shutdown_timeout_s,
 				      err, errlen))
 				return -1;
+			break;
+		case OPT_BY:
+			if (strcmp(optarg, "verdict") && strcmp(optarg, "kind") && strcmp(optarg, "reason"))
+				return pmt_fail(err, errlen, "--by takes verdict, kind or reason, not \"%s\"",
+					    optarg);
+			o->bisect_by = optarg;
 			break;
 		case OPT_KVM_PROBE:
 			if (parse_int("--kvm-probe", optarg, 1, 3600, &o->kvm_probe_s, err, errlen))

@@ -67,6 +67,7 @@ struct pmt_options {
 	int cmd_timeout_s;
 	int shutdown_timeout_s;
 	int kvm_probe_s;		/* how long KVM gets before TCG takes over */
+	const char *bisect_by;		/* bisect --by: verdict (default), kind, reason */
 	int mem_mb;
 	int smp;			/* --smp N: vCPUs of every guest; 0: the plan's, else the scenario's */
 	/* --hang-timeout N: seconds a guest command may make no progress before
