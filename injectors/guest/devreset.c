@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "errprobe.h"
 #include "workload.h"
 
 #define PCI_DIR			"/sys/bus/pci/devices"
@@ -70,27 +71,6 @@
 #define CAP_NOTIFY		2
 #define CAP_PCI_CFG		5
 #define MAX_WRITERS		16
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static struct json_object *record(const char *path, const char *step, int err, double ms)
-{
-	struct json_object *r = json_object_new_object();
-
-	json_object_object_add(r, "path", json_object_new_string(path));
-	json_object_object_add(r, "ok", json_object_new_boolean(err == 0));
-	json_object_object_add(r, "step", json_object_new_string(step));
-	json_object_object_add(r, "errno", json_object_new_int(err));
-	json_object_object_add(r, "error", json_object_new_string(err ? strerror(err) : ""));
-	json_object_object_add(r, "ms", json_object_new_double(ms));
-	return r;
-}
 
 /* ---- fsync with a bound: a stuck flush must not take the agent with it ---- */
 
@@ -114,30 +94,30 @@ static void *timed_main(void *arg)
 static struct json_object *timed_fsync(const char *path, int fd, long long bound_ms)
 {
 	struct timed *t = calloc(1, sizeof(*t));
-	double t0 = now_ms();
+	double t0 = errprobe_now_ms();
 	struct json_object *r;
 	pthread_t tid;
 
 	if (!t)
-		return record(path, "fsync", ENOMEM, 0);
+		return errprobe_step_record(path, "fsync", ENOMEM, 0);
 	t->fd = fd;
 	if (pthread_create(&tid, NULL, timed_main, t)) {
 		free(t);
-		return record(path, "fsync", EAGAIN, 0);
+		return errprobe_step_record(path, "fsync", EAGAIN, 0);
 	}
-	while (!atomic_load(&t->state) && now_ms() - t0 < (double)bound_ms) {
+	while (!atomic_load(&t->state) && errprobe_now_ms() - t0 < (double)bound_ms) {
 		struct timespec nap = { 0, 1000 * 1000 };
 
 		nanosleep(&nap, NULL);
 	}
 	if (!atomic_load(&t->state)) {
 		pthread_detach(tid);
-		r = record(path, "fsync", ETIMEDOUT, now_ms() - t0);
+		r = errprobe_step_record(path, "fsync", ETIMEDOUT, errprobe_now_ms() - t0);
 		json_object_object_add(r, "timed_out", json_object_new_boolean(true));
 		return r;
 	}
 	pthread_join(tid, NULL);
-	r = record(path, "fsync", t->err, now_ms() - t0);
+	r = errprobe_step_record(path, "fsync", t->err, errprobe_now_ms() - t0);
 	free(t);
 	return r;
 }
@@ -458,10 +438,10 @@ static int devreset_run(const char *dir, struct json_object *args, struct json_o
 	how = json_object_new_object();
 	nerr[0] = '\0';
 	{
-		double t0 = now_ms();
+		double t0 = errprobe_now_ms();
 		int rc = ring_empty(how, nerr, sizeof(nerr));
 
-		r = record("notify", "notify", rc ? EIO : 0, now_ms() - t0);
+		r = errprobe_step_record("notify", "notify", rc ? EIO : 0, errprobe_now_ms() - t0);
 		if (rc)
 			json_object_object_add(r, "why", json_object_new_string(nerr));
 		json_object_array_add(probes, r);
@@ -474,7 +454,7 @@ static int devreset_run(const char *dir, struct json_object *args, struct json_o
 		pthread_join(w[i].tid, NULL);
 	}
 	{
-		double t0 = now_ms();
+		double t0 = errprobe_now_ms();
 		long long writes = 0;
 
 		for (int i = 0; i < nstarted; i++) {
@@ -491,8 +471,8 @@ static int devreset_run(const char *dir, struct json_object *args, struct json_o
 			json_object_put(r);
 		}
 		if (nstarted) {
-			r = record("fsync_writers", "fsync", zeros == nstarted ? 0 : first_err,
-				   now_ms() - t0);
+			r = errprobe_step_record("fsync_writers", "fsync", zeros == nstarted ? 0 : first_err,
+				   errprobe_now_ms() - t0);
 			json_object_object_add(r, "zeros", json_object_new_int(zeros));
 			json_object_object_add(r, "writers", json_object_new_int(nstarted));
 			json_object_object_add(r, "writes", json_object_new_int64(writes));
@@ -503,7 +483,7 @@ static int devreset_run(const char *dir, struct json_object *args, struct json_o
 	}
 	rfd = open(dev ? dev : "/dev/pmem0", O_RDONLY | O_CLOEXEC);
 	if (rfd < 0) {
-		json_object_array_add(probes, record("fsync_raw", "open", errno, 0));
+		json_object_array_add(probes, errprobe_step_record("fsync_raw", "open", errno, 0));
 	} else {
 		r = timed_fsync("fsync_raw", rfd, bound);
 		if (!json_object_object_get_ex(r, "timed_out", NULL))
@@ -517,9 +497,9 @@ static int devreset_run(const char *dir, struct json_object *args, struct json_o
 		close(fd);
 	fd = open_file(dir, "after-reset.dat", nerr, sizeof(nerr));
 	if (fd < 0) {
-		json_object_array_add(probes, record("write_new", "open", errno, 0));
+		json_object_array_add(probes, errprobe_step_record("write_new", "open", errno, 0));
 	} else if (pwrite(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf)) {
-		json_object_array_add(probes, record("write_new", "pwrite", errno, 0));
+		json_object_array_add(probes, errprobe_step_record("write_new", "pwrite", errno, 0));
 		close(fd);
 	} else {
 		r = timed_fsync("write_new", fd, bound);

@@ -55,6 +55,27 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+double errprobe_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+struct json_object *errprobe_step_record(const char *path, const char *step, int err, double ms)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "path", json_object_new_string(path));
+	json_object_object_add(r, "ok", json_object_new_boolean(err == 0));
+	json_object_object_add(r, "step", json_object_new_string(step));
+	json_object_object_add(r, "errno", json_object_new_int(err));
+	json_object_object_add(r, "error", json_object_new_string(err ? strerror(err) : ""));
+	json_object_object_add(r, "ms", json_object_new_double(ms));
+	return r;
+}
+
 unsigned char errprobe_byte(enum errprobe_pattern pat, off_t pos)
 {
 	unsigned long long p = (unsigned long long)pos;

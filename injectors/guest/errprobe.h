@@ -41,6 +41,16 @@ enum errprobe_pattern {
 };
 
 /* Byte @pos of the file under @pat; differs per page so a misplaced page shows. */
+/* CLOCK_MONOTONIC in milliseconds, with its fraction: latencies in records. */
+double errprobe_now_ms(void);
+
+/*
+ * The record of one timed step of a flush probe (flushprobe, devreset):
+ * {"path", "ok": @err == 0, "step", "errno", "error", "ms"}, the shape the
+ * harness's expectations judge (harness/case/expect.h).
+ */
+struct json_object *errprobe_step_record(const char *path, const char *step, int err, double ms);
+
 unsigned char errprobe_byte(enum errprobe_pattern pat, off_t pos);
 void errprobe_fill(enum errprobe_pattern pat, off_t pos, unsigned char *buf, size_t len);
 bool errprobe_check(enum errprobe_pattern pat, off_t pos, const unsigned char *buf, size_t len);

@@ -71,6 +71,7 @@
 
 #include "args.h"
 #include "hash.h"
+#include "errprobe.h"
 #include "workload.h"
 
 #define FP_FILE		"flush.dat"
@@ -88,14 +89,6 @@ static int keep_a = -1, keep_b = -1;
 static bool want_ack;
 static char ack_error[256];
 static char keep_path[PATH_MAX];
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static unsigned char pattern(size_t pos, unsigned int gen)
 {
@@ -139,27 +132,13 @@ static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* One errprobe-shaped record; @err 0 is success. */
-static struct json_object *record(const char *path, const char *step, int err, double ms)
-{
-	struct json_object *r = json_object_new_object();
-
-	json_object_object_add(r, "path", json_object_new_string(path));
-	json_object_object_add(r, "ok", json_object_new_boolean(err == 0));
-	json_object_object_add(r, "step", json_object_new_string(step));
-	json_object_object_add(r, "errno", json_object_new_int(err));
-	json_object_object_add(r, "error", json_object_new_string(err ? strerror(err) : ""));
-	json_object_object_add(r, "ms", json_object_new_double(ms));
-	return r;
-}
-
 /* fsync @fd as access path @path. */
 static struct json_object *probe_fsync(const char *path, int fd)
 {
-	double t0 = now_ms();
+	double t0 = errprobe_now_ms();
 	int err = sync_fd(fd) ? errno : 0;
 
-	return record(path, "fsync", err, now_ms() - t0);
+	return errprobe_step_record(path, "fsync", err, errprobe_now_ms() - t0);
 }
 
 static void close_kept(void)
@@ -192,10 +171,10 @@ static int step_fail(const char *dir, struct json_object *probes, char *err, siz
 	/* The write itself needs no flush: it lands in the pmem (DAX) or the
 	 * page cache.  Only its fsync asks the host. */
 	fill(buf, sizeof(buf), 0, 0);
-	t0 = now_ms();
+	t0 = errprobe_now_ms();
 	e = pwrite_all(keep_a, buf, sizeof(buf), 0) ? errno : 0;
 	if (e) {
-		json_object_array_add(probes, record("fsync", "pwrite", e, now_ms() - t0));
+		json_object_array_add(probes, errprobe_step_record("fsync", "pwrite", e, errprobe_now_ms() - t0));
 		return 0;
 	}
 	json_object_array_add(probes, probe_fsync("fsync", keep_a));
@@ -267,7 +246,7 @@ static int step_before(const char *dir, struct json_object *result, char *err, s
 	}
 	fill(buf, sizeof(buf), 0, 2);
 	e = pwrite_all(fd, buf, sizeof(buf), 0) ? errno : 0;
-	r = e ? record("fsync_before_failure", "pwrite", e, 0)
+	r = e ? errprobe_step_record("fsync_before_failure", "pwrite", e, 0)
 	      : probe_fsync("fsync_before_failure", fd);
 	close(fd);
 	promise_path(FP_BEFORE, r, buf, sizeof(buf), &promise, &from);
@@ -309,7 +288,7 @@ static int step_recover(struct json_object *probes, struct json_object *result,
 
 	fd = open(keep_path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		json_object_array_add(probes, record("fsync_new_fd", "open", errno, 0));
+		json_object_array_add(probes, errprobe_step_record("fsync_new_fd", "open", errno, 0));
 	} else {
 		r = probe_fsync("fsync_new_fd", fd);
 		json_object_array_add(probes, r);
@@ -318,15 +297,15 @@ static int step_recover(struct json_object *probes, struct json_object *result,
 	}
 
 	/* What was written before the failure, through a fresh fd. */
-	t0 = now_ms();
+	t0 = errprobe_now_ms();
 	fd = open(keep_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		r = record("read_after_recovery", "open", errno, 0);
+		r = errprobe_step_record("read_after_recovery", "open", errno, 0);
 	} else {
 		n = pread(fd, buf, sizeof(buf), 0);
 		e = n < 0 ? errno : 0;
 		close(fd);
-		r = record("read_after_recovery", "pread", e, now_ms() - t0);
+		r = errprobe_step_record("read_after_recovery", "pread", e, errprobe_now_ms() - t0);
 		if (!e) {
 			fill(want, sizeof(want), 0, 0);
 			json_object_object_add(r, "bytes", json_object_new_int64(n));
@@ -338,14 +317,14 @@ static int step_recover(struct json_object *probes, struct json_object *result,
 
 	/* Does the filesystem still take writes once the host is fine again? */
 	fill(buf, FP_BLOCK, 0, 1);
-	t0 = now_ms();
+	t0 = errprobe_now_ms();
 	/* One pwrite: -1 means it wrote nothing (the promise stands), a short
 	 * count that it changed part of the block. */
 	do {
 		n = pwrite(keep_a, buf, FP_BLOCK, 0);
 	} while (n < 0 && errno == EINTR);
 	if (n != FP_BLOCK) {
-		r = record("write_after_recovery", "pwrite", n < 0 ? errno : EIO, now_ms() - t0);
+		r = errprobe_step_record("write_after_recovery", "pwrite", n < 0 ? errno : EIO, errprobe_now_ms() - t0);
 		if (n >= 0) {
 			json_object_object_add(r, "bytes", json_object_new_int64(n));
 			if (promise)
@@ -357,14 +336,14 @@ static int step_recover(struct json_object *probes, struct json_object *result,
 	} else {
 		memcpy(content, buf, FP_BLOCK);
 		if (sync_fd(keep_a)) {
-			r = record("write_after_recovery", "fsync", errno, now_ms() - t0);
+			r = errprobe_step_record("write_after_recovery", "fsync", errno, errprobe_now_ms() - t0);
 			if (promise)
 				none = "write_after_recovery changed the file and its fsync failed: "
 				       "what is durable is not known";
 			json_object_put(promise);
 			promise = NULL;
 		} else {
-			r = record("write_after_recovery", "fsync", 0, now_ms() - t0);
+			r = errprobe_step_record("write_after_recovery", "fsync", 0, errprobe_now_ms() - t0);
 			maybe_promise(r, content, sizeof(content), &promise, &from);
 		}
 	}
@@ -420,12 +399,12 @@ static void *flusher_main(void *arg)
 				snprintf(f->err, sizeof(f->err), "pwrite: %s", strerror(errno));
 				goto out;
 			}
-			t0 = now_ms();
+			t0 = errprobe_now_ms();
 			if (sync_fd(fds[i])) {
 				if (!f->failed++)
 					f->first_errno = errno;
 			}
-			ms = now_ms() - t0;
+			ms = errprobe_now_ms() - t0;
 			f->fsyncs++;
 			f->sum_ms += ms;
 			if (ms > f->max_ms)
@@ -444,7 +423,7 @@ static int step_load(const char *dir, long long files, long long threads, long l
 	struct flusher *fl = calloc((size_t)threads, sizeof(*fl));
 	struct json_object *per = json_object_new_array(), *probes, *r;
 	long long fsyncs = 0, failed = 0;
-	double max_ms = 0, sum_ms = 0, t0 = now_ms();
+	double max_ms = 0, sum_ms = 0, t0 = errprobe_now_ms();
 	int first_errno = 0, started = 0, rc = 0;
 
 	if (!fl) {
@@ -498,10 +477,10 @@ static int step_load(const char *dir, long long files, long long threads, long l
 	json_object_object_add(result, "max_ms", json_object_new_double(max_ms));
 	json_object_object_add(result, "mean_ms",
 			       json_object_new_double(fsyncs ? sum_ms / (double)fsyncs : 0));
-	json_object_object_add(result, "wall_ms", json_object_new_double(now_ms() - t0));
+	json_object_object_add(result, "wall_ms", json_object_new_double(errprobe_now_ms() - t0));
 	json_object_object_add(result, "per_thread", per);
 	probes = json_object_new_array();
-	r = record("fsync", "fsync", first_errno, max_ms);
+	r = errprobe_step_record("fsync", "fsync", first_errno, max_ms);
 	json_object_object_add(r, "fsyncs", json_object_new_int64(fsyncs));
 	json_object_object_add(r, "failed", json_object_new_int64(failed));
 	json_object_array_add(probes, r);

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "errprobe.h"
 #include "workload.h"
 
 #define VE_MAX_WRITERS	8
@@ -71,14 +72,6 @@ static long rec_size = 4096, after_rounds = 5;
 static atomic_bool running, event_over;
 static atomic_long suspend_rc = -1000;
 static char suspend_err[128];
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void fill(unsigned char *buf, long size, int w, long r)
 {
@@ -114,11 +107,11 @@ static void *writer_main(void *arg)
 				w->first_errno = errno ? errno : EIO;
 			break;
 		}
-		t0 = now_ms();
+		t0 = errprobe_now_ms();
 		rc = fsync(w->fd);
 		if (rc)
 			e = errno;
-		dt = now_ms() - t0;
+		dt = errprobe_now_ms() - t0;
 		w->records = r + 1;
 		if (rc) {
 			w->failed++;
@@ -149,7 +142,7 @@ static int step_start(const char *dir, struct json_object *args, struct json_obj
 		      char *err, size_t errlen)
 {
 	long long n, before, size;
-	double t0 = now_ms();
+	double t0 = errprobe_now_ms();
 	bool ok;
 
 	if (nwriters)
@@ -182,11 +175,11 @@ static int step_start(const char *dir, struct json_object *args, struct json_obj
 			ok &= writers[i].records >= before || writers[i].failed;
 		if (!ok)
 			usleep(10000);
-	} while (!ok && now_ms() - t0 < VE_START_MS);
+	} while (!ok && errprobe_now_ms() - t0 < VE_START_MS);
 	for (int i = 0; i < nwriters; i++)
 		ok &= !writers[i].failed;
 	json_object_object_add(result, "before_ok", json_object_new_boolean(ok));
-	json_object_object_add(result, "start_ms", json_object_new_double(now_ms() - t0));
+	json_object_object_add(result, "start_ms", json_object_new_double(errprobe_now_ms() - t0));
 	return 0;
 }
 
