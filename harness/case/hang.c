@@ -44,7 +44,10 @@
 #define EXCERPT_MAX		16384
 #define SYSRQ_SETTLE_MS		1000	/* the console quiet this long: the dump is out */
 #define SYSRQ_WAIT_MS		8000	/* at most this long for it (TCG, serial) */
-#define SYSRQ_FIRST_MS		3000	/* a console silent this long prints nothing */
+/* A console silent this long after the sysrq prints nothing.  3 s was too
+ * short once: a guest just migrated under TCG printed its stacks later, and
+ * a hang with stacks came out BROK ("no blocked task"). */
+#define SYSRQ_FIRST_MS		6000
 #define QMP_BOUND_MS		5000
 
 int pmt_case_hang_bound_s(const struct pmt_case *c, int def)
