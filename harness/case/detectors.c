@@ -29,18 +29,6 @@ static const char *const detector_keys[] = {
 	"soft lockup", "use-after-free", NULL,
 };
 
-/* @l without "[   12.345678] " and leading blanks. */
-static const char *strip_stamp(const char *l)
-{
-	const char *r;
-
-	if (l[0] == '[' && (r = strchr(l, ']')))
-		l = r + 1;
-	while (*l == ' ' || *l == '\t')
-		l++;
-	return l;
-}
-
 /* Calls @fn for each detector line of @text; the count. */
 static int each_line(const char *text, void (*fn)(void *ctx, const char *line), void *ctx)
 {
@@ -61,7 +49,7 @@ static int each_line(const char *text, void (*fn)(void *ctx, const char *line), 
 		for (int i = 0; detector_keys[i]; i++) {
 			if (strstr(l, detector_keys[i])) {
 				if (fn)
-					fn(ctx, strip_stamp(l));
+					fn(ctx, pmt_kmsg_text(l));
 				n++;
 				break;
 			}

@@ -71,18 +71,6 @@ static bool wait_frame(const char *f)
 	return false;
 }
 
-/* The line without its printk time stamp "[   12.345678] " and leading blanks. */
-static const char *strip_line(const char *l)
-{
-	const char *r;
-
-	if (l[0] == '[' && (r = strchr(l, ']')))
-		l = r + 1;
-	while (*l == ' ' || *l == '\t')
-		l++;
-	return l;
-}
-
 /* @a then @b at the end of @buf, cut to fit. */
 static void append(char *buf, size_t len, const char *a, const char *b)
 {
@@ -114,7 +102,7 @@ int pmt_hang_parse_console(const char *text, char *blocked, size_t blen,
 			*next++ = '\0';
 		if ((cr = strchr(line, '\r')))
 			*cr = '\0';
-		l = strip_line(line);
+		l = pmt_kmsg_text(line);
 		for (int i = 0; !kernel_line[0] && kernel_keys[i]; i++)
 			if (strstr(l, kernel_keys[i]))
 				snprintf(kernel_line, klen, "%s", l);

@@ -239,3 +239,14 @@ void pmt_shell_quote(const char *s, char *out, size_t len)
 	out[o++] = '\'';
 	out[o] = '\0';
 }
+
+const char *pmt_kmsg_text(const char *l)
+{
+	const char *r;
+
+	if (l[0] == '[' && (r = strchr(l, ']')))
+		l = r + 1;
+	while (*l == ' ' || *l == '\t')
+		l++;
+	return l;
+}

@@ -58,4 +58,8 @@ uint64_t pmt_fnv64(uint64_t h, const void *data, size_t len);
  */
 void pmt_shell_quote(const char *s, char *out, size_t len);
 
+/* A kernel log line's text: @l without its printk time stamp
+ * "[   12.345678] " and the blanks after it (a pointer into @l). */
+const char *pmt_kmsg_text(const char *l);
+
 #endif
