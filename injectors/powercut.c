@@ -52,21 +52,37 @@ static int check_crash_points(const char *v, char *err, size_t errlen)
 	return -1;
 }
 
+/* honest, lying, drop, drop:burst=B, drop:every=N (device_parse below). */
+static bool flush_mode_valid(const char *m)
+{
+	long long v;
+	char tail;
+
+	if (!strcmp(m, "honest") || !strcmp(m, "lying") || !strcmp(m, "drop"))
+		return true;
+	return (sscanf(m, "drop:burst=%lld%c", &v, &tail) == 1 ||
+		sscanf(m, "drop:every=%lld%c", &v, &tail) == 1) && v > 0 && v < 1000000;
+}
+
 static int check_flush_mode(const char *v, char *err, size_t errlen)
 {
-	if (pmt_flush_mode_valid(v))
+	if (flush_mode_valid(v))
 		return 0;
 	snprintf(err, errlen, "expected honest, lying, drop, drop:burst=B or drop:every=N");
 	return -1;
 }
 
 static const struct pmt_param powercut_params[] = {
-	{ .name = "crash_at", .type = PMT_PARAM_ENUM, .choices = crash_at_names,
-	  .help = "where the final cut goes (default: --crash-at, end)" },
+	{ .name = "crash_at", .type = PMT_PARAM_ENUM, .choices = crash_at_names, .def = "end",
+	  .help = "where the final cut goes (--crash-at): after the last op, at op K (K from "
+		  "the seed), at a flush or while a host flush is held, or at a seeded moment in "
+		  "the first 2 s" },
 	{ .name = "crash_points", .type = PMT_PARAM_TEXT, .check = check_crash_points,
-	  .help = "persistence points checked: all, or N seeded ones (default: --crash-points)" },
+	  .def = "all", .help = "persistence points checked (--crash-points): all, or N seeded "
+				"ones, the last always" },
 	{ .name = "flush_mode", .type = PMT_PARAM_TEXT, .check = check_flush_mode,
-	  .help = "honest, or a planted lying/dropping device (default: --flush-mode, honest)" },
+	  .def = "honest", .help = "honest, or a planted device (--flush-mode): lying, drop, "
+				   "drop:burst=B, drop:every=N" },
 	/* Read by the check stage (harness/check/minimize.h). */
 	{ .name = "min_checks", .type = PMT_PARAM_INT, .def = "64", .min = 0, .max = 10000,
 	  .help = "a FAIL's gravest state is shrunk with at most this many checks (0: not)" },
@@ -95,7 +111,6 @@ static int powercut_arm(struct pmt_case *c, char *err, size_t errlen)
 	long long every = 0, first;
 	char tail;
 
-	m = m ? m : c->opt->flush_mode;
 	pmt_powercut_shim_dir(c, dir, sizeof(dir));
 	first = pmt_shim_flushes_done(dir);
 	if (first < 0) {
@@ -308,7 +323,7 @@ static int run_and_cut(struct pmt_case *c, struct cut *k, uint64_t *rng)
 	return 0;
 }
 
-/* The injector's parameter @key (a plan's or --param), or @dflt (the named option's). */
+/* The injector's parameter @key (a plan's, --param's, else its table's default). */
 static const char *param(const struct pmt_case *c, const char *key, const char *dflt)
 {
 	const char *v = pmt_case_param(c, key);
@@ -322,7 +337,7 @@ static int crash_points_parse(struct pmt_case *c, long long *n)
 	const char *v = param(c, "crash_points", NULL);
 	char *end;
 
-	*n = c->opt->crash_points;
+	*n = 0;
 	if (!v || !strcmp(v, "all")) {
 		if (v)
 			*n = 0;
@@ -340,7 +355,7 @@ static int crash_points_parse(struct pmt_case *c, long long *n)
 
 static int crash_at_parse(struct pmt_case *c, enum crash_at *kind)
 {
-	const char *name = param(c, "crash_at", c->opt->crash_at);
+	const char *name = param(c, "crash_at", "end");
 
 	for (int i = 0; crash_at_names[i]; i++) {
 		if (!strcmp(name, crash_at_names[i])) {
@@ -359,7 +374,7 @@ static int crash_at_parse(struct pmt_case *c, enum crash_at *kind)
  */
 static int device_parse(struct pmt_case *c, struct device_plan *d, uint64_t *rng)
 {
-	const char *m = param(c, "flush_mode", c->opt->flush_mode);
+	const char *m = param(c, "flush_mode", "honest");
 	long long v;
 	char tail;
 
@@ -430,7 +445,7 @@ static int powercut_run_workload(struct pmt_case *c, struct json_object **result
 		json_object_object_add(c->details, "crash_point", json_object_new_int64(k.at_op));
 	json_object_object_add(c->details, "cut_at_progress", json_object_new_boolean(k.cut));
 	json_object_object_add(c->details, "flush_mode",
-			       json_object_new_string(param(c, "flush_mode", c->opt->flush_mode)));
+			       json_object_new_string(param(c, "flush_mode", "honest")));
 	if (k.drop_from >= 0)
 		json_object_object_add(c->details, "dropped_from", json_object_new_int64(k.drop_from));
 	if (k.sync_error_op >= 0)

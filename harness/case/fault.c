@@ -61,17 +61,6 @@ bool pmt_fault_has_fired(struct pmt_case *c)
 	return pmt_json_bool(pmt_fault(c), "fired", false);
 }
 
-/* NAME=VALUE from --param, or NULL. */
-static const char *cli_param(const struct pmt_options *o, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (int i = o->nparams - 1; i >= 0; i--)
-		if (!strncmp(o->params[i], name, n) && o->params[i][n] == '=')
-			return o->params[i] + n + 1;
-	return NULL;
-}
-
 const char *pmt_case_param(const struct pmt_case *c, const char *name)
 {
 	const struct pmt_param *p = c->inj ? pmt_param_find(c->inj->params, name) : NULL;
@@ -82,7 +71,7 @@ const char *pmt_case_param(const struct pmt_case *c, const char *name)
 		return NULL;
 	if (c->params && json_object_object_get_ex(c->params, name, &v))
 		return json_object_get_string(v);
-	cli = c->opt ? cli_param(c->opt, name) : NULL;
+	cli = c->opt ? pmt_options_param(c->opt, name) : NULL;
 	return cli ? cli : p->def;
 }
 

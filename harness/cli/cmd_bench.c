@@ -61,7 +61,7 @@ static int bench_powercut_one(const struct pmt_options *o, const char *fs, int c
 	bo.jobs = 1;
 	bo.checkers = checkers;
 	bo.filter = strcmp(fs, "xfs") ? ids[0] : ids[1];
-	bo.crash_points = 0;
+	bo.nparams = 0;		/* every point: the injector's default, crash_points=all */
 	rc = pmt_run_session(&bo, &summary);
 	if (!summary)
 		return rc;
@@ -136,7 +136,7 @@ static int bench_storm(const struct pmt_options *o)
 	bo.jobs = 1;
 	bo.filter = "flushstorm:slow:virtio-pmem:ext4";
 	bo.nparams = 0;
-	bo.params[bo.nparams++] = "delay_ms=1";
+	bo.params[bo.nparams++] = (struct pmt_param_arg){ "delay_ms", 8, "1", "param" };
 	rc = pmt_run_session(&bo, &summary);
 	if (!summary)
 		return rc;

@@ -250,3 +250,34 @@ const char *pmt_kmsg_text(const char *l)
 		l++;
 	return l;
 }
+
+int pmt_parse_whole(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int pmt_parse_seed(const char *s, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull would take " 7" and "-1" (2^64-1): a seed starts with a digit. */
+	if (!(s[0] >= '0' && s[0] <= '9'))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -40,6 +40,16 @@ int pmt_list_has_sep(const char *list, const char *item, char sep);
 /* Format a one-line error into @err and return -1: `return pmt_fail(err, len, ...)`. */
 int pmt_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * @s as a whole number in [@min, @max] into *@out: digits only (a leading
+ * '-' where @min allows it), no white space, no '+', no trailing text, the
+ * one rule of every number a user writes (options, plan keys, params).
+ * 0, or -1 with *@out untouched.
+ */
+int pmt_parse_whole(const char *s, long long min, long long max, long long *out);
+/* A seed: digits, decimal or 0x hex, up to 2^64-1.  0, or -1. */
+int pmt_parse_seed(const char *s, unsigned long long *out);
+
 /* @s without the white space around it (the end is cut in place). */
 char *pmt_trim(char *s);
 

@@ -329,16 +329,23 @@ static int check_section_params(const struct pmt_plan_section *sec, const struct
 	return 0;
 }
 
-/* --param NAME=VALUE: some selected case's injector must have NAME, and take VALUE. */
+/*
+ * --param NAME=VALUE (and the options that name a parameter, --crash-at):
+ * some selected case's injector must have NAME, and take VALUE.
+ */
 static int check_cli_params(const struct pmt_options *o, const struct case_list *cl,
 			    char *err, size_t errlen)
 {
 	for (int k = 0; k < o->nparams; k++) {
-		const char *eq = strchr(o->params[k], '=');
-		char name[64], why[256];
+		const struct pmt_param_arg *a = &o->params[k];
+		char name[64], given[320], why[256];
 		bool known = false;
 
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->params[k]), o->params[k]);
+		snprintf(name, sizeof(name), "%.*s", (int)a->name_len, a->name);
+		if (!strcmp(a->option, "param"))
+			snprintf(given, sizeof(given), "--param %s=%s", name, a->value);
+		else
+			snprintf(given, sizeof(given), "--%s %s", a->option, a->value);
 		for (size_t i = 0; i < cl->count; i++) {
 			const struct pmt_injector *inj = cl->list[i].inj;
 			const struct pmt_param *p = inj ? pmt_param_find(inj->params, name) : NULL;
@@ -346,16 +353,12 @@ static int check_cli_params(const struct pmt_options *o, const struct case_list 
 			if (!p)
 				continue;
 			known = true;
-			if (pmt_param_check(p, eq + 1, why, sizeof(why))) {
-				snprintf(err, errlen, "--param %s: %s", o->params[k], why);
-				return -1;
-			}
+			if (pmt_param_check(p, a->value, why, sizeof(why)))
+				return pmt_fail(err, errlen, "%s: %s", given, why);
 		}
-		if (!known) {
-			snprintf(err, errlen, "--param %s: no selected case's injector has a parameter "
-				 "\"%s\" (see: pmtorture help injectors)", o->params[k], name);
-			return -1;
-		}
+		if (!known)
+			return pmt_fail(err, errlen, "%s: no selected case's injector has a parameter "
+					"\"%s\" (see: pmtorture help injectors)", given, name);
 	}
 	return 0;
 }

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
-#include <errno.h>
+/*
+ * `pmtorture COMMAND [OPTIONS]` into struct pmt_options.  Which options
+ * there are, their values' checks and where they land is the one table of
+ * option_table.c; this file is the command, getopt's loop over that table
+ * and the checks that look at more than one option.
+ */
 #include <getopt.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "fs_probe.h"
+#include "option_table.h"
 #include "options.h"
-#include "shard.h"
 #include "util.h"
 
 static const char *const known_devices[] = { "virtio-pmem", "nvdimm" };
@@ -37,11 +39,8 @@ void pmt_options_defaults(struct pmt_options *o)
 	o->mem_mb = 512;
 	o->iterations = 3;
 	o->seed = 1;
-	o->flush_mode = "honest";
 	o->crash_states = 2;
-	o->crash_points = 0;
 	o->ops = 20;
-	o->crash_at = "end";
 }
 
 const char *pmt_accel_name(enum pmt_accel a)
@@ -51,23 +50,6 @@ const char *pmt_accel_name(enum pmt_accel a)
 	case PMT_ACCEL_TCG: return "tcg";
 	default: return "auto";
 	}
-}
-
-static int parse_int(const char *opt, const char *s, int min, int max, int *out,
-		     char *err, size_t errlen)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	/* Digits only (a '-' where min allows it): no white space, no '+'. */
-	if (errno || end == s || *end || v < min || v > max ||
-	    !((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')))
-		return pmt_fail(err, errlen, "%s takes a whole number from %d to %d, not \"%s\"",
-			    opt, min, max, s);
-	*out = (int)v;
-	return 0;
 }
 
 /* Every item of comma list @list must be one of @known. */
@@ -146,141 +128,96 @@ static const struct {
 	{ "version", PMT_CMD_VERSION },
 };
 
-enum {
-	OPT_BOOT_TIMEOUT = 256,
-	OPT_CMD_TIMEOUT,
-	OPT_SHUTDOWN_TIMEOUT,
-	OPT_KVM_PROBE,
-	OPT_BY,
-	OPT_QEMU,
-	OPT_BACKEND,
-	OPT_CONNECT,
-	OPT_MEM,
-	OPT_SMP,
-	OPT_HANG_TIMEOUT,
-	OPT_ITERATIONS,
-	OPT_SEED,
-	OPT_APPEND,
-	OPT_NO_SNAPSHOT,
-	OPT_FLUSH_MODE,
-	OPT_CRASH_STATES,
-	OPT_CHECKERS,
-	OPT_OPS,
-	OPT_REPLAY,
-	OPT_CRASH_AT,
-	OPT_CRASH_POINTS,
-	OPT_REPEAT,
-	OPT_SHARD,
-	OPT_JOBS,
-	OPT_BASELINE,
-	OPT_EXPUNGE,
-	OPT_HTML,
-	OPT_PARAM,
-	OPT_DEBIAN_KERNEL,
-};
-
-static const struct option long_opts[] = {
-	{ "scenario", required_argument, NULL, 's' },
-	/* The scenarios that use these injectors (injectors/registry.c). */
-	{ "injector", required_argument, NULL, 'I' },
-	{ "param", required_argument, NULL, OPT_PARAM },
-	{ "device", required_argument, NULL, 'd' },
-	{ "fs", required_argument, NULL, 'f' },
-	{ "filter", required_argument, NULL, 'F' },
-	{ "workload", required_argument, NULL, 'w' },
-	{ "accel", required_argument, NULL, 'a' },
-	{ "kernel", required_argument, NULL, 'k' },
-	{ "modules", required_argument, NULL, 'm' },
-	{ "debian-kernel", required_argument, NULL, OPT_DEBIAN_KERNEL },
-	{ "image", required_argument, NULL, 'i' },
-	{ "results", required_argument, NULL, 'r' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT },
-	{ "cmd-timeout", required_argument, NULL, OPT_CMD_TIMEOUT },
-	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
-	{ "kvm-probe", required_argument, NULL, OPT_KVM_PROBE },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "qemu", required_argument, NULL, OPT_QEMU },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "connect", required_argument, NULL, OPT_CONNECT },
-	{ "mem", required_argument, NULL, OPT_MEM },
-	{ "smp", required_argument, NULL, OPT_SMP },
-	{ "hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT },
-	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "append", required_argument, NULL, OPT_APPEND },
-	{ "no-snapshot", no_argument, NULL, OPT_NO_SNAPSHOT },
-	{ "flush-mode", required_argument, NULL, OPT_FLUSH_MODE },
-	{ "crash-states", required_argument, NULL, OPT_CRASH_STATES },
-	{ "checkers", required_argument, NULL, OPT_CHECKERS },
-	{ "ops", required_argument, NULL, OPT_OPS },
-	{ "replay", required_argument, NULL, OPT_REPLAY },
-	{ "crash-at", required_argument, NULL, OPT_CRASH_AT },
-	{ "crash-points", required_argument, NULL, OPT_CRASH_POINTS },
-	{ "plan", required_argument, NULL, 'p' },
-	{ "repeat", required_argument, NULL, OPT_REPEAT },
-	{ "shard", required_argument, NULL, OPT_SHARD },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "baseline", required_argument, NULL, OPT_BASELINE },
-	{ "expunge", required_argument, NULL, OPT_EXPUNGE },
-	{ "output", required_argument, NULL, 'o' },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ NULL, 0, NULL, 0 },
-};
-
-/*
- * --kernel PATH [--modules DIR], any number of times, and --debian-kernel
- * SPECS: each a kernel argument in order.  --modules belongs to the
- * --kernel just before it.  The first --kernel/--modules are also
- * o->kernel/o->modules, as with one kernel.
- */
-static int kernel_arg(struct pmt_options *o, int c, const char *arg, char *err, size_t errlen)
+int pmt_options_add_param(struct pmt_options *o, const char *name, size_t name_len,
+			  const char *value, const char *option, char *err, size_t errlen)
 {
-	struct pmt_kernel_arg *last = o->nkernel_args ? &o->kernel_args[o->nkernel_args - 1] : NULL;
+	if (o->nparams == (int)ARRAY_SIZE(o->params))
+		return pmt_fail(err, errlen, "--%s: at most %zu injector parameters", option,
+				ARRAY_SIZE(o->params));
+	o->params[o->nparams++] = (struct pmt_param_arg){
+		.name = name, .name_len = name_len, .value = value, .option = option,
+	};
+	return 0;
+}
 
-	if (c == 'm') {
-		if (!last || !last->kernel)
-			return pmt_fail(err, errlen, "--modules %s needs --kernel PATH before it", arg);
-		if (last->modules)
-			return pmt_fail(err, errlen, "--kernel %s has two --modules", last->kernel);
-		last->modules = arg;
-		if (last->kernel == o->kernel)	/* the same argv string: the first --kernel */
-			o->modules = arg;
+const char *pmt_options_param(const struct pmt_options *o, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = o->nparams - 1; i >= 0; i--)
+		if (o->params[i].name_len == n && !strncmp(o->params[i].name, name, n))
+			return o->params[i].value;
+	return NULL;
+}
+
+/* A table entry's value into its field of @o.  0, or -1 with @err. */
+static int take(struct pmt_options *o, const struct pmt_option *t, const char *arg,
+		char *err, size_t errlen)
+{
+	char why[256];
+	char *field = (char *)o + t->offset;
+	long long v;
+
+	if (t->kind == PMT_OK_CUSTOM)
+		return t->set(o, t, arg, err, errlen);
+	if (t->kind == PMT_OK_FLAG) {
+		*(bool *)field = true;
 		return 0;
 	}
-	if (o->nkernel_args == PMT_MAX_KERNEL_ARGS)
-		return pmt_fail(err, errlen, "at most %d --kernel and --debian-kernel options",
-			    PMT_MAX_KERNEL_ARGS);
-	if (!*arg)
-		return pmt_fail(err, errlen, "%s needs a value, not an empty string",
-			    c == 'k' ? "--kernel" : "--debian-kernel");
-	last = &o->kernel_args[o->nkernel_args++];
-	if (c == 'k') {
-		last->kernel = arg;
-		if (!o->kernel)
-			o->kernel = arg;
-	} else {
-		last->debian = arg;
+	if (t->kind == PMT_OK_PARAM)
+		return pmt_options_add_param(o, t->param, strlen(t->param), arg,
+					     t->name, err, errlen);
+	if (pmt_option_check(t, arg, why, sizeof(why)))
+		return pmt_fail(err, errlen, "--%s %s", t->name, why);
+	switch (t->kind) {
+	case PMT_OK_INT:
+		pmt_parse_whole(arg, t->min, t->max, &v);
+		*(int *)field = (int)v;
+		break;
+	case PMT_OK_CHOICE:
+		for (int i = 0; t->choices[i]; i++)
+			if (!strcmp(t->choices[i], arg))
+				*(int *)field = i;
+		break;
+	default:
+		*(const char **)field = arg;
+		break;
 	}
 	return 0;
 }
 
-bool pmt_flush_mode_valid(const char *m)
+/*
+ * getopt's long_opts[] and short string from the table: each long option
+ * returns 256 + its index in the table, a short one its letter.
+ */
+static size_t build_getopt(struct option *longs, size_t nlongs, char *shorts, size_t slen)
 {
-	long long v;
-	char tail;
+	size_t n = 0, k = 0;
 
-	if (!strcmp(m, "honest") || !strcmp(m, "lying") || !strcmp(m, "drop"))
-		return true;
-	return (sscanf(m, "drop:burst=%lld%c", &v, &tail) == 1 ||
-		sscanf(m, "drop:every=%lld%c", &v, &tail) == 1) && v > 0 && v < 1000000;
+	shorts[k++] = ':';	/* a missing value is ':', not '?' */
+	for (size_t i = 0; pmt_option_table[i].name || pmt_option_table[i].plan_key; i++) {
+		const struct pmt_option *t = &pmt_option_table[i];
+
+		if (!t->name || n + 1 >= nlongs)
+			continue;
+		longs[n++] = (struct option){ t->name, t->metavar ? required_argument : no_argument,
+					      NULL, 256 + (int)i };
+		if (t->short_name && k + 3 < slen) {
+			shorts[k++] = (char)t->short_name;
+			if (t->metavar)
+				shorts[k++] = ':';
+		}
+	}
+	longs[n] = (struct option){ NULL, 0, NULL, 0 };
+	shorts[k] = '\0';
+	return n;
 }
 
 int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		      char *err, size_t errlen)
 {
+	struct option longs[96];
+	char shorts[64];
 	bool fs_given = false;
 	size_t i;
 	int c;
@@ -301,192 +238,34 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		return pmt_fail(err, errlen, "unknown command \"%s\" (try: pmtorture help)", argv[1]);
 	o->command = commands[i].cmd;
 
+	build_getopt(longs, ARRAY_SIZE(longs), shorts, sizeof(shorts));
 	optind = 0;	/* glibc: full re-initialisation, so parse can run twice */
 	opterr = 0;	/* we print our own one-line errors */
-	while ((c = getopt_long(argc - 1, argv + 1, ":s:d:f:F:w:a:k:m:i:r:j:o:p:vqh",
-				long_opts, NULL)) != -1) {
-		switch (c) {
-		case 's': o->scenarios = optarg; break;
-		case 'I': o->injectors = optarg; break;
-		case OPT_PARAM:
-			/* NAME=VALUE; the value is checked with the cases (param.h). */
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return pmt_fail(err, errlen, "--param takes NAME=VALUE, not \"%s\"", optarg);
-			if (o->nparams == (int)ARRAY_SIZE(o->params))
-				return pmt_fail(err, errlen, "--param: at most %zu of them",
-					    ARRAY_SIZE(o->params));
-			o->params[o->nparams++] = optarg;
-			break;
-		case 'd': o->devices = optarg; break;
-		case 'f':
-			o->filesystems = optarg;
-			fs_given = true;
-			break;
-		case 'F': o->filter = optarg; break;
-		case 'w': o->workloads = optarg; break;
-		case 'k':
-		case 'm':
-		case OPT_DEBIAN_KERNEL:
-			if (kernel_arg(o, c, optarg, err, errlen))
-				return -1;
-			break;
-		case 'i': o->image = optarg; break;
-		case 'r':
-			/* "" would make the run folder "/<run-id>". */
-			if (!*optarg)
-				return pmt_fail(err, errlen, "--results needs a folder, not an empty string");
-			o->results = optarg;
-			break;
-		case 'v': o->verbose = true; break;
-		case 'q': o->quiet = true; break;
-		case 'h': o->command = PMT_CMD_HELP; return 0;
-		case OPT_QEMU: o->qemu = optarg; break;
-		case OPT_APPEND: o->append = optarg; break;
-		case OPT_NO_SNAPSHOT: o->no_snapshot = true; break;
-		case OPT_FLUSH_MODE:
-			if (!pmt_flush_mode_valid(optarg))
-				return pmt_fail(err, errlen, "--flush-mode takes honest, lying, drop, "
-					    "drop:burst=B or drop:every=N, not \"%s\"", optarg);
-			o->flush_mode = optarg;
-			break;
-		case OPT_CRASH_POINTS:
-			if (!strcmp(optarg, "all"))
-				o->crash_points = 0;
-			else if (parse_int("--crash-points", optarg, 1, 100000, &o->crash_points,
-					   err, errlen))
-				return -1;
-			break;
-		case OPT_CHECKERS:
-			if (parse_int("--checkers", optarg, 1, 8, &o->checkers, err, errlen))
-				return -1;
-			break;
-		case OPT_CRASH_STATES:
-			if (parse_int("--crash-states", optarg, 0, 10000, &o->crash_states, err, errlen))
-				return -1;
-			break;
-		case OPT_REPLAY: {
-			struct stat st;
+	while ((c = getopt_long(argc - 1, argv + 1, shorts, longs, NULL)) != -1) {
+		const struct pmt_option *t = NULL;
 
-			/* Checked here: a missing state is bad usage, not a BROK run. */
-			errno = 0;
-			if (stat(optarg, &st) || !S_ISREG(st.st_mode))
-				return pmt_fail(err, errlen, "--replay %s: %s", optarg,
-					    errno == ENOENT ? "no such file" : "not a regular file");
-			o->replay = optarg;
-			break;
-		}
-		case OPT_CRASH_AT:
-			if (strcmp(optarg, "end") && strcmp(optarg, "op") && strcmp(optarg, "flush") &&
-			    strcmp(optarg, "flush-mid") && strcmp(optarg, "time"))
-				return pmt_fail(err, errlen, "--crash-at takes end, op, flush, flush-mid or time, "
-					    "not \"%s\"", optarg);
-			o->crash_at = optarg;
-			break;
-		case OPT_OPS:
-			if (parse_int("--ops", optarg, 1, 64, &o->ops, err, errlen))
-				return -1;
-			break;
-		case 'p': o->plan = optarg; break;
-		case OPT_BASELINE: o->baseline = optarg; break;
-		case OPT_EXPUNGE: o->expunge = optarg; break;
-		case 'o':
-		case OPT_HTML: o->output = optarg; break;
-		case OPT_REPEAT:
-			if (parse_int("--repeat", optarg, 1, 10000, &o->repeat, err, errlen))
-				return -1;
-			break;
-		case 'j':
-			if (parse_int("--jobs", optarg, 1, 256, &o->jobs, err, errlen))
-				return -1;
-			break;
-		case OPT_SHARD: {
-			struct pmt_shard sh;
+		if (c >= 256) {
+			t = &pmt_option_table[c - 256];
+		} else if (c != ':' && c != '?') {
+			char letter[2] = { (char)c, '\0' };
 
-			if (pmt_shard_parse(optarg, &sh, err, errlen))
-				return -1;
-			o->shard_index = sh.index;
-			o->shard_count = sh.count;
-			break;
+			t = pmt_option_find(letter);
 		}
-		case OPT_CONNECT: o->connect = optarg; break;
-		case OPT_BACKEND:
-			if (!strcmp(optarg, "qemu"))
-				o->backend = PMT_BACKEND_QEMU;
-			else if (!strcmp(optarg, "libvirt"))
-				o->backend = PMT_BACKEND_LIBVIRT;
-			else
-				return pmt_fail(err, errlen, "--backend takes qemu or libvirt, not \"%s\"",
-					    optarg);
-			break;
-		case 'a':
-			if (!strcmp(optarg, "auto"))
-				o->accel = PMT_ACCEL_AUTO;
-			else if (!strcmp(optarg, "kvm"))
-				o->accel = PMT_ACCEL_KVM;
-			else if (!strcmp(optarg, "tcg"))
-				o->accel = PMT_ACCEL_TCG;
-			else
-				return pmt_fail(err, errlen, "--accel takes auto, kvm or tcg, not \"%s\"",
-					    optarg);
-			break;
-		case OPT_BOOT_TIMEOUT:
-			if (parse_int("--boot-timeout", optarg, 1, 3600, &o->boot_timeout_s, err, errlen))
-				return -1;
-			break;
-		case OPT_CMD_TIMEOUT:
-			if (parse_int("--cmd-timeout", optarg, 1, 86400, &o->cmd_timeout_s, err, errlen))
-				return -1;
-			break;
-		case OPT_SHUTDOWN_TIMEOUT:
-			if (parse_int("--shutdown-timeout", optarg, 1, 3600, &o->shutdown_timeout_s,
-				      err, errlen))
-				return -1;
-			break;
-		case OPT_BY:
-			if (strcmp(optarg, "verdict") && strcmp(optarg, "kind") && strcmp(optarg, "reason"))
-				return pmt_fail(err, errlen, "--by takes verdict, kind or reason, not \"%s\"",
-					    optarg);
-			o->bisect_by = optarg;
-			break;
-		case OPT_KVM_PROBE:
-			if (parse_int("--kvm-probe", optarg, 1, 3600, &o->kvm_probe_s, err, errlen))
-				return -1;
-			break;
-		case OPT_MEM:
-			if (parse_int("--mem", optarg, 128, 65536, &o->mem_mb, err, errlen))
-				return -1;
-			break;
-		case OPT_SMP:
-			if (parse_int("--smp", optarg, 1, PMT_MAX_SMP, &o->smp, err, errlen))
-				return -1;
-			break;
-		case OPT_HANG_TIMEOUT:
-			if (parse_int("--hang-timeout", optarg, 1, 86400, &o->hang_timeout_s, err, errlen))
-				return -1;
-			break;
-		case OPT_ITERATIONS:
-			if (parse_int("--iterations", optarg, 1, 1000, &o->iterations, err, errlen))
-				return -1;
-			break;
-		case OPT_SEED: {
-			char *end;
-
-			errno = 0;
-			/* strtoull skips white space and takes a sign: " -1" is 2^64-1. */
-			o->seed = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end || !(optarg[0] >= '0' && optarg[0] <= '9'))
-				return pmt_fail(err, errlen, "--seed takes a non-negative number, not \"%s\"",
-					    optarg);
-			break;
+		if (t && t->short_name == 'h') {
+			o->command = PMT_CMD_HELP;
+			return 0;
 		}
-		case ':':
+		if (t) {
+			if (take(o, t, optarg, err, errlen))
+				return -1;
+			fs_given |= t == pmt_option_find("fs");
+			continue;
+		}
+		if (c == ':')
 			return pmt_fail(err, errlen, "option %s needs a value", argv[optind]);
-		default:
-			if (optopt)
-				return pmt_fail(err, errlen, "unknown option -%c (try: pmtorture help)", optopt);
-			return pmt_fail(err, errlen, "unknown option %s (try: pmtorture help)",
-				    argv[optind]);
-		}
+		if (optopt)
+			return pmt_fail(err, errlen, "unknown option -%c (try: pmtorture help)", optopt);
+		return pmt_fail(err, errlen, "unknown option %s (try: pmtorture help)", argv[optind]);
 	}
 	o->args = argv + 1 + optind;
 	o->nargs = argc - 1 - optind;

@@ -41,6 +41,14 @@ struct pmt_kernel_arg {
 
 struct pmt_kernel_set;
 
+/* One injector parameter from the command line. */
+struct pmt_param_arg {
+	const char *name;		/* not NUL-terminated: name_len bytes */
+	size_t name_len;
+	const char *value;
+	const char *option;		/* the option that gave it: "param", "crash-at"... */
+};
+
 struct pmt_options {
 	enum pmt_command command;
 	const char *scenarios;		/* comma list of scenario names, or "all" */
@@ -75,18 +83,16 @@ struct pmt_options {
 	int hang_timeout_s;
 	int iterations;			/* bench */
 	unsigned long long seed;
-	const char *flush_mode;		/* powercut: honest, lying, drop[:burst=B|:every=N] */
 	int crash_states;		/* powercut: seeded crash states per crash point */
-	int crash_points;		/* powercut: points checked, seeded; 0: all */
 	/* powercut: checker guests per case, side by side; 0: as many as
 	 * the CPUs left by --jobs allow, at most 2 (pmt_checkers_default). */
 	int checkers;
 	int ops;			/* powercut: operations per workload run */
 	const char *replay;		/* replay: a saved crash state image */
-	const char *crash_at;		/* powercut: end, op, flush, flush-mid or time */
-	/* --param NAME=VALUE, as given; checked against the selected cases'
-	 * injectors when the cases are built (param.h). */
-	const char *params[32];
+	/* Injector parameters, as given: --param NAME=VALUE and the options
+	 * that name one (--crash-at V is crash_at=V); checked against the
+	 * selected cases' injectors when the cases are built (param.h). */
+	struct pmt_param_arg params[32];
 	int nparams;
 	bool no_snapshot;		/* --no-snapshot: every guest boots cold */
 	bool verbose;
@@ -105,6 +111,7 @@ struct pmt_options {
 	int argc;
 };
 
+/* The defaults, before any option: also what --help says they are. */
 void pmt_options_defaults(struct pmt_options *o);
 /*
  * Parse argv (argv[0] is the program, argv[1] the command).  Returns 0, or
@@ -115,7 +122,13 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 const char *pmt_accel_name(enum pmt_accel a);
 void pmt_usage(const char *topic);
 
-/* Is @mode a --flush-mode the powercut scenario plants (honest, lying, drop...)? */
-bool pmt_flush_mode_valid(const char *mode);
+/*
+ * Add injector parameter @name (@name_len bytes) = @value, given by
+ * option --@option, to @o.  0, or -1 with a one-line reason (too many).
+ */
+int pmt_options_add_param(struct pmt_options *o, const char *name, size_t name_len,
+			  const char *value, const char *option, char *err, size_t errlen);
+/* The value of the last parameter called @name in @o, or NULL. */
+const char *pmt_options_param(const struct pmt_options *o, const char *name);
 
 #endif

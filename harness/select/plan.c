@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +16,11 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "option_table.h"
 #include "plan.h"
 #include "util.h"
 
 #define MAX_INCLUDE_DEPTH	16
-#define MAX_REPEAT		10000
-#define KNOWN_KEYS "scenario, device, fs, mkfs_opts, mount_opts, workload, injector, " \
-		   "repeat, seed, smp, param.NAME"
 
 /* While reading, a file's current section: none yet, [global], or an index. */
 #define CUR_NONE	(-1)
@@ -35,10 +34,8 @@ struct parser {
 	size_t errlen;
 };
 
+/* The plan keys whose value is a comma list (the rest: option_table.c). */
 static const char *const list_keys[] = { "device", "fs", "workload" };
-static const char *const plain_keys[] = {
-	"scenario", "mkfs_opts", "mount_opts", "injector", "repeat", "seed", "smp",
-};
 
 static int fail(struct parser *p, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -207,43 +204,12 @@ static const char *normalize_list(const char *key, const char *in_list, char *ou
 	return problem;
 }
 
-static int parse_repeat(const char *v, unsigned int *out)
-{
-	unsigned long n = 0;
-
-	if (!*v)
-		return -1;
-	for (const char *c = v; *c; c++) {
-		if (!isdigit((unsigned char)*c))
-			return -1;
-		n = n * 10 + (unsigned long)(*c - '0');
-		if (n > MAX_REPEAT)
-			return -1;
-	}
-	if (n < 1)
-		return -1;
-	*out = (unsigned int)n;
-	return 0;
-}
-
-static int parse_seed(const char *v, unsigned long long *out)
-{
-	char *end;
-
-	/* strtoull would take "-1" and " 7"; a seed is digits only. */
-	if (!isdigit((unsigned char)v[0]))
-		return -1;
-	errno = 0;
-	*out = strtoull(v, &end, 0);
-	return errno || *end ? -1 : 0;
-}
-
 int pmt_plan_parse_smp(const char *v)
 {
-	unsigned int n;
+	long long n;
 
-	/* The same digits-only rule as repeat=. */
-	if (!v || parse_repeat(v, &n) || n > PMT_MAX_SMP)
+	/* The same rule as --smp. */
+	if (!v || pmt_parse_whole(v, 1, PMT_MAX_SMP, &n))
 		return -1;
 	return (int)n;
 }
@@ -252,6 +218,7 @@ int pmt_plan_parse_smp(const char *v)
 static int parse_kv(struct parser *p, const char *file, int line, char *text, int cur)
 {
 	char *eq = strchr(text, '='), *key, *value, *norm = NULL;
+	const struct pmt_option *opt;
 	struct pmt_plan_section *s;
 	int rc = 0;
 
@@ -267,13 +234,16 @@ static int parse_kv(struct parser *p, const char *file, int line, char *text, in
 	if (cur == CUR_NONE)
 		return fail(p, file, line, "expected [global] or [NAME] before '%s=...'", key);
 
+	opt = pmt_option_by_plan_key(key);
 	if (!strncmp(key, "param.", 6)) {
 		if (!is_name(key + 6))
 			return fail(p, file, line, "expected param.NAME with NAME of letters, digits, "
 				    "'-', '_' or '.', got '%s'", key);
-	} else if (!in(key, plain_keys, ARRAY_SIZE(plain_keys)) &&
-		   !in(key, list_keys, ARRAY_SIZE(list_keys))) {
-		return fail(p, file, line, "unknown key '%s' (known: %s)", key, KNOWN_KEYS);
+	} else if (!opt) {
+		char known[256];
+
+		pmt_option_plan_keys(known, sizeof(known));
+		return fail(p, file, line, "unknown key '%s' (known: %s)", key, known);
 	}
 
 	if (in(key, list_keys, ARRAY_SIZE(list_keys))) {
@@ -299,21 +269,18 @@ static int parse_kv(struct parser *p, const char *file, int line, char *text, in
 			known_scenarios(known, sizeof(known));
 			rc = fail(p, file, line, "unknown scenario '%s' (known: %s)", value, known);
 		}
-	} else if (!strcmp(key, "repeat")) {
-		unsigned int n;
-
-		if (parse_repeat(value, &n))
-			rc = fail(p, file, line, "expected repeat=N with N from 1 to %d, got '%s'",
-				  MAX_REPEAT, value);
-	} else if (!strcmp(key, "smp")) {
-		if (pmt_plan_parse_smp(value) < 0)
-			rc = fail(p, file, line, "expected smp=N with N from 1 to %d, got '%s'",
-				  PMT_MAX_SMP, value);
 	} else if (!strcmp(key, "seed")) {
 		unsigned long long n;
 
-		if (parse_seed(value, &n))
+		if (pmt_parse_seed(value, &n))
 			rc = fail(p, file, line, "expected seed=N (decimal or 0x hex), got '%s'", value);
+	} else if (opt && opt->kind == PMT_OK_INT) {
+		char why[256];
+
+		/* The option's own bounds: repeat= and --repeat, smp= and --smp. */
+		if (pmt_option_check(opt, value, why, sizeof(why)))
+			rc = fail(p, file, line, "expected %s=N with N from %lld to %lld, got '%s'",
+				  key, opt->min, opt->max, value);
 	} else if (!strcmp(key, "injector") && *value && !is_name(value)) {
 		rc = fail(p, file, line, "expected injector=NAME, got '%s'", value);
 	}
@@ -515,12 +482,14 @@ static void resolve_numbers(struct pmt_plan_section *s)
 {
 	const char *v;
 
+	long long n;
+
 	s->repeat = 1;
 	v = pmt_plan_get(s, "repeat");
-	if (v)
-		parse_repeat(v, &s->repeat);
+	if (v && !pmt_parse_whole(v, 1, INT_MAX, &n))
+		s->repeat = (unsigned int)n;
 	v = pmt_plan_get(s, "seed");
-	s->has_seed = v && parse_seed(v, &s->seed) == 0;
+	s->has_seed = v && pmt_parse_seed(v, &s->seed) == 0;
 }
 
 /* Each section: the [global] values, then its own over them. */

@@ -8,6 +8,7 @@
 
 #include "pmt_check.h"
 #include "fs_probe.h"
+#include "option_table.h"
 #include "options.h"
 #include "runner.h"
 
@@ -82,6 +83,68 @@ START_TEST(bad_input_gives_one_line)
 		ck_assert_msg(strstr(err, t[i].want), "case %zu: \"%s\" lacks \"%s\"", i, err, t[i].want);
 		ck_assert_ptr_null(strchr(err, '\n'));
 	}
+}
+END_TEST
+
+/*
+ * The one table serves getopt, --help and plan files: every option it
+ * lists parses under its long and short name, lands in its field, and is
+ * in --help; every plan key it lists is what plan files accept.
+ */
+START_TEST(one_table_serves_all)
+{
+	char help[32768], err[256], *argv[5];
+	struct pmt_options o;
+	FILE *f = fmemopen(help, sizeof(help) - 1, "w");
+	size_t len;
+
+	ck_assert_ptr_nonnull(f);
+	pmt_option_help(f);
+	len = (size_t)ftell(f);
+	fclose(f);
+	help[len] = '\0';
+	for (const struct pmt_option *t = pmt_option_table; t->name || t->plan_key; t++) {
+		char name[64], lowest[32];
+		const char *value = t->kind == PMT_OK_INT ? lowest : t->choices ? t->choices[0] :
+				    t->kind == PMT_OK_PARAM ? "x" : "v";
+
+		snprintf(lowest, sizeof(lowest), "%lld", t->min);
+		if (!t->name || t->kind == PMT_OK_CUSTOM)
+			continue;
+		if (!strcmp(t->name, "device") || !strcmp(t->name, "fs"))
+			value = !strcmp(t->name, "fs") ? "xfs" : "nvdimm";
+		snprintf(name, sizeof(name), "--%s", t->name);
+		ck_assert_msg(strstr(help, name), "%s is not in --help", name);
+		ck_assert_ptr_eq(pmt_option_find(t->name), t);
+		argv[0] = "pmtorture";
+		argv[1] = "run";
+		argv[2] = name;
+		argv[3] = (char *)value;
+		argv[4] = NULL;
+		ck_assert_msg(pmt_options_parse(t->metavar ? 4 : 3, argv, &o, err, sizeof(err)) == 0,
+			      "%s %s: %s", name, value, err);
+		if (t->kind == PMT_OK_INT)
+			ck_assert_int_eq(*(int *)((char *)&o + t->offset), t->min);
+		else if (t->kind == PMT_OK_FLAG)
+			ck_assert(*(bool *)((char *)&o + t->offset));
+		else if (t->kind == PMT_OK_PARAM)
+			ck_assert_str_eq(pmt_options_param(&o, t->param), "x");
+		else if (t->kind == PMT_OK_TEXT)
+			ck_assert_str_eq(*(const char **)((char *)&o + t->offset), value);
+		if (t->short_name) {
+			char letter[3] = { '-', (char)t->short_name, '\0' };
+
+			argv[2] = letter;
+			ck_assert_msg(pmt_options_parse(t->metavar ? 4 : 3, argv, &o, err,
+							sizeof(err)) == 0, "%s: %s", letter, err);
+		}
+	}
+	/* An int option's bounds are the table's, in the one-line error. */
+	ck_assert_int_eq(PARSE(&o, err, "run", "--smp", "65"), -1);
+	ck_assert_str_eq(err, "--smp takes a whole number from 1 to 64, not \"65\"");
+	ck_assert_ptr_eq(pmt_option_by_plan_key("smp"), pmt_option_find("smp"));
+	ck_assert_ptr_nonnull(pmt_option_by_plan_key("mkfs_opts"));
+	ck_assert_ptr_null(pmt_option_by_plan_key("jobs"));
 }
 END_TEST
 
@@ -295,6 +358,7 @@ int main(void)
 
 	tcase_add_test(tc, defaults_and_values);
 	tcase_add_test(tc, bad_input_gives_one_line);
+	tcase_add_test(tc, one_table_serves_all);
 	tcase_add_test(tc, case_matrix);
 	tcase_add_test(tc, new_options);
 	tcase_add_test(tc, plan_cases);

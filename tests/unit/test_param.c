@@ -69,6 +69,9 @@ START_TEST(names_and_help)
 }
 END_TEST
 
+/* --param NAME=VALUE as the parser stores it. */
+#define CLI_PARAM(n, v) ((struct pmt_param_arg){ (n), sizeof(n) - 1, (v), "param" })
+
 /* A plan's value wins over --param, which wins over the table's default. */
 START_TEST(case_param_precedence)
 {
@@ -82,7 +85,7 @@ START_TEST(case_param_precedence)
 	c.inj = inj;
 	c.opt = &o;
 	ck_assert_str_eq(pmt_case_param(&c, "pages"), "1");
-	o.params[o.nparams++] = "pages=3";
+	o.params[o.nparams++] = CLI_PARAM("pages", "3");
 	ck_assert_int_eq(pmt_case_param_int(&c, "pages", 0), 3);
 	c.params = json_object_new_object();
 	json_object_object_add(c.params, "pages", json_object_new_string("2"));
@@ -108,20 +111,54 @@ START_TEST(cli_param_needs_a_selected_injector)
 
 	pmt_options_defaults(&o);
 	o.scenarios = "flusheio";
-	o.params[o.nparams++] = "nope=1";
+	o.params[o.nparams++] = CLI_PARAM("nope", "1");
 	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "--param nope=1: no selected case's injector has a parameter "
 			      "\"nope\" (see: pmtorture help injectors)");
 	/* A name another injector has is still unknown to the selected ones. */
-	o.params[0] = "pages=1";
+	o.params[0] = CLI_PARAM("pages", "1");
 	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "no selected case's injector has a parameter \"pages\""));
-	o.params[0] = "threads=lots";
+	o.params[0] = CLI_PARAM("threads", "lots");
 	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "--param threads=lots: expected a whole number"));
-	o.params[0] = "threads=3";
+	o.params[0] = CLI_PARAM("threads", "3");
 	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
 	ck_assert_uint_gt(n, 0);
+	pmt_cases_free(cases, n);
+}
+END_TEST
+
+/*
+ * An option that names an injector parameter (--crash-at) is that
+ * parameter: checked by the injector's own table, refused with its own
+ * name when no selected case has it, and read by the case like --param.
+ */
+START_TEST(option_names_a_param)
+{
+	char *bad[] = { "pmtorture", "run", "--scenario", "powercut", "--crash-at", "noon", NULL };
+	char *other[] = { "pmtorture", "run", "--scenario", "mapsync", "--flush-mode", "lying", NULL };
+	char *good[] = { "pmtorture", "run", "--scenario", "powercut", "--crash-at", "flush-mid",
+			 "--flush-mode", "drop:every=3", NULL };
+	struct pmt_options o;
+	struct pmt_case *cases = NULL;
+	char err[512];
+	size_t n = 0;
+
+	ck_assert_int_eq(pmt_options_parse(6, bad, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--crash-at noon: expected one of end, op, flush, flush-mid, time");
+	ck_assert_int_eq(pmt_options_parse(6, other, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--flush-mode lying: no selected case's injector has "
+					  "a parameter \"flush_mode\""));
+	ck_assert_int_eq(pmt_options_parse(8, good, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(pmt_cases_build(&o, &cases, &n, err, sizeof(err)), 0);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_str_eq(pmt_case_param(&cases[0], "crash_at"), "flush-mid");
+	ck_assert_str_eq(pmt_case_param(&cases[0], "flush_mode"), "drop:every=3");
+	/* Not given: the injector's default, written once in its table. */
+	ck_assert_str_eq(pmt_case_param(&cases[0], "crash_points"), "all");
 	pmt_cases_free(cases, n);
 }
 END_TEST
@@ -133,6 +170,7 @@ int main(void)
 
 	tcase_add_test(tc, types_are_checked);
 	tcase_add_test(tc, names_and_help);
+	tcase_add_test(tc, option_names_a_param);
 	tcase_add_test(tc, case_param_precedence);
 	tcase_add_test(tc, cli_param_needs_a_selected_injector);
 	suite_add_tcase(s, tc);

@@ -130,8 +130,8 @@ START_TEST(every_error_names_file_and_line)
 			 "x.ini:4: expected key=value, got 'devise virtio-pmem'");
 	ck_assert_str_eq(load_err(put("x.ini", "[a]\n = x\n")), "x.ini:2: expected key=value, got '= x'");
 	ck_assert_str_eq(load_err(put("x.ini", "; c\n[a]\ndevise = nvdimm\n")),
-			 "x.ini:3: unknown key 'devise' (known: scenario, device, fs, mkfs_opts, "
-			 "mount_opts, workload, injector, repeat, seed, smp, param.NAME)");
+			 "x.ini:3: unknown key 'devise' (known: scenario, injector, device, fs, "
+			 "workload, repeat, mkfs_opts, mount_opts, smp, seed, param.NAME)");
 	ck_assert_str_eq(load_err(put("x.ini", "scenario = mapsync\n")),
 			 "x.ini:1: expected [global] or [NAME] before 'scenario=...'");
 	ck_assert_str_eq(load_err(put("x.ini", "[a\n")), "x.ini:1: expected [NAME], got '[a'");
