@@ -32,4 +32,12 @@ int pmt_shim_set_mode(const char *dir, const char *mode);
 /* The shim's count of completed host flushes (durable.h), or -1. */
 long long pmt_shim_flushes_done(const char *dir);
 
+/*
+ * Keep the shim's log of what the host did, @dir/flushes.jsonl, in the
+ * case folder (c->dir/flushes.jsonl), for a disarm to call before it
+ * removes @dir: the evidence outlives the shim's folder.  Nothing when
+ * there is no log or no case folder.
+ */
+void pmt_shim_keep_log(const struct pmt_case *c, const char *dir);
+
 #endif
