@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Loading the flush shim (injectors/powercut/shim.c) into a case's QEMU:
- * the shared half of the two injectors that sit on QEMU's fsync() of the
- * backing file, powercut and flusheio.  The shim needs LD_PRELOAD into the
+ * the shared half of the injectors that sit on QEMU's fsync() of the
+ * backing file (powercut, flusheio, flushhang, flushstorm).  The shim needs LD_PRELOAD into the
  * QEMU process, so it works with the qemu backend only (libvirtd starts
  * QEMU itself, and our environment never reaches it).
  */
