@@ -64,7 +64,9 @@ struct pmt_injector {
 			    size_t errlen);
 	/* Inject.  0 after pmt_fault_fired(), or -1. */
 	int (*fire)(struct pmt_case *c, char *err, size_t errlen);
-	/* Undo what arm and fire left (host files, mounts); idempotent. */
+	/* Undo what arm and fire left (host files, mounts); idempotent.
+	 * Called after the guest is gone; evidence a host file holds (the
+	 * flush shim's log) is copied into the case folder (c->dir) first. */
 	void (*disarm)(struct pmt_case *c);
 };
 

@@ -6,7 +6,7 @@
 #define PMT_INJECTORS(X) \
 	X(powercut) X(flusheio) X(hostsigbus) X(hosthwpoison) X(mce) \
 	X(badblocks) X(hwpoison) X(dmflakey) X(flushstorm) X(devreset) \
-	X(vmevent)
+	X(vmevent) X(flushhang)
 
 #define DECLARE(name) extern const struct pmt_injector pmt_injector_##name;
 #define ENTRY(name) &pmt_injector_##name,

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The flush shim's host half shared by the injectors that load it into
+ * QEMU (LD_PRELOAD, PMT_SHIM_DIR: injectors/powercut/shim.c): its
+ * environment, its mode file, its flush count and its log.
+ */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,4 +70,19 @@ long long pmt_shim_flushes_done(const char *dir)
 	uint64_t seq;
 
 	return pmt_flush_counter_read(dir, &seq) ? -1 : (long long)seq;
+}
+
+void pmt_shim_keep_log(const struct pmt_case *c, const char *dir)
+{
+	char from[PATH_MAX + 16], to[PATH_MAX + 16], *t;
+	size_t len = 0;
+
+	if (!c->dir[0])
+		return;
+	snprintf(from, sizeof(from), "%s/flushes.jsonl", dir);
+	snprintf(to, sizeof(to), "%s/flushes.jsonl", c->dir);
+	t = pmt_read_file(from, 64 << 20, &len);
+	if (t)
+		pmt_write_file_atomic(to, t, len);
+	free(t);
 }

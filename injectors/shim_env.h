@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Loading the flush shim (injectors/powercut/shim.c) into a case's QEMU:
- * the shared half of the two injectors that sit on QEMU's fsync() of the
- * backing file, powercut and flusheio.  The shim needs LD_PRELOAD into the
+ * the shared half of the injectors that sit on QEMU's fsync() of the
+ * backing file (powercut, flusheio, flushhang, flushstorm).  The shim needs LD_PRELOAD into the
  * QEMU process, so it works with the qemu backend only (libvirtd starts
  * QEMU itself, and our environment never reaches it).
  */
@@ -31,5 +31,13 @@ int pmt_shim_set_mode(const char *dir, const char *mode);
 
 /* The shim's count of completed host flushes (durable.h), or -1. */
 long long pmt_shim_flushes_done(const char *dir);
+
+/*
+ * Keep the shim's log of what the host did, @dir/flushes.jsonl, in the
+ * case folder (c->dir/flushes.jsonl), for a disarm to call before it
+ * removes @dir: the evidence outlives the shim's folder.  Nothing when
+ * there is no log or no case folder.
+ */
+void pmt_shim_keep_log(const struct pmt_case *c, const char *dir);
 
 #endif

@@ -41,8 +41,9 @@ enum pmt_checker {
 /*
  * A checker stage (harness/check/), named by a declaration: it gets the
  * workload's result after the fault fired and sets the verdict, booting
- * whatever checker guests it needs (the power cut's crash states).  0, or
- * -1 after a BROK.
+ * whatever checker guests it needs through pmt_check_in_guest()
+ * (harness/check/crash_states.h: the power cut's crash states, the state
+ * after a failed flush).  0, or -1 after a BROK.
  */
 struct pmt_check_stage {
 	const char *name;

@@ -171,10 +171,27 @@ static int run_workload(struct pmt_case *c, struct json_object **result)
 	return 0;
 }
 
-static int check(struct pmt_case *c, struct json_object *result)
+int pmt_case_judge_observed(struct pmt_case *c)
 {
 	const struct pmt_expectations *e;
-	char err[512], reason[1024];
+	char err[512];
+
+	e = pmt_expectations_default(err, sizeof(err));
+	if (!e) {
+		pmt_case_verdict(c, PMT_BROK, "check: %s", err);
+		return -1;
+	}
+	if (!c->observed || !json_object_array_length(c->observed)) {
+		pmt_case_verdict(c, PMT_BROK, "check: the guest reported no access paths");
+		return -1;
+	}
+	pmt_expect_judge(e, c, c->variant ? c->variant : "*", c->observed);
+	return 0;
+}
+
+static int check(struct pmt_case *c, struct json_object *result)
+{
+	char reason[1024];
 	enum pmt_verdict v;
 
 	pmt_case_phase(c, "check");
@@ -186,17 +203,7 @@ static int check(struct pmt_case *c, struct json_object *result)
 		pmt_case_verdict(c, v, "%s", reason);
 		return 0;
 	case PMT_CHECK_EXPECTATIONS:
-		e = pmt_expectations_default(err, sizeof(err));
-		if (!e) {
-			pmt_case_verdict(c, PMT_BROK, "check: %s", err);
-			return -1;
-		}
-		if (!c->observed || !json_object_array_length(c->observed)) {
-			pmt_case_verdict(c, PMT_BROK, "check: the guest reported no access paths");
-			return -1;
-		}
-		pmt_expect_judge(e, c, c->variant ? c->variant : "*", c->observed);
-		return 0;
+		return pmt_case_judge_observed(c);
 	}
 	pmt_case_verdict(c, PMT_BROK, "check: the scenario names no checker");
 	return -1;

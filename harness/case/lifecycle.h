@@ -47,6 +47,14 @@ int pmt_case_lifecycle(struct pmt_case *c);
 void pmt_case_observe(struct pmt_case *c, const char *path, struct json_object *record);
 
 /*
+ * The expectations checker (PMT_CHECK_EXPECTATIONS), for a check stage
+ * that judges the observed records too: every record of c->observed
+ * against results/expected/errors.tsv, MODE the variant ("*" without
+ * one).  0, or -1 after a BROK (no table, nothing observed).
+ */
+int pmt_case_judge_observed(struct pmt_case *c);
+
+/*
  * The fire of an injector whose half is in the guest: run guest program
  * @program (injectors/guest/) on the case's filesystem with @args
  * (consumed; "dev" is added), keep its result in details[@program], and

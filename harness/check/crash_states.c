@@ -44,6 +44,44 @@ static int share_paths(const struct pmt_case *c, int k, char *point, char *check
 	       pmt_fmt(checker, len, "%s/checker-%d.img", c->rundir, k);
 }
 
+int pmt_check_in_guest(struct pmt_case *c, const char *name, const char *disk,
+		       pmt_checker_fn fn, void *ctx)
+{
+	struct pmt_vm checker, *main_vm = c->vm;
+	char err[1024], dev[64];
+	int rc = -1;
+
+	pmt_case_phase(c, "checker-boot");
+	if (pmt_case_boot_guest(c, &checker, name, disk, err, sizeof(err))) {
+		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
+		return -1;
+	}
+	c->vm = &checker;
+	if (!pmt_crash_find_dev(c, dev, sizeof(dev)))
+		rc = fn(c, dev, ctx);
+	pmt_case_phase(c, "checker-shutdown");
+	pmt_case_shutdown(c, &checker);
+	checker.backend->release(&checker);
+	c->vm = main_vm;
+	return rc;
+}
+
+struct share_walk {
+	const struct pmt_walk_plan *p;
+	struct pmt_walk_result *r;
+};
+
+static int walk_in_guest(struct pmt_case *c, const char *dev, void *ctx)
+{
+	struct share_walk *s = ctx;
+	struct guest_check g = { .c = c, .times = s->r->times };
+	struct pmt_state_check chk = { .check = check_in_guest, .ctx = &g };
+
+	snprintf(g.dev, sizeof(g.dev), "%s", dev);
+	pmt_case_phase(c, "check");
+	return pmt_crash_walk(s->p, &chk, s->r);
+}
+
 /*
  * One share in one checker guest (named @name in the case folder): boot it
  * on the first point's image, walk, shut it down.  0, or -1: a BROK is
@@ -52,31 +90,15 @@ static int share_paths(const struct pmt_case *c, int k, char *point, char *check
 static int walk_share(struct pmt_case *c, const struct pmt_walk_plan *p, const char *name,
 		      struct pmt_walk_result *r)
 {
-	struct guest_check g = { .c = c, .times = r->times };
-	struct pmt_state_check chk = { .check = check_in_guest, .ctx = &g };
-	struct pmt_vm checker, *main_vm = c->vm;
+	struct share_walk s = { .p = p, .r = r };
 	char err[1024];
-	int rc = -1;
 
 	/* The guest boots on a whole image of the right size: the first point's. */
 	if (pmt_crash_walk_first_image(p, err, sizeof(err))) {
 		snprintf(r->brok, sizeof(r->brok), "crash-states: %s", err);
 		return -1;
 	}
-	pmt_case_phase(c, "checker-boot");
-	if (pmt_case_boot_guest(c, &checker, name, p->checker_img, err, sizeof(err))) {
-		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
-		return -1;
-	}
-	c->vm = &checker;
-	pmt_case_phase(c, "check");
-	if (!pmt_crash_find_dev(c, g.dev, sizeof(g.dev)))
-		rc = pmt_crash_walk(p, &chk, r);
-	pmt_case_phase(c, "checker-shutdown");
-	pmt_case_shutdown(c, &checker);
-	checker.backend->release(&checker);
-	c->vm = main_vm;
-	return rc;
+	return pmt_check_in_guest(c, name, p->checker_img, walk_in_guest, &s);
 }
 
 /* In the child of share @k: walk, hand the result over in @out, _exit. */

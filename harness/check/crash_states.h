@@ -27,4 +27,21 @@
 int pmt_check_crash_states(struct pmt_case *c, struct pmt_walk_plan *plan, int ncheckers,
 			   struct pmt_walk_result *out);
 
+/*
+ * What a checker guest does while it is up: @dev is its virtio-pmem block
+ * device, c->vm the checker.  0 or 1 as the caller means them, -1 after a
+ * BROK recorded on @c.
+ */
+typedef int (*pmt_checker_fn)(struct pmt_case *c, const char *dev, void *ctx);
+
+/*
+ * One checker guest of case @c over the image @disk (its logs in
+ * c->dir/@name): boot it (phase "checker-boot"), find its pmem device,
+ * run @fn with it as the case's guest, shut it down and give the case its
+ * own guest back.  Every checker guest of the check stages boots here.
+ * Returns what @fn returned, or -1 after a BROK (no boot, no device).
+ */
+int pmt_check_in_guest(struct pmt_case *c, const char *name, const char *disk,
+		       pmt_checker_fn fn, void *ctx);
+
 #endif
