@@ -217,7 +217,16 @@ static void vm_config(struct runner *r, struct pmt_case *c, struct pmt_vm *vm, c
 	const struct pmt_options *o = r->opt;
 	/* Issue 9: a case of a kernel matrix boots its kernel's image. */
 	const struct pmt_image *img = c->kernel ? &c->kernel->img : &r->img;
-	bool snapshot = !o->no_snapshot && o->backend == PMT_BACKEND_QEMU;
+	const char *builtin = pmt_image_builtin_pmem(img->builtin, c->device == PMT_DEV_NVDIMM);
+	bool snapshot = !o->no_snapshot && o->backend == PMT_BACKEND_QEMU && !builtin;
+	static bool said_builtin;
+
+	if (builtin && !o->no_snapshot && !said_builtin) {
+		pmt_info("kernel %s has %s built in: its %s guests boot cold (a built-in driver "
+			 "reads the device at boot, before a snapshot could leave it out)",
+			 img->release, builtin, pmt_device_name(c->device));
+		said_builtin = true;
+	}
 
 	vm->cfg.qemu = o->qemu;
 	vm->cfg.connect = o->connect;

@@ -169,9 +169,35 @@ int pmt_image_prepare(const struct pmt_options *o, struct pmt_image *img,
 	if (pmt_fmt(img->initrd_fio, sizeof(img->initrd_fio), "%s/initramfs-fio.cpio", img->dir) ||
 	    !file_ok(img->initrd_fio))
 		img->initrd_fio[0] = '\0';
+	pmt_image_read_builtin(img->dir, img->builtin, sizeof(img->builtin));
 	snprintf(path, sizeof(path), "%s/kernel.release", img->dir);
 	rel = pmt_read_file(path, sizeof(img->release) - 1, NULL);
 	snprintf(img->release, sizeof(img->release), "%s", rel ? strtok(rel, "\n") ?: "" : "unknown");
 	free(rel);
 	return 0;
+}
+
+const char *pmt_image_builtin_pmem(const char *builtin, bool nvdimm)
+{
+	const char *driver = nvdimm ? "nfit" : "virtio_pmem";
+
+	return builtin && pmt_list_has(builtin, driver) ? driver : NULL;
+}
+
+void pmt_image_read_builtin(const char *dir, char *buf, size_t len)
+{
+	char path[PATH_MAX + 16], *text, *line, *save = NULL;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (pmt_fmt(path, sizeof(path), "%s/builtin.txt", dir))
+		return;
+	text = pmt_read_file(path, 64 << 10, NULL);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && off < len;
+	     line = strtok_r(NULL, "\n", &save)) {
+		line = pmt_trim(line);
+		if (*line)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", line);
+	}
+	free(text);
 }

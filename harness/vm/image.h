@@ -4,6 +4,7 @@
 #define PMT_IMAGE_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "options.h"
@@ -14,6 +15,9 @@ struct pmt_image {
 	char initrd[PATH_MAX];
 	char initrd_fio[PATH_MAX];	/* initrd + fio, or "" when the host had no fio */
 	char release[128];		/* the guest kernel's uname -r */
+	/* The modules of guest-image/modules.list built into the kernel,
+	 * comma separated ("" for none, or an image without builtin.txt). */
+	char builtin[256];
 };
 
 /* The source tree: $PMT_ROOT, else the one this binary was built from. */
@@ -26,5 +30,18 @@ const char *pmt_root(void);
  */
 int pmt_image_prepare(const struct pmt_options *o, struct pmt_image *img,
 		      char *err, size_t errlen);
+
+/*
+ * The built-in driver that reads a pmem device of this kind at boot
+ * (@nvdimm: the ACPI NVDIMM's nfit, which reads its labels; else
+ * virtio_pmem), when @builtin (pmt_image.builtin) lists it; else NULL.
+ * A guest restored from a snapshot must not have a driver that saw the
+ * snapshot's backing file, and only a module can be left out until the
+ * restore (guest-image/pmem-attach): such a kernel's guests boot cold.
+ */
+const char *pmt_image_builtin_pmem(const char *builtin, bool nvdimm);
+
+/* DIR/builtin.txt (one name a line) into @buf, comma separated; "" when absent. */
+void pmt_image_read_builtin(const char *dir, char *buf, size_t len);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pmt_check.h"
+#include "image.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -232,6 +233,37 @@ START_TEST(eviction_keeps_the_recently_used)
 }
 END_TEST
 
+/*
+ * A kernel with its pmem driver built in cannot have the driver left out
+ * until the restore: builtin.txt names it, and the guests of that device
+ * boot cold, the other device's still restore.
+ */
+START_TEST(builtin_pmem_driver_means_cold)
+{
+	char tmp[] = "/tmp/pmt-builtin-XXXXXX", path[64], list[256];
+
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	pmt_image_read_builtin(tmp, list, sizeof(list));
+	ck_assert_str_eq(list, "");	/* an image without the file: nothing built in */
+	ck_assert_ptr_null(pmt_image_builtin_pmem(list, false));
+	snprintf(path, sizeof(path), "%s/builtin.txt", tmp);
+	ck_assert_int_eq(pmt_write_file_atomic(path, "virtio_pci\nvirtio_pmem\n\n", 23), 0);
+	pmt_image_read_builtin(tmp, list, sizeof(list));
+	ck_assert_str_eq(list, "virtio_pci,virtio_pmem");
+	ck_assert_str_eq(pmt_image_builtin_pmem(list, false), "virtio_pmem");
+	ck_assert_ptr_null(pmt_image_builtin_pmem(list, true));
+	ck_assert_int_eq(pmt_write_file_atomic(path, "nfit\n", 5), 0);
+	pmt_image_read_builtin(tmp, list, sizeof(list));
+	ck_assert_str_eq(pmt_image_builtin_pmem(list, true), "nfit");
+	ck_assert_ptr_null(pmt_image_builtin_pmem(list, false));
+	/* A name that only contains another's is not it. */
+	ck_assert_ptr_null(pmt_image_builtin_pmem("virtio_pmem_x,nfit2", false));
+	ck_assert_ptr_null(pmt_image_builtin_pmem("virtio_pmem_x,nfit2", true));
+	unlink(path);
+	rmdir(tmp);
+}
+END_TEST
+
 START_TEST(fnv64_known_values)
 {
 	/* FNV-1a 64 test vectors. */
@@ -252,6 +284,7 @@ int main(void)
 	tcase_add_test(tc, lookup_needs_the_same_key_and_a_whole_stream);
 	tcase_add_test(tc, eviction_keeps_the_recently_used);
 	tcase_add_test(tc, fnv64_known_values);
+	tcase_add_test(tc, builtin_pmem_driver_means_cold);
 	suite_add_tcase(s, tc);
 	return pmt_check_run(s);
 }
