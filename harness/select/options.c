@@ -213,6 +213,36 @@ static size_t build_getopt(struct option *longs, size_t nlongs, char *shorts, si
 	return n;
 }
 
+/* What no one option can check alone: lists, a state's filesystem, pairs. */
+static int check_together(struct pmt_options *o, bool fs_given, char *err, size_t errlen)
+{
+	if (check_list("--device", o->devices, known_devices, ARRAY_SIZE(known_devices),
+		       err, errlen) ||
+	    check_list("--fs", o->filesystems, known_fs, ARRAY_SIZE(known_fs), err, errlen))
+		return -1;
+	if (o->replay) {
+		/* A state knows its filesystem: a mismatching --fs is a usage
+		 * error (never a FAIL claiming a kernel bug); none takes it. */
+		const char *fs = pmt_fs_of_image(o->replay);
+
+		if (!fs)
+			return pmt_fail(err, errlen, "--replay %s: no ext4 or xfs superblock in it",
+				    o->replay);
+		if (fs_given && strcmp(o->filesystems, fs))
+			return pmt_fail(err, errlen, "--replay %s holds %s, not %s (--fs)", o->replay,
+				    fs, o->filesystems);
+		o->filesystems = fs;
+	}
+	if (o->modules && !o->kernel)
+		return pmt_fail(err, errlen, "--modules needs --kernel");
+	if (o->image && o->nkernel_args)
+		return pmt_fail(err, errlen, "--image and --%s exclude each other",
+			    o->kernel ? "kernel" : "debian-kernel");
+	if (o->verbose && o->quiet)
+		return pmt_fail(err, errlen, "--verbose and --quiet exclude each other");
+	return 0;
+}
+
 int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 		      char *err, size_t errlen)
 {
@@ -273,29 +303,5 @@ int pmt_options_parse(int argc, char **argv, struct pmt_options *o,
 	o->argc = argc;
 	if (check_positional(o, err, errlen))
 		return -1;
-	if (check_list("--device", o->devices, known_devices, ARRAY_SIZE(known_devices),
-		       err, errlen) ||
-	    check_list("--fs", o->filesystems, known_fs, ARRAY_SIZE(known_fs), err, errlen))
-		return -1;
-	if (o->replay) {
-		/* A state knows its filesystem: a mismatching --fs is a usage
-		 * error (never a FAIL claiming a kernel bug); none takes it. */
-		const char *fs = pmt_fs_of_image(o->replay);
-
-		if (!fs)
-			return pmt_fail(err, errlen, "--replay %s: no ext4 or xfs superblock in it",
-				    o->replay);
-		if (fs_given && strcmp(o->filesystems, fs))
-			return pmt_fail(err, errlen, "--replay %s holds %s, not %s (--fs)", o->replay,
-				    fs, o->filesystems);
-		o->filesystems = fs;
-	}
-	if (o->modules && !o->kernel)
-		return pmt_fail(err, errlen, "--modules needs --kernel");
-	if (o->image && o->nkernel_args)
-		return pmt_fail(err, errlen, "--image and --%s exclude each other",
-			    o->kernel ? "kernel" : "debian-kernel");
-	if (o->verbose && o->quiet)
-		return pmt_fail(err, errlen, "--verbose and --quiet exclude each other");
-	return 0;
+	return check_together(o, fs_given, err, errlen);
 }
