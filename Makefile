@@ -185,7 +185,8 @@ image: $(AGENT)
 # Hidden by default: only the wrapped libc functions are exported.
 SHIM    := $(BUILD)/lib/pmtorture-shim.so
 SHIM_SRCS := injectors/powercut/shim.c injectors/powercut/durable.c injectors/powercut/uffd_track.c
-SHIM_HDRS := injectors/powercut/durable.h injectors/powercut/durable_int.h injectors/powercut/uffd_track.h
+SHIM_HDRS := injectors/powercut/durable.h injectors/powercut/durable_int.h injectors/powercut/uffd_track.h \
+             injectors/powercut/sys_raw.h
 BENCH_DURABLE := $(BUILD)/bench/bench-durable
 
 $(SHIM): $(SHIM_SRCS) $(SHIM_HDRS)
