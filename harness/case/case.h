@@ -179,8 +179,4 @@ bool pmt_case_wants_dax(const struct pmt_case *c);
  */
 const char *pmt_case_mount_opts(const struct pmt_case *c);
 
-/* Registered scenarios (scenarios/registry.c), NULL-terminated. */
-extern const struct pmt_scenario *const pmt_scenarios[];
-const struct pmt_scenario *pmt_scenario_find(const char *name);
-
 #endif

@@ -9,7 +9,7 @@
 #include "pmt_check.h"
 #include "fs_probe.h"
 #include "options.h"
-#include "runner.h"
+#include "cases.h"
 
 #define ARGV(...) ((char *[]){ "pmtorture", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "pmtorture", __VA_ARGS__ }) / sizeof(char *)))
