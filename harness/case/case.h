@@ -19,6 +19,7 @@
 struct pmt_case;
 struct pmt_injector;
 struct pmt_kernel;
+struct pmt_runner;
 
 /* How a declarative scenario mounts its filesystem. */
 enum pmt_dax {
@@ -123,7 +124,7 @@ struct pmt_case {
 	struct json_object *observed;
 	const struct pmt_options *opt;
 	struct pmt_vm *vm;
-	void *runner;			/* opaque: what pmt_case_boot_guest() needs */
+	struct pmt_runner *runner;	/* the session's (runner.h), for pmt_case_boot_guest() */
 	const char *rundir;		/* private scratch folder of the run (sockets, images) */
 	int checkers;			/* checker guests it may run side by side (>= 1) */
 	double boot_s;			/* QEMU start to agent ready */
