@@ -52,51 +52,93 @@ deps:
 # The injectors' host halves (injectors/*.c, one file each, listed in
 # injectors/registry.c) are part of the harness.
 INJECTOR_LIB_SRCS := injectors/powercut/durable.c injectors/powercut/epochs.c $(wildcard injectors/*.c)
-# harness/ is in layers, one folder each: core (libc helpers), proto (the
-# agent protocol, shared with the guest), vm (QEMU and libvirt), select
-# (options, plans, cases, shards), case (the lifecycle of one case), check
-# (the checker stage: promises, crash states, checker guests), report, cli
-# (main and the subcommands), scenarios.
-HARNESS_LAYERS := core proto vm select case check report cli scenarios
-HARNESS_SRCS := $(foreach d,$(HARNESS_LAYERS),$(wildcard harness/$(d)/*.c)) $(INJECTOR_LIB_SRCS)
-HARNESS_HDRS := $(foreach d,$(HARNESS_LAYERS),$(wildcard harness/$(d)/*.h)) \
-                $(wildcard injectors/powercut/durable*.h) $(wildcard injectors/*.h) \
-                workloads/workload_list.h
+# The harness is in layers, one folder each, from the bottom up; a layer
+# uses only the layers below it (README "Architecture"):
+#   harness/proto      the agent protocol, shared with the guest agent
+#   workloads          the workload list, shared with the guest agent
+#   harness/core       libc helpers: logs, processes, text, verdicts
+#   injectors/powercut the durable image (libc only, shared with the shim)
+#   harness/vm         QEMU and libvirt, agent and QMP channels, images
+#   harness/select     options, kernels, plan files, shards, parameters
+#   harness/case       one case: struct pmt_case, the injector interface
+#                      (injector.h), the lifecycle, the case runner
+#   injectors          the injectors' host halves and their list
+#   harness/check      the checker stage: expectations, promises, crash states
+#   harness/report     results folder, reports, baselines, findings
+#   harness/scenarios  the scenarios (declarations) and their list
+#   harness/run        a session: the cases built from options, plans and the
+#                      lists; workers, progress, reports, the exit status
+#   harness/cli        main and the subcommands
+# Each folder's files are compiled with -I of that folder and the folders
+# below it only, so an include that runs up the layers fails to compile; so
+# does a header that is not self-contained or that includes from above
+# (every header is compiled on its own, as its layer sees it).
+HARNESS_LAYERS := harness/proto workloads harness/core injectors/powercut harness/vm \
+                  harness/select harness/case injectors harness/check harness/report \
+                  harness/scenarios harness/run harness/cli
+HARNESS_DIRS := $(filter harness/%,$(HARNESS_LAYERS))
+HARNESS_SRCS := $(foreach d,$(HARNESS_DIRS),$(wildcard $(d)/*.c)) $(INJECTOR_LIB_SRCS)
+HARNESS_HDRS := $(foreach d,$(HARNESS_DIRS),$(wildcard $(d)/*.h)) \
+                $(wildcard injectors/powercut/durable*.h) injectors/powercut/sys_raw.h \
+                $(wildcard injectors/*.h) workloads/workload_list.h
 HARNESS_LIB_SRCS := $(filter-out harness/cli/main.c,$(HARNESS_SRCS))
-HARNESS_INC := $(addprefix -Iharness/,$(HARNESS_LAYERS)) -Iinjectors -Iinjectors/powercut -Iworkloads
+# Layer $(1) and the layers below it, bottom up.
+layers_upto = $(if $(2),$(firstword $(2)) $(if $(filter $(1),$(firstword $(2))),,$(call layers_upto,$(1),$(wordlist 2,$(words $(2)),$(2)))))
+# The -I list of file $(1): its folder's layer and the ones below.
+layer_inc = $(addprefix -I,$(call layers_upto,$(patsubst %/,%,$(dir $(1))),$(HARNESS_LAYERS)))
+# Every layer: for the tests and the fuzz targets, which sit on top.
+HARNESS_INC := $(addprefix -I,$(HARNESS_LAYERS))
 # Before json-c's flags: its include folder has a json_util.h of its own.
+HARNESS_CFLAGS = $(CSTD) $(WARN) $(HARNESS_INC) $(JSON_CFLAGS) -DPMT_ROOT='"$(ROOT)"'
+# The flags of harness file $(1), as its layer sees the others.
+layer_cflags = $(CSTD) $(WARN) $(call layer_inc,$(1)) $(JSON_CFLAGS) -DPMT_ROOT='"$(ROOT)"'
 PMTORTURE := $(BUILD)/bin/pmtorture
 # The sanitizer build that `make check` exercises, with the same sources.
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 PMTORTURE_SAN := $(BUILD)/asan/pmtorture
-HARNESS_CFLAGS = $(CSTD) $(WARN) $(HARNESS_INC) $(JSON_CFLAGS) -DPMT_ROOT='"$(ROOT)"'
 
-$(PMTORTURE): $(HARNESS_SRCS) $(HARNESS_HDRS) | deps
+# Each header alone, with its layer's -I list (workload_list.h is an
+# X-macro list, read inside a definition of PMT_WORKLOAD: not alone).
+HDR_CHECKS := $(patsubst %.h,$(BUILD)/hdr-check/%.ok,$(filter-out workloads/workload_list.h,$(HARNESS_HDRS)))
+
+$(BUILD)/hdr-check/%.ok: %.h $(HARNESS_HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(call layer_cflags,$<) -fsyntax-only -x c $< && touch $@
+
+# Every object depends on every header (coarse, never stale).
+HARNESS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRCS))
+
+$(BUILD)/obj/%.o: %.c $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(HARNESS_CFLAGS) $(OPT) -o $@ $(HARNESS_SRCS) $(JSON_LIBS) $(LIBVIRT_LIBS)
+	$(Q)$(CC) $(call layer_cflags,$<) $(OPT) -c -o $@ $<
+
+$(PMTORTURE): $(HARNESS_OBJS) $(HDR_CHECKS) | deps
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) -o $@ $(HARNESS_OBJS) $(JSON_LIBS) $(LIBVIRT_LIBS)
 
 # The sanitizer build's objects, compiled once into one archive that the
 # harness, every unit test and every fuzz-replay target link: compiling all
 # the sources again for each of ~30 binaries cost minutes of make check on
-# 2 cores.  Every object depends on every header (coarse, never stale).
+# 2 cores.
 SAN_OBJS := $(patsubst %.c,$(BUILD)/asan-obj/%.o,$(HARNESS_LIB_SRCS))
 SAN_LIB := $(BUILD)/asan/libpmtorture.a
 
 $(BUILD)/asan-obj/%.o: %.c $(HARNESS_HDRS) | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+	$(Q)$(CC) $(call layer_cflags,$<) -O1 -g $(SAN) -c -o $@ $<
 
 $(SAN_LIB): $(SAN_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $(SAN_OBJS)
 
-$(PMTORTURE_SAN): harness/cli/main.c $(SAN_LIB) $(HARNESS_HDRS) | deps
+$(PMTORTURE_SAN): harness/cli/main.c $(SAN_LIB) $(HARNESS_HDRS) $(HDR_CHECKS) | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(HARNESS_CFLAGS) -O1 -g $(SAN) -o $@ $< $(SAN_LIB) $(JSON_LIBS) $(LIBVIRT_LIBS)
+	$(Q)$(CC) $(call layer_cflags,$<) -O1 -g $(SAN) -o $@ $< $(SAN_LIB) $(JSON_LIBS) $(LIBVIRT_LIBS)
 
 harness: $(PMTORTURE)
 
@@ -185,7 +227,8 @@ image: $(AGENT)
 # Hidden by default: only the wrapped libc functions are exported.
 SHIM    := $(BUILD)/lib/pmtorture-shim.so
 SHIM_SRCS := injectors/powercut/shim.c injectors/powercut/durable.c injectors/powercut/uffd_track.c
-SHIM_HDRS := injectors/powercut/durable.h injectors/powercut/durable_int.h injectors/powercut/uffd_track.h
+SHIM_HDRS := injectors/powercut/durable.h injectors/powercut/durable_int.h injectors/powercut/uffd_track.h \
+             injectors/powercut/sys_raw.h
 BENCH_DURABLE := $(BUILD)/bench/bench-durable
 
 $(SHIM): $(SHIM_SRCS) $(SHIM_HDRS)

@@ -54,11 +54,3 @@ const char *pmt_case_mount_opts(const struct pmt_case *c)
 		return c->scenario->mount_opts ? c->scenario->mount_opts : "";
 	return pmt_case_wants_dax(c) ? "dax" : "";
 }
-
-const struct pmt_scenario *pmt_scenario_find(const char *name)
-{
-	for (int i = 0; pmt_scenarios[i]; i++)
-		if (!strcmp(pmt_scenarios[i]->name, name))
-			return pmt_scenarios[i];
-	return NULL;
-}

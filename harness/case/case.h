@@ -19,6 +19,7 @@
 struct pmt_case;
 struct pmt_injector;
 struct pmt_kernel;
+struct pmt_runner;
 
 /* How a declarative scenario mounts its filesystem. */
 enum pmt_dax {
@@ -124,7 +125,7 @@ struct pmt_case {
 	struct json_object *observed;
 	const struct pmt_options *opt;
 	struct pmt_vm *vm;
-	void *runner;			/* opaque: what pmt_case_boot_guest() needs */
+	struct pmt_runner *runner;	/* the session's (runner.h), for pmt_case_boot_guest() */
 	const char *rundir;		/* private scratch folder of the run (sockets, images) */
 	int checkers;			/* checker guests it may run side by side (>= 1) */
 	double boot_s;			/* QEMU start to agent ready */
@@ -179,9 +180,5 @@ bool pmt_case_wants_dax(const struct pmt_case *c);
  * prints and what the guest mounts with are this one answer.
  */
 const char *pmt_case_mount_opts(const struct pmt_case *c);
-
-/* Registered scenarios (scenarios/registry.c), NULL-terminated. */
-extern const struct pmt_scenario *const pmt_scenarios[];
-const struct pmt_scenario *pmt_scenario_find(const char *name);
 
 #endif

@@ -1,21 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * details.fault and injector parameters: the small shared half of every
- * injector (injectors/injector.h), so that none of them writes its own.
+ * injector (injector.h), so that none of them writes its own.
  */
 #include <string.h>
 
 #include "case.h"
 #include "injector.h"
 #include "json_util.h"
-
-const struct pmt_injector *pmt_injector_find(const char *name)
-{
-	for (int i = 0; name && pmt_injectors[i]; i++)
-		if (!strcmp(pmt_injectors[i]->name, name))
-			return pmt_injectors[i];
-	return NULL;
-}
 
 struct json_object *pmt_fault(struct pmt_case *c)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one lifecycle every case runs (injectors/injector.h):
+ * The one lifecycle every case runs (injector.h):
  *
  *   probe -> prepare_vm -> boot -> setup fs -> arm -> workload -> fire
  *         -> check -> disarm

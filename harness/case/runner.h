@@ -1,21 +1,38 @@
 /* SPDX-License-Identifier: MIT */
-/* `pmtorture run`: the cases of the matrix, each in its own guest. */
+/*
+ * The case runner: one case in its own guest, from boot to shutdown, and
+ * the further guests a case boots (checkers).  The session that runs many
+ * cases (run/session.h) fills one struct pmt_runner and hands it to each.
+ */
 #ifndef PMT_RUNNER_H
 #define PMT_RUNNER_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "case.h"
+#include "image.h"
 #include "options.h"
 
+/* What the cases of one session share; the session owns it. */
+struct pmt_runner {
+	const struct pmt_options *opt;
+	struct pmt_image img;		/* the run's image (a kernel matrix: each case's own) */
+	enum pmt_accel accel;		/* AUTO until the first boot decides */
+	char rundir[PATH_MAX];		/* private scratch folder (sockets, backing files) */
+	char qemu_version[64];		/* "" until a guest told it */
+	int checkers;			/* checker guests per power-cut case */
+};
+
 /*
- * The cases selected by the options: scenarios x devices x filesystems,
- * narrowed by --filter.  Pure (no guest); -1 with a one-line reason for an
- * unknown scenario or an empty selection.  Free with pmt_cases_free().
+ * Run case @c: backing file, probe and prepare (lifecycle.h), boot, the
+ * scenario's run() or the lifecycle, dmesg, detectors, the reproduce
+ * command, shutdown, disarm, bounded logs.  c->details and c->notes exist
+ * and c->dir is made (the caller's); the verdict is always set on return,
+ * and c->duration_s.  Boot decides r->accel when it is AUTO, and fills
+ * r->qemu_version once.
  */
-int pmt_cases_build(const struct pmt_options *o, struct pmt_case **cases, size_t *n,
-		    char *err, size_t errlen);
-void pmt_cases_free(struct pmt_case *cases, size_t n);
+void pmt_case_run(struct pmt_runner *r, struct pmt_case *c);
 
 /*
  * Boot another guest for the case (the power-cut checker): the run's image
@@ -46,17 +63,5 @@ int pmt_case_child_rundir(struct pmt_case *c, const char *name, char *err, size_
  * caller still releases the vm.  0 or -1.
  */
 int pmt_case_shutdown(struct pmt_case *c, struct pmt_vm *vm);
-
-/* Run them; returns the process exit status (0, 1 for FAIL/BROK, 2 setup error). */
-int pmt_run_main(const struct pmt_options *o);
-/*
- * One run of the selected cases into a results folder under o->results,
- * without printing the table (bisect runs one per kernel it probes).
- * Returns the exit status as pmt_run_main() would; *summary gets a
- * reference to the summary, with "dir" its folder, or stays NULL when
- * the run did not finish.
- */
-struct json_object;
-int pmt_run_session(const struct pmt_options *o, struct json_object **summary);
 
 #endif

@@ -17,7 +17,7 @@
 #include "crash_walk.h"
 #include "json_util.h"
 #include "log.h"
-#include "runner.h"
+#include "session.h"
 #include "util.h"
 
 static int cmp_double(const void *a, const void *b)

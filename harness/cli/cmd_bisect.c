@@ -33,7 +33,8 @@
 #include "json_util.h"
 #include "kernels.h"
 #include "log.h"
-#include "runner.h"
+#include "cases.h"
+#include "session.h"
 #include "util.h"
 
 #define PROBE_NONE PMT_PROBE_NONE

@@ -4,17 +4,19 @@
 #include <string.h>
 
 #include "case.h"
+#include "cases.h"
 #include "commands.h"
 #include "lifecycle.h"
 #include "kernels.h"
 #include "log.h"
-#include "injector.h"
+#include "injector_list.h"
 #include "option_table.h"
 #include "options.h"
 #include "proc.h"
 #include "finding.h"
 #include "report_behaviour.h"
-#include "runner.h"
+#include "scenario_list.h"
+#include "session.h"
 #include "vm.h"
 
 #define PMT_VERSION "0.1.0"

@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * The bundle's text for case @c (case.json's object) of a run whose

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Every scenario, listed once.  Adding one: one file, one line here. */
-#include "case.h"
+#include <string.h>
+
+#include "scenario_list.h"
 
 extern const struct pmt_scenario pmt_scenario_mapsync;
 extern const struct pmt_scenario pmt_scenario_badblocks;
@@ -34,3 +36,11 @@ const struct pmt_scenario *const pmt_scenarios[] = {
 	&pmt_scenario_vmevent,
 	NULL,
 };
+
+const struct pmt_scenario *pmt_scenario_find(const char *name)
+{
+	for (int i = 0; pmt_scenarios[i]; i++)
+		if (!strcmp(pmt_scenarios[i]->name, name))
+			return pmt_scenarios[i];
+	return NULL;
+}

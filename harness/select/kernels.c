@@ -557,9 +557,9 @@ static int fetch_debian(const struct pmt_kernel *k, char *err, size_t errlen)
 	return 0;
 }
 
-int pmt_kernel_prepare(struct pmt_kernel *k, const struct pmt_options *o, char *err, size_t errlen)
+int pmt_kernel_prepare(struct pmt_kernel *k, char *err, size_t errlen)
 {
-	struct pmt_options ko = *o;
+	struct pmt_image_source src = { 0 };
 	char why[768];
 
 	if (k->prepared)
@@ -569,10 +569,9 @@ int pmt_kernel_prepare(struct pmt_kernel *k, const struct pmt_options *o, char *
 		return -1;
 	}
 	/* No kernel in the options: the default image, build/guest/default. */
-	ko.kernel = k->is_default ? NULL : k->kernel;
-	ko.modules = k->is_default || !k->modules[0] ? NULL : k->modules;
-	ko.image = NULL;
-	if (pmt_image_prepare(&ko, &k->img, why, sizeof(why))) {
+	src.kernel = k->is_default ? NULL : k->kernel;
+	src.modules = k->is_default || !k->modules[0] ? NULL : k->modules;
+	if (pmt_image_prepare(&src, &k->img, why, sizeof(why))) {
 		/* A path's errors name the path already; a package's need its name. */
 		if (k->kind == PMT_KERNEL_DEBIAN)
 			snprintf(err, errlen, "kernel %s (%s): %s", k->name, k->package, why);
@@ -589,10 +588,14 @@ int pmt_kernel_prepare(struct pmt_kernel *k, const struct pmt_options *o, char *
 int pmt_kernels_prepare_all(const struct pmt_options *o, struct pmt_image *first,
 			    char *err, size_t errlen)
 {
-	if (!o->kernels || !o->kernels->n)
-		return pmt_image_prepare(o, first, err, errlen);
+	if (!o->kernels || !o->kernels->n) {
+		struct pmt_image_source src = { .kernel = o->kernel, .modules = o->modules,
+						.image = o->image };
+
+		return pmt_image_prepare(&src, first, err, errlen);
+	}
 	for (size_t i = 0; i < o->kernels->n; i++)
-		if (pmt_kernel_prepare(&o->kernels->v[i], o, err, errlen))
+		if (pmt_kernel_prepare(&o->kernels->v[i], err, errlen))
 			return -1;
 	*first = o->kernels->v[0].img;
 	return 0;

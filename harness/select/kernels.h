@@ -107,7 +107,7 @@ bool pmt_kernels_multi(const struct pmt_options *o);
  * 0, or -1 with a one-line reason (a download, unpack or image build that
  * failed, a kernel that lacks a needed module).
  */
-int pmt_kernel_prepare(struct pmt_kernel *k, const struct pmt_options *o, char *err, size_t errlen);
+int pmt_kernel_prepare(struct pmt_kernel *k, char *err, size_t errlen);
 
 /*
  * The runner's image step: every kernel of o->kernels prepared, *first a

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "accel.h"
+
 enum pmt_command {
 	PMT_CMD_RUN,
 	PMT_CMD_LIST,
@@ -15,12 +17,6 @@ enum pmt_command {
 	PMT_CMD_BISECT,		/* first kernel of a list whose verdict differs */
 	PMT_CMD_HELP,
 	PMT_CMD_VERSION,
-};
-
-enum pmt_accel {
-	PMT_ACCEL_AUTO,		/* KVM if it reaches the agent in time, else TCG */
-	PMT_ACCEL_KVM,
-	PMT_ACCEL_TCG,
 };
 
 enum pmt_backend {

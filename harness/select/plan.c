@@ -15,9 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "case.h"
 #include "option_table.h"
+#include "options.h"
 #include "plan.h"
+#include "vm.h"
 #include "util.h"
 
 #define MAX_INCLUDE_DEPTH	16
@@ -156,15 +157,6 @@ struct json_object *pmt_plan_params(const struct pmt_plan_section *s)
 	return o;
 }
 
-static void known_scenarios(char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; pmt_scenarios[i] && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "", pmt_scenarios[i]->name);
-}
-
 /*
  * "virtio-pmem , nvdimm" -> "virtio-pmem,nvdimm" in @out (as long as @in),
  * so the runner can use pmt_list_has().  Returns the first bad item's
@@ -262,13 +254,6 @@ static int parse_kv(struct parser *p, const char *file, int line, char *text, in
 			rc = fail(p, file, line, "expected a comma list of names for %s, got '%s'",
 				  key, value);
 		value = norm;
-	} else if (!strcmp(key, "scenario")) {
-		if (!pmt_scenario_find(value)) {
-			char known[256];
-
-			known_scenarios(known, sizeof(known));
-			rc = fail(p, file, line, "unknown scenario '%s' (known: %s)", value, known);
-		}
 	} else if (!strcmp(key, "seed")) {
 		unsigned long long n;
 
@@ -435,48 +420,6 @@ static int read_file(struct parser *p, const char *path, const char *from, int f
 	return rc;
 }
 
-/* A section's fs and device lists must be ones its scenario runs on. */
-static int check_matrix(struct parser *p, const struct pmt_plan_section *s,
-			const struct pmt_scenario *sc)
-{
-	const struct pmt_plan_kv *kv;
-	char *copy, *save = NULL;
-	int rc = 0;
-
-	kv = pmt_plan_find(s, "device");
-	if (kv) {
-		copy = pmt_xstrdup(kv->value);
-		for (char *d = strtok_r(copy, ",", &save); d && !rc; d = strtok_r(NULL, ",", &save))
-			if (!(sc->devices & PMT_DEVICE_BIT(pmt_device_parse(d))))
-				rc = fail(p, kv->file, kv->line, "[%s]: scenario %s does not run on "
-					  "device '%s'", s->name, sc->name, d);
-		free(copy);
-	}
-	kv = pmt_plan_find(s, "fs");
-	if (kv && !rc) {
-		copy = pmt_xstrdup(kv->value);
-		save = NULL;
-		for (char *fs = strtok_r(copy, ",", &save); fs && !rc; fs = strtok_r(NULL, ",", &save)) {
-			char known[128] = "";
-			size_t off = 0;
-			bool ok = false;
-
-			for (int i = 0; sc->filesystems[i]; i++) {
-				ok |= !strcmp(sc->filesystems[i], fs);
-				off += snprintf(known + off, sizeof(known) - off, "%s%s", i ? ", " : "",
-						sc->filesystems[i]);
-				if (off >= sizeof(known))
-					off = sizeof(known) - 1;
-			}
-			if (!ok)
-				rc = fail(p, kv->file, kv->line, "[%s]: scenario %s does not run on fs '%s' "
-					  "(it runs on: %s)", s->name, sc->name, fs, known);
-		}
-		free(copy);
-	}
-	return rc;
-}
-
 /* Values were checked when read; here they become fields. */
 static void resolve_numbers(struct pmt_plan_section *s)
 {
@@ -493,15 +436,12 @@ static void resolve_numbers(struct pmt_plan_section *s)
 }
 
 /* Each section: the [global] values, then its own over them. */
-static int resolve(struct parser *p)
+static void resolve(struct pmt_plan *plan)
 {
-	struct pmt_plan *plan = p->plan;
-
 	resolve_numbers(&plan->global);
 	for (size_t i = 0; i < plan->nsections; i++) {
 		struct pmt_plan_section *s = &plan->sections[i];
 		struct pmt_plan_section own = *s;
-		const struct pmt_scenario *sc;
 
 		s->kv = NULL;
 		s->nkv = 0;
@@ -515,14 +455,7 @@ static int resolve(struct parser *p)
 		}
 		free(own.kv);
 		resolve_numbers(s);
-		sc = pmt_scenario_find(pmt_plan_get(s, "scenario") ? pmt_plan_get(s, "scenario") : "");
-		if (!sc)
-			return fail(p, s->file, s->line, "[%s] names no scenario (expected scenario=NAME "
-				    "in it or in [global])", s->name);
-		if (check_matrix(p, s, sc))
-			return -1;
 	}
-	return 0;
 }
 
 int pmt_plan_load(const char *path, struct pmt_plan *plan, char *err, size_t errlen)
@@ -537,8 +470,7 @@ int pmt_plan_load(const char *path, struct pmt_plan *plan, char *err, size_t err
 		fail(&p, path, 0, "expected at least one [NAME] section besides [global]");
 		goto fail;
 	}
-	if (resolve(&p))
-		goto fail;
+	resolve(plan);
 	return 0;
 fail:
 	pmt_plan_free(plan);

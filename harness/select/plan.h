@@ -59,7 +59,9 @@ struct pmt_plan {
 /*
  * Read @path and its includes.  Returns 0, or -1 with one line in @err that
  * names the file, the line and what was expected.  On error @plan is
- * already freed.
+ * already freed.  The syntax and the keys only: whether each section names
+ * a scenario that runs on its devices and filesystems is for the layer
+ * that knows the scenarios (run/plan_check.h).
  */
 int pmt_plan_load(const char *path, struct pmt_plan *plan, char *err, size_t errlen);
 void pmt_plan_free(struct pmt_plan *plan);

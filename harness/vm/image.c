@@ -54,7 +54,7 @@ static void builder_reason(const char *log, char *err, size_t errlen)
 	free(text);
 }
 
-static int run_builder(const struct pmt_options *o, const char *out, char *err, size_t errlen)
+static int run_builder(const struct pmt_image_source *o, const char *out, char *err, size_t errlen)
 {
 	char builder[PATH_MAX], agent[PATH_MAX], log[PATH_MAX + 16];
 	char kernel_abs[PATH_MAX], modules_abs[PATH_MAX];
@@ -112,7 +112,7 @@ static int run_builder(const struct pmt_options *o, const char *out, char *err, 
 	return 0;
 }
 
-int pmt_image_prepare(const struct pmt_options *o, struct pmt_image *img,
+int pmt_image_prepare(const struct pmt_image_source *o, struct pmt_image *img,
 		      char *err, size_t errlen)
 {
 	static const char *const kernels[] = { "vmlinux", "bzImage", "kernel" };

@@ -7,8 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "options.h"
-
 struct pmt_image {
 	char dir[PATH_MAX];
 	char kernel[PATH_MAX];
@@ -23,12 +21,19 @@ struct pmt_image {
 /* The source tree: $PMT_ROOT, else the one this binary was built from. */
 const char *pmt_root(void);
 
+/* Where an image comes from: --kernel, --modules and --image, or NULL. */
+struct pmt_image_source {
+	const char *kernel;		/* a developer's kernel: its own cached image */
+	const char *modules;		/* its modules folder, with kernel */
+	const char *image;		/* a ready image folder, used as it is */
+};
+
 /*
- * Find (and with --kernel, or when missing, build) the image.  Returns 0, or
- * -1 with a one-line reason: a missing kernel, a kernel without a needed
- * module, a build failure.
+ * Find (and with a kernel, or when missing, build) the image @src names;
+ * all NULL: the default image.  Returns 0, or -1 with a one-line reason: a
+ * missing kernel, a kernel without a needed module, a build failure.
  */
-int pmt_image_prepare(const struct pmt_options *o, struct pmt_image *img,
+int pmt_image_prepare(const struct pmt_image_source *src, struct pmt_image *img,
 		      char *err, size_t errlen);
 
 /*

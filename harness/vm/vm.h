@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "accel.h"
 #include "agent_client.h"
 #include "console.h"
-#include "options.h"
 #include "qmp.h"
 
 enum pmt_device_kind {

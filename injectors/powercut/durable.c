@@ -22,6 +22,7 @@
 
 #include "durable.h"
 #include "durable_int.h"
+#include "sys_raw.h"
 
 #define JRNL_MAGIC	"PMTJRNL1"
 #define COMMIT_MAGIC	"PMTCOMMT"
@@ -95,7 +96,7 @@ void pmt_dur_close_keep_errno(int fd)
 	int e = errno;
 
 	if (fd >= 0)
-		close(fd);
+		pmt_raw_close(fd);
 	errno = e;
 }
 
@@ -112,11 +113,11 @@ int pmt_dur_path_in(char *buf, size_t size, const char *dir, const char *name)
 
 static void fsync_dir(const char *dir)
 {
-	int e = errno, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e = errno, dfd = pmt_raw_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 
 	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+		pmt_raw_fsync(dfd);
+		pmt_raw_close(dfd);
 	}
 	errno = e;
 }
@@ -218,7 +219,7 @@ int64_t pmt_file_diff(int old_fd, int cur_fd, const void *cur_mem, uint64_t len,
 	 * no copy, so about twice as fast as pread into a buffer.  pread is
 	 * the fallback (a zero length, an fs that cannot map).
 	 */
-	omap = len ? mmap(NULL, len, PROT_READ, MAP_SHARED, old_fd, 0) : MAP_FAILED;
+	omap = len ? pmt_raw_mmap(NULL, len, PROT_READ, MAP_SHARED, old_fd, 0) : MAP_FAILED;
 	if (omap == MAP_FAILED)
 		omap = NULL;
 	else
@@ -228,7 +229,7 @@ int64_t pmt_file_diff(int old_fd, int cur_fd, const void *cur_mem, uint64_t len,
 		cbuf = malloc(DIFF_CHUNK);
 	if ((!omap && !obuf) || (!cur_mem && !cbuf)) {
 		if (omap)
-			munmap(omap, len);
+			pmt_raw_munmap(omap, len);
 		free(obuf);
 		free(cbuf);
 		errno = ENOMEM;
@@ -274,14 +275,14 @@ int64_t pmt_file_diff(int old_fd, int cur_fd, const void *cur_mem, uint64_t len,
 		pos += n;
 	}
 	if (omap)
-		munmap(omap, len);
+		pmt_raw_munmap(omap, len);
 	free(obuf);
 	free(cbuf);
 	return count;
 
 io_error:
 	if (omap)
-		munmap(omap, len);
+		pmt_raw_munmap(omap, len);
 	free(obuf);
 	free(cbuf);
 	return -1;
@@ -398,7 +399,7 @@ int pmt_dur_sparse_copy(int src, int dst, uint64_t size, int dst_fresh)
 int pmt_dur_open_sized(const char *path, uint64_t size, int *fresh)
 {
 	struct stat st;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = pmt_raw_open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
 	if (fd < 0)
 		return -1;
@@ -432,11 +433,11 @@ static int copy_in(const char *dir, const char *name, int src, uint64_t size)
 	unlink(tmp);
 	dst = pmt_dur_open_sized(tmp, size, &fresh);
 	if (dst < 0 || pmt_dur_sparse_copy(src, dst, size, fresh) < 0 ||
-	    fdatasync(dst) < 0 || rename(tmp, path) < 0) {
+	    pmt_raw_fdatasync(dst) < 0 || rename(tmp, path) < 0) {
 		pmt_dur_close_keep_errno(dst);
 		return -1;
 	}
-	close(dst);
+	pmt_raw_close(dst);
 	return 0;
 }
 
@@ -448,11 +449,11 @@ int pmt_durable_init(const char *dir, const char *src_path)
 
 	if (pmt_dur_path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0)
 		return -1;
-	src = open(src_path, O_RDONLY | O_CLOEXEC);
+	src = pmt_raw_open(src_path, O_RDONLY | O_CLOEXEC, 0);
 	if (src < 0 || fstat(src, &st) < 0)
 		goto fail;
 	if (stat(img, &ist) == 0) {
-		close(src);
+		pmt_raw_close(src);
 		if (ist.st_size != st.st_size) {
 			errno = EINVAL;
 			return -1;
@@ -463,7 +464,7 @@ int pmt_durable_init(const char *dir, const char *src_path)
 	if (copy_in(dir, PMT_BASE_IMG, src, (uint64_t)st.st_size) < 0 ||
 	    copy_in(dir, PMT_DURABLE_IMG, src, (uint64_t)st.st_size) < 0)
 		goto fail;
-	close(src);
+	pmt_raw_close(src);
 	fsync_dir(dir);
 	return 1;
 fail:
@@ -476,14 +477,14 @@ int pmt_image_copy(const char *src_path, const char *dst_path)
 	struct stat st;
 	int src, dst = -1, fresh;
 
-	src = open(src_path, O_RDONLY | O_CLOEXEC);
+	src = pmt_raw_open(src_path, O_RDONLY | O_CLOEXEC, 0);
 	if (src < 0 || fstat(src, &st) < 0)
 		goto fail;
 	dst = pmt_dur_open_sized(dst_path, (uint64_t)st.st_size, &fresh);
 	if (dst < 0 || pmt_dur_sparse_copy(src, dst, (uint64_t)st.st_size, fresh) < 0)
 		goto fail;
-	close(src);
-	return close(dst);
+	pmt_raw_close(src);
+	return pmt_raw_close(dst);
 fail:
 	pmt_dur_close_keep_errno(src);
 	pmt_dur_close_keep_errno(dst);
@@ -611,12 +612,12 @@ static int keep_epoch(int dir_fd, uint64_t seq)
 		return -1;
 	if (renameat(dir_fd, PMT_JOURNAL, dir_fd, name) < 0)
 		return -1;
-	efd = openat(dir_fd, PMT_EPOCHS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	efd = pmt_raw_openat(dir_fd, PMT_EPOCHS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (efd >= 0) {
-		fsync(efd);
-		close(efd);
+		pmt_raw_fsync(efd);
+		pmt_raw_close(efd);
 	}
-	fsync(dir_fd);
+	pmt_raw_fsync(dir_fd);
 	return 0;
 }
 
@@ -631,17 +632,17 @@ int pmt_durable_recover(const char *dir)
 	if (pmt_dur_path_in(jpath, sizeof(jpath), dir, PMT_JOURNAL) < 0 ||
 	    pmt_dur_path_in(img, sizeof(img), dir, PMT_DURABLE_IMG) < 0)
 		return -1;
-	jfd = open(jpath, O_RDONLY | O_CLOEXEC);
+	jfd = pmt_raw_open(jpath, O_RDONLY | O_CLOEXEC, 0);
 	if (jfd < 0)
 		return errno == ENOENT ? 0 : -1;
-	ifd = open(img, O_RDWR | O_CLOEXEC);
+	ifd = pmt_raw_open(img, O_RDWR | O_CLOEXEC, 0);
 	if (ifd >= 0 && fstat(ifd, &st) == 0 && st.st_size > 0) {
 		size = (uint64_t)st.st_size;
 		n = pmt_dur_journal_committed(jfd, &size, &seq, NULL);
 	}
 	if (n >= 0) {
 		/* Replaying is idempotent: a kill here just replays again. */
-		if (apply_records(jfd, ifd, (uint64_t)n) < 0 || fdatasync(ifd) < 0) {
+		if (apply_records(jfd, ifd, (uint64_t)n) < 0 || pmt_raw_fdatasync(ifd) < 0) {
 			pmt_dur_close_keep_errno(jfd);
 			pmt_dur_close_keep_errno(ifd);
 			return -1;
@@ -650,19 +651,19 @@ int pmt_durable_recover(const char *dir)
 	} else {
 		ret = 2;
 	}
-	close(jfd);
+	pmt_raw_close(jfd);
 	if (ifd >= 0)
-		close(ifd);
+		pmt_raw_close(ifd);
 	if (ret == 1 && seq) {
 		/* The flush happened: its epoch joins the log. */
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dfd = pmt_raw_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 		if (dfd < 0)
 			return -1;
 		if (keep_epoch(dfd, seq) < 0) {
 			pmt_dur_close_keep_errno(dfd);
 			return -1;
 		}
-		close(dfd);
+		pmt_raw_close(dfd);
 		return ret;
 	}
 	if (unlink(jpath) < 0 && errno != ENOENT)
@@ -680,10 +681,10 @@ int pmt_journal_begin(struct pmt_journal *j, const char *dir)
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
 	j->img_fd = -1;
-	j->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	j->dir_fd = pmt_raw_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (j->dir_fd < 0)
 		return -1;
-	j->img_fd = openat(j->dir_fd, PMT_DURABLE_IMG, O_RDWR | O_CLOEXEC);
+	j->img_fd = pmt_raw_openat(j->dir_fd, PMT_DURABLE_IMG, O_RDWR | O_CLOEXEC, 0);
 	if (j->img_fd < 0 || fstat(j->img_fd, &st) < 0)
 		goto fail;
 	j->image_size = (uint64_t)st.st_size;
@@ -720,8 +721,8 @@ int pmt_journal_add(struct pmt_journal *j, uint64_t page, const void *data)
 		unsigned char hdr[HDR_SIZE];
 		uint32_t ver = JRNL_VERSION, psz = PMT_PAGE_SIZE;
 
-		j->fd = openat(j->dir_fd, PMT_JOURNAL,
-			       O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		j->fd = pmt_raw_openat(j->dir_fd, PMT_JOURNAL,
+				       O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (j->fd < 0)
 			return -1;
 		memcpy(hdr, JRNL_MAGIC, 8);
@@ -745,11 +746,11 @@ int pmt_journal_add(struct pmt_journal *j, uint64_t page, const void *data)
 static void journal_close(struct pmt_journal *j)
 {
 	if (j->fd >= 0)
-		close(j->fd);
+		pmt_raw_close(j->fd);
 	if (j->img_fd >= 0)
-		close(j->img_fd);
+		pmt_raw_close(j->img_fd);
 	if (j->dir_fd >= 0)
-		close(j->dir_fd);
+		pmt_raw_close(j->dir_fd);
 	free(j->buf);
 	j->fd = j->img_fd = j->dir_fd = -1;
 	j->buf = NULL;
@@ -768,11 +769,11 @@ int pmt_journal_commit(struct pmt_journal *j)
 	memcpy(cm + 16, &j->checksum, 8);
 	memcpy(cm + 24, &j->seq, 8);
 	/* Records durable before the commit record says they are whole. */
-	if (pmt_journal_push(j) < 0 || fdatasync(j->fd) < 0 ||
-	    write_full(j->fd, cm, sizeof(cm)) < 0 || fdatasync(j->fd) < 0)
+	if (pmt_journal_push(j) < 0 || pmt_raw_fdatasync(j->fd) < 0 ||
+	    write_full(j->fd, cm, sizeof(cm)) < 0 || pmt_raw_fdatasync(j->fd) < 0)
 		goto fail;
 	/* From here on the flush has happened: a kill is replayed by recover. */
-	if (apply_records(j->fd, j->img_fd, j->npages) < 0 || fdatasync(j->img_fd) < 0)
+	if (apply_records(j->fd, j->img_fd, j->npages) < 0 || pmt_raw_fdatasync(j->img_fd) < 0)
 		goto fail_committed;
 	if (j->seq) {
 		if (keep_epoch(j->dir_fd, j->seq) < 0)
@@ -780,7 +781,7 @@ int pmt_journal_commit(struct pmt_journal *j)
 	} else {
 		if (unlinkat(j->dir_fd, PMT_JOURNAL, 0) < 0)
 			goto fail_committed;
-		fsync(j->dir_fd);
+		pmt_raw_fsync(j->dir_fd);
 	}
 	journal_close(j);
 	return 0;
@@ -835,7 +836,8 @@ int pmt_flush_counter_open(const char *dir, int create, _Atomic uint64_t **ctr)
 	*ctr = NULL;
 	if (pmt_dur_path_in(path, sizeof(path), dir, PMT_FLUSHED) < 0)
 		return -1;
-	fd = open(path, create ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+	fd = pmt_raw_open(path, create ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC,
+			  0644);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0)
@@ -849,11 +851,11 @@ int pmt_flush_counter_open(const char *dir, int create, _Atomic uint64_t **ctr)
 		if (ftruncate(fd, sizeof(uint64_t)) < 0)
 			goto fail;
 	}
-	p = mmap(NULL, sizeof(uint64_t), create ? PROT_READ | PROT_WRITE : PROT_READ,
+	p = pmt_raw_mmap(NULL, sizeof(uint64_t), create ? PROT_READ | PROT_WRITE : PROT_READ,
 		 MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
-	close(fd);
+	pmt_raw_close(fd);
 	*ctr = p;
 	return 0;
 fail:
@@ -874,7 +876,7 @@ void pmt_flush_counter_store(_Atomic uint64_t *ctr, uint64_t seq)
 void pmt_flush_counter_close(_Atomic uint64_t *ctr)
 {
 	if (ctr)
-		munmap((void *)ctr, sizeof(uint64_t));
+		pmt_raw_munmap((void *)ctr, sizeof(uint64_t));
 }
 
 int pmt_flush_counter_read(const char *dir, uint64_t *seq)

@@ -245,9 +245,6 @@ static _Atomic int inflight;
 /* The file's fds in QEMU; -1 is a free slot.  Read without the lock. */
 static _Atomic int tracked[MAX_FDS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 
-/* Set while the shim itself does I/O, so its own calls pass straight through. */
-static _Thread_local int in_shim;
-
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
@@ -371,7 +368,6 @@ static int setup_locked(void)
 
 	if (S.ready)
 		return 0;
-	in_shim = 1;
 	r = pmt_durable_init(S.dir, S.file);
 	if (r < 0) {
 		say("cannot make %s/%s from %s: %s", S.dir, PMT_DURABLE_IMG, S.file,
@@ -386,7 +382,6 @@ static int setup_locked(void)
 			S.ready = 1;
 		}
 	}
-	in_shim = 0;
 	return S.ready ? 0 : -1;
 }
 
@@ -411,7 +406,7 @@ static int match_fd(int fd)
 	struct stat st;
 	int hit = 0;
 
-	if (!S.enabled || in_shim || fd < 0)
+	if (!S.enabled || fd < 0)
 		return 0;
 	if (is_tracked(fd))
 		return 1;
@@ -496,22 +491,21 @@ static void shim_init(void)
 		}
 	}
 
-	in_shim = 1;
 	if (mkdir(S.dir, 0755) < 0 && errno != EEXIST) {
 		say("cannot create PMT_SHIM_DIR %s: %s; passing everything through",
 		    S.dir, strerror(errno));
-		goto out;
+		return;
 	}
 	if (stat(S.dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(S.dir, W_OK) < 0) {
 		say("PMT_SHIM_DIR %s is not a writable directory; passing everything through",
 		    S.dir);
-		goto out;
+		return;
 	}
 	r = pmt_durable_recover(S.dir);
 	if (r < 0) {
 		say("cannot recover the journal in %s: %s; passing everything through",
 		    S.dir, strerror(errno));
-		goto out;
+		return;
 	}
 	if (r == 1)
 		say("replayed a committed journal in %s", S.dir);
@@ -520,7 +514,7 @@ static void shim_init(void)
 	if (pmt_flush_counter_open(S.dir, 1, &S.flushed) < 0) {
 		say("cannot make %s/%s: %s; passing everything through", S.dir, PMT_FLUSHED,
 		    strerror(errno));
-		goto out;
+		return;
 	}
 	/* Numbering goes on across a restart on the same DIR: an epoch may be
 	 * one past the counter (killed between the commit and the store). */
@@ -529,23 +523,20 @@ static void shim_init(void)
 	if (last > S.seq)
 		S.seq = last;
 	if (snprintf(path, sizeof(path), "%s/flushes.jsonl", S.dir) >= (int)sizeof(path))
-		goto out;
+		return;
 	S.log_fd = REAL(open)(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (S.log_fd < 0) {
 		say("cannot open %s: %s; passing everything through", path, strerror(errno));
-		goto out;
+		return;
 	}
 	S.enabled = 1;
 	/* If the file is already there, make durable.img before the guest runs. */
 	if (stat(S.file, &st) == 0) {
 		pthread_mutex_lock(&S.lock);
-		in_shim = 0;
 		file_id_locked();
 		setup_locked();
 		pthread_mutex_unlock(&S.lock);
 	}
-out:
-	in_shim = 0;
 }
 
 /* ---- recording a flush ---- */
@@ -661,12 +652,10 @@ static void uffd_arm_locked(void *p, size_t len, uint64_t off, int fd)
 		uffd_give_up_locked("the mapping is not the whole, page-aligned file", 0);
 		return;
 	}
-	in_shim = 1;	/* pmt_uffd_arm opens /proc/self/pagemap */
 	if (pmt_uffd_arm(&S.uffd, p, len, &step) < 0)
 		uffd_give_up_locked(step, errno);
 	else
 		S.uffd_base = 1;
-	in_shim = 0;
 }
 
 struct uffd_ctx {
@@ -1011,7 +1000,7 @@ static int reread_mode_locked(uint64_t seq)
 	if (fd < 0)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	REAL(close)(fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -1065,12 +1054,10 @@ static int flush(const struct flush_call *c)
 			;
 	}
 	pthread_mutex_lock(&S.lock);
-	in_shim = 1;
 	seq = ++S.seq;
 	if (reread_mode_locked(seq) < 0) {
 		/* A bad DIR/mode: from now on the shim is not there. */
 		S.enabled = 0;
-		in_shim = 0;
 		pthread_mutex_unlock(&S.lock);
 		atomic_fetch_sub(&inflight, 1);
 		return call_real(c);
@@ -1149,7 +1136,6 @@ static int flush(const struct flush_call *c)
 	 * Under the lock, so the counter only goes up.
 	 */
 	pmt_flush_counter_store(S.flushed, seq);
-	in_shim = 0;
 	pthread_mutex_unlock(&S.lock);
 	atomic_fetch_sub(&inflight, 1);
 	errno = err;
@@ -1170,7 +1156,7 @@ static int on_mapping(const void *addr, size_t len)
 
 static int watched(int fd)
 {
-	if (!S.enabled || in_shim)
+	if (!S.enabled)
 		return 0;
 	/* An fd we missed at open time (dup, an unwrapped open call). */
 	return is_tracked(fd) || match_fd(fd);
@@ -1180,7 +1166,7 @@ static int watched(int fd)
 
 static int opened(int fd)
 {
-	if (fd >= 0 && S.enabled && !in_shim) {
+	if (fd >= 0 && S.enabled) {
 		int e = errno;
 
 		match_fd(fd);
@@ -1307,15 +1293,13 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t
 EXPORT int munmap(void *addr, size_t len)
 {
 	/* After this the mapping must not be read: fall back to pread. */
-	if (S.enabled && !in_shim && on_mapping(addr, len)) {
+	if (S.enabled && on_mapping(addr, len)) {
 		pthread_mutex_lock(&S.lock);
 		S.map = NULL;
 		S.map_len = 0;
 		/* The registration goes with the mapping; pread and compare
 		 * are all that is left. */
-		in_shim = 1;
 		pmt_uffd_disarm(&S.uffd);
-		in_shim = 0;
 		pthread_mutex_unlock(&S.lock);
 	}
 	return REAL(munmap)(addr, len);
@@ -1345,7 +1329,7 @@ EXPORT int sync_file_range(int fd, off64_t off, off64_t nbytes, unsigned int fla
 
 EXPORT int msync(void *addr, size_t len, int flags)
 {
-	if (!S.enabled || in_shim || !(flags & MS_SYNC) || !on_mapping(addr, len))
+	if (!S.enabled || !(flags & MS_SYNC) || !on_mapping(addr, len))
 		return REAL(msync)(addr, len, flags);
 	return flush(&(struct flush_call){ .op = OP_MSYNC, .addr = addr, .len = len,
 					   .flags = flags });

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sys_raw.h"
 #include "uffd_track.h"
 
 #define TRACK_PAGE	4096u
@@ -31,7 +32,7 @@ static void close_keep_errno(int fd)
 	int e = errno;
 
 	if (fd >= 0)
-		close(fd);
+		pmt_raw_close(fd);
 	errno = e;
 }
 
@@ -146,7 +147,7 @@ int pmt_uffd_arm(struct pmt_uffd *t, void *addr, size_t len, const char **step)
 	if (ioctl(t->uffd, UFFDIO_WRITEPROTECT, &wp) < 0)
 		goto fail;
 	*step = "open /proc/self/pagemap";
-	t->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	t->pagemap_fd = pmt_raw_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
 	if (t->pagemap_fd < 0)
 		goto fail;
 	*step = "memory";

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "case.h"
+#include "scenario_list.h"
 #include "expect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

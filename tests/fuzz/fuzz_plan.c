@@ -15,7 +15,7 @@
 #include "case.h"
 #include "fuzz_files.h"
 #include "plan.h"
-#include "runner.h"
+#include "cases.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

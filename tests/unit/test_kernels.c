@@ -11,7 +11,7 @@
 
 #include "kernels.h"
 #include "kver.h"
-#include "runner.h"
+#include "cases.h"
 
 #define ARGV(...) ((char *[]){ "pmtorture", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "pmtorture", __VA_ARGS__ }) / sizeof(char *)))

@@ -10,7 +10,7 @@
 #include "fs_probe.h"
 #include "option_table.h"
 #include "options.h"
-#include "runner.h"
+#include "cases.h"
 
 #define ARGV(...) ((char *[]){ "pmtorture", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "pmtorture", __VA_ARGS__ }) / sizeof(char *)))

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "case.h"
-#include "injector.h"
+#include "injector_list.h"
 #include "param.h"
 #include "pmt_check.h"
-#include "runner.h"
+#include "cases.h"
 
 static const char *const modes[] = { "a", "b", NULL };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "plan_check.h"
 #include "util.h"
 
 static char dir[64];
@@ -47,7 +48,11 @@ static const char *load_err(const char *path)
 	struct pmt_plan plan;
 	size_t l = strlen(dir);
 
-	ck_assert_int_eq(pmt_plan_load(path, &plan, err, sizeof(err)), -1);
+	/* The reader, then the scenario check the run layer does after it. */
+	if (pmt_plan_load(path, &plan, err, sizeof(err)) == 0) {
+		ck_assert_int_eq(pmt_plan_check_scenarios(&plan, err, sizeof(err)), -1);
+		pmt_plan_free(&plan);
+	}
 	ck_assert_ptr_null(plan.sections);
 	ck_assert_int_eq(strncmp(err, dir, l), 0);
 	return err + l + 1;
@@ -86,6 +91,7 @@ START_TEST(valid_with_include_and_overrides)
 		   "param.size = 1G\n"
 		   "param.extra = yes please\n");
 	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pmt_plan_check_scenarios(&plan, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(plan.nsections, 2);
 
 	ck_assert_str_eq(plan.sections[0].name, "all");
@@ -234,6 +240,7 @@ START_TEST(shipped_plans)
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "quick", path, sizeof(path), err, sizeof(err)), 0);
 	ck_assert_str_eq(path, PMT_ROOT "/harness/plans/quick.ini");
 	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pmt_plan_check_scenarios(&plan, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(plan.nsections, 1);
 	ck_assert_str_eq(pmt_plan_get(&plan.sections[0], "scenario"), "mapsync");
 	ck_assert_str_eq(pmt_plan_get(&plan.sections[0], "device"), "virtio-pmem,nvdimm");
@@ -243,6 +250,7 @@ START_TEST(shipped_plans)
 
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "nightly", path, sizeof(path), err, sizeof(err)), 0);
 	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pmt_plan_check_scenarios(&plan, err, sizeof(err)) == 0, "%s", err);
 	/* quick + errors + the three power-cut sections, every one repeated 3 times */
 	ck_assert_uint_ge(plan.nsections, 5);
 	for (size_t i = 0; i < plan.nsections; i++)
@@ -263,6 +271,7 @@ START_TEST(shipped_plans)
 	/* errors.ini: a section per error scenario that exists (the rest commented). */
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "errors", path, sizeof(path), err, sizeof(err)), 0);
 	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pmt_plan_check_scenarios(&plan, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_ge(plan.nsections, 1);
 	pmt_plan_free(&plan);
 
@@ -270,6 +279,7 @@ START_TEST(shipped_plans)
 	 * the device scenarios once more on one vCPU (their default is 2). */
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "device", path, sizeof(path), err, sizeof(err)), 0);
 	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pmt_plan_check_scenarios(&plan, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(plan.nsections, 7);
 	for (size_t i = 0; i < plan.nsections; i++) {
 		const char *smp = pmt_plan_get(&plan.sections[i], "smp");

@@ -2,7 +2,10 @@
 /*
  * An injector: one kind of fault, one file in injectors/ exporting one
  * struct pmt_injector, listed once in injectors/registry.c (the model is
- * fio's struct ioengine_ops with its options[]).  Its guest-side half, if
+ * fio's struct ioengine_ops with its options[]).  The interface lives here,
+ * in the case layer that calls it; the injectors sit above it and
+ * implement it, and only what builds cases reads their list
+ * (injector_list.h).  Its guest-side half, if
  * it has one, is one file in injectors/guest/, linked into the agent.
  *
  * Every case runs one lifecycle (harness/case/lifecycle.h):
@@ -69,12 +72,6 @@ struct pmt_injector {
 	 * flush shim's log) is copied into the case folder (c->dir) first. */
 	void (*disarm)(struct pmt_case *c);
 };
-
-/* Every injector, NULL-terminated (injectors/registry.c). */
-extern const struct pmt_injector *const pmt_injectors[];
-
-/* The injector called @name, or NULL. */
-const struct pmt_injector *pmt_injector_find(const char *name);
 
 /*
  * details.fault of @c, created on first use: {"injector": NAME, "armed":

@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "image.h"
-#include "injector.h"
+#include "injector_list.h"
 #include "kernels.h"
 #include "plan.h"
-#include "runner.h"
+#include "plan_check.h"
+#include "scenario_list.h"
 #include "shard.h"
 #include "util.h"
 
@@ -371,6 +373,10 @@ static int expand_plan(struct case_list *cl, const struct pmt_options *o, char *
 	if (pmt_plan_resolve_name(pmt_root(), o->plan, path, sizeof(path), err, errlen) ||
 	    pmt_plan_load(path, &plan, err, errlen))
 		return -1;
+	if (pmt_plan_check_scenarios(&plan, err, errlen)) {
+		pmt_plan_free(&plan);
+		return -1;
+	}
 	for (size_t i = 0; i < plan.nsections; i++) {
 		const struct pmt_plan_section *s = &plan.sections[i];
 		struct matrix m = {
