@@ -84,7 +84,7 @@ static struct json_object *fsync_of(struct json_object *ev, const char *probe)
 	return NULL;
 }
 
-/* "#12 ret 0, #13 ret 0" of @fl into @buf. */
+/* "#12 ret 0 (25 pages), #13 ret -1 (0 pages)" of @fl into @buf. */
 static void seq_list(struct json_object *fl, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -93,8 +93,9 @@ static void seq_list(struct json_object *fl, char *buf, size_t len)
 	for (size_t i = 0; i < json_object_array_length(fl) && used + 40 < len; i++) {
 		struct json_object *e = json_object_array_get_idx(fl, i);
 
-		used += (size_t)snprintf(buf + used, len - used, "%s#%lld ret %lld", i ? ", " : "",
-					 pmt_json_int64(e, "seq", -1), pmt_json_int64(e, "ret", -1));
+		used += (size_t)snprintf(buf + used, len - used, "%s#%lld ret %lld (%lld pages)",
+					 i ? ", " : "", pmt_json_int64(e, "seq", -1),
+					 pmt_json_int64(e, "ret", -1), pmt_json_int64(e, "pages", 0));
 	}
 	if (!buf[0])
 		snprintf(buf, len, "none");
@@ -140,15 +141,18 @@ void pmt_flusheio_conclude(struct pmt_case *c)
 				 "modelled host write-back error", pmt_json_str(bad, "from"), seqs, lost);
 		} else {
 			kind = "durability lie";
-			snprintf(text, sizeof(text), "%s returned 0 and its data was not in the crash "
-				 "state (%s); host flushes during it: %s%s; the failed host "
-				 "flushes lost no page (fail-eio keeps them for the next honest flush, "
-				 "which records every page the guest wrote), so the guest never made "
-				 "the data durable before returning 0",
+			bool ok = pmt_json_bool(f, "host_flush_ok_during", false);
+
+			snprintf(text, sizeof(text), "%s returned 0, and its data was not in the "
+				 "crash state (%s). Host flushes during that fsync: %s. The failed "
+				 "host flushes lost no page (fail-eio: the next honest flush records "
+				 "every page that differs from the durable image), so %s: the guest "
+				 "returned 0 for data it had not written to the device. A durability "
+				 "lie of the guest kernel, not of the host model",
 				 pmt_json_str(bad, "from"), pmt_json_str(bad, "state"), seqs,
-				 pmt_json_bool(f, "host_flush_ok_during", false)
-				 ? " (one returned 0: it recorded everything written before it)"
-				 : " (none returned 0)");
+				 ok ? "the one that returned 0 made durable everything the guest had "
+				      "written to the device before it"
+				    : "no host flush returned 0 while the guest waited");
 		}
 	}
 	concl = json_object_new_object();
