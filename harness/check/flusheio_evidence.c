@@ -136,9 +136,11 @@ void pmt_flusheio_conclude(struct pmt_case *c)
 		if (lost > 0) {
 			kind = "host model";
 			snprintf(text, sizeof(text), "%s returned 0 (host flushes during it: %s) "
-				 "and its data was lost, after the host model's failed flush lost "
-				 "%lld pages (marked clean, never written): the loss comes from the "
-				 "modelled host write-back error", pmt_json_str(bad, "from"), seqs, lost);
+				 "and its data was lost, after the host's failed flush lost %lld "
+				 "pages (marked clean, never written, as a Linux host does after a "
+				 "write-back error): the loss comes from the modelled host error, "
+				 "which QEMU's later 0s hide from the guest",
+				 pmt_json_str(bad, "from"), seqs, lost);
 		} else {
 			kind = "durability lie";
 			bool ok = pmt_json_bool(f, "host_flush_ok_during", false);
