@@ -283,7 +283,7 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 	struct json_object *ac = json_object_new_object(), *first;
 	struct cut_walk w = { .dir = dir, .held = true, .first_bad_at = -1 };
 	size_t nev = json_object_array_length(events);
-	char durable[PATH_MAX], img[PATH_MAX], old[sizeof(c->reason)];
+	char durable[PATH_MAX], img[PATH_MAX], scratch[PATH_MAX], old[sizeof(c->reason)];
 	const char *none = pmt_json_str(step, "promise_none");
 	uint64_t *pages = NULL;
 	size_t n = 0;
@@ -319,6 +319,9 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 	}
 	pmt_fmt(durable, sizeof(durable), "%s/%s", dir, PMT_DURABLE_IMG);
 	pmt_fmt(img, sizeof(img), "%s/flusheio-checker.img", c->rundir);
+	/* The journal as the cut left it, before any recovery. */
+	pmt_fmt(scratch, sizeof(scratch), "%s/flusheio-logdump.txt", c->rundir);
+	pmt_flusheio_journal(c, durable, scratch);
 	w.durable = durable;
 	w.img = img;
 	/* What the cut itself loses: the pages no recorded flush carried. */

@@ -9,14 +9,19 @@
  * durable image; fail-lose marks the pages it did not write as clean, as
  * a Linux host does after a write-back error.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flush_window.h"
 #include "flusheio_evidence.h"
 #include "json_util.h"
+#include "proc.h"
 #include "util.h"
+
+#define DEBUGFS_TIMEOUT_MS	60000
 
 /* The probe record named @probe in details.@step.probes, or NULL. */
 static struct json_object *probe_record(struct pmt_case *c, const char *step, const char *probe)
@@ -72,6 +77,71 @@ void pmt_flusheio_evidence(struct pmt_case *c, const char *dir, struct json_obje
 	json_object_object_add(c->details, "flush_error_evidence", ev);
 }
 
+struct json_object *pmt_jbd2_logdump_parse(const char *text)
+{
+	struct json_object *out = json_object_new_array(), *t = NULL;
+	char *copy = strdup(text ? text : ""), *line, *next;
+
+	for (line = copy; line && *line; line = next) {
+		long long seq, blk;
+		int type;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "Found expected sequence %lld, type %d (%*[^)]) at block %lld",
+			   &seq, &type, &blk) == 3) {
+			if (type == 1 && (!t || pmt_json_int64(t, "seq", -1) != seq)) {
+				t = json_object_new_object();
+				json_object_object_add(t, "seq", json_object_new_int64(seq));
+				json_object_object_add(t, "descriptor_at", json_object_new_int64(blk));
+				json_object_object_add(t, "commit_at", json_object_new_int64(-1));
+				json_object_array_add(out, t);
+			} else if (type == 2 && t && pmt_json_int64(t, "seq", -1) == seq) {
+				json_object_object_add(t, "commit_at", json_object_new_int64(blk));
+			}
+		} else if (strstr(line, "end of journal")) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "end", json_object_new_string(pmt_trim(line)));
+			json_object_array_add(out, e);
+			break;
+		}
+	}
+	free(copy);
+	return out;
+}
+
+void pmt_flusheio_journal(struct pmt_case *c, const char *img, const char *scratch)
+{
+	struct json_object *ev = json_object_object_get(c->details, "flush_error_evidence");
+	char *argv[] = { "debugfs", "-c", "-R", "logdump", (char *)img, NULL };
+	struct json_object *j;
+	int status = 0;
+	char *text;
+	pid_t pid;
+
+	if (!ev || strcmp(c->fs, "ext4"))
+		return;
+	unlink(scratch);
+	pid = pmt_spawn(argv, scratch, NULL);
+	if (pid < 0 || !pmt_wait_exit(pid, -1, pmt_now_ms() + DEBUGFS_TIMEOUT_MS, &status)) {
+		if (pid >= 0)
+			pmt_kill_and_reap(pid);
+		j = json_object_new_object();
+		json_object_object_add(j, "error", json_object_new_string(
+			pid < 0 ? strerror(errno) : "debugfs logdump timed out"));
+		json_object_object_add(ev, "journal_at_cut", j);
+		unlink(scratch);
+		return;
+	}
+	text = pmt_read_file(scratch, 16 << 20, NULL);
+	unlink(scratch);
+	j = pmt_jbd2_logdump_parse(text);
+	free(text);
+	json_object_object_add(ev, "journal_at_cut", j);
+}
+
 /* The evidence record of @probe, or NULL. */
 static struct json_object *fsync_of(struct json_object *ev, const char *probe)
 {
@@ -82,6 +152,25 @@ static struct json_object *fsync_of(struct json_object *ev, const char *probe)
 		    !strcmp(pmt_json_str(json_object_array_get_idx(f, i), "step"), "recover"))
 			return json_object_array_get_idx(f, i);
 	return NULL;
+}
+
+/* "; the journal at the cut: transaction 3 has no commit block (...)" or "". */
+static void uncommitted(struct json_object *ev, char *buf, size_t len)
+{
+	struct json_object *j = json_object_object_get(ev, "journal_at_cut");
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(j); i++) {
+		struct json_object *t = json_object_array_get_idx(j, i);
+
+		if (json_object_object_get_ex(t, "seq", NULL) && pmt_json_int64(t, "commit_at", 0) < 0) {
+			snprintf(buf, len, ". In the journal as the cut left it, transaction %lld "
+				 "has its descriptor block at journal block %lld and no commit block, "
+				 "so log recovery drops it", pmt_json_int64(t, "seq", -1),
+				 pmt_json_int64(t, "descriptor_at", -1));
+			return;
+		}
+	}
 }
 
 /* "#12 ret 0 (25 pages), #13 ret -1 (0 pages)" of @fl into @buf. */
@@ -108,7 +197,7 @@ void pmt_flusheio_conclude(struct pmt_case *c)
 	struct json_object *concl, *f, *failed;
 	long long lost = 0;
 	const char *kind;
-	char text[1024], seqs[256];
+	char text[1536], seqs[256], jtext[256];
 
 	if (!ev)
 		return;
@@ -145,16 +234,18 @@ void pmt_flusheio_conclude(struct pmt_case *c)
 			kind = "durability lie";
 			bool ok = pmt_json_bool(f, "host_flush_ok_during", false);
 
+			uncommitted(ev, jtext, sizeof(jtext));
+
 			snprintf(text, sizeof(text), "%s returned 0, and its data was not in the "
 				 "crash state (%s). Host flushes during that fsync: %s. The failed "
 				 "host flushes lost no page (fail-eio: the next honest flush records "
 				 "every page that differs from the durable image), so %s: the guest "
-				 "returned 0 for data it had not written to the device. A durability "
+				 "returned 0 for data it had not written to the device%s. A durability "
 				 "lie of the guest kernel, not of the host model",
 				 pmt_json_str(bad, "from"), pmt_json_str(bad, "state"), seqs,
 				 ok ? "the one that returned 0 made durable everything the guest had "
 				      "written to the device before it"
-				    : "no host flush returned 0 while the guest waited");
+				    : "no host flush returned 0 while the guest waited", jtext);
 		}
 	}
 	concl = json_object_new_object();

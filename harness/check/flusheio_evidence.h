@@ -25,6 +25,24 @@
 void pmt_flusheio_evidence(struct pmt_case *c, const char *dir, struct json_object *stamps);
 
 /*
+ * jbd2's transactions from the text of `debugfs -c -R logdump IMG`
+ * (e2fsprogs 1.46, 1.47): a new array of {"seq","descriptor_at",
+ * "commit_at"} in log order, commit_at -1 when the log ends before the
+ * transaction's commit block (recovery drops it); with "end", the line
+ * that ended the log, as the array's last element {"end": LINE} when
+ * there is one.  An empty array for text without a journal dump.
+ */
+struct json_object *pmt_jbd2_logdump_parse(const char *text);
+
+/*
+ * ext4 only: details.flush_error_evidence.journal_at_cut, the jbd2 log of
+ * @img (the durable image at the cut, not recovered) as
+ * pmt_jbd2_logdump_parse gives it, read with debugfs on the host; or
+ * {"error"} when debugfs could not.  @scratch: a file it may write.
+ */
+void pmt_flusheio_journal(struct pmt_case *c, const char *img, const char *scratch);
+
+/*
  * After the power cut was checked (details.after_cut): evidence's
  * "conclusion" {"kind","text"}, kind one of
  *   "durability lie"     a fsync returned 0, the host model lost nothing

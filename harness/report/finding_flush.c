@@ -65,6 +65,32 @@ static void wrap_text(FILE *f, const char *text, const char *indent)
 	fputc('\n', f);
 }
 
+/* The jbd2 log of the durable image at the cut, one line a transaction. */
+static void json_log(FILE *f, struct json_object *j)
+{
+	if (!j)
+		return;
+	if (*pmt_json_str(j, "error")) {
+		fprintf(f, "\nThe journal at the cut could not be read: %s\n", pmt_json_str(j, "error"));
+		return;
+	}
+	fprintf(f, "\nThe journal as the cut left it (debugfs -c -R logdump on the\n"
+		   "durable image, before any recovery):\n\n");
+	for (size_t i = 0; i < json_object_array_length(j); i++) {
+		struct json_object *t = json_object_array_get_idx(j, i);
+
+		if (*pmt_json_str(t, "end"))
+			fprintf(f, "    %s\n", pmt_json_str(t, "end"));
+		else if (pmt_json_int64(t, "commit_at", -1) >= 0)
+			fprintf(f, "    transaction %lld: descriptor at block %lld, commit at %lld\n",
+				pmt_json_int64(t, "seq", -1), pmt_json_int64(t, "descriptor_at", -1),
+				pmt_json_int64(t, "commit_at", -1));
+		else
+			fprintf(f, "    transaction %lld: descriptor at block %lld, NO commit block\n",
+				pmt_json_int64(t, "seq", -1), pmt_json_int64(t, "descriptor_at", -1));
+	}
+}
+
 static const char *journal(struct json_object *fs)
 {
 	if (!fs)
@@ -141,10 +167,12 @@ void pmt_finding_flush_evidence(FILE *f, struct json_object *c)
 				pmt_json_int64(after, "errors_count", 0));
 	if (first_err)
 		snprintf(line + used, sizeof(line) - used, " ext4's first recorded error "
-			 "(first_error_func): %s, ext4 error code %lld, seen first after %s.",
-			 first_err, first_code, first_err_after);
+			 "(first_error_func): %s, ext4 error code %lld%s, seen first after %s.",
+			 first_err, first_code, first_code == 2 ? " (EXT4_ERR_EIO)" : "",
+			 first_err_after);
 	fputc('\n', f);
 	wrap_text(f, line, "");
+	json_log(f, json_object_object_get(ev, "journal_at_cut"));
 	if (concl) {
 		fprintf(f, "\nConclusion (%s):\n\n", pmt_json_str(concl, "kind"));
 		wrap_text(f, pmt_json_str(concl, "text"), "  ");

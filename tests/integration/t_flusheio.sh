@@ -12,8 +12,9 @@
 #  - fail, the host flushes during each fsync: every fsync of the fail and
 #    recover steps is stamped with the shim's flush count at its call and
 #    its return; details.flush_error_evidence lists the flushes between
-#    (matching flushes.jsonl), ext4's error state after each, and the
-#    kind of finding; finding.md has the table;
+#    (matching flushes.jsonl), ext4's error state after each, the jbd2
+#    log of the durable image at the cut, and the kind of finding;
+#    finding.md has the table;
 #  - slow: 16 guest flushers against a 100 ms host flush, every fsync 0.
 . "$ROOT/tests/integration/lib.sh"
 
@@ -117,6 +118,14 @@ for f in e["fsyncs"]:
     if f["step"] == "recover" and f["returned"] == 0:
         assert len(f["host_flushes_during"]) == 1 and f["host_flush_ok_during"], f
 assert e["returned_0_without_ok_host_flush"] == [], e
+' "$s"
+check "ext4: the journal at the cut was read, every transaction committed (as measured on 6.1)" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+e = [c for c in j["cases"] if c["id"] == "flusheio:fail:virtio-pmem:ext4"][0]["details"]["flush_error_evidence"]
+t = [x for x in e["journal_at_cut"] if "seq" in x]
+assert t and all(x["commit_at"] > x["descriptor_at"] for x in t), e["journal_at_cut"]
+assert "end of journal" in e["journal_at_cut"][-1]["end"], e["journal_at_cut"]
 ' "$s"
 check "ext4: the conclusion is an error report only (as measured on 6.1)" \
 	[ "$(ev ext4 "['conclusion']['kind']")" = "error report only" ]

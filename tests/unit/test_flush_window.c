@@ -4,11 +4,14 @@
  * flushes.jsonl (harness/check/flush_window.h).  The log lines are shaped
  * as the shim writes them (injectors/powercut/shim.c), from a flusheio
  * fail run on 6.12.118: flushes 8..10 failed, 11 recorded the pages.
+ * And reading jbd2's log from debugfs's logdump
+ * (harness/check/flusheio_evidence.h).
  */
 #include <check.h>
 #include <string.h>
 
 #include "flush_window.h"
+#include "flusheio_evidence.h"
 #include "json_util.h"
 #include "pmt_check.h"
 
@@ -175,6 +178,54 @@ START_TEST(failures_list_the_failed_flushes)
 }
 END_TEST
 
+/* debugfs 1.47.0's logdump of the durable image at the cut, 6.12.118. */
+static const char logdump_118[] =
+	"debugfs 1.47.0 (5-Feb-2023)\n"
+	"Journal starts at block 1, transaction 2\n"
+	"Found expected sequence 2, type 1 (descriptor block) at block 1\n"
+	"Found expected sequence 2, type 2 (commit block) at block 8\n"
+	"Found expected sequence 3, type 1 (descriptor block) at block 9\n"
+	"No magic number at block 16: end of journal.\n";
+
+/* logdump -a of 6.1's: the same transactions, the second committed. */
+static const char logdump_61[] =
+	"Journal starts at block 1, transaction 2\n"
+	"Found expected sequence 2, type 1 (descriptor block) at block 1\n"
+	"Dumping descriptor block, sequence 2, at block 1:\n"
+	"  FS block 69 logged at journal block 2 (flags 0x0)\n"
+	"Found expected sequence 2, type 2 (commit block) at block 8\n"
+	"Found expected sequence 3, type 1 (descriptor block) at block 9\n"
+	"Found expected sequence 3, type 1 (descriptor block) at block 9\n"
+	"Found expected sequence 3, type 2 (commit block) at block 16\n"
+	"No magic number at block 17: end of journal.\n";
+
+START_TEST(logdump_names_the_uncommitted_transaction)
+{
+	struct json_object *j = pmt_jbd2_logdump_parse(logdump_118);
+
+	ck_assert_int_eq(json_object_array_length(j), 3);
+	ck_assert_int_eq(at_int(j, 0, "seq"), 2);
+	ck_assert_int_eq(at_int(j, 0, "commit_at"), 8);
+	ck_assert_int_eq(at_int(j, 1, "seq"), 3);
+	ck_assert_int_eq(at_int(j, 1, "descriptor_at"), 9);
+	ck_assert_int_eq(at_int(j, 1, "commit_at"), -1);
+	ck_assert_str_eq(at_str(j, 2, "end"), "No magic number at block 16: end of journal.");
+	json_object_put(j);
+
+	j = pmt_jbd2_logdump_parse(logdump_61);
+	ck_assert_int_eq(json_object_array_length(j), 3);	/* a repeated line is one */
+	ck_assert_int_eq(at_int(j, 1, "commit_at"), 16);
+	json_object_put(j);
+
+	j = pmt_jbd2_logdump_parse("debugfs: Bad magic number in super-block\n");
+	ck_assert_int_eq(json_object_array_length(j), 0);
+	json_object_put(j);
+	j = pmt_jbd2_logdump_parse(NULL);
+	ck_assert_int_eq(json_object_array_length(j), 0);
+	json_object_put(j);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("flush_window");
@@ -187,6 +238,7 @@ int main(void)
 	tcase_add_test(tc, evidence_pairs_each_call_with_its_return);
 	tcase_add_test(tc, evidence_skips_a_stamp_without_a_count);
 	tcase_add_test(tc, failures_list_the_failed_flushes);
+	tcase_add_test(tc, logdump_names_the_uncommitted_transaction);
 	suite_add_tcase(s, tc);
 	return pmt_check_run(s);
 }
