@@ -24,7 +24,11 @@
  *     fine), the shim fails flushes, "fail" (the guest's fsyncs see it),
  *     the host recovers, "recover" (later fsyncs, another fd, the data);
  *     each promise the guest makes is stamped with the host's flush count
- *     when its fsync returned (the guest waits for the ack);
+ *     when its fsync returned (the guest waits for the ack); so is each
+ *     fsync of fail and recover at its call and at its return (events
+ *     fsync_call, fsync_return), with the host's CLOCK_REALTIME too, for
+ *     the check stage to name the host flushes that ran during it
+ *     (harness/check/flush_window.h);
  *   slow: every host flush sleeps delay_ms while 16 threads fsync.
  * Each probe record is observed for the expectations table; the check
  * stage (harness/check/flusheio_check.c) judges them and, after the
@@ -35,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent_proto.h"
 #include "case.h"
@@ -171,25 +176,59 @@ static int flusheio_arm(struct pmt_case *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* The promises of a step, stamped with the host's flush count as they arrive. */
+/*
+ * The promises of a step, stamped with the host's flush count as they
+ * arrive; with @stamps also the guest's fsync_call/fsync_return events.
+ */
 struct promise_watch {
 	struct pmt_agent *agent;
 	const char *dir;
 	struct json_object *events;
+	struct json_object *stamps;	/* NULL: the step stamps no fsync */
 	int ack_errors;
 };
+
+static long long realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A fsync_call or fsync_return: {"event","probe","errno"?,"flushed","rt_us"}. */
+static void stamp_fsync(struct promise_watch *w, const struct pmt_msg *m, long long flushed)
+{
+	struct json_object *s = json_object_new_object(), *v;
+
+	json_object_object_add(s, "event", json_object_new_string(m->event));
+	json_object_object_add(s, "probe", json_object_new_string(pmt_json_str(m->root, "probe")));
+	if (json_object_object_get_ex(m->root, "errno", &v))
+		json_object_object_add(s, "errno", json_object_get(v));
+	json_object_object_add(s, "flushed", json_object_new_int64(flushed));
+	json_object_object_add(s, "rt_us", json_object_new_int64(realtime_us()));
+	json_object_array_add(w->stamps, s);
+}
 
 static int on_promise(void *ctx, const struct pmt_msg *m)
 {
 	struct promise_watch *w = ctx;
+	bool promise = !strcmp(m->event, "promise");
+	long long flushed;
 	uint64_t seq = 0;
 
-	if (strcmp(m->event, "promise"))
+	if (!promise && !(w->stamps && (!strcmp(m->event, "fsync_call") ||
+					!strcmp(m->event, "fsync_return"))))
 		return 0;
-	/* The guest's fsync returned, and it waits: this count covers its flushes. */
-	json_object_object_add(m->root, "flushed", json_object_new_int64(
-		pmt_flush_counter_read(w->dir, &seq) ? -1 : (int64_t)seq));
-	json_object_array_add(w->events, json_object_get(m->root));
+	/* The guest waits: for a return or a promise this count covers its
+	 * fsync's flushes; for a call, no flush of that fsync is in it. */
+	flushed = pmt_flush_counter_read(w->dir, &seq) ? -1 : (long long)seq;
+	if (promise) {
+		json_object_object_add(m->root, "flushed", json_object_new_int64(flushed));
+		json_object_array_add(w->events, json_object_get(m->root));
+	} else {
+		stamp_fsync(w, m, flushed);
+	}
 	if (!json_object_get_boolean(json_object_object_get(m->root, "ack")))
 		return 0;
 	if (pmt_agent_send_ack(w->agent, (long long)seq))
@@ -210,6 +249,9 @@ static int run_probe(struct pmt_case *c, const char *step, int threads, int roun
 	char why[512];
 	int rc;
 
+	if (w && w->stamps)
+		json_object_object_add(json_object_object_get(args, "args"), "stamp",
+				       json_object_new_boolean(true));
 	if (w) {
 		w->agent = &c->vm->agent;
 		c->vm->agent.on_event = on_promise;
@@ -267,12 +309,17 @@ static void keep_kernel_log(struct pmt_case *c)
 	json_object_object_add(c->details, "kernel_log", lines);
 }
 
-/* fail, lose, lose-drop: before, inject, recover.  0, or -1 as run_probe. */
+/*
+ * fail, lose, lose-drop: before, inject, recover.  The fsyncs of fail and
+ * recover are stamped into @stamps.  0, or -1 as run_probe.
+ */
 static int run_fail(struct pmt_case *c, const char *dir, struct json_object *events,
-		    struct json_object *before_events, char *err, size_t errlen)
+		    struct json_object *before_events, struct json_object *stamps,
+		    char *err, size_t errlen)
 {
-	struct promise_watch w = { .dir = dir, .events = events };
+	struct promise_watch w = { .dir = dir, .events = events, .stamps = stamps };
 	struct promise_watch wb = { .dir = dir, .events = before_events };
+	struct promise_watch wf = { .dir = dir, .events = events, .stamps = stamps };
 	struct json_object *res = NULL, *f;
 	struct flush_stats st;
 	bool lose = strcmp(c->variant, "fail") != 0;
@@ -292,8 +339,9 @@ static int run_fail(struct pmt_case *c, const char *dir, struct json_object *eve
 			 strerror(errno));
 		return -1;
 	}
-	if (run_probe(c, "fail", 1, 1, NULL, &res, err, errlen))
+	if (run_probe(c, "fail", 1, 1, &wf, &res, err, errlen))
 		return -1;
+	w.ack_errors = wf.ack_errors;
 	json_object_object_add(c->details, "fail_step", json_object_get(res));
 	observe_probes(c, res);
 	json_object_put(res);
@@ -373,28 +421,32 @@ static int run_slow(struct pmt_case *c, const char *dir, char *err, size_t errle
 /*
  * The variant's flow; the check stage reads *@result: {"shim_dir"} and,
  * after a failure, the promise events stamped with their flush counts,
- * "events" (after the failure) and "before" (the one made before it).
+ * "events" (after the failure) and "before" (the one made before it), and
+ * "stamps", the fsync_call/fsync_return stamps of fail and recover.
  */
 static int flusheio_run_workload(struct pmt_case *c, struct json_object **result, char *err,
 				 size_t errlen)
 {
 	struct json_object *events = json_object_new_array(), *before = json_object_new_array();
+	struct json_object *stamps = json_object_new_array();
 	char dir[PATH_MAX];
 	int rc;
 
 	shim_dir(c, dir, sizeof(dir));
 	rc = is_slow(c) ? run_slow(c, dir, err, errlen)
-			: run_fail(c, dir, events, before, err, errlen);
+			: run_fail(c, dir, events, before, stamps, err, errlen);
 	keep_kernel_log(c);
 	if (rc) {
 		json_object_put(events);
 		json_object_put(before);
+		json_object_put(stamps);
 		return -1;
 	}
 	*result = json_object_new_object();
 	json_object_object_add(*result, "shim_dir", json_object_new_string(dir));
 	json_object_object_add(*result, "events", events);
 	json_object_object_add(*result, "before", before);
+	json_object_object_add(*result, "stamps", stamps);
 	return 0;
 }
 

@@ -17,6 +17,8 @@
  * promises and runs fsck -n (crashcheck.h).  Lost data is FAIL, and the
  * reason says which half let the 0 through; details.after_cut says
  * {"state_checked","promise","held","observed","points"}.
+ * details.flush_error_evidence names the host flushes that ran during
+ * each guest fsync and the kind of finding (flusheio_evidence.h).
  * The slow variant's reason gains the maximum fsync latency.
  */
 #include <errno.h>
@@ -29,6 +31,7 @@
 #include "crashcheck.h"
 #include "durable.h"
 #include "flusheio_check.h"
+#include "flusheio_evidence.h"
 #include "image.h"
 #include "injector.h"
 #include "json_util.h"
@@ -280,7 +283,7 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 	struct json_object *ac = json_object_new_object(), *first;
 	struct cut_walk w = { .dir = dir, .held = true, .first_bad_at = -1 };
 	size_t nev = json_object_array_length(events);
-	char durable[PATH_MAX], img[PATH_MAX], old[sizeof(c->reason)];
+	char durable[PATH_MAX], img[PATH_MAX], scratch[PATH_MAX], old[sizeof(c->reason)];
 	const char *none = pmt_json_str(step, "promise_none");
 	uint64_t *pages = NULL;
 	size_t n = 0;
@@ -316,6 +319,9 @@ static void cut_and_check(struct pmt_case *c, const char *dir, struct json_objec
 	}
 	pmt_fmt(durable, sizeof(durable), "%s/%s", dir, PMT_DURABLE_IMG);
 	pmt_fmt(img, sizeof(img), "%s/flusheio-checker.img", c->rundir);
+	/* The journal as the cut left it, before any recovery. */
+	pmt_fmt(scratch, sizeof(scratch), "%s/flusheio-logdump.txt", c->rundir);
+	pmt_flusheio_journal(c, durable, scratch);
 	w.durable = durable;
 	w.img = img;
 	/* What the cut itself loses: the pages no recorded flush carried. */
@@ -343,10 +349,14 @@ static int flusheio_check(struct pmt_case *c, struct json_object *result)
 
 	if (pmt_case_judge_observed(c))
 		return -1;
-	if (!slow)
+	if (!slow) {
+		pmt_flusheio_evidence(c, pmt_json_str(result, "shim_dir"),
+				      json_object_object_get(result, "stamps"));
 		cut_and_check(c, pmt_json_str(result, "shim_dir"),
 			      json_object_object_get(result, "events"),
 			      json_object_object_get(result, "before"));
+		pmt_flusheio_conclude(c);
+	}
 	/* The figure the slow variant exists for goes into the table's reason. */
 	used = strlen(c->reason);
 	if (c->verdict == PMT_PASS && slow)

@@ -10,7 +10,8 @@
  * failure, cut the power and check each promise at its own flush and the
  * durable image at the cut in a checker guest (details.after_cut).  Its
  * input is the flusheio injector's workload result: {"shim_dir",
- * "events", "before"}.
+ * "events", "before", "stamps"}; details.flush_error_evidence names the
+ * host flushes during each fsync (flusheio_evidence.h).
  */
 extern const struct pmt_check_stage pmt_check_stage_flusheio;
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "finding.h"
+#include "finding_flush.h"
 #include "image.h"
 #include "json_util.h"
 #include "util.h"
@@ -307,6 +308,7 @@ char *pmt_finding_text(struct json_object *c, struct json_object *props, const c
 		return NULL;
 	header(f, c, props);
 	expected_observed(f, c);
+	pmt_finding_flush_evidence(f, c);
 	kernel_lines(f, c, case_dir);
 	timeline(f, c);
 	reproduce(f, c, props);

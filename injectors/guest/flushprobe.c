@@ -57,6 +57,19 @@
  *   completed host flushes (no later flush can be the guest's).  "before"
  *   takes args.ack too.  An ack
  *   that does not come ends the waiting: "ack_error" in the result.
+ *
+ * args.stamp (fail, recover): every fsync of the step is bracketed by two
+ *   events that wait for the host's ack, {"probe":P,"ack":true} as
+ *   "fsync_call" right before the call and {"probe":P,"errno":E,
+ *   "ack":true} as "fsync_return" right after it, so that the host can
+ *   stamp both with its own flush count: the host flushes that ran during
+ *   the call are known in the host's order, whatever the guest's clock
+ *   says (a restored guest's clock starts from the snapshot's).  Each of
+ *   these fsyncs' records then carries "fd" ("opened before the failure"
+ *   or "opened after the failure": what the file's errseq can report to
+ *   it) and "fs_after", the filesystem's error state right after it
+ *   (fsstate.h); the fail step's result has "fs_state", the state after
+ *   its last fsync.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,8 +83,9 @@
 #include <unistd.h>
 
 #include "args.h"
-#include "hash.h"
 #include "errprobe.h"
+#include "fsstate.h"
+#include "hash.h"
 #include "workload.h"
 
 #define FP_FILE		"flush.dat"
@@ -89,6 +103,9 @@ static int keep_a = -1, keep_b = -1;
 static bool want_ack;
 static char ack_error[256];
 static char keep_path[PATH_MAX];
+/* args.stamp, and the mount the fsyncs are on (for fs_after). */
+static bool want_stamp;
+static const char *stamp_dir;
 
 static unsigned char pattern(size_t pos, unsigned int gen)
 {
@@ -132,13 +149,58 @@ static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* fsync @fd as access path @path. */
-static struct json_object *probe_fsync(const char *path, int fd)
+/* Event @event for probe @path (with @err unless < 0); wait for its ack. */
+static void stamp(const char *event, const char *path, int err)
 {
-	double t0 = errprobe_now_ms();
-	int err = sync_fd(fd) ? errno : 0;
+	struct json_object *ev;
 
-	return errprobe_step_record(path, "fsync", err, errprobe_now_ms() - t0);
+	if (!want_stamp)
+		return;
+	ev = json_object_new_object();
+	json_object_object_add(ev, "probe", json_object_new_string(path));
+	if (err >= 0)
+		json_object_object_add(ev, "errno", json_object_new_int(err));
+	json_object_object_add(ev, "ack", json_object_new_boolean(true));
+	pmt_workload_emit(event, ev);
+	json_object_put(ev);
+	if (pmt_workload_wait_ack(ack_error, sizeof(ack_error)))
+		want_stamp = false;	/* ack_error says why */
+}
+
+/* fsync @fd as probe @path, stamped by the host (args.stamp).  errno or 0;
+ * *@ms its time. */
+static int stamped_fsync(const char *path, int fd, double *ms)
+{
+	double t0;
+	int err;
+
+	stamp("fsync_call", path, -1);
+	t0 = errprobe_now_ms();
+	err = sync_fd(fd) ? errno : 0;
+	*ms = errprobe_now_ms() - t0;
+	stamp("fsync_return", path, err);
+	return err;
+}
+
+/* What a stamped fsync's record adds: the fd's age and the fs's state. */
+static void add_fs_after(struct json_object *r, bool fd_before)
+{
+	if (!stamp_dir)
+		return;
+	json_object_object_add(r, "fd", json_object_new_string(
+		fd_before ? "opened before the failure" : "opened after the failure"));
+	json_object_object_add(r, "fs_after", fsstate_read(stamp_dir));
+}
+
+/* fsync @fd as access path @path; @fd_before: opened before the failure. */
+static struct json_object *probe_fsync(const char *path, int fd, bool fd_before)
+{
+	double ms;
+	int err = stamped_fsync(path, fd, &ms);
+	struct json_object *r = errprobe_step_record(path, "fsync", err, ms);
+
+	add_fs_after(r, fd_before);
+	return r;
 }
 
 static void close_kept(void)
@@ -177,8 +239,8 @@ static int step_fail(const char *dir, struct json_object *probes, char *err, siz
 		json_object_array_add(probes, errprobe_step_record("fsync", "pwrite", e, errprobe_now_ms() - t0));
 		return 0;
 	}
-	json_object_array_add(probes, probe_fsync("fsync", keep_a));
-	json_object_array_add(probes, probe_fsync("fsync_retry", keep_a));
+	json_object_array_add(probes, probe_fsync("fsync", keep_a, true));
+	json_object_array_add(probes, probe_fsync("fsync_retry", keep_a, true));
 	return 0;
 }
 
@@ -247,7 +309,7 @@ static int step_before(const char *dir, struct json_object *result, char *err, s
 	fill(buf, sizeof(buf), 0, 2);
 	e = pwrite_all(fd, buf, sizeof(buf), 0) ? errno : 0;
 	r = e ? errprobe_step_record("fsync_before_failure", "pwrite", e, 0)
-	      : probe_fsync("fsync_before_failure", fd);
+	      : probe_fsync("fsync_before_failure", fd, true);
 	close(fd);
 	promise_path(FP_BEFORE, r, buf, sizeof(buf), &promise, &from);
 	json_object_object_add(result, "errno", json_object_new_int(
@@ -276,13 +338,13 @@ static int step_recover(struct json_object *probes, struct json_object *result,
 		return -1;
 	}
 	fill(content, sizeof(content), 0, 0);
-	r = probe_fsync("fsync_after_recovery", keep_a);
+	r = probe_fsync("fsync_after_recovery", keep_a, true);
 	json_object_array_add(probes, r);
 	maybe_promise(r, content, sizeof(content), &promise, &from);
-	r = probe_fsync("fsync_other_fd", keep_b);
+	r = probe_fsync("fsync_other_fd", keep_b, true);
 	json_object_array_add(probes, r);
 	maybe_promise(r, content, sizeof(content), &promise, &from);
-	r = probe_fsync("fsync_other_fd_again", keep_b);
+	r = probe_fsync("fsync_other_fd_again", keep_b, true);
 	json_object_array_add(probes, r);
 	maybe_promise(r, content, sizeof(content), &promise, &from);
 
@@ -290,7 +352,7 @@ static int step_recover(struct json_object *probes, struct json_object *result,
 	if (fd < 0) {
 		json_object_array_add(probes, errprobe_step_record("fsync_new_fd", "open", errno, 0));
 	} else {
-		r = probe_fsync("fsync_new_fd", fd);
+		r = probe_fsync("fsync_new_fd", fd, false);
 		json_object_array_add(probes, r);
 		maybe_promise(r, content, sizeof(content), &promise, &from);
 		close(fd);
@@ -334,9 +396,13 @@ static int step_recover(struct json_object *probes, struct json_object *result,
 			promise = NULL;
 		}
 	} else {
+		double ms;
+
 		memcpy(content, buf, FP_BLOCK);
-		if (sync_fd(keep_a)) {
-			r = errprobe_step_record("write_after_recovery", "fsync", errno, errprobe_now_ms() - t0);
+		e = stamped_fsync("write_after_recovery", keep_a, &ms);
+		if (e) {
+			r = errprobe_step_record("write_after_recovery", "fsync", e, errprobe_now_ms() - t0);
+			add_fs_after(r, true);
 			if (promise)
 				none = "write_after_recovery changed the file and its fsync failed: "
 				       "what is durable is not known";
@@ -344,6 +410,7 @@ static int step_recover(struct json_object *probes, struct json_object *result,
 			promise = NULL;
 		} else {
 			r = errprobe_step_record("write_after_recovery", "fsync", 0, errprobe_now_ms() - t0);
+			add_fs_after(r, true);
 			maybe_promise(r, content, sizeof(content), &promise, &from);
 		}
 	}
@@ -509,7 +576,17 @@ static int flushprobe_run(const char *dir, struct json_object *args,
 		return -1;
 	}
 	want_ack = false;
+	want_stamp = false;
+	stamp_dir = NULL;
 	ack_error[0] = '\0';
+	if (json_object_object_get_ex(args, "stamp", &v)) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			snprintf(err, errlen, "argument \"stamp\" must be a boolean");
+			return -1;
+		}
+		want_stamp = json_object_get_boolean(v) && strcmp(step, "before");
+		stamp_dir = want_stamp ? dir : NULL;
+	}
 	if (json_object_object_get_ex(args, "ack", &v)) {
 		if (!json_object_is_type(v, json_type_boolean)) {
 			snprintf(err, errlen, "argument \"ack\" must be a boolean");
@@ -525,6 +602,11 @@ static int flushprobe_run(const char *dir, struct json_object *args,
 	if (rc) {
 		json_object_put(probes);
 		return -1;
+	}
+	if (!strcmp(step, "fail") && stamp_dir) {
+		json_object_object_add(result, "fs_state", fsstate_read(stamp_dir));
+		if (ack_error[0])
+			json_object_object_add(result, "ack_error", json_object_new_string(ack_error));
 	}
 	json_object_object_add(result, "probes", probes);
 	return 0;
