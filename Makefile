@@ -203,7 +203,7 @@ bisect: all image
 
 # `make planted`: the guest's virtio-pmem driver rebuilt with upstream fixes
 # reverted (tests/planted/), each tree through the device scenario that
-# reaches its path (README "Planted driver bugs"); about 8 minutes, so only
+# reaches its path (README "Planted driver bugs"); about 7.5 minutes, so only
 # with make check NIGHTLY=1, never in the default check.
 planted: all image $(PMTORTURE_SAN)
 	tests/integration/run.sh --nightly t_planted
