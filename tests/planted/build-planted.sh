@@ -47,8 +47,7 @@ die() { echo "build-planted: $*" >&2; exit 1; }
 REL=$(cat "$K/kernel.release")
 VER=$(awk '{print $2}' "$K/package.txt")
 MM=$(echo "$REL" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')	# 6.1
-FLAVOUR=${REL#*-*-}						# amd64
-ABI=${REL%-"$FLAVOUR"}						# 6.1.0-57
+ABI=${REL%-*}							# 6.1.0-57 (of 6.1.0-57-amd64)
 HDR=$OUT/x/usr/src/linux-headers-$REL
 SRC=$OUT/src/linux-source-$MM/drivers/nvdimm
 
