@@ -122,6 +122,21 @@ static int devreset_fire(struct pmt_case *c, char *err, size_t errlen)
 	json_object_object_add(f, "virtio_status", vs.raw);
 	json_object_object_add(f, "notify", json_object_get(json_object_object_get(res, "notify")));
 	pmt_fault_fired(c, f);
+	/* A flush the guest program gave up on after bound_ms is still stuck
+	 * in the kernel: the hang verdict, with the blocked tasks' stacks and
+	 * the device status.  QEMU is cut, so no shutdown waits on a
+	 * filesystem that cannot unmount (that was BROK on xfs). */
+	for (size_t i = 0; i < pmt_json_len(probes); i++) {
+		struct json_object *p = json_object_array_get_idx(probes, i);
+
+		if (pmt_json_bool(p, "timed_out", false)) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "%s after the device reset", pmt_json_str(p, "path"));
+			pmt_case_hang(c, what, (int)(pmt_case_param_int(c, "bound_ms", 10000) / 1000));
+			return -1;
+		}
+	}
 	return 0;
 }
 
