@@ -26,6 +26,7 @@
 
 #include "case.h"
 #include "guest_setup.h"
+#include "hang.h"
 #include "injector.h"
 #include "json_util.h"
 #include "lifecycle.h"
@@ -50,6 +51,20 @@ static int devreset_probe(const struct pmt_case *c, char *why, size_t len)
 	return 1;
 }
 
+/*
+ * How long the guest program may take: each of its fsyncs is bounded by
+ * bound_ms (before, after the reset, one per writer, raw, again, a new
+ * file), plus boot-free slack.  Past it the guest is stuck where the
+ * program could not bound it (a writer's write or a create waiting on a
+ * journal that waits on a flush): the hang verdict, with the stacks.
+ */
+static int run_bound_s(const struct pmt_case *c)
+{
+	long long fsyncs = 6 + pmt_case_param_int(c, "writers", 2);
+
+	return pmt_case_hang_bound_s(c, (int)(fsyncs * pmt_case_param_int(c, "bound_ms", 10000) / 1000 + 30));
+}
+
 static int devreset_fire(struct pmt_case *c, char *err, size_t errlen)
 {
 	struct json_object *req = json_object_new_object(), *args = json_object_new_object();
@@ -64,7 +79,7 @@ static int devreset_fire(struct pmt_case *c, char *err, size_t errlen)
 	json_object_object_add(req, "workload", json_object_new_string("devreset"));
 	json_object_object_add(req, "dir", json_object_new_string(PMT_GUEST_MNT));
 	json_object_object_add(req, "args", args);
-	rc = pmt_case_agent(c, "run", req, &res, err, errlen);
+	rc = pmt_case_agent_within(c, "run", req, &res, err, errlen, run_bound_s(c));
 	json_object_put(req);
 	if (rc) {
 		json_object_put(res);
@@ -107,6 +122,21 @@ static int devreset_fire(struct pmt_case *c, char *err, size_t errlen)
 	json_object_object_add(f, "virtio_status", vs.raw);
 	json_object_object_add(f, "notify", json_object_get(json_object_object_get(res, "notify")));
 	pmt_fault_fired(c, f);
+	/* A flush the guest program gave up on after bound_ms is still stuck
+	 * in the kernel: the hang verdict, with the blocked tasks' stacks and
+	 * the device status.  QEMU is cut, so no shutdown waits on a
+	 * filesystem that cannot unmount (that was BROK on xfs). */
+	for (size_t i = 0; i < pmt_json_len(probes); i++) {
+		struct json_object *p = json_object_array_get_idx(probes, i);
+
+		if (pmt_json_bool(p, "timed_out", false)) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "%s after the device reset", pmt_json_str(p, "path"));
+			pmt_case_hang(c, what, (int)(pmt_case_param_int(c, "bound_ms", 10000) / 1000));
+			return -1;
+		}
+	}
 	return 0;
 }
 

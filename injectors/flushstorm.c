@@ -44,6 +44,7 @@
 #include "case.h"
 #include "flushstorm.h"
 #include "guest_setup.h"
+#include "hang.h"
 #include "injector.h"
 #include "json_util.h"
 #include "lifecycle.h"
@@ -259,7 +260,11 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 	json_object_object_add(req, "args", args);
 	c->vm->agent.on_event = on_clock;
 	c->vm->agent.event_ctx = &w;
-	rc = pmt_case_agent(c, "run", req, &res, err, errlen);
+	/* The guest program gives up on a stuck flusher after hang_s; its main
+	 * thread stuck too (a create behind the journal) is the hang verdict
+	 * a little later. */
+	rc = pmt_case_agent_within(c, "run", req, &res, err, errlen,
+				   pmt_case_hang_bound_s(c, (int)(2 * pmt_case_param_int(c, "hang_s", 60) + 60)));
 	c->vm->agent.on_event = NULL;
 	json_object_put(req);
 	json_object_object_add(c->details, "clock_host", w.stamps);
@@ -279,6 +284,13 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 	}
 	json_object_object_add(c->details, "flushstorm", res);
 	json_object_object_add(c->details, "host_lines_before", json_object_new_int(before));
+	if (pmt_json_int64(res, "stuck", 0) > 0) {
+		/* Flushers still in their flush after hang_s: the hang verdict,
+		 * with their stacks, the device status and the host's flushes
+		 * (FAIL when the guest kernel shows them blocked); QEMU is cut. */
+		pmt_case_hang(c, "flushstorm flushes", (int)pmt_case_param_int(c, "hang_s", 60));
+		return -1;
+	}
 
 	if (pmt_host_flushes(dir, before, &hf, &n, &lines)) {
 		snprintf(err, errlen, "%s/flushes.jsonl: %s", dir, strerror(errno));

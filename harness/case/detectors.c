@@ -7,7 +7,9 @@
  * "BUG: ..." for other slab errors; WARN() prints "WARNING: CPU: N PID: N
  * at FILE:LINE"; khungtaskd "INFO: task NAME:PID blocked for more than N
  * seconds."; the soft lockup watchdog "watchdog: BUG: soft lockup - CPU#N
- * stuck for Ns!".  Under "quiet" only KERN_ERR and worse reach the serial
+ * stuck for Ns!"; a use of a freed object that SLUB poisoned (0x6b bytes)
+ * as a pointer "general protection fault, probably for non-canonical
+ * address 0x6b6b6b6b6b6b6b6b" (x86, no "BUG:" in that line).  Under "quiet" only KERN_ERR and worse reach the serial
  * console (WARNING lines do not), so dmesg, read through the agent, is
  * the first source; the console is the one left when the guest hung.
  */
@@ -26,7 +28,7 @@
 
 static const char *const detector_keys[] = {
 	"KFENCE:", "BUG:", "BUG kmalloc", "WARNING:", "blocked for more than", "hung task",
-	"soft lockup", "use-after-free", NULL,
+	"soft lockup", "use-after-free", "general protection fault", NULL,
 };
 
 /* Calls @fn for each detector line of @text; the count. */

@@ -36,8 +36,8 @@ struct pmt_case;
 /*
  * The first detector line of kernel log @text ("KFENCE:", "BUG:",
  * "WARNING:", "blocked for more than", "hung task", "soft lockup",
- * "use-after-free"), without its time stamp, into @line; the number of
- * such lines.  Pure (unit tested).
+ * "use-after-free", "general protection fault"), without its time stamp,
+ * into @line; the number of such lines.  Pure (unit tested).
  */
 int pmt_detectors_scan(const char *text, char *line, size_t len);
 

@@ -312,8 +312,8 @@ out:
 /* What the flush shim saw, when QEMU runs with one (PMT_SHIM_DIR in its environment). */
 static void shim_flushes(struct pmt_case *c, struct json_object *hang, char *line, size_t len)
 {
-	char dir[PATH_MAX] = "", path[PATH_MAX + 32], *text, *l, *next;
-	int answered = 0, failed = 0;
+	char dir[PATH_MAX] = "", path[PATH_MAX + 32], *text, *l, *next, *d;
+	int answered = 0, failed = 0, deepest = 0;
 	bool held;
 
 	line[0] = '\0';
@@ -330,6 +330,10 @@ static void shim_flushes(struct pmt_case *c, struct json_object *hang, char *lin
 			*next++ = '\0';
 		answered++;
 		failed += strstr(l, "\"result\":-1") != NULL;
+		/* "depth": flush calls inside the shim when this one entered,
+		 * i.e. requests QEMU popped and had not answered. */
+		if ((d = strstr(l, "\"depth\":")) && atoi(d + 8) > deepest)
+			deepest = atoi(d + 8);
 	}
 	free(text);
 	snprintf(path, sizeof(path), "%s/held", dir);
@@ -339,7 +343,9 @@ static void shim_flushes(struct pmt_case *c, struct json_object *hang, char *lin
 	json_object_object_add(hang, "host_flushes_answered", json_object_new_int(answered));
 	json_object_object_add(hang, "host_flushes_failed", json_object_new_int(failed));
 	json_object_object_add(hang, "host_flush_held", json_object_new_boolean(held));
-	snprintf(line, len, "host: %d flushes answered (%d failed)%s", answered, failed,
+	json_object_object_add(hang, "host_deepest_queue", json_object_new_int(deepest));
+	snprintf(line, len, "host: %d flushes answered (%d failed, at most %d at once)%s",
+		 answered, failed, deepest,
 		 held ? ", 1 held by the shim" : ", none in progress at the shim");
 }
 

@@ -111,6 +111,9 @@ START_TEST(detector_lines)
 		"=============================================================================\n"
 		"BUG kmalloc-128 (Not tainted): Poison overwritten\n", line, sizeof(line)), 1);
 	ck_assert_str_eq(line, "BUG kmalloc-128 (Not tainted): Poison overwritten");
+	ck_assert_int_eq(pmt_detectors_scan(
+		"[   20.1] general protection fault, probably for non-canonical address "
+		"0x6b6b6b6b6b6b6b6b: 0000 [#1] PREEMPT SMP NOPTI\n", line, sizeof(line)), 1);
 }
 END_TEST
 

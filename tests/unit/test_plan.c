@@ -280,7 +280,7 @@ START_TEST(shipped_plans)
 	ck_assert_int_eq(pmt_plan_resolve_name(PMT_ROOT, "device", path, sizeof(path), err, sizeof(err)), 0);
 	ck_assert_msg(pmt_plan_load(path, &plan, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(pmt_plan_check_scenarios(&plan, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_uint_eq(plan.nsections, 7);
+	ck_assert_uint_eq(plan.nsections, 8);
 	for (size_t i = 0; i < plan.nsections; i++) {
 		const char *smp = pmt_plan_get(&plan.sections[i], "smp");
 
