@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Every injector, listed once.  Adding one: its file, and one line here. */
+/* The array of the injectors that injector_list.h lists. */
 #include <string.h>
 
 #include "injector_list.h"
 
-#define PMT_INJECTORS(X) \
-	X(powercut) X(flusheio) X(hostsigbus) X(hosthwpoison) X(mce) \
-	X(badblocks) X(hwpoison) X(dmflakey) X(flushstorm) X(devreset) \
-	X(vmevent) X(flushhang)
-
-#define DECLARE(name) extern const struct pmt_injector pmt_injector_##name;
-#define ENTRY(name) &pmt_injector_##name,
+#define DECLARE(name, own) extern const struct pmt_injector pmt_injector_##name;
+#define ENTRY(name, own) &pmt_injector_##name,
 PMT_INJECTORS(DECLARE)
 
 const struct pmt_injector *const pmt_injectors[] = {

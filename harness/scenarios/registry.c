@@ -1,39 +1,35 @@
 // SPDX-License-Identifier: MIT
-/* Every scenario, listed once.  Adding one: one file, one line here. */
+/*
+ * Every scenario, listed once: the files of this folder below, and the
+ * scenarios the injectors declare themselves (injectors/injector_list.h).
+ */
 #include <string.h>
 
+#include "injector_list.h"
 #include "scenario_list.h"
 
-extern const struct pmt_scenario pmt_scenario_mapsync;
-extern const struct pmt_scenario pmt_scenario_badblocks;
-extern const struct pmt_scenario pmt_scenario_hwpoison;
-extern const struct pmt_scenario pmt_scenario_mce;
-extern const struct pmt_scenario pmt_scenario_powercut;
-extern const struct pmt_scenario pmt_scenario_replay;
-extern const struct pmt_scenario pmt_scenario_flusheio;
-extern const struct pmt_scenario pmt_scenario_hostsigbus;
-extern const struct pmt_scenario pmt_scenario_hosthwpoison;
-extern const struct pmt_scenario pmt_scenario_dmflakey;
-extern const struct pmt_scenario pmt_scenario_flushhang;
-extern const struct pmt_scenario pmt_scenario_flushstorm;
-extern const struct pmt_scenario pmt_scenario_devreset;
-extern const struct pmt_scenario pmt_scenario_vmevent;
+/*
+ * The scenarios declared in this folder: those without an injector
+ * (mapsync probes, replay re-checks) and those whose check stage is the
+ * checker's (harness/check/).  The rest are declared by their injectors.
+ */
+#define PMT_SCENARIO_FILES(X) \
+	X(mapsync) X(powercut) X(replay) X(flusheio) X(hostsigbus) X(mce)
+
+#define DECLARE_FILE(name) extern const struct pmt_scenario pmt_scenario_##name;
+#define ENTRY_FILE(name) &pmt_scenario_##name,
+/* An injector's own scenario (injector_list.h: OWN is 1). */
+#define OWN_1(...) __VA_ARGS__
+#define OWN_0(...)
+#define DECLARE_OWN(name, own) OWN_##own(extern const struct pmt_scenario pmt_scenario_##name;)
+#define ENTRY_OWN(name, own) OWN_##own(&pmt_scenario_##name,)
+
+PMT_SCENARIO_FILES(DECLARE_FILE)
+PMT_INJECTORS(DECLARE_OWN)
 
 const struct pmt_scenario *const pmt_scenarios[] = {
-	&pmt_scenario_mapsync,
-	&pmt_scenario_badblocks,
-	&pmt_scenario_hwpoison,
-	&pmt_scenario_mce,
-	&pmt_scenario_powercut,
-	&pmt_scenario_replay,
-	&pmt_scenario_flusheio,
-	&pmt_scenario_hostsigbus,
-	&pmt_scenario_hosthwpoison,
-	&pmt_scenario_dmflakey,
-	&pmt_scenario_flushhang,
-	&pmt_scenario_flushstorm,
-	&pmt_scenario_devreset,
-	&pmt_scenario_vmevent,
+	PMT_SCENARIO_FILES(ENTRY_FILE)
+	PMT_INJECTORS(ENTRY_OWN)
 	NULL,
 };
 

@@ -12,7 +12,7 @@
 #include "report_html.h"
 #include "results.h"
 #include "util.h"
-#include "mapsync.h"
+#include "mapsync_check.h"
 
 static struct json_object *summary_fixture(void)
 {
