@@ -10,6 +10,8 @@
 
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "options.h"
@@ -44,19 +46,32 @@ enum pmt_checker {
  * workload's result after the fault fired and sets the verdict, booting
  * whatever checker guests it needs through pmt_check_in_guest()
  * (harness/check/crash_states.h: the power cut's crash states, the state
- * after a failed flush).  0, or -1 after a BROK.
+ * after a failed flush, the image a fault left).  0, or -1 after a BROK.
+ * What the stage needs of the lifecycle it says here, so that no scenario
+ * has a flow of its own:
+ *   - image: it reads the image the fault left in the case's backing file
+ *     (it checks a copy in a checker guest): the lifecycle cuts the case's
+ *     guest's power after fire, so that nothing writes the file any more
+ *     (a guest the fault killed stays as it is);
+ *   - prepare_vm: the case's own guest is the checker of a saved image:
+ *     it fills the pmem backing file @cfg names before the boot (0, or -1
+ *     with @err: BROK "setup: ERR"), and the lifecycle then makes no
+ *     filesystem: the image holds one, and the stage mounts it.
  */
 struct pmt_check_stage {
 	const char *name;
+	bool image;
+	int (*prepare_vm)(struct pmt_case *c, struct pmt_vm_config *cfg, char *err,
+			  size_t errlen);
 	int (*check)(struct pmt_case *c, struct json_object *result);
 };
 
 /*
  * A scenario is a declaration (LTP's struct tst_test is the model): which
  * injector, which workload, where it runs and who judges.  The runner's one
- * lifecycle (lifecycle.h) does the rest.  A scenario whose flow is its own
- * (power cuts walk every persistence point in a second guest) keeps a run()
- * and calls the lifecycle's steps itself.
+ * lifecycle (lifecycle.h) does the rest.  A scenario with a flow of its
+ * own keeps a run() and calls the lifecycle's steps itself (flusheio and
+ * flushhang still do).
  */
 struct pmt_scenario {
 	const char *name;
@@ -84,9 +99,6 @@ struct pmt_scenario {
 	/* PMT_CHECK_JUDGE: the verdict from the workload's result, with a reason. */
 	enum pmt_verdict (*judge)(struct pmt_case *c, struct json_object *result,
 				  char *reason, size_t len);
-	/* Optional, scenario-level: adjust the guest before it boots, after the
-	 * injector's prepare_vm.  Non-zero: BROK (set a verdict to say why). */
-	int (*prepare_vm)(struct pmt_case *c, struct pmt_vm_config *cfg);
 	/* Optional: a flow of its own after boot, instead of the lifecycle. */
 	int (*run)(struct pmt_case *c);
 };
@@ -160,6 +172,18 @@ int pmt_case_agent(struct pmt_case *c, const char *cmd, struct json_object *args
  */
 int pmt_case_agent_within(struct pmt_case *c, const char *cmd, struct json_object *args,
 			  struct json_object **result, char *err, size_t errlen, int bound_s);
+
+/*
+ * pmt_case_agent() for a call after a fault that may take the guest down
+ * (a machine check may panic it): when no answer came (the channel closed,
+ * or the command timeout passed) nothing is recorded and
+ * PMT_CASE_GUEST_GONE comes back, @err saying what the channel said; the
+ * caller judges the guest's end with pmt_case_guest_gone() (lifecycle.h).
+ * Otherwise as pmt_case_agent(): 0 with *result, 1 with the guest's error.
+ */
+#define PMT_CASE_GUEST_GONE	3
+int pmt_case_agent_may_die(struct pmt_case *c, const char *cmd, struct json_object *args,
+			   struct json_object **result, char *err, size_t errlen);
 
 /*
  * pmt_case_agent() for a step that cannot go on without the answer (the

@@ -301,13 +301,9 @@ void pmt_case_run(struct pmt_runner *r, struct pmt_case *c)
 	c->rundir = r->rundir;
 	c->checkers = r->checkers > 0 ? r->checkers : 1;
 	/* probe -> prepare_vm -> boot -> (the scenario) -> disarm: lifecycle.h */
-	if (pmt_inject_probe(c) || pmt_inject_prepare(c, &vm.cfg))
+	if (pmt_inject_probe(c) || pmt_inject_prepare(c, &vm.cfg) ||
+	    pmt_check_prepare(c, &vm.cfg))
 		goto out;
-	if (c->scenario->prepare_vm && c->scenario->prepare_vm(c, &vm.cfg)) {
-		if (!c->verdict_set)
-			pmt_case_verdict(c, PMT_BROK, "setup: the scenario could not prepare the guest");
-		goto out;
-	}
 
 	pmt_case_phase(c, "boot");
 	if (boot(r, &vm, err, sizeof(err))) {
