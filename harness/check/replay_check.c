@@ -5,7 +5,7 @@
  * device; it becomes the case guest's backing file before the boot, so
  * the guest's first mount of it runs the kernel's log recovery, as the
  * checker's did.  --replay's own checks (the file exists, it holds ext4 or
- * xfs matching --fs) are usage errors, in select/options.c.
+ * xfs matching --fs) are one-line usage errors, in harness/select/.
  */
 #include <errno.h>
 #include <stdio.h>
