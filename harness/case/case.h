@@ -69,18 +69,15 @@ struct pmt_check_stage {
 /*
  * A scenario is a declaration (LTP's struct tst_test is the model): which
  * injector, which workload, where it runs and who judges.  The runner's one
- * lifecycle (lifecycle.h) does the rest.  A scenario with a flow of its
- * own keeps a run() and calls the lifecycle's steps itself (flusheio and
- * flushhang still do).
+ * lifecycle (lifecycle.h) does the rest: no scenario has a flow of its
+ * own; what a fault or a check needs of the lifecycle is an op of its
+ * injector (injectors/injector.h) or a field of its check stage (above).
  */
 struct pmt_scenario {
 	const char *name;
 	const char *description;
 	unsigned int devices;		/* bit (1 << pmt_device_kind) per device it runs on */
 	const char *const *filesystems;	/* NULL-terminated */
-	/* How an own-flow scenario (run()) mounts its filesystem; a
-	 * declaration says it with dax below instead. */
-	const char *mount_opts;
 	/* Optional extra dimension, e.g. the workloads a power cut interrupts;
 	 * NULL-terminated, selected with --workload. */
 	const char *const *variants;
@@ -90,7 +87,7 @@ struct pmt_scenario {
 	 * flushes) set 2. */
 	unsigned int smp;
 	const char *injector;		/* its injector's name (injectors/registry.c), or NULL */
-	/* The declaration the lifecycle runs (no run()): */
+	/* How the lifecycle runs it: */
 	enum pmt_dax dax;
 	const char *workload;		/* guest workload between arm and fire, or NULL */
 	enum pmt_checker checker;
@@ -99,8 +96,6 @@ struct pmt_scenario {
 	/* PMT_CHECK_JUDGE: the verdict from the workload's result, with a reason. */
 	enum pmt_verdict (*judge)(struct pmt_case *c, struct json_object *result,
 				  char *reason, size_t len);
-	/* Optional: a flow of its own after boot, instead of the lifecycle. */
-	int (*run)(struct pmt_case *c);
 };
 
 #define PMT_DEVICE_BIT(kind) (1u << (kind))
@@ -111,7 +106,7 @@ struct pmt_case {
 	enum pmt_device_kind device;
 	const char *fs;
 	const char *variant;		/* NULL, or one of scenario->variants */
-	const char *mount_opts;		/* NULL: the scenario's mount_opts */
+	const char *mount_opts;		/* NULL: by the scenario's dax (a plan's mount_opts) */
 	const char *mkfs_opts;		/* NULL: mkfs defaults (a plan's mkfs_opts) */
 	const char *section;		/* the plan section it came from, or NULL */
 	struct json_object *params;	/* a plan's param.NAME values, or NULL */
@@ -199,8 +194,8 @@ int pmt_case_agent_safe(struct pmt_case *c, const char *cmd, struct json_object 
 /* Does case @c mount -o dax?  A declaration's dax rule (ON, OFF, or by variant "dax"). */
 bool pmt_case_wants_dax(const struct pmt_case *c);
 /*
- * The mount options case @c uses: a plan's, else an own-flow scenario's
- * mount_opts, else "dax" or "" by the declaration's dax rule.  What `list`
+ * The mount options case @c uses: a plan's, else "dax" or "" by the
+ * declaration's dax rule.  What `list`
  * prints and what the guest mounts with are this one answer.
  */
 const char *pmt_case_mount_opts(const struct pmt_case *c);

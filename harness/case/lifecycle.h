@@ -6,11 +6,11 @@
  *         -> check -> disarm
  *
  * The runner calls pmt_inject_probe() and pmt_inject_prepare() before the
- * boot and pmt_inject_disarm() after everything; between them a
- * declarative scenario runs pmt_case_lifecycle(), and a scenario with a
- * flow of its own calls the steps it needs (pmt_inject_arm/fire).  Every
- * step that fails records the BROK, naming its phase, and returns -1, so
- * neither scenarios nor injectors repeat that.
+ * boot (and the check stage's pmt_check_prepare()) and pmt_inject_disarm()
+ * after everything; between them every scenario, a declaration, runs
+ * pmt_case_lifecycle().  Every step that fails records the BROK, naming
+ * its phase, and returns -1, so neither scenarios nor injectors repeat
+ * that.
  */
 #ifndef PMT_LIFECYCLE_H
 #define PMT_LIFECYCLE_H
