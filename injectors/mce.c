@@ -12,15 +12,20 @@
  * it against the pmem region QEMU reports, and formats the command from
  * numbers only, so guest text never reaches HMP.
  *
- * arm: the scenario records the page (pmt_fault_armed with "gpa").  fire:
- * SRAR if the variant is "srar", else SRAO; fired when QEMU's
- * MEMORY_FAILURE event says "inject".
+ * arm: the guest program mce_target (injectors/guest/mce_target.c) maps
+ * one DAX page of a file, a holder process keeps loading it, and the guest
+ * reports the page's guest-physical address: recorded as details.fault.gpa
+ * (a page that is not DAX, or not in the pmem region, is not the device
+ * under test).  fire: SRAR if the variant is "srar", else SRAO; fired when
+ * QEMU's MEMORY_FAILURE event says "inject".  What the holder and every
+ * access path then see is the check stage's (check/mce_check.h).
  */
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "case.h"
+#include "guest_setup.h"
 #include "injector.h"
 #include "json_util.h"
 #include "mce.h"
@@ -278,6 +283,56 @@ static int inject(struct pmt_case *c, bool srar, uint64_t gpa, struct json_objec
 	return rc ? -1 : 0;
 }
 
+/*
+ * The holder maps the page and tells us its guest-physical address; the
+ * fire checks the number with QEMU (host_checked_gpa).
+ */
+static int mce_arm(struct pmt_case *c, char *err, size_t errlen)
+{
+	struct json_object *args = json_object_new_object(), *req = json_object_new_object();
+	struct json_object *target = NULL, *f;
+	const char *gpa_text;
+	char aerr[512];
+	int rc;
+
+	if (!c->vm->qmp_up) {
+		snprintf(err, errlen, "no QMP connection to inject through");
+		json_object_put(args);
+		json_object_put(req);
+		return -1;
+	}
+	json_object_object_add(args, "file", json_object_new_string("mce.dat"));
+	json_object_object_add(args, "size", json_object_new_int(65536));
+	json_object_object_add(args, "page", json_object_new_int(1));
+	json_object_object_add(req, "workload", json_object_new_string("mce_target"));
+	json_object_object_add(req, "dir", json_object_new_string(PMT_GUEST_MNT));
+	json_object_object_add(req, "args", args);
+	rc = pmt_case_agent(c, "run", req, &target, aerr, sizeof(aerr));
+	json_object_put(req);
+	if (rc) {
+		/* No answer: the BROK is recorded; a refusal says why. */
+		snprintf(err, errlen, "mce_target: %s", rc > 0 ? aerr : "no answer");
+		json_object_put(target);
+		return -1;
+	}
+	json_object_object_add(c->details, "mce_target", target);
+	/* A non-DAX page is page cache in guest RAM: not the pmem under test. */
+	if (!pmt_json_bool(target, "file_dax", false)) {
+		snprintf(err, errlen, "DAX is not active on %s", pmt_json_str(target, "file"));
+		return -1;
+	}
+	gpa_text = pmt_json_str(target, "gpa");
+	if (!pmt_json_bool(target, "gpa_in_region", false)) {
+		snprintf(err, errlen, "the page's address %.40s is not inside the pmem region %.40s",
+			 *gpa_text ? gpa_text : "(none)", pmt_json_str(target, "region_resource"));
+		return -1;
+	}
+	/* The guest's word is not enough: the fire checks the number with QEMU. */
+	f = json_object_new_object();
+	json_object_object_add(f, "gpa", json_object_new_string(gpa_text));
+	pmt_fault_armed(c, f);
+	return 0;
+}
 
 static int mce_fire(struct pmt_case *c, char *err, size_t errlen)
 {
@@ -318,5 +373,6 @@ const struct pmt_injector pmt_injector_mce = {
 	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
 	.probe = mce_probe,
 	.prepare_vm = mce_prepare,
+	.arm = mce_arm,
 	.fire = mce_fire,
 };

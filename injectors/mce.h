@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mce scenario's checks of the guest's page address (exported for the
+ * The mce injector's checks of the guest's page address (exported for the
  * unit tests): the guest reports it as text; the host parses it, checks it
  * against the pmem region QEMU reports, and formats the HMP command from
  * numbers only.

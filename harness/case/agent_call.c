@@ -60,6 +60,26 @@ int pmt_case_agent_within(struct pmt_case *c, const char *cmd, struct json_objec
 	return st == PMT_AGENT_GUEST_ERROR ? 1 : 0;
 }
 
+int pmt_case_agent_may_die(struct pmt_case *c, const char *cmd, struct json_object *args,
+			   struct json_object **result, char *err, size_t errlen)
+{
+	enum pmt_agent_status st;
+
+	if (result)
+		*result = NULL;
+	st = pmt_agent_call(&c->vm->agent, cmd, args, result,
+			    pmt_now_ms() + (int64_t)c->opt->cmd_timeout_s * 1000, err, errlen);
+	if (st != PMT_AGENT_OK && result) {
+		json_object_put(*result);
+		*result = NULL;
+	}
+	if (st == PMT_AGENT_TRANSPORT)
+		return PMT_CASE_GUEST_GONE;
+	if (st == PMT_AGENT_INTERRUPTED)
+		return 2;
+	return st == PMT_AGENT_GUEST_ERROR ? 1 : 0;
+}
+
 int pmt_case_agent_safe(struct pmt_case *c, const char *cmd, struct json_object *args,
 			struct json_object **result)
 {

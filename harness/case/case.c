@@ -49,8 +49,5 @@ const char *pmt_case_mount_opts(const struct pmt_case *c)
 {
 	if (c->mount_opts)
 		return c->mount_opts;
-	/* Own-flow scenarios say it; declarations say it through their dax. */
-	if (c->scenario->run)
-		return c->scenario->mount_opts ? c->scenario->mount_opts : "";
 	return pmt_case_wants_dax(c) ? "dax" : "";
 }

@@ -10,6 +10,8 @@
 
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "options.h"
@@ -44,28 +46,38 @@ enum pmt_checker {
  * workload's result after the fault fired and sets the verdict, booting
  * whatever checker guests it needs through pmt_check_in_guest()
  * (harness/check/crash_states.h: the power cut's crash states, the state
- * after a failed flush).  0, or -1 after a BROK.
+ * after a failed flush, the image a fault left).  0, or -1 after a BROK.
+ * What the stage needs of the lifecycle it says here, so that no scenario
+ * has a flow of its own:
+ *   - image: it reads the image the fault left in the case's backing file
+ *     (it checks a copy in a checker guest): the lifecycle cuts the case's
+ *     guest's power after fire, so that nothing writes the file any more
+ *     (a guest the fault killed stays as it is);
+ *   - prepare_vm: the case's own guest is the checker of a saved image:
+ *     it fills the pmem backing file @cfg names before the boot (0, or -1
+ *     with @err: BROK "setup: ERR"), and the lifecycle then makes no
+ *     filesystem: the image holds one, and the stage mounts it.
  */
 struct pmt_check_stage {
 	const char *name;
+	bool image;
+	int (*prepare_vm)(struct pmt_case *c, struct pmt_vm_config *cfg, char *err,
+			  size_t errlen);
 	int (*check)(struct pmt_case *c, struct json_object *result);
 };
 
 /*
  * A scenario is a declaration (LTP's struct tst_test is the model): which
  * injector, which workload, where it runs and who judges.  The runner's one
- * lifecycle (lifecycle.h) does the rest.  A scenario whose flow is its own
- * (power cuts walk every persistence point in a second guest) keeps a run()
- * and calls the lifecycle's steps itself.
+ * lifecycle (lifecycle.h) does the rest: no scenario has a flow of its
+ * own; what a fault or a check needs of the lifecycle is an op of its
+ * injector (injectors/injector.h) or a field of its check stage (above).
  */
 struct pmt_scenario {
 	const char *name;
 	const char *description;
 	unsigned int devices;		/* bit (1 << pmt_device_kind) per device it runs on */
 	const char *const *filesystems;	/* NULL-terminated */
-	/* How an own-flow scenario (run()) mounts its filesystem; a
-	 * declaration says it with dax below instead. */
-	const char *mount_opts;
 	/* Optional extra dimension, e.g. the workloads a power cut interrupts;
 	 * NULL-terminated, selected with --workload. */
 	const char *const *variants;
@@ -75,7 +87,7 @@ struct pmt_scenario {
 	 * flushes) set 2. */
 	unsigned int smp;
 	const char *injector;		/* its injector's name (injectors/registry.c), or NULL */
-	/* The declaration the lifecycle runs (no run()): */
+	/* How the lifecycle runs it: */
 	enum pmt_dax dax;
 	const char *workload;		/* guest workload between arm and fire, or NULL */
 	enum pmt_checker checker;
@@ -84,11 +96,6 @@ struct pmt_scenario {
 	/* PMT_CHECK_JUDGE: the verdict from the workload's result, with a reason. */
 	enum pmt_verdict (*judge)(struct pmt_case *c, struct json_object *result,
 				  char *reason, size_t len);
-	/* Optional, scenario-level: adjust the guest before it boots, after the
-	 * injector's prepare_vm.  Non-zero: BROK (set a verdict to say why). */
-	int (*prepare_vm)(struct pmt_case *c, struct pmt_vm_config *cfg);
-	/* Optional: a flow of its own after boot, instead of the lifecycle. */
-	int (*run)(struct pmt_case *c);
 };
 
 #define PMT_DEVICE_BIT(kind) (1u << (kind))
@@ -99,7 +106,7 @@ struct pmt_case {
 	enum pmt_device_kind device;
 	const char *fs;
 	const char *variant;		/* NULL, or one of scenario->variants */
-	const char *mount_opts;		/* NULL: the scenario's mount_opts */
+	const char *mount_opts;		/* NULL: by the scenario's dax (a plan's mount_opts) */
 	const char *mkfs_opts;		/* NULL: mkfs defaults (a plan's mkfs_opts) */
 	const char *section;		/* the plan section it came from, or NULL */
 	struct json_object *params;	/* a plan's param.NAME values, or NULL */
@@ -162,6 +169,18 @@ int pmt_case_agent_within(struct pmt_case *c, const char *cmd, struct json_objec
 			  struct json_object **result, char *err, size_t errlen, int bound_s);
 
 /*
+ * pmt_case_agent() for a call after a fault that may take the guest down
+ * (a machine check may panic it): when no answer came (the channel closed,
+ * or the command timeout passed) nothing is recorded and
+ * PMT_CASE_GUEST_GONE comes back, @err saying what the channel said; the
+ * caller judges the guest's end with pmt_case_guest_gone() (lifecycle.h).
+ * Otherwise as pmt_case_agent(): 0 with *result, 1 with the guest's error.
+ */
+#define PMT_CASE_GUEST_GONE	3
+int pmt_case_agent_may_die(struct pmt_case *c, const char *cmd, struct json_object *args,
+			   struct json_object **result, char *err, size_t errlen);
+
+/*
  * pmt_case_agent() for a step that cannot go on without the answer (the
  * SAFE_* calls of LTP): consumes @args; on a guest error or no answer the
  * case is BROK "PHASE: CMD: why" and -1 comes back, so a caller needs one
@@ -175,8 +194,8 @@ int pmt_case_agent_safe(struct pmt_case *c, const char *cmd, struct json_object 
 /* Does case @c mount -o dax?  A declaration's dax rule (ON, OFF, or by variant "dax"). */
 bool pmt_case_wants_dax(const struct pmt_case *c);
 /*
- * The mount options case @c uses: a plan's, else an own-flow scenario's
- * mount_opts, else "dax" or "" by the declaration's dax rule.  What `list`
+ * The mount options case @c uses: a plan's, else "dax" or "" by the
+ * declaration's dax rule.  What `list`
  * prints and what the guest mounts with are this one answer.
  */
 const char *pmt_case_mount_opts(const struct pmt_case *c);

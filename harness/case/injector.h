@@ -14,7 +14,10 @@
  *         -> check -> disarm
  *
  * (the workload is the scenario's, or the injector's own run_workload;
- * the check an expectations table, a judge, or a checker stage.)
+ * the check an expectations table, a judge, or a checker stage, which says
+ * in its struct pmt_check_stage (case.h) whether it needs the guest's power
+ * cut after fire, to read the image the fault left, or brings its own
+ * image, with no filesystem made over it.)
  *
  * Each op is optional.  The rules the lifecycle enforces, so that no
  * injector has to:

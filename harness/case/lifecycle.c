@@ -1,5 +1,14 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The one lifecycle every case runs (lifecycle.h, injectors/injector.h):
+ * the injector's ops in order, the rules that make a phase's failure a
+ * BROK naming it and a fire without pmt_fault_fired() a BROK, and the
+ * checkers.  QEMU behaviour relied on: a guest kernel panic stops the
+ * guest with its "Kernel panic" line on the serial console (console.log),
+ * and QEMU may exit after it or stay up; either way the agent is gone.
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "expect.h"
@@ -7,6 +16,10 @@
 #include "injector.h"
 #include "json_util.h"
 #include "lifecycle.h"
+#include "util.h"
+
+/* How long QEMU may take to end after its guest stopped answering. */
+#define GONE_EXIT_WAIT_MS	5000
 
 int pmt_inject_probe(struct pmt_case *c)
 {
@@ -26,6 +39,19 @@ int pmt_inject_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
 		return 0;
 	pmt_case_verdict(c, PMT_BROK, "setup: %s: %s", c->inj->name,
 			 err[0] ? err : "could not prepare the guest");
+	return -1;
+}
+
+int pmt_check_prepare(struct pmt_case *c, struct pmt_vm_config *cfg)
+{
+	const struct pmt_check_stage *st = c->scenario->check_stage;
+	char err[512] = "";
+
+	if (c->scenario->checker != PMT_CHECK_STAGE || !st || !st->prepare_vm ||
+	    st->prepare_vm(c, cfg, err, sizeof(err)) == 0)
+		return 0;
+	pmt_case_verdict(c, PMT_BROK, "setup: %s", err[0] ? err : "the checker could not "
+			 "prepare the guest");
 	return -1;
 }
 
@@ -176,7 +202,7 @@ static int run_workload(struct pmt_case *c, struct json_object **result)
 	return 0;
 }
 
-int pmt_case_judge_observed(struct pmt_case *c)
+int pmt_case_judge_observed(struct pmt_case *c, const char *mode)
 {
 	const struct pmt_expectations *e;
 	char err[512];
@@ -190,25 +216,83 @@ int pmt_case_judge_observed(struct pmt_case *c)
 		pmt_case_verdict(c, PMT_BROK, "check: the guest reported no access paths");
 		return -1;
 	}
-	pmt_expect_judge(e, c, c->variant ? c->variant : "*", c->observed);
+	if (!mode)
+		mode = c->variant ? c->variant : "*";
+	pmt_expect_judge(e, c, mode, c->observed);
+	return 0;
+}
+
+/* The first line of @text holding @what, copied into @buf; 0 when found. */
+static int find_line(const char *text, const char *what, char *buf, size_t len)
+{
+	const char *p = text ? strstr(text, what) : NULL, *start, *end;
+
+	if (!p)
+		return -1;
+	for (start = p; start > text && start[-1] != '\n'; start--)
+		;
+	end = strchr(p, '\n');
+	if (!end)
+		end = p + strlen(p);
+	while (end > start && end[-1] == '\r')
+		end--;
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
+	return 0;
+}
+
+int pmt_case_guest_gone(struct pmt_case *c, const char *cmd, const char *err)
+{
+	char path[PATH_MAX + 16], line[512], why[512] = "", detail[1100], desc[600];
+	struct json_object *rec;
+	char *text;
+	int rc;
+
+	c->vm->backend->wait_exit(c->vm, pmt_now_ms() + GONE_EXIT_WAIT_MS);
+	snprintf(path, sizeof(path), "%s/console.log", c->vm->cfg.logdir);
+	text = pmt_read_file(path, 8 << 20, NULL);
+	rc = find_line(text, "Kernel panic", line, sizeof(line));
+	/* The machine-check line before it says why the kernel gave up. */
+	if (!rc && find_line(text, "Machine check:", why, sizeof(why)))
+		why[0] = '\0';
+	free(text);
+	if (rc) {
+		if (c->vm->exited)
+			pmt_vm_describe_exit(c->vm, desc, sizeof(desc));
+		else
+			snprintf(desc, sizeof(desc), "%s", err);
+		pmt_case_verdict(c, PMT_BROK, "%s: agent %s: %s", c->phase, cmd, desc);
+		return -1;
+	}
+	json_object_object_add(c->details, "panic", json_object_new_string(line));
+	if (why[0])
+		json_object_object_add(c->details, "panic_cause", json_object_new_string(why));
+	snprintf(detail, sizeof(detail), "%s%s%s", line, why[0] ? "; cause: " : "", why);
+	rec = json_object_new_object();
+	json_object_object_add(rec, "observed", json_object_new_string("panic"));
+	json_object_object_add(rec, "detail", json_object_new_string(detail));
+	pmt_case_observe(c, "guest", rec);
 	return 0;
 }
 
 static int check(struct pmt_case *c, struct json_object *result)
 {
+	const struct pmt_check_stage *st = c->scenario->check_stage;
 	char reason[1024];
 	enum pmt_verdict v;
 
 	pmt_case_phase(c, "check");
 	switch (c->scenario->checker) {
 	case PMT_CHECK_STAGE:
-		return c->scenario->check_stage->check(c, result);
+		/* The image is the fault's alone: no store of the guest lands after it. */
+		if (st->image && !c->vm->exited)
+			c->vm->backend->power_cut(c->vm);
+		return st->check(c, result);
 	case PMT_CHECK_JUDGE:
 		v = c->scenario->judge(c, result, reason, sizeof(reason));
 		pmt_case_verdict(c, v, "%s", reason);
 		return 0;
 	case PMT_CHECK_EXPECTATIONS:
-		return pmt_case_judge_observed(c);
+		return pmt_case_judge_observed(c, NULL);
 	}
 	pmt_case_verdict(c, PMT_BROK, "check: the scenario names no checker");
 	return -1;
@@ -216,12 +300,16 @@ static int check(struct pmt_case *c, struct json_object *result)
 
 int pmt_case_lifecycle(struct pmt_case *c)
 {
+	const struct pmt_check_stage *st = c->scenario->check_stage;
 	struct json_object *result = NULL;
 	char dev[64];
 	int rc = -1;
 
-	if (pmt_lifecycle_setup_fs(c, dev, sizeof(dev)) || pmt_inject_arm(c) ||
-	    run_workload(c, &result) || pmt_inject_fire(c))
+	/* A stage that brought its own image checks it as it is: no mkfs over it. */
+	if (!(c->scenario->checker == PMT_CHECK_STAGE && st && st->prepare_vm) &&
+	    pmt_lifecycle_setup_fs(c, dev, sizeof(dev)))
+		goto out;
+	if (pmt_inject_arm(c) || run_workload(c, &result) || pmt_inject_fire(c))
 		goto out;
 	rc = check(c, result);
 out:

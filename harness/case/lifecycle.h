@@ -6,11 +6,11 @@
  *         -> check -> disarm
  *
  * The runner calls pmt_inject_probe() and pmt_inject_prepare() before the
- * boot and pmt_inject_disarm() after everything; between them a
- * declarative scenario runs pmt_case_lifecycle(), and a scenario with a
- * flow of its own calls the steps it needs (pmt_inject_arm/fire).  Every
- * step that fails records the BROK, naming its phase, and returns -1, so
- * neither scenarios nor injectors repeat that.
+ * boot (and the check stage's pmt_check_prepare()) and pmt_inject_disarm()
+ * after everything; between them every scenario, a declaration, runs
+ * pmt_case_lifecycle().  Every step that fails records the BROK, naming
+ * its phase, and returns -1, so neither scenarios nor injectors repeat
+ * that.
  */
 #ifndef PMT_LIFECYCLE_H
 #define PMT_LIFECYCLE_H
@@ -22,6 +22,9 @@
 int pmt_inject_probe(struct pmt_case *c);
 /* The injector's prepare_vm.  0, or -1 after a BROK "setup: ...". */
 int pmt_inject_prepare(struct pmt_case *c, struct pmt_vm_config *cfg);
+/* The check stage's prepare_vm (case.h), if it has one: the case's own
+ * guest checks a saved image.  0, or -1 after a BROK "setup: ...". */
+int pmt_check_prepare(struct pmt_case *c, struct pmt_vm_config *cfg);
 /* arm / fire, each 0 or -1 after a BROK "arm: ..." / "fire: ...".  A fire
  * that did not record pmt_fault_fired() is BROK "fault did not fire". */
 int pmt_inject_arm(struct pmt_case *c);
@@ -37,7 +40,12 @@ int pmt_lifecycle_setup_fs(struct pmt_case *c, char *dev, size_t devlen);
 /* The block device the case's filesystem was made on ("" before setup fs). */
 const char *pmt_case_dev(const struct pmt_case *c);
 
-/* A declarative scenario, from setup fs to check.  0, or -1 after a BROK. */
+/*
+ * A declarative scenario, from setup fs to check.  0, or -1 after a BROK.
+ * A check stage with prepare_vm gets no setup fs (its image holds the
+ * filesystem); one that reads the fault's image (image) gets the guest's
+ * power cut before it runs.
+ */
 int pmt_case_lifecycle(struct pmt_case *c);
 
 /*
@@ -49,10 +57,24 @@ void pmt_case_observe(struct pmt_case *c, const char *path, struct json_object *
 /*
  * The expectations checker (PMT_CHECK_EXPECTATIONS), for a check stage
  * that judges the observed records too: every record of c->observed
- * against results/expected/errors.tsv, MODE the variant ("*" without
- * one).  0, or -1 after a BROK (no table, nothing observed).
+ * against results/expected/errors.tsv, MODE @mode (NULL: the variant, "*"
+ * without one): FAIL naming each mismatch, PASS when all that have a rule
+ * match (expect.h).  0, or -1 after a BROK (no table, nothing observed).
  */
-int pmt_case_judge_observed(struct pmt_case *c);
+int pmt_case_judge_observed(struct pmt_case *c, const char *mode);
+
+/*
+ * The case's guest stopped answering after a fault that may take it down
+ * (a machine check may panic it; pmt_case_agent_may_die() said
+ * PMT_CASE_GUEST_GONE, @err its words).  Waits a few seconds for QEMU to
+ * end, then reads the guest's console: a "Kernel panic" line is the
+ * kernel's answer, an outcome to judge, not a BROK: it is observed as
+ * {"path": "guest", "observed": "panic", "detail": LINE; cause} (the
+ * "Machine check:" line before it is the cause), details.panic and
+ * details.panic_cause keep both, and 0 comes back.  No panic: the case
+ * could not observe, BROK "PHASE: agent @cmd: how QEMU ended", and -1.
+ */
+int pmt_case_guest_gone(struct pmt_case *c, const char *cmd, const char *err);
 
 /*
  * The fire of an injector whose half is in the guest: run guest program

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The case runner: one case from boot to shutdown (pmt_case_run: prepare,
- * boot, the scenario or the lifecycle, detectors, dmesg, the reproduce
+ * boot, the lifecycle, detectors, dmesg, the reproduce
  * command), and the guests a case boots (pmt_case_boot_guest: the run's
  * image and accel, the kernel command line, vCPUs, the snapshot cache;
  * --accel auto's KVM probe at the first boot).  The session around the
@@ -248,19 +248,6 @@ int pmt_case_child_rundir(struct pmt_case *c, const char *name, char *err, size_
 	return 0;
 }
 
-int pmt_case_boot_checker(struct pmt_case *c, struct pmt_vm *vm, const char *disk)
-{
-	char err[1024];
-
-	pmt_case_phase(c, "checker-boot");
-	if (pmt_case_boot_guest(c, vm, "checker", disk, err, sizeof(err))) {
-		pmt_case_verdict(c, PMT_BROK, "checker-boot: %s", err);
-		return -1;
-	}
-	c->vm = vm;
-	return 0;
-}
-
 int pmt_case_shutdown(struct pmt_case *c, struct pmt_vm *vm)
 {
 	char err[512];
@@ -300,14 +287,10 @@ void pmt_case_run(struct pmt_runner *r, struct pmt_case *c)
 	c->runner = r;
 	c->rundir = r->rundir;
 	c->checkers = r->checkers > 0 ? r->checkers : 1;
-	/* probe -> prepare_vm -> boot -> (the scenario) -> disarm: lifecycle.h */
-	if (pmt_inject_probe(c) || pmt_inject_prepare(c, &vm.cfg))
+	/* probe -> prepare_vm -> boot -> the lifecycle -> disarm: lifecycle.h */
+	if (pmt_inject_probe(c) || pmt_inject_prepare(c, &vm.cfg) ||
+	    pmt_check_prepare(c, &vm.cfg))
 		goto out;
-	if (c->scenario->prepare_vm && c->scenario->prepare_vm(c, &vm.cfg)) {
-		if (!c->verdict_set)
-			pmt_case_verdict(c, PMT_BROK, "setup: the scenario could not prepare the guest");
-		goto out;
-	}
 
 	pmt_case_phase(c, "boot");
 	if (boot(r, &vm, err, sizeof(err))) {
@@ -324,10 +307,7 @@ void pmt_case_run(struct pmt_runner *r, struct pmt_case *c)
 	json_object_object_add(c->details, "smp", json_object_new_int(vm.cfg.smp));
 
 	pmt_case_phase(c, "run");
-	if (c->scenario->run)
-		c->scenario->run(c);
-	else
-		pmt_case_lifecycle(c);
+	pmt_case_lifecycle(c);
 	if (!c->verdict_set)
 		pmt_case_verdict(c, PMT_BROK, "%s: the scenario reached no verdict", c->phase);
 	save_dmesg(c);

@@ -44,13 +44,6 @@ int pmt_case_boot_guest(struct pmt_case *c, struct pmt_vm *vm, const char *name,
 			const char *disk, char *err, size_t errlen);
 
 /*
- * The checker guest of a case (power cuts, the images a fault left): boot
- * it over @disk as pmt_case_boot_guest() does, in phase "checker-boot",
- * and make it the case's guest (c->vm).  0, or -1 after a BROK.
- */
-int pmt_case_boot_checker(struct pmt_case *c, struct pmt_vm *vm, const char *disk);
-
-/*
  * In a child process of the case (pmt_fork_child) only: its guests' sockets
  * and scratch files go to RUNDIR/@name (made here), so that they do not
  * meet the parent's guests there.  0, or -1 with @err.

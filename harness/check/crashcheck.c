@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: MIT
+/*
+ * One crash state in a guest that stays up (crashcheck.h).  Kernel
+ * behaviour relied on: the guest's block device page cache may keep the
+ * previous state's metadata, so it is dropped before each mount; a mount
+ * runs the journal/log recovery; fsck -n changes nothing.
+ */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -119,12 +125,28 @@ static void lap(double *times, enum pmt_check_step step, int64_t *t0)
 int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_object *promises,
 			  struct json_object *problems, double times[PMT_STEPS])
 {
+	return pmt_crash_check_state_seen(c, dev, promises, problems, times, NULL);
+}
+
+void pmt_state_seen_free(struct pmt_state_seen *seen)
+{
+	json_object_put(seen->verify);
+	json_object_put(seen->fsck);
+	seen->verify = seen->fsck = NULL;
+}
+
+int pmt_crash_check_state_seen(struct pmt_case *c, const char *dev, struct json_object *promises,
+			       struct json_object *problems, double times[PMT_STEPS],
+			       struct pmt_state_seen *seen)
+{
 	struct json_object *args, *res = NULL, *broken;
 	size_t before = json_object_array_length(problems);
 	int64_t t0 = pmt_now_ms();
 	char err[512];
 	int rc;
 
+	if (seen)
+		memset(seen, 0, sizeof(*seen));
 	/* The block device's page cache may hold the previous state's metadata. */
 	if (call(c, "drop_caches", obj2("dev", dev, NULL, NULL), NULL, err, sizeof(err)) < 0)
 		return -1;
@@ -144,6 +166,8 @@ int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_objec
 		char why[512];
 
 		/* A state a power cut can produce must mount: that is the kernel's job. */
+		if (seen)
+			snprintf(seen->mount_error, sizeof(seen->mount_error), "%s", err);
 		mount_dmesg(c, why, sizeof(why));
 		problem(problems, "mount failed: %s; dmesg: %s", err, why[0] ? why : "(nothing)");
 		return 1;
@@ -169,6 +193,8 @@ int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_objec
 			problem(problems, "%s broken: %s", what, pmt_json_str(b, "observed"));
 		}
 	}
+	if (seen)
+		seen->verify = json_object_get(res);
 	json_object_put(res);
 	res = NULL;
 
@@ -189,6 +215,8 @@ int pmt_crash_check_state(struct pmt_case *c, const char *dev, struct json_objec
 		problem(problems, "fsck -n exited %d after recovery: %s", pmt_json_int(res, "exit", -1),
 			tail(pmt_json_str(res, "output"), 300));
 	}
+	if (seen)
+		seen->fsck = json_object_get(res);
 	json_object_put(res);
 	return json_object_array_length(problems) > before ? 1 : 0;
 }

@@ -347,7 +347,7 @@ static int flusheio_check(struct pmt_case *c, struct json_object *result)
 	bool slow = !strcmp(c->variant, "slow");
 	size_t used;
 
-	if (pmt_case_judge_observed(c))
+	if (pmt_case_judge_observed(c, NULL))
 		return -1;
 	if (!slow) {
 		pmt_flusheio_evidence(c, pmt_json_str(result, "shim_dir"),
