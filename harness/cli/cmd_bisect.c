@@ -344,7 +344,7 @@ int pmt_bisect_main(const struct pmt_options *o)
 	if (!b.p)
 		abort();
 	if (o->bisect_by && pmt_bisect_by_parse(o->bisect_by, &b.by))
-		abort();	/* options.c refused any other name */
+		abort();	/* the options table refused any other name */
 	pmt_info("bisect: %zu kernels, %s to %s; results in %s", n, o->kernels->v[0].name,
 		 o->kernels->v[n - 1].name, b.dir);
 

@@ -17,6 +17,29 @@
 
 #define FIELD(f) offsetof(struct pmt_options, f)
 
+int pmt_options_add_param(struct pmt_options *o, const char *name, size_t name_len,
+			  const char *value, const char *option, char *err, size_t errlen)
+{
+	if (o->nparams == (int)ARRAY_SIZE(o->params))
+		return pmt_fail(err, errlen, "--%s: at most %zu injector parameters", option,
+				ARRAY_SIZE(o->params));
+	o->params[o->nparams++] = (struct pmt_param_arg){
+		.name = name, .name_len = name_len, .value = value, .option = option,
+	};
+	return 0;
+}
+
+const char *pmt_options_param(const struct pmt_options *o, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = o->nparams - 1; i >= 0; i--)
+		if (o->params[i].name_len == n && !strncmp(o->params[i].name, name, n))
+			return o->params[i].value;
+	return NULL;
+}
+
+
 static const char *const accel_names[] = { "auto", "kvm", "tcg", NULL };
 static const char *const backend_names[] = { "qemu", "libvirt", NULL };
 static const char *const bisect_by_names[] = { "verdict", "kind", "reason", NULL };
