@@ -226,6 +226,10 @@ static int on_clock(void *ctx, const struct pmt_msg *m)
 	return 0;
 }
 
+/*
+ * Should be split: building the request into one helper and the check that the host's
+ * flushes were slowed into another; the agent call with its clock watch stays here.
+ */
 static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 {
 	struct json_object *req = json_object_new_object(), *args = json_object_new_object();
@@ -418,6 +422,11 @@ static int clock_offset(struct pmt_case *c, struct json_object *res, int64_t *lo
 	return 0;
 }
 
+/*
+ * Should be split: the coverage scan (each guest flush against the host fsyncs) into a
+ * function giving the count and the first uncovered flush; the rest is the verdicts in
+ * order, each an early return.
+ */
 static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *result,
 				    char *reason, size_t len)
 {

@@ -395,6 +395,10 @@ static void status_text(struct json_object *vs, char *buf, size_t len, bool *san
 		!pmt_json_bool(vs, "broken", false);
 }
 
+/*
+ * Long because it is the list of verdicts in priority order, each a test and its reason
+ * text; the order is the judgement and there is nothing shared to factor.
+ */
 static enum pmt_verdict vmevent_judge(struct pmt_case *c, struct json_object *result,
 				      char *reason, size_t len)
 {

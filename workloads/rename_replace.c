@@ -36,6 +36,11 @@ static int write_file(struct pmt_crash *c, const char *name, const void *data, s
 	return pmt_pwrite_all(*fdp, data, len, 0);
 }
 
+/*
+ * Long because the workload is a script of intents, writes, fsyncs and promises that must
+ * read in this order; each failure frees the two buffers itself, which a shared exit
+ * label would shorten.
+ */
 static int rename_replace_run(const char *dir, struct json_object *args,
 			      struct json_object *result, char *err, size_t errlen)
 {

@@ -248,6 +248,9 @@ static uint32_t candidate_sector(const struct candidate *cd, size_t k)
 /*
  * The promise with "allow": see the top of this file.  0 with @observed
  * set or empty, or -1 with @err for a malformed request.
+ * One function because its checks narrow down in order (name, type, size, sectors)
+ * against the same candidates, each ending with the observation; the read loop could move
+ * to a helper.
  */
 static int check_allowed(int dirfd, const char *path, struct json_object *promise,
 			 struct json_object *allow, char *observed, size_t len,

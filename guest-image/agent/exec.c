@@ -122,6 +122,10 @@ static bool kill_child(pid_t pid, int *status)
 	return true;
 }
 
+/*
+ * One function because the fork, the read loop and the kill at the timeout share the
+ * pipe, the child's pid and its status; only the setup before the fork would lift out.
+ */
 int exec_run(const char *const argv[], long long timeout_ms,
 	     struct exec_result *res, char *err, size_t errlen)
 {

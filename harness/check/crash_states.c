@@ -165,6 +165,11 @@ static int collect_share(pid_t pid, const char *path, struct pmt_walk_result *r,
 	return 0;
 }
 
+/*
+ * One function because it starts, runs and collects the checker shares with their path
+ * arrays on its stack and one removal of the scratch images; the start and collect loops
+ * could be helpers given those arrays.
+ */
 int pmt_check_crash_states(struct pmt_case *c, struct pmt_walk_plan *plan, int ncheckers,
 			   struct pmt_walk_result *out)
 {

@@ -135,6 +135,11 @@ void pmt_state_seen_free(struct pmt_state_seen *seen)
 	seen->verify = seen->fsck = NULL;
 }
 
+/*
+ * Long because it checks one state step by step (drop caches, mark, mount, verify,
+ * umount, fsck) on one device, each step timed and with its own error; the steps must run
+ * in this order.
+ */
 int pmt_crash_check_state_seen(struct pmt_case *c, const char *dev, struct json_object *promises,
 			       struct json_object *problems, double times[PMT_STEPS],
 			       struct pmt_state_seen *seen)

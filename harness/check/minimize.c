@@ -334,6 +334,11 @@ static int boot_checker(struct pmt_case *c, struct pmt_vm *vm, struct min_ctx *m
 	return 0;
 }
 
+/*
+ * One function because the steps run in this order and share one exit at out:, which
+ * shuts the checker down, removes the two scratch images and puts the case's FAIL back;
+ * split, each piece would have to hand all of that back.
+ */
 int pmt_minimize_state(struct pmt_case *c, const struct pmt_min_plan *p)
 {
 	struct json_object *min = json_object_new_object();

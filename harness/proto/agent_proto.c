@@ -242,6 +242,10 @@ static int get_object_or_empty(struct json_object *root, const char *key,
 	return 0;
 }
 
+/*
+ * Should be split: the request, event and reply cases into one function each, called
+ * after the common checks (size, JSON, trailing bytes, object).
+ */
 int pmt_msg_decode(const char *line, size_t len, struct pmt_msg *msg,
 		   char *err, size_t errlen)
 {

@@ -338,6 +338,9 @@ static bool in_cell(struct json_object *c, bool multi, const char *scen, const c
  * Rows: scenario.  Columns: device x fs, in the order cases came; with
  * more than one kernel, one group of those columns per kernel, so what
  * differs between kernels shows side by side.
+ * Should be split: the three header rows and the cells of one row into two helpers, with
+ * the name lists and the used columns in a small struct; today they are one function only
+ * because they share those locals.
  */
 static void grid(FILE *f, struct json_object *s)
 {
@@ -567,7 +570,11 @@ static int bits(long long x)
 	return n;
 }
 
-/* Sort the timeline's three lists into columns; false if there is no timeline. */
+/*
+ * Sort the timeline's three lists into columns; false if there is no timeline.
+ * Should be split: one helper per list (flushes, promises, points, failures), each taking
+ * @t and its array; the four loops share nothing but the columns.
+ */
 static bool tl_fill(struct tl *t, struct json_object *tl, struct json_object *failures)
 {
 	struct json_object *fl = json_object_object_get(tl, "flushes");
@@ -756,6 +763,8 @@ static void tl_legend(FILE *f)
 /*
  * An inline SVG of @details.timeline, and a line of totals under it.
  * Writes nothing and returns false when there is no (usable) timeline.
+ * Long because it writes one SVG in drawing order, a block per kind of mark; the caption
+ * under it could be its own function.
  */
 static bool timeline(FILE *f, struct json_object *details)
 {
@@ -841,6 +850,10 @@ out:
 	return drawn;
 }
 
+/*
+ * Long because it writes one case's HTML in page order, a few lines per part; the notes
+ * list could be its own function.
+ */
 static void drilldown(FILE *f, struct json_object *c, size_t i)
 {
 	struct json_object *details = NULL, *notes = NULL, *repro = NULL;

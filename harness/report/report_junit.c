@@ -64,6 +64,10 @@ static int count(struct json_object *summary, const char *verdict)
 	return json_object_get_int(v);
 }
 
+/*
+ * Should be split: the <testcase> of one finished case into its own function; the rest is
+ * the document written in order.
+ */
 char *pmt_report_junit(struct json_object *summary)
 {
 	struct json_object *cases = NULL, *props = NULL, *not_run = NULL;

@@ -360,6 +360,11 @@ static int judge(struct pmt_run *run, const struct pmt_expunge *ex, struct json_
 	return pmt_baseline_exit_status(run->summary);
 }
 
+/*
+ * One function because it is the run from start to end in order, and the cleanups at out:
+ * and out_judges: undo what was made up to the step that failed; the work itself is
+ * already in the functions it calls.
+ */
 int pmt_run_session(const struct pmt_options *o, struct json_object **summary)
 {
 	struct pmt_runner r = { .opt = o };

@@ -127,6 +127,11 @@ static const char *abs_path(const char *path, char *buf)
 	return realpath(path, buf) ? buf : path;
 }
 
+/*
+ * Long because it writes the domain XML in document order, an element or two a line with
+ * the reason beside it; the <qemu:commandline> part is the one piece that could be its
+ * own function.
+ */
 static char *build_xml(const struct pmt_vm_config *cfg, const char *name, const char *agent_path,
 		       bool native_pmem)
 {
@@ -372,6 +377,11 @@ static int lv_fail(struct pmt_vm *vm, char *err, size_t errlen, const char *what
 	return -1;
 }
 
+/*
+ * One function because the steps run in this order and share the connection, the agent's
+ * listen socket and the XML, with one cleanup at out:; split, each piece would pass most
+ * of them around.
+ */
 static int lv_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
 {
 	static unsigned seq;

@@ -252,6 +252,9 @@ static int restore_stream(struct pmt_vm *vm, int fd, int64_t deadline_ms, char *
  * Spawn QEMU and wait for the agent: for "ready" after a cold boot, or,
  * restoring the migration stream on @restore_fd (>= 0), for its answer to
  * uname -r (restore_stream).
+ * One function because the steps (sockets, console, command line, spawn, QMP, agent) run
+ * in this order and share the two listen sockets and the one cleanup at out:; split, each
+ * piece would take the vm, the paths and the error buffer.
  */
 static int qemu_spawn(struct pmt_vm *vm, int restore_fd, const char *preamble,
 		      int64_t deadline_ms, char *err, size_t errlen)

@@ -218,6 +218,11 @@ static int bb_args(struct json_object *args, const char **file, const char **dir
 	       ? -1 : 0;
 }
 
+/*
+ * Long because it is the fault in order (create the file, find its sector, arm the bad
+ * block, probe, read back), carrying the file's fd and the context through; little would
+ * lift out but the result fields.
+ */
 static int badblocks_run(const char *dir, struct json_object *args,
 			 struct json_object *result, char *err, size_t errlen)
 {

@@ -374,6 +374,11 @@ static int open_file(const char *dir, const char *name, char *err, size_t errlen
 	return fd;
 }
 
+/*
+ * One function because it is a script of probes in the order the finding needs (before,
+ * reset, after, writers, raw device, new file), sharing reset.dat's fd and the writer
+ * threads; only the writers' fsync summary would lift out cleanly.
+ */
 static int devreset_run(const char *dir, struct json_object *args, struct json_object *result,
 			char *err, size_t errlen)
 {

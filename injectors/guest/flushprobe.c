@@ -321,6 +321,11 @@ static int step_before(const char *dir, struct json_object *result, char *err, s
 	return 0;
 }
 
+/*
+ * One function because its probes run in order on the kept fds and each may change the
+ * one promise and the reason there is none; the write after recovery could be a helper
+ * taking both by pointer.
+ */
 static int step_recover(struct json_object *probes, struct json_object *result,
 			char *err, size_t errlen)
 {

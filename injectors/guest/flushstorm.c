@@ -204,6 +204,11 @@ static int open_for(const char *dir, const char *dev, struct stormer *s, char *e
 	return s->fd < 0 ? -1 : 0;
 }
 
+/*
+ * Should be split: the stormers' setup (files, records) and the result (the flushes array
+ * and the percentiles) into two helpers taking the stormer array; the start, the bounded
+ * join and the cleanup that must leave stuck threads alone stay here.
+ */
 static int flushstorm_run(const char *dir, struct json_object *args, struct json_object *result,
 			  char *err, size_t errlen)
 {

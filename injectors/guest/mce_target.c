@@ -398,6 +398,11 @@ static int mt_args(struct json_object *args, const char **file, const char **dir
 	       arg_int(args, "interval_ms", 0, 0, 10000, interval, err, errlen) ? -1 : 0;
 }
 
+/*
+ * One function because the steps share the state page mapped at the start and must run in
+ * order (file, device, monitor, holder); the wait for the holder and its messages could
+ * be a helper.
+ */
 static int mt_start(const char *dir, struct json_object *args, struct json_object *result,
 		    char *err, size_t errlen)
 {

@@ -421,6 +421,11 @@ static int match_fd(int fd)
 	return hit;
 }
 
+/*
+ * Should be split: reading the PMT_SHIM_* settings and preparing the directory (journal,
+ * counter, log) into two helpers; each is a flat list of checks that leaves the shim off
+ * with its own message.
+ */
 __attribute__((constructor))
 static void shim_init(void)
 {
@@ -1033,6 +1038,11 @@ static int reread_mode_locked(uint64_t seq)
 	return 0;
 }
 
+/*
+ * One function because a flush, from taking its sequence number to storing the counter,
+ * must happen in one piece under S.lock in this order; the mode decision and the log line
+ * could be helpers, but the lock would then span three functions.
+ */
 static int flush(const struct flush_call *c)
 {
 	const char *action = "recorded";
