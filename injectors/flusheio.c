@@ -67,10 +67,6 @@ static const struct pmt_param flusheio_params[] = {
 /* The slow variant's extra shim setting; one case at a time per process. */
 static char env_delay[64];
 
-static void shim_dir(const struct pmt_case *c, char *buf, size_t len)
-{
-	pmt_fmt(buf, len, "%s/flusheio-shim", c->rundir);
-}
 
 static bool is_slow(const struct pmt_case *c)
 {
@@ -98,7 +94,7 @@ static int flusheio_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char 
 	char dir[PATH_MAX];
 	int n;
 
-	shim_dir(c, dir, sizeof(dir));
+	pmt_shim_dir(c, dir, sizeof(dir));
 	n = pmt_shim_prepare(c, cfg, dir, err, errlen);
 	if (n < 0)
 		return -1;
@@ -161,7 +157,7 @@ static int flusheio_arm(struct pmt_case *c, char *err, size_t errlen)
 	char dir[PATH_MAX];
 	struct json_object *f = json_object_new_object();
 
-	shim_dir(c, dir, sizeof(dir));
+	pmt_shim_dir(c, dir, sizeof(dir));
 	if (pmt_shim_flushes_done(dir) < 0) {
 		json_object_put(f);
 		snprintf(err, errlen, "the shim keeps no flush count in %s: %s", dir, strerror(errno));
@@ -432,7 +428,7 @@ static int flusheio_run_workload(struct pmt_case *c, struct json_object **result
 	char dir[PATH_MAX];
 	int rc;
 
-	shim_dir(c, dir, sizeof(dir));
+	pmt_shim_dir(c, dir, sizeof(dir));
 	rc = is_slow(c) ? run_slow(c, dir, err, errlen)
 			: run_fail(c, dir, events, before, stamps, err, errlen);
 	keep_kernel_log(c);
@@ -450,22 +446,6 @@ static int flusheio_run_workload(struct pmt_case *c, struct json_object **result
 	return 0;
 }
 
-/*
- * The shim's folder stays while QEMU runs (it flushes into it until
- * shutdown); once the guest is gone its log is kept with the case, and
- * the folder goes.
- */
-static void flusheio_disarm(struct pmt_case *c)
-{
-	char dir[PATH_MAX];
-
-	if (!c->rundir)
-		return;
-	shim_dir(c, dir, sizeof(dir));
-	pmt_shim_keep_log(c, dir);
-	pmt_rm_rf(dir);
-}
-
 const struct pmt_injector pmt_injector_flusheio = {
 	.name = "flusheio",
 	.description = "the host's fsync() behind a guest flush fails with EIO, or is slow",
@@ -475,5 +455,5 @@ const struct pmt_injector pmt_injector_flusheio = {
 	.prepare_vm = flusheio_prepare,
 	.arm = flusheio_arm,
 	.run_workload = flusheio_run_workload,
-	.disarm = flusheio_disarm,
+	.disarm = pmt_shim_disarm,
 };

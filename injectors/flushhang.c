@@ -30,17 +30,13 @@
 
 #define FLUSHHANG_BOUND_S	20
 
-static void shim_dir(const struct pmt_case *c, char *buf, size_t len)
-{
-	pmt_fmt(buf, len, "%s/flushhang-shim", c->rundir);
-}
 
 static int flushhang_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *err,
 			     size_t errlen)
 {
 	char dir[PATH_MAX];
 
-	shim_dir(c, dir, sizeof(dir));
+	pmt_shim_dir(c, dir, sizeof(dir));
 	return pmt_shim_prepare(c, cfg, dir, err, errlen) < 0 ? -1 : 0;
 }
 
@@ -48,7 +44,7 @@ static int flushhang_arm(struct pmt_case *c, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
 
-	shim_dir(c, dir, sizeof(dir));
+	pmt_shim_dir(c, dir, sizeof(dir));
 	pmt_case_phase(c, "hold");
 	if (pmt_shim_set_mode(dir, "hold")) {
 		snprintf(err, errlen, "cannot switch the shim to hold: %s", strerror(errno));
@@ -66,7 +62,7 @@ static int flushhang_run_workload(struct pmt_case *c, struct json_object **resul
 	int rc;
 
 	*result = NULL;
-	shim_dir(c, dir, sizeof(dir));
+	pmt_shim_dir(c, dir, sizeof(dir));
 	rc = pmt_case_agent_within(c, "run", args, &res, why, sizeof(why),
 				   pmt_case_hang_bound_s(c, FLUSHHANG_BOUND_S));
 	json_object_put(args);
@@ -92,17 +88,6 @@ static int flushhang_run_workload(struct pmt_case *c, struct json_object **resul
 	return -1;
 }
 
-static void flushhang_disarm(struct pmt_case *c)
-{
-	char dir[PATH_MAX];
-
-	if (!c->rundir)
-		return;
-	shim_dir(c, dir, sizeof(dir));
-	pmt_shim_keep_log(c, dir);
-	pmt_rm_rf(dir);
-}
-
 const struct pmt_injector pmt_injector_flushhang = {
 	.name = "flushhang",
 	.description = "self-test: the host's fsync() behind a guest flush never returns",
@@ -111,7 +96,7 @@ const struct pmt_injector pmt_injector_flushhang = {
 	.prepare_vm = flushhang_prepare,
 	.arm = flushhang_arm,
 	.run_workload = flushhang_run_workload,
-	.disarm = flushhang_disarm,
+	.disarm = pmt_shim_disarm,
 };
 
 /* ---- the scenario that runs it ---- */

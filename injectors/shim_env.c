@@ -13,6 +13,7 @@
 
 #include "durable.h"
 #include "image.h"
+#include "injector.h"
 #include "shim_env.h"
 #include "util.h"
 
@@ -85,4 +86,20 @@ void pmt_shim_keep_log(const struct pmt_case *c, const char *dir)
 	if (t)
 		pmt_write_file_atomic(to, t, len);
 	free(t);
+}
+
+void pmt_shim_dir(const struct pmt_case *c, char *buf, size_t len)
+{
+	pmt_fmt(buf, len, "%s/%s-shim", c->rundir, c->inj->name);
+}
+
+void pmt_shim_disarm(struct pmt_case *c)
+{
+	char dir[PATH_MAX];
+
+	if (!c->rundir)
+		return;
+	pmt_shim_dir(c, dir, sizeof(dir));
+	pmt_shim_keep_log(c, dir);
+	pmt_rm_rf(dir);
 }

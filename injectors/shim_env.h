@@ -40,4 +40,13 @@ long long pmt_shim_flushes_done(const char *dir);
  */
 void pmt_shim_keep_log(const struct pmt_case *c, const char *dir);
 
+/* The shim folder of @c's injector: RUNDIR/INJECTOR-shim. */
+void pmt_shim_dir(const struct pmt_case *c, char *buf, size_t len);
+/*
+ * A disarm for an injector whose shim folder is pmt_shim_dir(): keep its
+ * log (pmt_shim_keep_log), then remove the folder.  The folder stays while
+ * QEMU runs (it flushes into it until shutdown); disarm comes after.
+ */
+void pmt_shim_disarm(struct pmt_case *c);
+
 #endif

@@ -99,3 +99,26 @@ void pmt_term_escape(char *buf, size_t len, const char *s, bool keep_newlines)
 	buf[0] = '\0';
 	escape_walk(s, keep_newlines, put_buf, &b);
 }
+
+void pmt_wrap(FILE *f, const char *text, size_t col, const char *indent, size_t width)
+{
+	for (const char *p = text + strspn(text, " "); *p;) {
+		size_t w = strcspn(p, " ");
+
+		if (col && col + 1 + w > width && col > strlen(indent)) {
+			fprintf(f, "\n%s", indent);
+			col = strlen(indent);
+		} else if (col && col > strlen(indent)) {
+			fputc(' ', f);
+			col++;
+		} else if (!col) {
+			fputs(indent, f);
+			col = strlen(indent);
+		}
+		fwrite(p, 1, w, f);
+		col += w;
+		p += w;
+		p += strspn(p, " ");
+	}
+	fputc('\n', f);
+}

@@ -21,4 +21,12 @@ void pmt_term_fputs(FILE *f, const char *s, bool keep_newlines);
 /* The same into @buf (always NUL-terminated, cut on an escape boundary). */
 void pmt_term_escape(char *buf, size_t len, const char *s, bool keep_newlines);
 
+/*
+ * @text written to @f wrapped on spaces at @width columns: a line that is
+ * started gets @indent first, a word that would pass @width starts a new
+ * line; ends with '\n'.  @col is the column @f's line is at already (0:
+ * a new line, which then gets @indent too); runs of spaces count as one.
+ */
+void pmt_wrap(FILE *f, const char *text, size_t col, const char *indent, size_t width);
+
 #endif

@@ -17,6 +17,7 @@
 #include "finding_flush.h"
 #include "image.h"
 #include "json_util.h"
+#include "text.h"
 #include "util.h"
 
 #define WRAP		72
@@ -26,30 +27,7 @@
 /* @text wrapped at WRAP columns on spaces, each line after @indent. */
 static void wrap(FILE *f, const char *text, const char *indent)
 {
-	size_t col = 0;
-	const char *p = text;
-
-	while (*p) {
-		const char *sp = strchr(p, ' ');
-		size_t w = sp ? (size_t)(sp - p) : strlen(p);
-
-		if (col && col + 1 + w > WRAP) {
-			fprintf(f, "\n%s", indent);
-			col = strlen(indent);
-		} else if (col) {
-			fputc(' ', f);
-			col++;
-		} else {
-			fputs(indent, f);
-			col = strlen(indent);
-		}
-		fwrite(p, 1, w, f);
-		col += w;
-		p += w;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', f);
+	pmt_wrap(f, text, 0, indent, WRAP);
 }
 
 void pmt_kernel_package(const char *release, char *out, size_t len)

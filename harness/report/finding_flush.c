@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "finding_flush.h"
+#include "text.h"
 #include "json_util.h"
 
 #define WRAP	72
@@ -39,31 +40,6 @@ static void flushes(struct json_object *fl, char *buf, size_t len)
 	}
 }
 
-/* @text wrapped at WRAP columns after @indent. */
-static void wrap_text(FILE *f, const char *text, const char *indent)
-{
-	size_t col = 0;
-
-	for (const char *p = text; *p;) {
-		size_t w = strcspn(p, " ");
-
-		if (col && col + 1 + w > WRAP) {
-			fprintf(f, "\n%s", indent);
-			col = strlen(indent);
-		} else if (col) {
-			fputc(' ', f);
-			col++;
-		} else {
-			fputs(indent, f);
-			col = strlen(indent);
-		}
-		fwrite(p, 1, w, f);
-		col += w;
-		p += w;
-		p += strspn(p, " ");
-	}
-	fputc('\n', f);
-}
 
 /* The jbd2 log of the durable image at the cut, one line a transaction. */
 static void json_log(FILE *f, struct json_object *j)
@@ -131,7 +107,7 @@ void pmt_finding_flush_evidence(FILE *f, struct json_object *c)
 	}
 	snprintf(line + used, sizeof(line) - used, "%s.",
 		 json_object_array_length(failed) ? "" : " none");
-	wrap_text(f, line, "");
+	pmt_wrap(f, line, 0, "", WRAP);
 	fprintf(f, "\n    %-20s %-7s %-3s %-6s %-18s %-7s %-3s %s\n", "fsync", "step", "ret", "fd",
 		"host flush:ret", "journal", "fs", "err");
 	for (size_t i = 0; i < json_object_array_length(fs); i++) {
@@ -171,10 +147,10 @@ void pmt_finding_flush_evidence(FILE *f, struct json_object *c)
 			 first_err, first_code, first_code == 2 ? " (EXT4_ERR_EIO)" : "",
 			 first_err_after);
 	fputc('\n', f);
-	wrap_text(f, line, "");
+	pmt_wrap(f, line, 0, "", WRAP);
 	json_log(f, json_object_object_get(ev, "journal_at_cut"));
 	if (concl) {
 		fprintf(f, "\nConclusion (%s):\n\n", pmt_json_str(concl, "kind"));
-		wrap_text(f, pmt_json_str(concl, "text"), "  ");
+		pmt_wrap(f, pmt_json_str(concl, "text"), 0, "  ", WRAP);
 	}
 }

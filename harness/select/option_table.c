@@ -13,6 +13,7 @@
 
 #include "option_table.h"
 #include "shard.h"
+#include "text.h"
 #include "util.h"
 
 #define FIELD(f) offsetof(struct pmt_options, f)
@@ -374,25 +375,10 @@ static const char *const group_titles[PMT_OG_COUNT] = {
 /* @text from column @col, wrapped at HELP_WIDTH, continued lines at @indent. */
 static void wrap(FILE *out, const char *text, int col, int indent)
 {
-	const char *p = text;
+	char spaces[HELP_COLUMN + 1];
 
-	while (*p) {
-		size_t word = strcspn(p, " ");
-
-		if (col > indent && col + 1 + (int)word > HELP_WIDTH) {
-			fprintf(out, "\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', out);
-			col++;
-		}
-		fprintf(out, "%.*s", (int)word, p);
-		col += (int)word;
-		p += word;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', out);
+	snprintf(spaces, sizeof(spaces), "%*s", indent, "");
+	pmt_wrap(out, text, (size_t)col, spaces, HELP_WIDTH);
 }
 
 void pmt_option_help(FILE *out)
