@@ -112,6 +112,16 @@ static void mount_dmesg(struct pmt_case *c, char *out, size_t len)
 	json_object_put(res);
 }
 
+/*
+ * Is @err (the agent's words for a failed command) an errno that the
+ * mounted filesystem returned, EIO or EUCLEAN (corruption found), rather
+ * than the checker's own failure?
+ */
+static bool kernel_errno(const char *err)
+{
+	return strstr(err, "Input/output error") || strstr(err, "Structure needs cleaning");
+}
+
 /* Add the seconds since *@t0 to step @step, and restart the clock. */
 static void lap(double *times, enum pmt_check_step step, int64_t *t0)
 {
@@ -182,12 +192,22 @@ int pmt_crash_check_state_seen(struct pmt_case *c, const char *dev, struct json_
 	json_object_object_add(args, "promises", json_object_get(promises));
 	rc = call(c, "verify", args, &res, err, sizeof(err));
 	lap(times, PMT_STEP_VERIFY, &t0);
-	if (rc) {
+	if (rc > 0 && kernel_errno(err)) {
+		char why[512];
+
+		/* The state mounted, then the filesystem refused to read it
+		 * (xfs shuts down on what log recovery left): the kernel's
+		 * answer for this state, not the checker's failure. */
+		mount_dmesg(c, why, sizeof(why));
+		problem(problems, "mounted, then unreadable: %s; dmesg: %s", err,
+			why[0] ? why : "(nothing)");
+		rc = 0;
+	} else if (rc) {
 		if (rc > 0)
 			pmt_case_verdict(c, PMT_BROK, "%s: verify: %s", c->phase, err);
 		return -1;
 	}
-	if (json_object_object_get_ex(res, "broken", &broken)) {
+	if (res && json_object_object_get_ex(res, "broken", &broken)) {
 		for (size_t i = 0; i < json_object_array_length(broken); i++) {
 			struct json_object *b = json_object_array_get_idx(broken, i), *p;
 			char what[256];
