@@ -27,8 +27,9 @@
 #     modules.builtin (naming the built-in drivers: guest-image/build-image.sh
 #     reads it into builtin.txt) and modules.dep for the few =m modules.
 #
-# Cache: build/builtin-kernel/VERSION-HASH/, HASH from the fragment and this
-# script; its .done is written last, so a build cut short is redone.  flock
+# Cache: build/builtin-kernel/VERSION-HASH/, HASH of the fragment (a change
+# to how this script builds wants `rm -rf build/builtin-kernel`); its .done
+# is written last, so a build cut short is redone.  flock
 # keeps two callers from building the same tree at once.
 #
 # Host tools: gcc, make, flex, bison, bc, perl, libelf-dev (objtool), xz.
@@ -65,9 +66,10 @@ flock 9
 
 # ---------------------------------------------------------------- the source
 find_deb() {
-	local d f
+	local d f pat=${VER:-*}
 	for d in "$OUT/debs" "$ROOT/build/planted/debs"; do
-		for f in "$d/${PKG}_${VER:-*}_all.deb"; do
+		# shellcheck disable=SC2086 # $pat is a glob when VER is unknown
+		for f in "$d/$PKG"_${pat}_all.deb; do
 			if [ -f "$f" ]; then echo "$f"; fi
 		done
 	done | sort -V | tail -n 1
@@ -94,7 +96,7 @@ if [ ! -e "$SRC/.unpacked" ]; then
 fi
 
 # ---------------------------------------------------------------- the build
-HASH=$(cat "$FRAG" "$0" | sha256sum | cut -c1-12)
+HASH=$(sha256sum <"$FRAG" | cut -c1-12)
 KEY=$VER-$HASH
 B=$OUT/$KEY
 OBJ=$B/obj
