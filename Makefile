@@ -208,6 +208,13 @@ bisect: all image
 planted: all image $(PMTORTURE_SAN)
 	tests/integration/run.sh --nightly t_planted
 
+# `make builtin`: a guest kernel with virtio_pmem, nd_pmem and nfit built in,
+# built once from Debian's linux-source (tests/builtin/), through mapsync on
+# both devices (README "Guests from a snapshot"); the first build takes tens
+# of minutes, so only with make check NIGHTLY=1, never in the default check.
+builtin: all image $(PMTORTURE_SAN)
+	tests/integration/run.sh --nightly t_builtin
+
 # `make check`: unit tests, then integration tests that boot real guests.
 # NIGHTLY=1 runs the longer plan.
 check: all image $(PMTORTURE_SAN) unit fuzz-replay
@@ -217,7 +224,7 @@ check: all image $(PMTORTURE_SAN) unit fuzz-replay
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: harness all unit run check bench bisect clean planted
+.PHONY: harness all unit run check bench bisect clean planted builtin
 
 # ---- guest image (kernel + initramfs); build-image.sh is its own cache ----
 IMAGE_DIR := $(BUILD)/guest/default

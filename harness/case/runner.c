@@ -151,6 +151,54 @@ static const char *modules_to_skip(const struct pmt_case *c, bool snapshot)
 	return buf;
 }
 
+/*
+ * Whether the "built in: boots cold" line was said for this image and device
+ * kind; notes it said.  Once per kind, not once per run: a kernel with both
+ * virtio_pmem and nfit built in boots both kinds' guests cold, for two
+ * reasons.
+ */
+static bool said_builtin(const struct pmt_image *img, enum pmt_device_kind kind)
+{
+	static struct {
+		const struct pmt_image *img;
+		enum pmt_device_kind kind;
+	} said[32];
+	static size_t n;
+
+	for (size_t i = 0; i < n; i++)
+		if (said[i].img == img && said[i].kind == kind)
+			return true;
+	if (n < sizeof(said) / sizeof(said[0])) {
+		said[n].img = img;
+		said[n++].kind = kind;
+	}
+	return false;
+}
+
+/* The built-in pmem driver that makes case @c's guests boot cold, or NULL
+ * (none, or no snapshot would be used anyway: --no-snapshot, libvirt). */
+static const char *cold_for_builtin(const struct pmt_runner *r, const struct pmt_case *c,
+				    const struct pmt_image *img)
+{
+	const struct pmt_options *o = r->opt;
+
+	if (o->no_snapshot || o->backend != PMT_BACKEND_QEMU)
+		return NULL;
+	return pmt_image_builtin_pmem(img->builtin, c->device == PMT_DEV_NVDIMM);
+}
+
+void pmt_runner_say_builtin(const struct pmt_runner *r, const struct pmt_case *c)
+{
+	/* Issue 9: a case of a kernel matrix boots its kernel's image. */
+	const struct pmt_image *img = c->kernel ? &c->kernel->img : &r->img;
+	const char *builtin = cold_for_builtin(r, c, img);
+
+	if (builtin && !said_builtin(img, c->device))
+		pmt_info("kernel %s has %s built in: its %s guests boot cold (a built-in driver "
+			 "reads the device at boot, before a snapshot could leave it out)",
+			 img->release, builtin, pmt_device_name(c->device));
+}
+
 /* A guest for case @c: the run's image, accel and kernel command line, one
  * pmem device of the case's kind (its path is the caller's), logs in @logdir. */
 static void vm_config(struct pmt_runner *r, struct pmt_case *c, struct pmt_vm *vm, const char *logdir)
@@ -158,16 +206,10 @@ static void vm_config(struct pmt_runner *r, struct pmt_case *c, struct pmt_vm *v
 	const struct pmt_options *o = r->opt;
 	/* Issue 9: a case of a kernel matrix boots its kernel's image. */
 	const struct pmt_image *img = c->kernel ? &c->kernel->img : &r->img;
-	const char *builtin = pmt_image_builtin_pmem(img->builtin, c->device == PMT_DEV_NVDIMM);
-	bool snapshot = !o->no_snapshot && o->backend == PMT_BACKEND_QEMU && !builtin;
-	static bool said_builtin;
+	bool snapshot = !o->no_snapshot && o->backend == PMT_BACKEND_QEMU &&
+			!cold_for_builtin(r, c, img);
 
-	if (builtin && !o->no_snapshot && !said_builtin) {
-		pmt_info("kernel %s has %s built in: its %s guests boot cold (a built-in driver "
-			 "reads the device at boot, before a snapshot could leave it out)",
-			 img->release, builtin, pmt_device_name(c->device));
-		said_builtin = true;
-	}
+	pmt_runner_say_builtin(r, c);	/* said already by the session, but for callers without one */
 
 	vm->cfg.qemu = o->qemu;
 	vm->cfg.connect = o->connect;

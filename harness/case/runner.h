@@ -35,6 +35,15 @@ struct pmt_runner {
 void pmt_case_run(struct pmt_runner *r, struct pmt_case *c);
 
 /*
+ * Say, once per image and device kind, that case @c's guests boot cold
+ * because the kernel has the device's pmem driver built in (virtio_pmem,
+ * nfit: it reads the device at boot, so no snapshot can leave it out).  The
+ * session calls it for every case before any runs, so the --jobs workers
+ * it forks inherit what was said and say nothing again.
+ */
+void pmt_runner_say_builtin(const struct pmt_runner *r, const struct pmt_case *c);
+
+/*
  * Boot another guest for the case (the power-cut checker): the run's image
  * and accel, its logs in c->dir/@name, pmem backed by the existing @disk.
  * The caller releases it; a guest that failed to boot is already released.

@@ -415,6 +415,9 @@ int pmt_run_session(const struct pmt_options *o, struct json_object **summary)
 		pmt_info("guest kernel%s %s, %zu case%s, %d at a time, results in %s",
 			 pmt_kernels_multi(o) ? "s" : "", pmt_kernels_multi(o) ? kernels : r.img.release,
 			 n, n == 1 ? "" : "s", jobs, run.dir);
+		/* Before the workers fork: each kind's line comes once (runner.h). */
+		for (size_t i = 0; i < n; i++)
+			pmt_runner_say_builtin(&r, &cases[i]);
 	}
 	set_properties(&r, &run, cases, n, jobs);
 	pmt_run_event(&run, "run-start", NULL);
