@@ -100,10 +100,6 @@ static const struct pmt_param flushstorm_params[] = {
 /* The extra shim settings; one case at a time per process. */
 static char env_delay[64], env_hold[64];
 
-void pmt_flushstorm_shim_dir(const struct pmt_case *c, char *buf, size_t len)
-{
-	pmt_fmt(buf, len, "%s/flushstorm-shim", c->rundir);
-}
 
 static bool held(const struct pmt_case *c)
 {
@@ -115,7 +111,7 @@ static int storm_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *er
 	char dir[PATH_MAX];
 	int n;
 
-	pmt_flushstorm_shim_dir(c, dir, sizeof(dir));
+	pmt_shim_dir(c, dir, sizeof(dir));
 	n = pmt_shim_prepare(c, cfg, dir, err, errlen);
 	if (n < 0)
 		return -1;
@@ -243,7 +239,7 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 	int before, lines, rc;
 	double slowest = 0;
 
-	pmt_flushstorm_shim_dir(c, dir, sizeof(dir));
+	pmt_shim_dir(c, dir, sizeof(dir));
 	if (pmt_host_flushes(dir, 0, &hf, &n, &before)) {
 		snprintf(err, errlen, "%s/flushes.jsonl: %s (was the shim loaded?)", dir, strerror(errno));
 		json_object_put(req);
@@ -320,25 +316,6 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 }
 
 /* flushes.jsonl is the evidence: keep it with the case; the folder goes. */
-static void storm_disarm(struct pmt_case *c)
-{
-	char dir[PATH_MAX], from[PATH_MAX + 16], to[PATH_MAX + 16];
-
-	if (!c->rundir)
-		return;
-	pmt_flushstorm_shim_dir(c, dir, sizeof(dir));
-	snprintf(from, sizeof(from), "%s/flushes.jsonl", dir);
-	snprintf(to, sizeof(to), "%s/flushes.jsonl", c->dir);
-	if (c->dir[0] && access(from, F_OK) == 0 && rename(from, to)) {
-		size_t len;
-		char *t = pmt_read_file(from, 256 << 20, &len);
-
-		if (t)
-			pmt_write_file_atomic(to, t, len);
-		free(t);
-	}
-	pmt_rm_rf(dir);
-}
 
 const struct pmt_injector pmt_injector_flushstorm = {
 	.name = "flushstorm",
@@ -349,7 +326,7 @@ const struct pmt_injector pmt_injector_flushstorm = {
 	.probe = pmt_shim_probe,
 	.prepare_vm = storm_prepare,
 	.fire = storm_fire,
-	.disarm = storm_disarm,
+	.disarm = pmt_shim_disarm,
 };
 
 /* ---- the scenario that runs it ---- */
@@ -454,7 +431,7 @@ static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *resu
 		return PMT_FAIL;
 	}
 
-	pmt_flushstorm_shim_dir(c, dir, sizeof(dir));
+	pmt_shim_dir(c, dir, sizeof(dir));
 	if (pmt_host_flushes(dir, (int)pmt_json_int64(c->details, "host_lines_before", 0), &hf,
 			     &nh, &lines)) {
 		snprintf(reason, len, "check: reading %s/flushes.jsonl failed", dir);

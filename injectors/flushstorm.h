@@ -9,9 +9,6 @@
 
 #include "case.h"
 
-/* The shim's folder of case @c (flushes.jsonl, mode, held). */
-void pmt_flushstorm_shim_dir(const struct pmt_case *c, char *buf, size_t len);
-
 /* One host flush, a line of the shim's flushes.jsonl (injectors/powercut/shim.c). */
 struct pmt_host_flush {
 	long long seq;

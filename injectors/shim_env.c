@@ -82,7 +82,11 @@ void pmt_shim_keep_log(const struct pmt_case *c, const char *dir)
 		return;
 	snprintf(from, sizeof(from), "%s/flushes.jsonl", dir);
 	snprintf(to, sizeof(to), "%s/flushes.jsonl", c->dir);
-	t = pmt_read_file(from, 64 << 20, &len);
+	/* The folder goes next: a rename keeps the log whole; across file
+	 * systems it is copied (a storm's log is the longest, a few MB). */
+	if (access(from, F_OK) || !rename(from, to))
+		return;
+	t = pmt_read_file(from, 256 << 20, &len);
 	if (t)
 		pmt_write_file_atomic(to, t, len);
 	free(t);

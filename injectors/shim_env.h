@@ -33,7 +33,7 @@ int pmt_shim_set_mode(const char *dir, const char *mode);
 long long pmt_shim_flushes_done(const char *dir);
 
 /*
- * Keep the shim's log of what the host did, @dir/flushes.jsonl, in the
+ * Move the shim's log of what the host did, @dir/flushes.jsonl, into the
  * case folder (c->dir/flushes.jsonl), for a disarm to call before it
  * removes @dir: the evidence outlives the shim's folder.  Nothing when
  * there is no log or no case folder.
