@@ -47,17 +47,18 @@ deps:
 
 # ---- harness (the host side) ----
 # The durable-image library: its writer's half (durable.c) is shared with the
-# power-cut shim (injectors/powercut); its reader's half (epochs.c) is the
-# harness's alone.
+# flush shim (harness/shim, preloaded into QEMU); its reader's half (epochs.c)
+# is the harness's alone.
 # The injectors' host halves (injectors/*.c, one file each, listed in
 # injectors/registry.c) are part of the harness.
-INJECTOR_LIB_SRCS := injectors/powercut/durable.c injectors/powercut/epochs.c $(wildcard injectors/*.c)
+INJECTOR_LIB_SRCS := harness/shim/durable.c harness/shim/epochs.c $(wildcard injectors/*.c)
 # The harness is in layers, one folder each, from the bottom up; a layer
 # uses only the layers below it (README "Architecture"):
 #   harness/proto      the agent protocol, shared with the guest agent
 #   workloads          the workload list, shared with the guest agent
 #   harness/core       libc helpers: logs, processes, text, verdicts
-#   injectors/powercut the durable image (libc only, shared with the shim)
+#   harness/shim       the flush shim QEMU preloads and the durable image it
+#                      keeps (libc only); the harness links the image's reader
 #   harness/vm         QEMU and libvirt, agent and QMP channels, images
 #   harness/select     options, kernels, plan files, shards, parameters
 #   harness/case       one case: struct pmt_case, the injector interface
@@ -73,13 +74,14 @@ INJECTOR_LIB_SRCS := injectors/powercut/durable.c injectors/powercut/epochs.c $(
 # below it only, so an include that runs up the layers fails to compile; so
 # does a header that is not self-contained or that includes from above
 # (every header is compiled on its own, as its layer sees it).
-HARNESS_LAYERS := harness/proto workloads harness/core injectors/powercut harness/vm \
+HARNESS_LAYERS := harness/proto workloads harness/core harness/shim harness/vm \
                   harness/select harness/case injectors harness/check harness/report \
                   harness/scenarios harness/run harness/cli
-HARNESS_DIRS := $(filter harness/%,$(HARNESS_LAYERS))
+# The shim's folder gives the harness two files only (INJECTOR_LIB_SRCS).
+HARNESS_DIRS := $(filter-out harness/shim,$(filter harness/%,$(HARNESS_LAYERS)))
 HARNESS_SRCS := $(foreach d,$(HARNESS_DIRS),$(wildcard $(d)/*.c)) $(INJECTOR_LIB_SRCS)
 HARNESS_HDRS := $(foreach d,$(HARNESS_DIRS),$(wildcard $(d)/*.h)) \
-                $(wildcard injectors/powercut/durable*.h) injectors/powercut/sys_raw.h \
+                $(wildcard harness/shim/durable*.h) harness/shim/sys_raw.h \
                 $(wildcard injectors/*.h) workloads/workload_list.h
 HARNESS_LIB_SRCS := $(filter-out harness/cli/main.c,$(HARNESS_SRCS))
 # Layer $(1) and the layers below it, bottom up.
@@ -236,28 +238,28 @@ image: $(AGENT)
 
 .PHONY: image
 
-# ---- powercut injector: the QEMU LD_PRELOAD shim and its benchmark ----
+# ---- the flush shim QEMU preloads (power cuts, flush faults) and its benchmark ----
 # The shim is loaded into QEMU, so it links libc only (durable.c is libc only).
 # Hidden by default: only the wrapped libc functions are exported.
 SHIM    := $(BUILD)/lib/pmtorture-shim.so
-SHIM_SRCS := injectors/powercut/shim.c injectors/powercut/durable.c injectors/powercut/uffd_track.c
-SHIM_HDRS := injectors/powercut/durable.h injectors/powercut/durable_int.h injectors/powercut/uffd_track.h \
-             injectors/powercut/sys_raw.h
+SHIM_SRCS := harness/shim/shim.c harness/shim/durable.c harness/shim/uffd_track.c
+SHIM_HDRS := harness/shim/durable.h harness/shim/durable_int.h harness/shim/uffd_track.h \
+             harness/shim/sys_raw.h
 BENCH_DURABLE := $(BUILD)/bench/bench-durable
 
 $(SHIM): $(SHIM_SRCS) $(SHIM_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -fvisibility=hidden -pthread \
-		-Iinjectors/powercut -o $@ $(SHIM_SRCS) -ldl
+		-Iharness/shim -o $@ $(SHIM_SRCS) -ldl
 
-$(BENCH_DURABLE): injectors/powercut/bench_durable.c injectors/powercut/durable.c \
-		injectors/powercut/epochs.c injectors/powercut/uffd_track.c $(SHIM_HDRS)
+$(BENCH_DURABLE): harness/shim/bench_durable.c harness/shim/durable.c \
+		harness/shim/epochs.c harness/shim/uffd_track.c $(SHIM_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -Iinjectors/powercut -o $@ \
-		injectors/powercut/bench_durable.c injectors/powercut/durable.c \
-		injectors/powercut/epochs.c injectors/powercut/uffd_track.c
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -Iharness/shim -o $@ \
+		harness/shim/bench_durable.c harness/shim/durable.c \
+		harness/shim/epochs.c harness/shim/uffd_track.c
 
 shim: $(SHIM)
 
@@ -270,7 +272,7 @@ bench-durable: $(BENCH_DURABLE)
 	$(BENCH_DURABLE) $(BENCH_DIR)
 
 .PHONY: shim bench-durable
-# ---- end of powercut section ----
+# ---- end of the shim section ----
 
 # Last: its prerequisites are defined in the sections above.
 # Figures, never asserted: boot and case times, crash states per minute,

@@ -5,7 +5,7 @@
  * fsync() on the backing file (hw/virtio/virtio-pmem.c, worker_cb: ret 1
  * on failure); the guest's virtio_pmem_flush() returns it, and
  * async_pmem_flush() turns it into -EIO for the flush bio.  The flush shim
- * (injectors/powercut/shim.c) sits on that fsync(): DIR/mode switches it
+ * (harness/shim/shim.c) sits on that fsync(): DIR/mode switches it
  * between honest and fail-eio at run time, PMT_SHIM_DELAY_MS makes every
  * flush slow, and DIR/flushes.jsonl records what each flush did, which is
  * how the fault is known to have fired.

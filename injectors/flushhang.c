@@ -4,7 +4,7 @@
  * with evidence (harness/case/hang.h) and that the harness stays in
  * control: the case ends within its bound and QEMU is power-cut.
  *
- * arm switches the flush shim (injectors/powercut/shim.c) to "hold": the
+ * arm switches the flush shim (harness/shim/shim.c) to "hold": the
  * next host fsync() of the backing file waits until DIR/held is removed,
  * which nobody does.  QEMU 7.2's virtio-pmem hands the request to a
  * thread-pool worker that runs that fsync, so the answer never comes; the

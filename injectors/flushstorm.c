@@ -8,7 +8,7 @@
  *   - QEMU 7.2 (hw/virtio/virtio-pmem.c) pops one request per queue
  *     notification and hands it to its thread pool (64 workers at most),
  *     whose worker_cb calls fsync() on the backing file and answers
- *     ret = 1 on failure.  The flush shim (injectors/powercut/shim.c)
+ *     ret = 1 on failure.  The flush shim (harness/shim/shim.c)
  *     wraps that fsync(): PMT_SHIM_DELAY_MS sleeps before its lock (slow
  *     flushes overlap), "hold" in DIR/mode holds the next flush inside its
  *     lock for PMT_SHIM_HOLD_MS (the ones behind it wait), and each line of

@@ -9,7 +9,7 @@
 
 #include "case.h"
 
-/* One host flush, a line of the shim's flushes.jsonl (injectors/powercut/shim.c). */
+/* One host flush, a line of the shim's flushes.jsonl (harness/shim/shim.c). */
 struct pmt_host_flush {
 	long long seq;
 	int64_t rt0_us, rt1_us;	/* CLOCK_REALTIME: entered the shim, result final */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * powercut: host power cuts on virtio-pmem.  QEMU runs with the flush shim
- * (injectors/powercut/shim.c) preloaded: at each host flush (QEMU's
+ * (harness/shim/shim.c) preloaded: at each host flush (QEMU's
  * fsync() of the backing file, which is what a guest flush request
  * becomes in hw/virtio/virtio-pmem.c) it logs the pages written since the
  * last one, so every flush is a persistence point the harness can rebuild.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The flush shim's host half shared by the injectors that load it into
- * QEMU (LD_PRELOAD, PMT_SHIM_DIR: injectors/powercut/shim.c): its
+ * QEMU (LD_PRELOAD, PMT_SHIM_DIR: harness/shim/shim.c): its
  * environment, its mode file, its flush count and its log.
  */
 #include <errno.h>

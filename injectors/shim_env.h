@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Loading the flush shim (injectors/powercut/shim.c) into a case's QEMU:
+ * Loading the flush shim (harness/shim/shim.c) into a case's QEMU:
  * the shared half of the injectors that sit on QEMU's fsync() of the
  * backing file (powercut, flusheio, flushhang, flushstorm).  The shim needs LD_PRELOAD into the
  * QEMU process, so it works with the qemu backend only (libvirtd starts

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The crash-state walk (crash_walk.h).  Relies on the shim's epoch log
- * (injectors/powercut/durable.h): epoch n holds the pages host flush n made
+ * (harness/shim/durable.h): epoch n holds the pages host flush n made
  * durable, with their content at that flush, so the durable image at n is
  * the base image plus epochs 1..n, applied in order.
  */

@@ -4,7 +4,7 @@
  * host half of the checker stage, with no guest and no case in it, so that
  * it is unit tested without QEMU (tests/unit/test_crash_walk.c).
  *
- * The shim's epoch log (injectors/powercut/durable.h) has, per host flush
+ * The shim's epoch log (harness/shim/durable.h) has, per host flush
  * n, the pages that flush made durable.  Every flush n from @first to
  * @last is a persistence point; its crash states are the durable image at
  * n plus a subset of the pages that may be durable beyond it: epoch n + 1's

@@ -3,7 +3,7 @@
  * The evidence of a flusheio finding (flusheio_evidence.h).  The host's
  * stamps bracket each guest fsync; the shim's flushes.jsonl says what each
  * host fsync of the backing file returned and lost.  The kinds of
- * conclusion rest on the shim's models (injectors/powercut/shim.c):
+ * conclusion rest on the shim's models (harness/shim/shim.c):
  * fail-eio records nothing for a failed flush and leaves its pages to the
  * next honest flush, which records every page that differs from the
  * durable image; fail-lose marks the pages it did not write as clean, as

@@ -23,7 +23,7 @@ struct json_object *pmt_promises_in_force(struct json_object *events);
 /*
  * Persistence points: which promises a crash state must keep.
  *
- * The shim counts completed host flushes (injectors/powercut/durable.h,
+ * The shim counts completed host flushes (harness/shim/durable.h,
  * DIR/flushed) and keeps each flush's pages as an epoch: the durable image
  * at flush n is the image after the epochs 1..n.  The harness stamps
  * events with that count ("flushed"):

@@ -4,7 +4,7 @@
  * virtio-pmem, from one guest run.  A declaration: the powercut injector
  * runs the workload, stamping its intents and promises with the host's
  * flush count, and cuts the power where --crash-at says
- * (injectors/powercut.c); the crash-states check stage then checks every
+ * (harness/shim.c); the crash-states check stage then checks every
  * flush from the workload's start as a crash point, in checker guests
  * (harness/check/powercut_check.c).
  */

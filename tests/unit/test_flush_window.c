@@ -2,7 +2,7 @@
 /*
  * Unit tests: matching the host's stamps of a guest fsync to the shim's
  * flushes.jsonl (harness/check/flush_window.h).  The log lines are shaped
- * as the shim writes them (injectors/powercut/shim.c), from a flusheio
+ * as the shim writes them (harness/shim/shim.c), from a flusheio
  * fail run on 6.12.118: flushes 8..10 failed, 11 recorded the pages.
  * And reading jbd2's log from debugfs's logdump
  * (harness/check/flusheio_evidence.h).
