@@ -200,13 +200,23 @@ static void add_mount_options(const char *dir, struct json_object *result)
 int cmd_mount(struct json_object *args, struct json_object *result,
 	      char *err, size_t errlen)
 {
-	const char *fs, *dev, *dir, *opts;
+	const char *fs, *dev, *dir, *opts, *mark;
+	long long drop, t0 = exec_now_ms();
 
 	if (arg_string(args, "fs", true, &fs, err, errlen) ||
 	    arg_string(args, "dev", true, &dev, err, errlen) ||
 	    arg_string(args, "dir", true, &dir, err, errlen) ||
-	    arg_string(args, "opts", false, &opts, err, errlen))
+	    arg_string(args, "opts", false, &opts, err, errlen) ||
+	    arg_int(args, "drop_caches", 0, 0, 1, &drop, err, errlen) ||
+	    arg_string(args, "mark", false, &mark, err, errlen))
 		return -1;
+	/* A crash state's mount in one request: the host rewrote dev's
+	 * backing file, so the old bytes' caches go first (drop_caches), and
+	 * what the kernel says from here on is this mount's (mark). */
+	if ((drop && cmd_drop_caches(args, result, err, errlen)) ||
+	    (mark && kmsg_mark(mark, err, errlen)))
+		return -1;
+	json_object_object_add(result, "prepare_ms", json_object_new_int64(exec_now_ms() - t0));
 	if (mkdir_p(dir)) {
 		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
 		return -1;

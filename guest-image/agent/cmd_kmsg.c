@@ -22,17 +22,12 @@
 #define SYSLOG_ACTION_READ_ALL	3
 #define SYSLOG_ACTION_SIZE_BUFFER 10
 
-int cmd_mark(struct json_object *args, struct json_object *result,
-	     char *err, size_t errlen)
+int kmsg_mark(const char *name, char *err, size_t errlen)
 {
 	char line[sizeof(MARK_PREFIX) + MARK_NAME_MAX + 1];
-	const char *name;
 	ssize_t n;
 	int fd, len;
 
-	(void)result;
-	if (arg_string(args, "name", true, &name, err, errlen))
-		return -1;
 	if (!name[0] || strlen(name) > MARK_NAME_MAX || strchr(name, '\n')) {
 		snprintf(err, errlen, "argument \"name\" must be 1..%d bytes without newlines",
 			 MARK_NAME_MAX);
@@ -55,6 +50,17 @@ int cmd_mark(struct json_object *args, struct json_object *result,
 		snprintf(err, errlen, "write /dev/kmsg: %s", strerror(errno));
 	close(fd);
 	return n < 0 ? -1 : 0;
+}
+
+int cmd_mark(struct json_object *args, struct json_object *result,
+	     char *err, size_t errlen)
+{
+	const char *name;
+
+	(void)result;
+	if (arg_string(args, "name", true, &name, err, errlen))
+		return -1;
+	return kmsg_mark(name, err, errlen);
 }
 
 /* The whole kernel log through syslog(2), as "<pri>[time] text" lines. */

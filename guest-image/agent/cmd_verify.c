@@ -59,7 +59,6 @@
 #define VERIFY_CHUNK		(256 * 1024)
 #define DROP_CACHES_PATH	"/proc/sys/vm/drop_caches"
 
-command_handler cmd_verify, cmd_drop_caches;	/* listed in commands.c */
 
 /* What a promise says about a file's content. */
 struct content {

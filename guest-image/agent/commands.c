@@ -4,7 +4,6 @@
 
 #include "commands.h"
 
-command_handler cmd_verify, cmd_drop_caches;			/* cmd_verify.c */
 
 static const struct command commands[] = {
 	{ "ping",	cmd_ping },

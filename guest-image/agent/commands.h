@@ -28,5 +28,10 @@ command_handler cmd_ping, cmd_exec, cmd_run, cmd_poweroff;	/* cmd_basic.c */
 command_handler cmd_mkfs, cmd_mount, cmd_umount, cmd_fsck;	/* cmd_fs.c */
 command_handler cmd_devices;					/* cmd_devices.c */
 command_handler cmd_mark, cmd_dmesg;				/* cmd_kmsg.c */
+command_handler cmd_verify, cmd_drop_caches;			/* cmd_verify.c */
+
+/* Write "pmtorture-mark: @name" to the kernel log (mark, and mount's "mark"):
+ * 0, or -1 with @err. */
+int kmsg_mark(const char *name, char *err, size_t errlen);
 
 #endif /* PMT_AGENT_COMMANDS_H */

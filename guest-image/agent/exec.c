@@ -24,7 +24,7 @@
 /* A child in uninterruptible sleep may outlive SIGKILL; do not wait forever. */
 #define EXEC_KILL_WAIT_MS	5000
 
-static long long now_ms(void)
+long long exec_now_ms(void)
 {
 	struct timespec ts;
 
@@ -110,12 +110,12 @@ static bool reap(pid_t pid, int *status, bool block)
 /* SIGKILL the child's group and wait a bounded time for it to die. */
 static bool kill_child(pid_t pid, int *status)
 {
-	long long give_up = now_ms() + EXEC_KILL_WAIT_MS;
+	long long give_up = exec_now_ms() + EXEC_KILL_WAIT_MS;
 
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
 	while (!reap(pid, status, false)) {
-		if (now_ms() >= give_up)
+		if (exec_now_ms() >= give_up)
 			return false;
 		sleep_ms(10);
 	}
@@ -166,7 +166,7 @@ int exec_run(const char *const argv[], long long timeout_ms,
 	close(pipefd[1]);
 	rfd = pipefd[0];
 	fcntl(rfd, F_SETFL, O_NONBLOCK);
-	deadline = now_ms() + timeout_ms;
+	deadline = exec_now_ms() + timeout_ms;
 
 	for (;;) {
 		if (!exited)
@@ -181,7 +181,7 @@ int exec_run(const char *const argv[], long long timeout_ms,
 		 */
 		if (exited)
 			break;
-		left = deadline - now_ms();
+		left = deadline - exec_now_ms();
 		if (left <= 0) {
 			res->timed_out = true;
 			exited = kill_child(pid, &status);

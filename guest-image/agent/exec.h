@@ -32,6 +32,9 @@ int exec_run(const char *const argv[], long long timeout_ms,
 	     struct exec_result *res, char *err, size_t errlen);
 void exec_result_free(struct exec_result *res);
 
+/* The monotonic clock in milliseconds. */
+long long exec_now_ms(void);
+
 /*
  * exec_run() and put {"exit","output"[,"signal"]} into @result.  A
  * timeout is a failure of the request: "timed out after N ms".

@@ -2,7 +2,8 @@
 /*
  * Checking one crash state in a guest that stays up: the image is already
  * in the guest's pmem backing file; drop the guest's caches, mount (the
- * kernel's log recovery runs), verify the promises, unmount, fsck -n.
+ * kernel's log recovery runs), verify the promises, unmount; then fsck -n
+ * of the backing file on the host.
  * Shared by the power cut's crash-state walk, the replay of one state and
  * the check of the image a fault left (image_check.c).
  */

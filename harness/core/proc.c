@@ -296,6 +296,35 @@ int pmt_wait_exit(pid_t pid, int pidfd, int64_t deadline_ms, int *status)
 	}
 }
 
+char *pmt_spawn_capture(char *const argv[], const char *scratch, int64_t timeout_ms,
+			int *status)
+{
+	int64_t deadline = pmt_now_ms() + timeout_ms;
+	int pidfd, done;
+	pid_t pid;
+	char *text;
+
+	unlink(scratch);
+	pid = pmt_spawn(argv, scratch, NULL);
+	if (pid < 0)
+		return NULL;
+	/* A pidfd wakes the wait at the exit: a tool of a few milliseconds
+	 * (a host fsck per crash state) must not wait out a poll interval. */
+	pidfd = pmt_pidfd_open(pid);
+	done = pmt_wait_exit(pid, pidfd, deadline, status);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (!done) {
+		pmt_kill_and_reap(pid);
+		unlink(scratch);
+		errno = ETIMEDOUT;
+		return NULL;
+	}
+	text = pmt_read_file(scratch, 16 << 20, NULL);
+	unlink(scratch);
+	return text;
+}
+
 const char *pmt_describe_status(int status, char *buf, size_t len)
 {
 	if (WIFEXITED(status))

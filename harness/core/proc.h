@@ -40,6 +40,15 @@ pid_t pmt_spawn(char *const argv[], const char *logpath, char *const env_extra[]
  */
 pid_t pmt_fork_child(void);
 
+/*
+ * Run @argv as pmt_spawn() does, with its stdout and stderr in the file
+ * @scratch (removed after), until it exits or @timeout_ms passes (then its
+ * group is killed).  Returns its output as a string (free it) with its wait
+ * status in *@status, or NULL with errno (ETIMEDOUT when killed for time).
+ */
+char *pmt_spawn_capture(char *const argv[], const char *scratch, int64_t timeout_ms,
+			int *status);
+
 /* A pidfd for @pid (readable when it exits), or -1. */
 int pmt_pidfd_open(pid_t pid);
 

@@ -24,10 +24,12 @@
  *   exec      {"argv":[..],"timeout_ms":N}        -> {"exit":N,"output":".."}
  *             (exit is -1 with "signal":N if the child was killed)
  *   mkfs      {"fs":"ext4|xfs","dev":"..","opts":[..]}  -> {"exit":N,"output":".."}
- *   mount     {"fs":"..","dev":"..","dir":"..","opts":".."}
- *                                                -> {"dax":true|false}
+ *   mount     {"fs":"..","dev":"..","dir":"..","opts":"..",
+ *              "drop_caches":0|1,"mark":".."}   -> {"dax":true|false,"prepare_ms":N}
  *             (fails with ok:false and the errno text if mount(2) fails;
- *              "dax" tells whether the mounted fs reports DAX active)
+ *              "dax" tells whether the mounted fs reports DAX active;
+ *              drop_caches 1 and mark do what those commands do, first:
+ *              a crash state's mount in one request, prepare_ms their time)
  *   umount    {"dir":".."}                        -> {}
  *   fsck      {"fs":"..","dev":".."}              -> {"exit":N,"output":".."}
  *             (read-only: e2fsck -fn / xfs_repair -n)
