@@ -91,20 +91,11 @@ struct json_object *pmt_flushprobe_request(const char *step, int threads, int ro
 
 static int flusheio_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
-	int n;
+	char *const extra[] = { is_slow(c) ? env_delay : NULL, NULL };
 
-	pmt_shim_dir(c, dir, sizeof(dir));
-	n = pmt_shim_prepare(c, cfg, dir, err, errlen);
-	if (n < 0)
-		return -1;
-	if (is_slow(c)) {
-		snprintf(env_delay, sizeof(env_delay), "PMT_SHIM_DELAY_MS=%lld",
-			 pmt_case_param_int(c, "delay_ms", 100));
-		cfg->env[n++] = env_delay;
-	}
-	cfg->env[n] = NULL;
-	return 0;
+	snprintf(env_delay, sizeof(env_delay), "PMT_SHIM_DELAY_MS=%lld",
+		 pmt_case_param_int(c, "delay_ms", 100));
+	return pmt_shim_prepare_case(c, cfg, extra, err, errlen);
 }
 
 /* What the shim did, from flushes.jsonl lines @from.. (0-based). */

@@ -31,15 +31,6 @@
 #define FLUSHHANG_BOUND_S	20
 
 
-static int flushhang_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *err,
-			     size_t errlen)
-{
-	char dir[PATH_MAX];
-
-	pmt_shim_dir(c, dir, sizeof(dir));
-	return pmt_shim_prepare(c, cfg, dir, err, errlen) < 0 ? -1 : 0;
-}
-
 static int flushhang_arm(struct pmt_case *c, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
@@ -93,7 +84,7 @@ const struct pmt_injector pmt_injector_flushhang = {
 	.description = "self-test: the host's fsync() behind a guest flush never returns",
 	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
 	.probe = pmt_shim_probe,
-	.prepare_vm = flushhang_prepare,
+	.prepare_vm = pmt_shim_prepare_vm,
 	.arm = flushhang_arm,
 	.run_workload = flushhang_run_workload,
 	.disarm = pmt_shim_disarm,

@@ -108,21 +108,13 @@ static bool held(const struct pmt_case *c)
 
 static int storm_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
-	int n;
+	char *const extra[] = { env_delay, env_hold, NULL };
 
-	pmt_shim_dir(c, dir, sizeof(dir));
-	n = pmt_shim_prepare(c, cfg, dir, err, errlen);
-	if (n < 0)
-		return -1;
 	snprintf(env_delay, sizeof(env_delay), "PMT_SHIM_DELAY_MS=%lld",
 		 held(c) ? 0 : pmt_case_param_int(c, "delay_ms", 20));
 	snprintf(env_hold, sizeof(env_hold), "PMT_SHIM_HOLD_MS=%lld",
 		 pmt_case_param_int(c, "hold_ms", 1500));
-	cfg->env[n++] = env_delay;
-	cfg->env[n++] = env_hold;
-	cfg->env[n] = NULL;
-	return 0;
+	return pmt_shim_prepare_case(c, cfg, extra, err, errlen);
 }
 
 int pmt_host_flushes(const char *dir, int from, struct pmt_host_flush **out, size_t *n, int *lines)
