@@ -43,6 +43,7 @@
 
 #include "agent_proto.h"
 #include "case.h"
+#include "declare.h"
 #include "durable.h"
 #include "flusheio.h"
 #include "guest_setup.h"
@@ -66,7 +67,6 @@ static const struct pmt_param flusheio_params[] = {
 
 /* The slow variant's extra shim setting; one case at a time per process. */
 static char env_delay[64];
-
 
 static bool is_slow(const struct pmt_case *c)
 {
@@ -437,14 +437,8 @@ static int flusheio_run_workload(struct pmt_case *c, struct json_object **result
 	return 0;
 }
 
-const struct pmt_injector pmt_injector_flusheio = {
-	.name = "flusheio",
-	.description = "the host's fsync() behind a guest flush fails with EIO, or is slow",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.params = flusheio_params,
-	.probe = pmt_shim_probe,
-	.prepare_vm = flusheio_prepare,
-	.arm = flusheio_arm,
-	.run_workload = flusheio_run_workload,
-	.disarm = pmt_shim_disarm,
-};
+PMT_INJECTOR(flusheio,
+	"the host's fsync() behind a guest flush fails with EIO, or is slow",
+	.devices = PMT_ON_VIRTIO_PMEM, .params = flusheio_params,
+	.probe = pmt_shim_probe, .prepare_vm = flusheio_prepare, .arm = flusheio_arm,
+	.run_workload = flusheio_run_workload, .disarm = pmt_shim_disarm);

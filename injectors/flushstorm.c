@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "declare.h"
 #include "flushstorm.h"
 #include "guest_setup.h"
 #include "hang.h"
@@ -99,7 +100,6 @@ static const struct pmt_param flushstorm_params[] = {
 
 /* The extra shim settings; one case at a time per process. */
 static char env_delay[64], env_hold[64];
-
 
 static bool held(const struct pmt_case *c)
 {
@@ -332,17 +332,12 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 
 /* flushes.jsonl is the evidence: keep it with the case; the folder goes. */
 
-const struct pmt_injector pmt_injector_flushstorm = {
-	.name = "flushstorm",
-	.description = "flush requests from every vCPU at once (fsync, fdatasync, raw device, "
-		       "O_SYNC/O_DSYNC) while the host's fsync is slow or held",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.params = flushstorm_params,
-	.probe = pmt_shim_probe,
-	.prepare_vm = storm_prepare,
-	.fire = storm_fire,
-	.disarm = pmt_shim_disarm,
-};
+PMT_INJECTOR(flushstorm,
+	"flush requests from every vCPU at once (fsync, fdatasync, raw device, "
+	"O_SYNC/O_DSYNC) while the host's fsync is slow or held",
+	.devices = PMT_ON_VIRTIO_PMEM, .params = flushstorm_params,
+	.probe = pmt_shim_probe, .prepare_vm = storm_prepare,
+	.fire = storm_fire, .disarm = pmt_shim_disarm);
 
 /* ---- the scenario that runs it ---- */
 
@@ -596,19 +591,11 @@ static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *resu
 	return PMT_PASS;
 }
 
-static const char *const storm_fs[] = { "ext4", "xfs", NULL };
-static const char *const storm_variants[] = { "slow", "held", NULL };
-
-const struct pmt_scenario pmt_scenario_flushstorm = {
-	.name = "flushstorm",
-	.description = "flush requests from every vCPU at once, the host slow or held: every "
-		       "flush covered by a host fsync, no EIO, no NEEDS_RESET; flushes/s, latency",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.filesystems = storm_fs,
-	.variants = storm_variants,
-	.injector = "flushstorm",
-	.smp = 2,	/* flushes from two CPUs at once; --smp or a plan's smp = */
+PMT_INJECTOR_SCENARIO(flushstorm,
+	"flush requests from every vCPU at once, the host slow or held: every "
+	"flush covered by a host fsync, no EIO, no NEEDS_RESET; flushes/s, latency",
+	.devices = PMT_ON_VIRTIO_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.variants = PMT_NAMES("slow", "held"),
 	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_JUDGE,
-	.judge = storm_judge,
-};
+	.smp = 2,	/* flushes from two CPUs at once; --smp or a plan's smp = */
+	PMT_JUDGED_BY(storm_judge));
