@@ -26,6 +26,7 @@
 #ifndef PMT_ERRPROBE_H
 #define PMT_ERRPROBE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -113,6 +114,9 @@ typedef void errprobe_child_fn(void *arg, int pipe_fd);
 int errprobe_run_child(errprobe_child_fn *fn, void *arg, long long timeout_ms,
 		       struct errprobe_child *out, char *err, size_t errlen);
 void errprobe_send(int pipe_fd, const struct errprobe_rec *rec);
+
+/* Install @handler (SA_SIGINFO, nothing masked) for SIGBUS. */
+void errprobe_on_sigbus(void (*handler)(int, siginfo_t *, void *));
 
 /*
  * In a child: catch SIGBUS into @rec (si_code, si_addr_lsb, si_addr minus
