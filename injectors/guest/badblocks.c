@@ -225,12 +225,8 @@ static int badblocks_run(const char *dir, struct json_object *args,
 
 	if (bb_args(args, &file, &dir_arg, &dev, &size, &page, &timeout, err, errlen))
 		return -1;
-	if (dir_arg)
-		dir = dir_arg;
-	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path)) {
-		snprintf(err, errlen, "file name too long");
+	if (errprobe_victim_path(dir, dir_arg, file, path, sizeof(path), err, errlen))
 		return -1;
-	}
 	off = (off_t)page * ERRPROBE_PAGE;
 	if (errprobe_create_file(path, size, err, errlen))
 		return -1;

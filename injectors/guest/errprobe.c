@@ -770,6 +770,16 @@ struct json_object *errprobe_badblocks_json(const char *sysdir)
 	return json_object_new_string(buf);
 }
 
+int errprobe_victim_path(const char *dir, const char *dir_arg, const char *file,
+			 char *path, size_t len, char *err, size_t errlen)
+{
+	if (snprintf(path, len, "%s/%s", dir_arg ? dir_arg : dir, file) >= (int)len) {
+		snprintf(err, errlen, "file name too long");
+		return -1;
+	}
+	return 0;
+}
+
 int errprobe_victim_args(struct json_object *args, const char *deffile, long long defsize,
 			 long long max_size, const char **file, const char **dir,
 			 long long *size, long long *page, char *err, size_t errlen)

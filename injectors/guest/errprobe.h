@@ -63,6 +63,14 @@ bool errprobe_check(enum errprobe_pattern pat, off_t pos, const unsigned char *b
 int errprobe_create_file(const char *path, off_t size, char *err, size_t errlen);
 
 /*
+ * The victim file's path into @path: @file in @dir_arg (the "dir"
+ * argument), or in @dir (the workload's folder) when it is NULL.  0, or
+ * -1 with @err when it does not fit.
+ */
+int errprobe_victim_path(const char *dir, const char *dir_arg, const char *file,
+			 char *path, size_t len, char *err, size_t errlen);
+
+/*
  * The victim file's arguments every memory-error injector takes: "file" (a
  * plain name, @deffile when absent), "dir", "size" (a multiple of the page
  * up to @max_size, @defsize when absent) and "page" (inside it).  0, or -1
