@@ -7,6 +7,7 @@
  * FIEMAP, writes the list, then probes every access path.
  */
 #include "case.h"
+#include "declare.h"
 #include "injector.h"
 #include "lifecycle.h"
 
@@ -26,13 +27,10 @@ static int badblocks_fire(struct pmt_case *c, char *err, size_t errlen)
 	return pmt_guest_fire(c, "badblocks", args, NULL, err, errlen);
 }
 
-const struct pmt_injector pmt_injector_badblocks = {
-	.name = "badblocks",
-	.description = "sectors under a file page listed in /sys/block/pmemN/badblocks",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.params = badblocks_params,
-	.fire = badblocks_fire,
-};
+PMT_INJECTOR(badblocks,
+	"sectors under a file page listed in /sys/block/pmemN/badblocks",
+	.devices = PMT_ON_ANY_PMEM, .params = badblocks_params,
+	.fire = badblocks_fire);
 
 /* ---- the scenario that runs it ---- */
 
@@ -43,16 +41,9 @@ const struct pmt_injector pmt_injector_badblocks = {
  * without DAX; judged against results/expected/errors.tsv.
  */
 
-static const char *const badblocks_fs[] = { "ext4", "xfs", NULL };
-static const char *const badblocks_modes[] = { "dax", "nodax", NULL };
-
-const struct pmt_scenario pmt_scenario_badblocks = {
-	.name = "badblocks",
-	.description = "bad blocks under a file: EIO on read, SIGBUS on a DAX fault, cleared by a write?",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.filesystems = badblocks_fs,
-	.variants = badblocks_modes,
-	.injector = "badblocks",
+PMT_INJECTOR_SCENARIO(badblocks,
+	"bad blocks under a file: EIO on read, SIGBUS on a DAX fault, cleared by a write?",
+	.devices = PMT_ON_ANY_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.variants = PMT_NAMES("dax", "nodax"),
 	.dax = PMT_DAX_BY_VARIANT,
-	.checker = PMT_CHECK_EXPECTATIONS,
-};
+	.checker = PMT_CHECK_EXPECTATIONS);

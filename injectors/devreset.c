@@ -26,6 +26,7 @@
 #include <stdlib.h>
 
 #include "case.h"
+#include "declare.h"
 #include "guest_setup.h"
 #include "hang.h"
 #include "injector.h"
@@ -141,15 +142,12 @@ static int devreset_fire(struct pmt_case *c, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pmt_injector pmt_injector_devreset = {
-	.name = "devreset",
-	.description = "ring the virtio-pmem queue's doorbell from the guest with nothing queued: "
-		       "QEMU 7.2 marks the device NEEDS_RESET while writers work",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.params = devreset_params,
+PMT_INJECTOR(devreset,
+	"ring the virtio-pmem queue's doorbell from the guest with nothing queued: "
+	"QEMU 7.2 marks the device NEEDS_RESET while writers work",
+	.devices = PMT_ON_VIRTIO_PMEM, .params = devreset_params,
 	.probe = devreset_probe,
-	.fire = devreset_fire,
-};
+	.fire = devreset_fire);
 
 /* ---- the scenario that runs it ---- */
 
@@ -289,17 +287,10 @@ static enum pmt_verdict devreset_judge(struct pmt_case *c, struct json_object *r
 	return PMT_PASS;
 }
 
-static const char *const devreset_fs[] = { "ext4", "xfs", NULL };
-
-const struct pmt_scenario pmt_scenario_devreset = {
-	.name = "devreset",
-	.description = "the virtio-pmem device goes into NEEDS_RESET under the guest (empty-queue "
-		       "notification): every flush after it EIO at once, the fs stops, no fsync 0",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.filesystems = devreset_fs,
-	.injector = "devreset",
-	.smp = 2,	/* a device scenario: flushes from two CPUs at once */
+PMT_INJECTOR_SCENARIO(devreset,
+	"the virtio-pmem device goes into NEEDS_RESET under the guest (empty-queue "
+	"notification): every flush after it EIO at once, the fs stops, no fsync 0",
+	.devices = PMT_ON_VIRTIO_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
 	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_JUDGE,
-	.judge = devreset_judge,
-};
+	.smp = 2,	/* a device scenario: flushes from two CPUs at once */
+	PMT_JUDGED_BY(devreset_judge));

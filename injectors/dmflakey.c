@@ -14,6 +14,7 @@
  * declaration and a test.
  */
 #include "case.h"
+#include "declare.h"
 #include "injector.h"
 #include "guest_setup.h"
 #include "json_util.h"
@@ -86,16 +87,12 @@ static int dmflakey_fire(struct pmt_case *c, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pmt_injector pmt_injector_dmflakey = {
-	.name = "dmflakey",
-	.description = "dm-flakey under the filesystem: a file's sectors fail (error_writes) or "
-		       "drop (drop_writes) their writes",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.modules = "dm_mod,dm_flakey",
-	.params = dmflakey_params,
+PMT_INJECTOR(dmflakey,
+	"dm-flakey under the filesystem: a file's sectors fail (error_writes) or "
+	"drop (drop_writes) their writes",
+	.devices = PMT_ON_ANY_PMEM, .modules = "dm_mod,dm_flakey", .params = dmflakey_params,
 	.arm = dmflakey_arm,
-	.fire = dmflakey_fire,
-};
+	.fire = dmflakey_fire);
 
 /* ---- the scenario that runs it ---- */
 
@@ -105,17 +102,10 @@ const struct pmt_injector pmt_injector_dmflakey = {
  * results/expected/errors.tsv (MODE is the variant).
  */
 
-static const char *const dmflakey_fs[] = { "ext4", "xfs", NULL };
-static const char *const dmflakey_modes[] = { "error_writes", "drop_writes", NULL };
-
-const struct pmt_scenario pmt_scenario_dmflakey = {
-	.name = "dmflakey",
-	.description = "dm-flakey under the filesystem: write errors or dropped writes on a file's "
-		       "sectors, what fsync and a remount say",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.filesystems = dmflakey_fs,
-	.variants = dmflakey_modes,
-	.injector = "dmflakey",
+PMT_INJECTOR_SCENARIO(dmflakey,
+	"dm-flakey under the filesystem: write errors or dropped writes on a file's "
+	"sectors, what fsync and a remount say",
+	.devices = PMT_ON_ANY_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.variants = PMT_NAMES("error_writes", "drop_writes"),
 	.dax = PMT_DAX_OFF,
-	.checker = PMT_CHECK_EXPECTATIONS,
-};
+	.checker = PMT_CHECK_EXPECTATIONS);

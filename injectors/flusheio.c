@@ -43,6 +43,7 @@
 
 #include "agent_proto.h"
 #include "case.h"
+#include "declare.h"
 #include "durable.h"
 #include "flusheio.h"
 #include "guest_setup.h"
@@ -67,7 +68,6 @@ static const struct pmt_param flusheio_params[] = {
 /* The slow variant's extra shim setting; one case at a time per process. */
 static char env_delay[64];
 
-
 static bool is_slow(const struct pmt_case *c)
 {
 	return c->variant && !strcmp(c->variant, "slow");
@@ -91,20 +91,11 @@ struct json_object *pmt_flushprobe_request(const char *step, int threads, int ro
 
 static int flusheio_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
-	int n;
+	char *const extra[] = { is_slow(c) ? env_delay : NULL, NULL };
 
-	pmt_shim_dir(c, dir, sizeof(dir));
-	n = pmt_shim_prepare(c, cfg, dir, err, errlen);
-	if (n < 0)
-		return -1;
-	if (is_slow(c)) {
-		snprintf(env_delay, sizeof(env_delay), "PMT_SHIM_DELAY_MS=%lld",
-			 pmt_case_param_int(c, "delay_ms", 100));
-		cfg->env[n++] = env_delay;
-	}
-	cfg->env[n] = NULL;
-	return 0;
+	snprintf(env_delay, sizeof(env_delay), "PMT_SHIM_DELAY_MS=%lld",
+		 pmt_case_param_int(c, "delay_ms", 100));
+	return pmt_shim_prepare_case(c, cfg, extra, err, errlen);
 }
 
 /* What the shim did, from flushes.jsonl lines @from.. (0-based). */
@@ -446,14 +437,8 @@ static int flusheio_run_workload(struct pmt_case *c, struct json_object **result
 	return 0;
 }
 
-const struct pmt_injector pmt_injector_flusheio = {
-	.name = "flusheio",
-	.description = "the host's fsync() behind a guest flush fails with EIO, or is slow",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.params = flusheio_params,
-	.probe = pmt_shim_probe,
-	.prepare_vm = flusheio_prepare,
-	.arm = flusheio_arm,
-	.run_workload = flusheio_run_workload,
-	.disarm = pmt_shim_disarm,
-};
+PMT_INJECTOR(flusheio,
+	"the host's fsync() behind a guest flush fails with EIO, or is slow",
+	.devices = PMT_ON_VIRTIO_PMEM, .params = flusheio_params,
+	.probe = pmt_shim_probe, .prepare_vm = flusheio_prepare, .arm = flusheio_arm,
+	.run_workload = flusheio_run_workload, .disarm = pmt_shim_disarm);

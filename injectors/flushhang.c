@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "declare.h"
 #include "flusheio.h"
 #include "hang.h"
 #include "injector.h"
@@ -29,16 +30,6 @@
 #include "util.h"
 
 #define FLUSHHANG_BOUND_S	20
-
-
-static int flushhang_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *err,
-			     size_t errlen)
-{
-	char dir[PATH_MAX];
-
-	pmt_shim_dir(c, dir, sizeof(dir));
-	return pmt_shim_prepare(c, cfg, dir, err, errlen) < 0 ? -1 : 0;
-}
 
 static int flushhang_arm(struct pmt_case *c, char *err, size_t errlen)
 {
@@ -88,16 +79,11 @@ static int flushhang_run_workload(struct pmt_case *c, struct json_object **resul
 	return -1;
 }
 
-const struct pmt_injector pmt_injector_flushhang = {
-	.name = "flushhang",
-	.description = "self-test: the host's fsync() behind a guest flush never returns",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.probe = pmt_shim_probe,
-	.prepare_vm = flushhang_prepare,
-	.arm = flushhang_arm,
-	.run_workload = flushhang_run_workload,
-	.disarm = pmt_shim_disarm,
-};
+PMT_INJECTOR(flushhang,
+	"self-test: the host's fsync() behind a guest flush never returns",
+	.devices = PMT_ON_VIRTIO_PMEM,
+	.probe = pmt_shim_probe, .prepare_vm = pmt_shim_prepare_vm, .arm = flushhang_arm,
+	.run_workload = flushhang_run_workload, .disarm = pmt_shim_disarm);
 
 /* ---- the scenario that runs it ---- */
 
@@ -115,15 +101,8 @@ const struct pmt_injector pmt_injector_flushhang = {
  * when named (make check does).
  */
 
-static const char *const flushhang_fs[] = { "ext4", "xfs", NULL };
-
-const struct pmt_scenario pmt_scenario_flushhang = {
-	.name = "flushhang",
-	.description = "self-test: a host flush held forever must give a hang FAIL with the stacks",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.filesystems = flushhang_fs,
-	.hidden = true,
-	.injector = "flushhang",
-	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_EXPECTATIONS,
-};
+PMT_INJECTOR_SCENARIO(flushhang,
+	"self-test: a host flush held forever must give a hang FAIL with the stacks",
+	.devices = PMT_ON_VIRTIO_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.hidden = true, .dax = PMT_DAX_ON,
+	.checker = PMT_CHECK_EXPECTATIONS);

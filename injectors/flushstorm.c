@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "declare.h"
 #include "flushstorm.h"
 #include "guest_setup.h"
 #include "hang.h"
@@ -100,7 +101,6 @@ static const struct pmt_param flushstorm_params[] = {
 /* The extra shim settings; one case at a time per process. */
 static char env_delay[64], env_hold[64];
 
-
 static bool held(const struct pmt_case *c)
 {
 	return c->variant && !strcmp(c->variant, "held");
@@ -108,21 +108,13 @@ static bool held(const struct pmt_case *c)
 
 static int storm_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
-	int n;
+	char *const extra[] = { env_delay, env_hold, NULL };
 
-	pmt_shim_dir(c, dir, sizeof(dir));
-	n = pmt_shim_prepare(c, cfg, dir, err, errlen);
-	if (n < 0)
-		return -1;
 	snprintf(env_delay, sizeof(env_delay), "PMT_SHIM_DELAY_MS=%lld",
 		 held(c) ? 0 : pmt_case_param_int(c, "delay_ms", 20));
 	snprintf(env_hold, sizeof(env_hold), "PMT_SHIM_HOLD_MS=%lld",
 		 pmt_case_param_int(c, "hold_ms", 1500));
-	cfg->env[n++] = env_delay;
-	cfg->env[n++] = env_hold;
-	cfg->env[n] = NULL;
-	return 0;
+	return pmt_shim_prepare_case(c, cfg, extra, err, errlen);
 }
 
 int pmt_host_flushes(const char *dir, int from, struct pmt_host_flush **out, size_t *n, int *lines)
@@ -222,34 +214,11 @@ static int on_clock(void *ctx, const struct pmt_msg *m)
 	return 0;
 }
 
-/*
- * Should be split: building the request into one helper and the check that the host's
- * flushes were slowed into another; the agent call with its clock watch stays here.
- */
-static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
+/* The guest program's request (injectors/guest/flushstorm.c), from the case's parameters. */
+static struct json_object *storm_request(struct pmt_case *c)
 {
 	struct json_object *req = json_object_new_object(), *args = json_object_new_object();
-	struct json_object *res = NULL, *f;
-	struct clock_watch w = { .agent = &c->vm->agent, .stamps = json_object_new_array() };
-	struct pmt_host_flush *hf = NULL;
-	long long delay = held(c) ? 0 : pmt_case_param_int(c, "delay_ms", 20);
-	long long hold = held(c) ? pmt_case_param_int(c, "hold_ms", 1500) : 0;
-	char dir[PATH_MAX];
-	size_t n = 0;
-	int before, lines, rc;
-	double slowest = 0;
 
-	pmt_shim_dir(c, dir, sizeof(dir));
-	if (pmt_host_flushes(dir, 0, &hf, &n, &before)) {
-		snprintf(err, errlen, "%s/flushes.jsonl: %s (was the shim loaded?)", dir, strerror(errno));
-		json_object_put(req);
-		json_object_put(args);
-		json_object_put(w.stamps);
-		return -1;
-	}
-	free(hf);
-	if (hold)
-		w.hold_dir = dir;
 	json_object_object_add(args, "threads", json_object_new_int64(pmt_case_param_int(c, "threads", 8)));
 	json_object_object_add(args, "rounds", json_object_new_int64(pmt_case_param_int(c, "rounds", 6)));
 	json_object_object_add(args, "burst", json_object_new_int64(pmt_case_param_int(c, "burst", 4)));
@@ -259,6 +228,72 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 	json_object_object_add(req, "workload", json_object_new_string("flushstorm"));
 	json_object_object_add(req, "dir", json_object_new_string(PMT_GUEST_MNT));
 	json_object_object_add(req, "args", args);
+	return req;
+}
+
+/*
+ * Did the fault fire?  The host flushes of the storm (the lines of @dir's
+ * flushes.jsonl from @before on) were slowed by the @delay or held by the
+ * @hold, in ms: the fault is recorded (pmt_fault_fired) and 0 returned;
+ * else -1 with @err.
+ */
+static int storm_fault_fired(struct pmt_case *c, const char *dir, int before, long long delay,
+			     long long hold, char *err, size_t errlen)
+{
+	struct pmt_host_flush *hf = NULL;
+	struct json_object *f;
+	size_t n = 0;
+	double slowest = 0;
+	int lines;
+
+	if (pmt_host_flushes(dir, before, &hf, &n, &lines)) {
+		snprintf(err, errlen, "%s/flushes.jsonl: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (hf[i].ms > slowest)
+			slowest = hf[i].ms;
+	free(hf);
+	if (!n || slowest < (double)(hold > delay ? hold : delay) * 0.9) {
+		snprintf(err, errlen, "%zu host flushes during the storm, the slowest %.0f ms "
+			 "(delay %lld ms, hold %lld ms)", n, slowest, delay, hold);
+		return -1;
+	}
+	f = json_object_new_object();
+	json_object_object_add(f, "host_flushes", json_object_new_int64((int64_t)n));
+	json_object_object_add(f, "slowest_host_flush_ms", json_object_new_double(slowest));
+	json_object_object_add(f, "delay_ms", json_object_new_int64(delay));
+	json_object_object_add(f, "hold_ms", json_object_new_int64(hold));
+	pmt_fault_fired(c, f);
+	return 0;
+}
+
+/*
+ * Runs the guest's storm with the clock watch on the agent's events (the
+ * hold armed at the "storm" event), keeps its result in the details, then
+ * asks storm_fault_fired() whether the host's flushes were slowed.
+ */
+static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
+{
+	struct json_object *req, *res = NULL;
+	struct clock_watch w = { .agent = &c->vm->agent };
+	struct pmt_host_flush *hf = NULL;
+	long long delay = held(c) ? 0 : pmt_case_param_int(c, "delay_ms", 20);
+	long long hold = held(c) ? pmt_case_param_int(c, "hold_ms", 1500) : 0;
+	char dir[PATH_MAX];
+	size_t n = 0;
+	int before, rc;
+
+	pmt_shim_dir(c, dir, sizeof(dir));
+	if (pmt_host_flushes(dir, 0, &hf, &n, &before)) {
+		snprintf(err, errlen, "%s/flushes.jsonl: %s (was the shim loaded?)", dir, strerror(errno));
+		return -1;
+	}
+	free(hf);
+	if (hold)
+		w.hold_dir = dir;
+	req = storm_request(c);
+	w.stamps = json_object_new_array();
 	c->vm->agent.on_event = on_clock;
 	c->vm->agent.event_ctx = &w;
 	/* The guest program gives up on a stuck flusher after hang_s; its main
@@ -292,42 +327,17 @@ static int storm_fire(struct pmt_case *c, char *err, size_t errlen)
 		pmt_case_hang(c, "flushstorm flushes", (int)pmt_case_param_int(c, "hang_s", 60));
 		return -1;
 	}
-
-	if (pmt_host_flushes(dir, before, &hf, &n, &lines)) {
-		snprintf(err, errlen, "%s/flushes.jsonl: %s", dir, strerror(errno));
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (hf[i].ms > slowest)
-			slowest = hf[i].ms;
-	free(hf);
-	if (!n || slowest < (double)(hold > delay ? hold : delay) * 0.9) {
-		snprintf(err, errlen, "%zu host flushes during the storm, the slowest %.0f ms "
-			 "(delay %lld ms, hold %lld ms)", n, slowest, delay, hold);
-		return -1;
-	}
-	f = json_object_new_object();
-	json_object_object_add(f, "host_flushes", json_object_new_int64((int64_t)n));
-	json_object_object_add(f, "slowest_host_flush_ms", json_object_new_double(slowest));
-	json_object_object_add(f, "delay_ms", json_object_new_int64(delay));
-	json_object_object_add(f, "hold_ms", json_object_new_int64(hold));
-	pmt_fault_fired(c, f);
-	return 0;
+	return storm_fault_fired(c, dir, before, delay, hold, err, errlen);
 }
 
 /* flushes.jsonl is the evidence: keep it with the case; the folder goes. */
 
-const struct pmt_injector pmt_injector_flushstorm = {
-	.name = "flushstorm",
-	.description = "flush requests from every vCPU at once (fsync, fdatasync, raw device, "
-		       "O_SYNC/O_DSYNC) while the host's fsync is slow or held",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.params = flushstorm_params,
-	.probe = pmt_shim_probe,
-	.prepare_vm = storm_prepare,
-	.fire = storm_fire,
-	.disarm = pmt_shim_disarm,
-};
+PMT_INJECTOR(flushstorm,
+	"flush requests from every vCPU at once (fsync, fdatasync, raw device, "
+	"O_SYNC/O_DSYNC) while the host's fsync is slow or held",
+	.devices = PMT_ON_VIRTIO_PMEM, .params = flushstorm_params,
+	.probe = pmt_shim_probe, .prepare_vm = storm_prepare,
+	.fire = storm_fire, .disarm = pmt_shim_disarm);
 
 /* ---- the scenario that runs it ---- */
 
@@ -399,44 +409,79 @@ static int clock_offset(struct pmt_case *c, struct json_object *res, int64_t *lo
 	return 0;
 }
 
-/*
- * Should be split: the coverage scan (each guest flush against the host fsyncs) into a
- * function giving the count and the first uncovered flush; the rest is the verdicts in
- * order, each an early return.
- */
-static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *result,
-				    char *reason, size_t len)
-{
-	struct json_object *res = json_object_object_get(c->details, "flushstorm");
-	struct json_object *fl = json_object_object_get(res, "flushes"), *cov;
-	struct pmt_host_flush *hf = NULL;
-	struct pmt_virtio_state vs;
-	size_t nh = 0, nok = 0, uncovered = 0, hok = 0;
-	int64_t lo, hi;
-	int lines, depth = 0, stuck = (int)pmt_json_int64(res, "stuck", 0);
-	long long failed = pmt_json_int64(res, "failed", 0);
-	char dir[PATH_MAX], err[512], first_bad[256] = "", figures[512];
+/* How the guest's flushes that returned 0 match the host's fsyncs. */
+struct storm_coverage {
+	size_t nok;		/* guest flushes that returned 0 */
+	size_t uncovered;	/* of those, with no host fsync that covers them */
+	char first_bad[256];	/* the first uncovered one, described */
+};
 
-	(void)result;
-	snprintf(figures, sizeof(figures), "%lld flushes (%lld threads x %lld bursts x %lld) in "
+/*
+ * Each guest flush of @fl that returned 0 against the @nh host flushes
+ * @hf (sorted here by entry), the guest's times moved by the clock offset
+ * bounds [@lo, @hi] to the widest reading: covered by a host fsync that
+ * really ran, returned 0, entered after the call and was final before
+ * the return.
+ */
+static void scan_coverage(struct json_object *fl, struct pmt_host_flush *hf, size_t nh,
+			  int64_t lo, int64_t hi, struct storm_coverage *cov)
+{
+	/* The host flushes sorted by entry, a scan from the first that
+	 * entered after the guest's call (widest reading). */
+	qsort(hf, nh, sizeof(*hf), cmp_rt0);
+	for (size_t i = 0; i < pmt_json_len(fl); i++) {
+		struct json_object *f = json_object_array_get_idx(fl, i);
+		int64_t call = json_object_get_int64(json_object_array_get_idx(f, 1)) + lo;
+		int64_t ret = json_object_get_int64(json_object_array_get_idx(f, 2)) + hi;
+		size_t a = 0, b = nh;
+		bool ok = false;
+
+		if (json_object_get_int(json_object_array_get_idx(f, 3)))
+			continue;
+		cov->nok++;
+		while (a < b) {
+			size_t m = (a + b) / 2;
+
+			if (hf[m].rt0_us < call)
+				a = m + 1;
+			else
+				b = m;
+		}
+		for (size_t k = a; k < nh && hf[k].rt0_us <= ret && !ok; k++)
+			ok = hf[k].result == 0 && hf[k].real && hf[k].rt1_us <= ret;
+		if (!ok && !cov->uncovered++)
+			snprintf(cov->first_bad, sizeof(cov->first_bad), "flush %zu (kind %d, called "
+				 "at %lld us, returned %lld us later)", i,
+				 json_object_get_int(json_object_array_get_idx(f, 0)),
+				 (long long)json_object_get_int64(json_object_array_get_idx(f, 1)),
+				 (long long)(json_object_get_int64(json_object_array_get_idx(f, 2)) -
+					     json_object_get_int64(json_object_array_get_idx(f, 1))));
+	}
+}
+
+/* The storm's figures from the guest's result @res, for every reason. */
+static void storm_figures(struct json_object *res, char *figures, size_t len)
+{
+	snprintf(figures, len, "%lld flushes (%lld threads x %lld bursts x %lld) in "
 		 "%.1f s: %.0f/s; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms",
 		 pmt_json_int64(res, "count", 0), pmt_json_int64(res, "threads", 0),
 		 pmt_json_int64(res, "rounds", 0), pmt_json_int64(res, "burst", 0),
 		 pmt_json_double(res, "wall_ms") / 1000.0, pmt_json_double(res, "per_s"),
 		 pmt_json_double(res, "p50_ms"), pmt_json_double(res, "p99_ms"),
 		 pmt_json_double(res, "max_ms"));
-	if (stuck) {
-		snprintf(reason, len, "hang: %d flusher threads still in their flush after %lld s; %s",
-			 stuck, pmt_case_param_int(c, "hang_s", 60), figures);
-		return PMT_FAIL;
-	}
+}
 
-	pmt_shim_dir(c, dir, sizeof(dir));
-	if (pmt_host_flushes(dir, (int)pmt_json_int64(c->details, "host_lines_before", 0), &hf,
-			     &nh, &lines)) {
-		snprintf(reason, len, "check: reading %s/flushes.jsonl failed", dir);
-		return PMT_BROK;
-	}
+/*
+ * The host's side of the figures into the details: its @nh flushes @hf,
+ * those that returned 0, the deepest queue (returned), and the guest's
+ * rate and latencies from @res next to them.
+ */
+static int note_host_flushes(struct pmt_case *c, struct json_object *res,
+			     const struct pmt_host_flush *hf, size_t nh)
+{
+	size_t hok = 0;
+	int depth = 0;
+
 	for (size_t i = 0; i < nh; i++) {
 		if (hf[i].depth > depth)
 			depth = hf[i].depth;
@@ -449,6 +494,51 @@ static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *resu
 	json_object_object_add(c->details, "p50_ms", json_object_new_double(pmt_json_double(res, "p50_ms")));
 	json_object_object_add(c->details, "p99_ms", json_object_new_double(pmt_json_double(res, "p99_ms")));
 	json_object_object_add(c->details, "max_ms", json_object_new_double(pmt_json_double(res, "max_ms")));
+	return depth;
+}
+
+/* @cov into the details, with the clock's uncertainty @spread_us. */
+static void note_coverage(struct pmt_case *c, const struct storm_coverage *cov, int64_t spread_us)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "guest_ok", json_object_new_int64((int64_t)cov->nok));
+	json_object_object_add(o, "uncovered", json_object_new_int64((int64_t)cov->uncovered));
+	json_object_object_add(o, "clock_uncertainty_us", json_object_new_int64(spread_us));
+	if (cov->uncovered)
+		json_object_object_add(o, "first_uncovered", json_object_new_string(cov->first_bad));
+	json_object_object_add(c->details, "coverage", o);
+}
+
+/* The verdicts in the order of the comment above, each an early return. */
+static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *result,
+				    char *reason, size_t len)
+{
+	struct json_object *res = json_object_object_get(c->details, "flushstorm");
+	struct storm_coverage cov = { 0 };
+	struct pmt_host_flush *hf = NULL;
+	struct pmt_virtio_state vs;
+	size_t nh = 0;
+	int64_t lo, hi;
+	int lines, depth, stuck = (int)pmt_json_int64(res, "stuck", 0);
+	long long failed = pmt_json_int64(res, "failed", 0);
+	char dir[PATH_MAX], err[512], figures[512];
+
+	(void)result;
+	storm_figures(res, figures, sizeof(figures));
+	if (stuck) {
+		snprintf(reason, len, "hang: %d flusher threads still in their flush after %lld s; %s",
+			 stuck, pmt_case_param_int(c, "hang_s", 60), figures);
+		return PMT_FAIL;
+	}
+
+	pmt_shim_dir(c, dir, sizeof(dir));
+	if (pmt_host_flushes(dir, (int)pmt_json_int64(c->details, "host_lines_before", 0), &hf,
+			     &nh, &lines)) {
+		snprintf(reason, len, "check: reading %s/flushes.jsonl failed", dir);
+		return PMT_BROK;
+	}
+	depth = note_host_flushes(c, res, hf, nh);
 	snprintf(figures + strlen(figures), sizeof(figures) - strlen(figures),
 		 "; host: %zu fsyncs, deepest queue %d", nh, depth);
 
@@ -482,74 +572,30 @@ static enum pmt_verdict storm_judge(struct pmt_case *c, struct json_object *resu
 	json_object_object_add(c->details, "clock_offset_us_lo", json_object_new_int64(lo));
 	json_object_object_add(c->details, "clock_offset_us_hi", json_object_new_int64(hi));
 
-	/* Coverage: the host flushes sorted by entry, a scan from the first
-	 * that entered after the guest's call (widest reading). */
-	qsort(hf, nh, sizeof(*hf), cmp_rt0);
-	for (size_t i = 0; i < pmt_json_len(fl); i++) {
-		struct json_object *f = json_object_array_get_idx(fl, i);
-		int64_t call = json_object_get_int64(json_object_array_get_idx(f, 1)) + lo;
-		int64_t ret = json_object_get_int64(json_object_array_get_idx(f, 2)) + hi;
-		size_t a = 0, b = nh;
-		bool ok = false;
-
-		if (json_object_get_int(json_object_array_get_idx(f, 3)))
-			continue;
-		nok++;
-		while (a < b) {
-			size_t m = (a + b) / 2;
-
-			if (hf[m].rt0_us < call)
-				a = m + 1;
-			else
-				b = m;
-		}
-		for (size_t k = a; k < nh && hf[k].rt0_us <= ret && !ok; k++)
-			ok = hf[k].result == 0 && hf[k].real && hf[k].rt1_us <= ret;
-		if (!ok && !uncovered++)
-			snprintf(first_bad, sizeof(first_bad), "flush %zu (kind %d, called at %lld us, "
-				 "returned %lld us later)", i,
-				 json_object_get_int(json_object_array_get_idx(f, 0)),
-				 (long long)json_object_get_int64(json_object_array_get_idx(f, 1)),
-				 (long long)(json_object_get_int64(json_object_array_get_idx(f, 2)) -
-					     json_object_get_int64(json_object_array_get_idx(f, 1))));
-	}
+	scan_coverage(json_object_object_get(res, "flushes"), hf, nh, lo, hi, &cov);
 	free(hf);
-	cov = json_object_new_object();
-	json_object_object_add(cov, "guest_ok", json_object_new_int64((int64_t)nok));
-	json_object_object_add(cov, "uncovered", json_object_new_int64((int64_t)uncovered));
-	json_object_object_add(cov, "clock_uncertainty_us", json_object_new_int64(hi - lo));
-	if (uncovered)
-		json_object_object_add(cov, "first_uncovered", json_object_new_string(first_bad));
-	json_object_object_add(c->details, "coverage", cov);
-	if (!nok) {
+	note_coverage(c, &cov, hi - lo);
+	if (!cov.nok) {
 		snprintf(reason, len, "check: no guest flush returned 0: nothing to match; %s", figures);
 		return PMT_BROK;
 	}
-	if (uncovered) {
+	if (cov.uncovered) {
 		snprintf(reason, len, "%zu of %zu flushes returned 0 with no host fsync that returned 0 "
-			 "between their call and return (clock +-%.1f ms): first %s; %s", uncovered,
-			 nok, (double)(hi - lo) / 2000.0, first_bad, figures);
+			 "between their call and return (clock +-%.1f ms): first %s; %s", cov.uncovered,
+			 cov.nok, (double)(hi - lo) / 2000.0, cov.first_bad, figures);
 		return PMT_FAIL;
 	}
 	snprintf(reason, len, "%s; each of the %zu flushes covered by a later host fsync (clock "
-		 "+-%.1f ms); device status without NEEDS_RESET", figures, nok,
+		 "+-%.1f ms); device status without NEEDS_RESET", figures, cov.nok,
 		 (double)(hi - lo) / 2000.0);
 	return PMT_PASS;
 }
 
-static const char *const storm_fs[] = { "ext4", "xfs", NULL };
-static const char *const storm_variants[] = { "slow", "held", NULL };
-
-const struct pmt_scenario pmt_scenario_flushstorm = {
-	.name = "flushstorm",
-	.description = "flush requests from every vCPU at once, the host slow or held: every "
-		       "flush covered by a host fsync, no EIO, no NEEDS_RESET; flushes/s, latency",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.filesystems = storm_fs,
-	.variants = storm_variants,
-	.injector = "flushstorm",
-	.smp = 2,	/* flushes from two CPUs at once; --smp or a plan's smp = */
+PMT_INJECTOR_SCENARIO(flushstorm,
+	"flush requests from every vCPU at once, the host slow or held: every "
+	"flush covered by a host fsync, no EIO, no NEEDS_RESET; flushes/s, latency",
+	.devices = PMT_ON_VIRTIO_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.variants = PMT_NAMES("slow", "held"),
 	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_JUDGE,
-	.judge = storm_judge,
-};
+	.smp = 2,	/* flushes from two CPUs at once; --smp or a plan's smp = */
+	PMT_JUDGED_BY(storm_judge));

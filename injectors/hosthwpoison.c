@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "declare.h"
 #include "injector.h"
 #include "util.h"
 
@@ -140,15 +141,13 @@ static int hosthwpoison_probe(const struct pmt_case *c, char *why, size_t len)
 	return 1;
 }
 
-const struct pmt_injector pmt_injector_hosthwpoison = {
-	.name = "hosthwpoison",
-	.description = "host page behind the backing file poisoned: QEMU SIGBUS, guest MCE "
-		       "(needs host MEMORY_FAILURE; not built yet)",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.probe = hosthwpoison_probe,
+PMT_INJECTOR(hosthwpoison,
+	"host page behind the backing file poisoned: QEMU SIGBUS, guest MCE "
+	"(needs host MEMORY_FAILURE; not built yet)",
+	.devices = PMT_ON_VIRTIO_PMEM,
 	/* No fire: were probe ever to let a case through, it is BROK "fault did
 	 * not fire", never a PASS for an injection that did not happen. */
-};
+	.probe = hosthwpoison_probe);
 
 /* ---- the scenario that runs it ---- */
 
@@ -158,14 +157,8 @@ const struct pmt_injector pmt_injector_hosthwpoison = {
  * injector's probe decides before the boot; today it is always a SKIP.
  */
 
-static const char *const hosthwpoison_fs[] = { "ext4", NULL };
-
-const struct pmt_scenario pmt_scenario_hosthwpoison = {
-	.name = "hosthwpoison",
-	.description = "host page behind the backing file poisoned: QEMU SIGBUS, guest MCE (needs host MEMORY_FAILURE)",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.filesystems = hosthwpoison_fs,
-	.injector = "hosthwpoison",
+PMT_INJECTOR_SCENARIO(hosthwpoison,
+	"host page behind the backing file poisoned: QEMU SIGBUS, guest MCE (needs host MEMORY_FAILURE)",
+	.devices = PMT_ON_VIRTIO_PMEM, .filesystems = PMT_NAMES("ext4"),
 	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_EXPECTATIONS,
-};
+	.checker = PMT_CHECK_EXPECTATIONS);

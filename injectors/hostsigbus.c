@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "declare.h"
 #include "guest_setup.h"
 #include "injector.h"
 #include "json_util.h"
@@ -141,7 +142,6 @@ static int hostsigbus_prepare(struct pmt_case *c, struct pmt_vm_config *cfg, cha
 	json_object_object_add(c->details, "tmpfs_size_mb", json_object_new_int(TMPFS_SIZE_MB));
 	return 0;
 }
-
 
 /* How much of the tmpfs is in use, into details[@key]. */
 static void record_tmpfs(struct pmt_case *c, const char *key)
@@ -289,15 +289,9 @@ static void hostsigbus_disarm(struct pmt_case *c)
 		tmpfs_release(c);
 }
 
-const struct pmt_injector pmt_injector_hostsigbus = {
-	.name = "hostsigbus",
-	.description = "the backing file's host filesystem (a 64 MiB tmpfs) runs out of space: "
-		       "QEMU gets SIGBUS",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.probe = hostsigbus_probe,
-	.prepare_vm = hostsigbus_prepare,
-	.arm = hostsigbus_arm,
-	.run_workload = hostsigbus_run_workload,
-	.fire = hostsigbus_fire,
-	.disarm = hostsigbus_disarm,
-};
+PMT_INJECTOR(hostsigbus,
+	"the backing file's host filesystem (a 64 MiB tmpfs) runs out of space: "
+	"QEMU gets SIGBUS",
+	.devices = PMT_ON_VIRTIO_PMEM,
+	.probe = hostsigbus_probe, .prepare_vm = hostsigbus_prepare, .arm = hostsigbus_arm,
+	.run_workload = hostsigbus_run_workload, .fire = hostsigbus_fire, .disarm = hostsigbus_disarm);

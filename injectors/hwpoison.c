@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "case.h"
+#include "declare.h"
 #include "injector.h"
 #include "lifecycle.h"
 
@@ -31,13 +32,10 @@ static int hwpoison_fire(struct pmt_case *c, char *err, size_t errlen)
 	return pmt_guest_fire(c, "hwpoison", args, "inject", err, errlen);
 }
 
-const struct pmt_injector pmt_injector_hwpoison = {
-	.name = "hwpoison",
-	.description = "MADV_HWPOISON on a DAX or page-cache page of a file (the guest's memory_failure())",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.params = hwpoison_params,
-	.fire = hwpoison_fire,
-};
+PMT_INJECTOR(hwpoison,
+	"MADV_HWPOISON on a DAX or page-cache page of a file (the guest's memory_failure())",
+	.devices = PMT_ON_ANY_PMEM, .params = hwpoison_params,
+	.fire = hwpoison_fire);
 
 /* ---- the scenario that runs it ---- */
 
@@ -49,16 +47,9 @@ const struct pmt_injector pmt_injector_hwpoison = {
  * against results/expected/errors.tsv.
  */
 
-static const char *const hwpoison_fs[] = { "ext4", "xfs", NULL };
-static const char *const hwpoison_targets[] = { "dax", "pagecache", NULL };
-
-const struct pmt_scenario pmt_scenario_hwpoison = {
-	.name = "hwpoison",
-	.description = "MADV_HWPOISON on a DAX or page-cache page: SIGBUS to the mapper, later accesses",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.filesystems = hwpoison_fs,
-	.variants = hwpoison_targets,
-	.injector = "hwpoison",
+PMT_INJECTOR_SCENARIO(hwpoison,
+	"MADV_HWPOISON on a DAX or page-cache page: SIGBUS to the mapper, later accesses",
+	.devices = PMT_ON_ANY_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.variants = PMT_NAMES("dax", "pagecache"),
 	.dax = PMT_DAX_BY_VARIANT,
-	.checker = PMT_CHECK_EXPECTATIONS,
-};
+	.checker = PMT_CHECK_EXPECTATIONS);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "case.h"
+#include "declare.h"
 #include "guest_setup.h"
 #include "injector.h"
 #include "json_util.h"
@@ -367,12 +368,8 @@ fail:
 	return -1;
 }
 
-const struct pmt_injector pmt_injector_mce = {
-	.name = "mce",
-	.description = "host machine check (QMP \"mce\", SRAO or SRAR) on a guest page, Intel CPU model",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.probe = mce_probe,
-	.prepare_vm = mce_prepare,
-	.arm = mce_arm,
-	.fire = mce_fire,
-};
+PMT_INJECTOR(mce,
+	"host machine check (QMP \"mce\", SRAO or SRAR) on a guest page, Intel CPU model",
+	.devices = PMT_ON_ANY_PMEM,
+	.probe = mce_probe, .prepare_vm = mce_prepare, .arm = mce_arm,
+	.fire = mce_fire);

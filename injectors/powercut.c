@@ -28,6 +28,7 @@
 
 #include "agent_proto.h"
 #include "case.h"
+#include "declare.h"
 #include "durable.h"
 #include "guest_setup.h"
 #include "injector.h"
@@ -485,16 +486,9 @@ static void powercut_disarm(struct pmt_case *c)
 	pmt_rm_rf(dir);
 }
 
-const struct pmt_injector pmt_injector_powercut = {
-	.name = "powercut",
-	.description = "host power cut (SIGKILL of QEMU) with every host flush logged, so "
-		       "each persistence point can be rebuilt",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.params = powercut_params,
-	.probe = pmt_shim_probe,
-	.prepare_vm = powercut_prepare,
-	.arm = powercut_arm,
-	.run_workload = powercut_run_workload,
-	.fire = powercut_fire,
-	.disarm = powercut_disarm,
-};
+PMT_INJECTOR(powercut,
+	"host power cut (SIGKILL of QEMU) with every host flush logged, so "
+	"each persistence point can be rebuilt",
+	.devices = PMT_ON_VIRTIO_PMEM, .params = powercut_params,
+	.probe = pmt_shim_probe, .prepare_vm = powercut_prepare, .arm = powercut_arm,
+	.run_workload = powercut_run_workload, .fire = powercut_fire, .disarm = powercut_disarm);

@@ -97,6 +97,27 @@ void pmt_shim_dir(const struct pmt_case *c, char *buf, size_t len)
 	pmt_fmt(buf, len, "%s/%s-shim", c->rundir, c->inj->name);
 }
 
+int pmt_shim_prepare_case(struct pmt_case *c, struct pmt_vm_config *cfg, char *const *extra,
+			  char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	int n;
+
+	pmt_shim_dir(c, dir, sizeof(dir));
+	n = pmt_shim_prepare(c, cfg, dir, err, errlen);
+	if (n < 0)
+		return -1;
+	for (int i = 0; extra && extra[i]; i++)
+		cfg->env[n++] = extra[i];
+	cfg->env[n] = NULL;
+	return 0;
+}
+
+int pmt_shim_prepare_vm(struct pmt_case *c, struct pmt_vm_config *cfg, char *err, size_t errlen)
+{
+	return pmt_shim_prepare_case(c, cfg, NULL, err, errlen);
+}
+
 void pmt_shim_disarm(struct pmt_case *c)
 {
 	char dir[PATH_MAX];

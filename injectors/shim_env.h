@@ -42,6 +42,17 @@ void pmt_shim_keep_log(const struct pmt_case *c, const char *dir);
 
 /* The shim folder of @c's injector: RUNDIR/INJECTOR-shim. */
 void pmt_shim_dir(const struct pmt_case *c, char *buf, size_t len);
+
+/*
+ * pmt_shim_prepare() in pmt_shim_dir(@c), then @extra's settings after the
+ * shim's own in cfg->env (NULL-terminated "NAME=value" strings that live
+ * until the boot, at most 4; NULL for none).  0, or -1 with @err.
+ */
+int pmt_shim_prepare_case(struct pmt_case *c, struct pmt_vm_config *cfg, char *const *extra,
+			  char *err, size_t errlen);
+
+/* A prepare_vm for an injector whose shim needs no settings of its own. */
+int pmt_shim_prepare_vm(struct pmt_case *c, struct pmt_vm_config *cfg, char *err, size_t errlen);
 /*
  * A disarm for an injector whose shim folder is pmt_shim_dir(): keep its
  * log (pmt_shim_keep_log), then remove the folder.  The folder stays while

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "declare.h"
 #include "guest_setup.h"
 #include "hang.h"
 #include "injector.h"
@@ -324,16 +325,12 @@ static int vmevent_fire(struct pmt_case *c, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pmt_injector pmt_injector_vmevent = {
-	.name = "vmevent",
-	.description = "a VM lifecycle event under writers that fsync: live migration, "
-		       "snapshot and restore, suspend to RAM and wakeup, device hot-unplug",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.params = vmevent_params,
-	.probe = vmevent_probe,
-	.prepare_vm = vmevent_prepare,
-	.fire = vmevent_fire,
-};
+PMT_INJECTOR(vmevent,
+	"a VM lifecycle event under writers that fsync: live migration, "
+	"snapshot and restore, suspend to RAM and wakeup, device hot-unplug",
+	.devices = PMT_ON_ANY_PMEM, .params = vmevent_params,
+	.probe = vmevent_probe, .prepare_vm = vmevent_prepare,
+	.fire = vmevent_fire);
 
 /* ---- the scenario that runs it ---- */
 
@@ -491,19 +488,11 @@ static enum pmt_verdict vmevent_judge(struct pmt_case *c, struct json_object *re
 	return PMT_PASS;
 }
 
-static const char *const vmevent_fs[] = { "ext4", "xfs", NULL };
-static const char *const vmevent_variants[] = { "migrate", "snapshot", "suspend", "unplug", NULL };
-
-const struct pmt_scenario pmt_scenario_vmevent = {
-	.name = "vmevent",
-	.description = "a VM lifecycle event under fsyncing writers (live migration, snapshot and "
-		       "restore, suspend/wakeup, unplug): the flushes after it complete, data holds",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.filesystems = vmevent_fs,
-	.variants = vmevent_variants,
-	.injector = "vmevent",
-	.smp = 2,	/* a device scenario: flushes from two CPUs at once */
+PMT_INJECTOR_SCENARIO(vmevent,
+	"a VM lifecycle event under fsyncing writers (live migration, snapshot and "
+	"restore, suspend/wakeup, unplug): the flushes after it complete, data holds",
+	.devices = PMT_ON_ANY_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.variants = PMT_NAMES("migrate", "snapshot", "suspend", "unplug"),
 	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_JUDGE,
-	.judge = vmevent_judge,
-};
+	.smp = 2,	/* a device scenario: flushes from two CPUs at once */
+	PMT_JUDGED_BY(vmevent_judge));

@@ -19,19 +19,12 @@
  *   lose-drop  lose, and the host dropped the lost pages from its cache.
  */
 #include "case.h"
+#include "declare.h"
 #include "flusheio_check.h"
 
-static const char *const flusheio_fs[] = { "ext4", "xfs", NULL };
-static const char *const flusheio_variants[] = { "fail", "slow", "lose", "lose-drop", NULL };
-
-const struct pmt_scenario pmt_scenario_flusheio = {
-	.name = "flusheio",
-	.description = "the host's fsync of the backing file fails (guest fsync EIO?) or is slow",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.filesystems = flusheio_fs,
-	.variants = flusheio_variants,
-	.injector = "flusheio",
+PMT_INJECTOR_SCENARIO(flusheio,
+	"the host's fsync of the backing file fails (guest fsync EIO?) or is slow",
+	.devices = PMT_ON_VIRTIO_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.variants = PMT_NAMES("fail", "slow", "lose", "lose-drop"),
 	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_STAGE,
-	.check_stage = &pmt_check_stage_flusheio,
-};
+	PMT_JUDGED_BY_STAGE(pmt_check_stage_flusheio));

@@ -12,17 +12,11 @@
  * synced_data (ok, or ok/bad-data when a promise broke).
  */
 #include "case.h"
+#include "declare.h"
 #include "image_check.h"
 
-static const char *const hostsigbus_fs[] = { "ext4", NULL };
-
-const struct pmt_scenario pmt_scenario_hostsigbus = {
-	.name = "hostsigbus",
-	.description = "the backing file's host filesystem fills up: how QEMU ends, what the image keeps",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.filesystems = hostsigbus_fs,
-	.injector = "hostsigbus",
+PMT_INJECTOR_SCENARIO(hostsigbus,
+	"the backing file's host filesystem fills up: how QEMU ends, what the image keeps",
+	.devices = PMT_ON_VIRTIO_PMEM, .filesystems = PMT_NAMES("ext4"),
 	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_STAGE,
-	.check_stage = &pmt_check_stage_image,
-};
+	PMT_JUDGED_BY_STAGE(pmt_check_stage_image));

@@ -11,17 +11,11 @@
  * MAP_SYNC with EOPNOTSUPP there (the "disable map_sync for virtio pmem"
  * patches of the series), while an NVDIMM in fsdax mode accepts it.
  */
+#include "declare.h"
 #include "mapsync_check.h"
 
-static const char *const mapsync_fs[] = { "ext4", "xfs", NULL };
-
-const struct pmt_scenario pmt_scenario_mapsync = {
-	.name = "mapsync",
-	.description = "MAP_SYNC is refused (EOPNOTSUPP) on virtio-pmem and accepted on fsdax NVDIMM",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.filesystems = mapsync_fs,
-	.dax = PMT_DAX_ON,
-	.workload = "mapsync",
-	.checker = PMT_CHECK_JUDGE,
-	.judge = pmt_mapsync_check,
-};
+PMT_SCENARIO(mapsync,
+	"MAP_SYNC is refused (EOPNOTSUPP) on virtio-pmem and accepted on fsdax NVDIMM",
+	.devices = PMT_ON_ANY_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.dax = PMT_DAX_ON, .workload = "mapsync",
+	PMT_JUDGED_BY(pmt_mapsync_check));

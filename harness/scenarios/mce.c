@@ -15,20 +15,13 @@
  * FAIL carrying the console's panic line.
  */
 #include "case.h"
+#include "declare.h"
 #include "mce_check.h"
 
-static const char *const mce_fs[] = { "ext4", "xfs", NULL };
-static const char *const mce_variants[] = { "srao", "srar", NULL };
-
-const struct pmt_scenario pmt_scenario_mce = {
-	.name = "mce",
-	.description = "host-injected SRAO/SRAR machine check on a DAX page: no panic, SIGBUS "
-		       "to the mapper, later accesses",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM) | PMT_DEVICE_BIT(PMT_DEV_NVDIMM),
-	.filesystems = mce_fs,
-	.variants = mce_variants,
-	.injector = "mce",
+PMT_INJECTOR_SCENARIO(mce,
+	"host-injected SRAO/SRAR machine check on a DAX page: no panic, SIGBUS "
+	"to the mapper, later accesses",
+	.devices = PMT_ON_ANY_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.variants = PMT_NAMES("srao", "srar"),
 	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_STAGE,
-	.check_stage = &pmt_check_stage_mce,
-};
+	PMT_JUDGED_BY_STAGE(pmt_check_stage_mce));

@@ -9,9 +9,9 @@
  * (harness/check/powercut_check.c).
  */
 #include "case.h"
+#include "declare.h"
 #include "powercut_check.h"
 
-static const char *const powercut_fs[] = { "ext4", "xfs", NULL };
 /* Every workload that makes promises (workloads/workload_list.h). */
 static const char *const powercut_workloads[] = {
 #define PMT_WORKLOAD(name, promises, needs_fio) PMT_IF_PROMISES_##promises(#name)
@@ -22,15 +22,10 @@ static const char *const powercut_workloads[] = {
 	NULL,
 };
 
-const struct pmt_scenario pmt_scenario_powercut = {
-	.name = "powercut",
-	.description = "host power cuts at every persistence point: every crash state keeps the "
-		       "promises in force, fsck clean",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.filesystems = powercut_fs,
+PMT_INJECTOR_SCENARIO(powercut,
+	"host power cuts at every persistence point: every crash state keeps the "
+	"promises in force, fsck clean",
+	.devices = PMT_ON_VIRTIO_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
 	.variants = powercut_workloads,
-	.injector = "powercut",
 	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_STAGE,
-	.check_stage = &pmt_check_stage_powercut,
-};
+	PMT_JUDGED_BY_STAGE(pmt_check_stage_powercut));

@@ -7,17 +7,11 @@
  * promises in STATE.promises.json next to it (harness/check/replay_check.c).
  */
 #include "case.h"
+#include "declare.h"
 #include "replay_check.h"
 
-static const char *const replay_fs[] = { "ext4", "xfs", NULL };
-
-const struct pmt_scenario pmt_scenario_replay = {
-	.name = "replay",
-	.description = "check one saved crash state again (--replay STATE.img)",
-	.devices = PMT_DEVICE_BIT(PMT_DEV_VIRTIO_PMEM),
-	.filesystems = replay_fs,
-	.hidden = true,
-	.dax = PMT_DAX_ON,
-	.checker = PMT_CHECK_STAGE,
-	.check_stage = &pmt_check_stage_replay,
-};
+PMT_SCENARIO(replay,
+	"check one saved crash state again (--replay STATE.img)",
+	.devices = PMT_ON_VIRTIO_PMEM, .filesystems = PMT_NAMES("ext4", "xfs"),
+	.hidden = true, .dax = PMT_DAX_ON,
+	PMT_JUDGED_BY_STAGE(pmt_check_stage_replay));

@@ -53,8 +53,11 @@ struct bb_ctx {
 	int write_cleared;	/* -1 until the write path has run */
 };
 
-/* Does the badblocks list @text cover all of [@sector, @sector + @count)? */
-static bool bb_covers(const char *text, unsigned long long sector, unsigned int count)
+/*
+ * Does the badblocks list @text hold [@sector, @sector + @count): a range
+ * that covers all of it (@whole), or any bad sector in it (!@whole)?
+ */
+static bool bb_listed(const char *text, unsigned long long sector, unsigned int count, bool whole)
 {
 	unsigned long long s;
 	unsigned int n;
@@ -62,23 +65,7 @@ static bool bb_covers(const char *text, unsigned long long sector, unsigned int 
 	int used;
 
 	while (sscanf(p, "%llu %u%n", &s, &n, &used) == 2) {
-		if (s <= sector && sector + count <= s + n)
-			return true;
-		p += used;
-	}
-	return false;
-}
-
-/* Any bad sector in [@sector, @sector + @count)? */
-static bool bb_overlaps(const char *text, unsigned long long sector, unsigned int count)
-{
-	unsigned long long s;
-	unsigned int n;
-	const char *p = text;
-	int used;
-
-	while (sscanf(p, "%llu %u%n", &s, &n, &used) == 2) {
-		if (s < sector + count && sector < s + n)
+		if (whole ? s <= sector && sector + count <= s + n : s < sector + count && sector < s + n)
 			return true;
 		p += used;
 	}
@@ -161,7 +148,7 @@ static int bb_arm(const char *sysdir, unsigned long long sector, struct json_obj
 
 	now = errprobe_badblocks_json(sysdir);
 	text = now ? json_object_get_string(now) : "";
-	if (!now || !bb_covers(text, sector, BB_SECTORS)) {
+	if (!now || !bb_listed(text, sector, BB_SECTORS, true)) {
 		snprintf(err, errlen, "fault did not arm: %s does not list \"%llu %d\" after the write (it reads \"%.64s\")",
 			 path, sector, BB_SECTORS, text);
 		json_object_put(now);
@@ -180,7 +167,7 @@ static void bb_after_path(const char *path, struct json_object *rec, void *arg)
 
 	if (!strcmp(path, "write"))
 		ctx->write_cleared = now ?
-			!bb_overlaps(json_object_get_string(now), ctx->sector, BB_SECTORS) : -1;
+			!bb_listed(json_object_get_string(now), ctx->sector, BB_SECTORS, false) : -1;
 	json_object_object_add(rec, "badblocks", now);
 }
 
@@ -238,12 +225,8 @@ static int badblocks_run(const char *dir, struct json_object *args,
 
 	if (bb_args(args, &file, &dir_arg, &dev, &size, &page, &timeout, err, errlen))
 		return -1;
-	if (dir_arg)
-		dir = dir_arg;
-	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path)) {
-		snprintf(err, errlen, "file name too long");
+	if (errprobe_victim_path(dir, dir_arg, file, path, sizeof(path), err, errlen))
 		return -1;
-	}
 	off = (off_t)page * ERRPROBE_PAGE;
 	if (errprobe_create_file(path, size, err, errlen))
 		return -1;

@@ -171,20 +171,25 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	}
 }
 
-void errprobe_catch_sigbus(struct errprobe_rec *rec, int pipe_fd,
-			   const void *base, bool exit_after)
+void errprobe_on_sigbus(void (*handler)(int, siginfo_t *, void *))
 {
 	struct sigaction sa;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+void errprobe_catch_sigbus(struct errprobe_rec *rec, int pipe_fd,
+			   const void *base, bool exit_after)
+{
 	bus_rec = rec;
 	bus_fd = pipe_fd;
 	bus_base = base;
 	bus_exit = exit_after;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
+	errprobe_on_sigbus(on_sigbus);
 }
 
 void errprobe_rec_init(struct errprobe_rec *rec)
@@ -435,6 +440,16 @@ struct probe_arg {
 /* O_DIRECT needs an aligned buffer; page alignment suits every device. */
 static _Alignas(ERRPROBE_PAGE) unsigned char probe_buf[ERRPROBE_PAGE];
 
+/* A pread or pwrite of the page returned @n: the child fails unless it moved the whole page. */
+static void child_check_page_io(struct errprobe_rec *rec, int pipe_fd, ssize_t n)
+{
+	rec->ret = n;
+	if (n < 0)
+		child_fail(rec, pipe_fd, errno);
+	if (n != ERRPROBE_PAGE)
+		child_fail(rec, pipe_fd, 0);
+}
+
 static void probe_pread(const struct probe_arg *a, struct errprobe_rec *rec, int pipe_fd)
 {
 	int flags = O_RDONLY | O_CLOEXEC;
@@ -454,11 +469,7 @@ static void probe_pread(const struct probe_arg *a, struct errprobe_rec *rec, int
 	errprobe_step(rec, "pread");
 	memset(probe_buf, 0, sizeof(probe_buf));
 	n = pread(fd, probe_buf, ERRPROBE_PAGE, a->off);
-	rec->ret = n;
-	if (n < 0)
-		child_fail(rec, pipe_fd, errno);
-	if (n != ERRPROBE_PAGE)
-		child_fail(rec, pipe_fd, 0);
+	child_check_page_io(rec, pipe_fd, n);
 	rec->ok = 1;
 	errprobe_step(rec, "");
 	rec->data_ok = errprobe_check(a->expect, a->off, probe_buf, ERRPROBE_PAGE);
@@ -519,11 +530,7 @@ static void probe_write(const struct probe_arg *a, struct errprobe_rec *rec, int
 	errprobe_fill(ERRPROBE_WRITTEN, a->off, probe_buf, ERRPROBE_PAGE);
 	errprobe_step(rec, "pwrite");
 	n = pwrite(fd, probe_buf, ERRPROBE_PAGE, a->off);
-	rec->ret = n;
-	if (n < 0)
-		child_fail(rec, pipe_fd, errno);
-	if (n != ERRPROBE_PAGE)
-		child_fail(rec, pipe_fd, 0);
+	child_check_page_io(rec, pipe_fd, n);
 	/* Where a write error surfaces only at writeback, fdatasync reports it. */
 	errprobe_step(rec, "fdatasync");
 	if (fdatasync(fd))
@@ -761,6 +768,16 @@ struct json_object *errprobe_badblocks_json(const char *sysdir)
 	if (read_attr_at(sysdir, "badblocks", buf, sizeof(buf)))
 		return NULL;
 	return json_object_new_string(buf);
+}
+
+int errprobe_victim_path(const char *dir, const char *dir_arg, const char *file,
+			 char *path, size_t len, char *err, size_t errlen)
+{
+	if (snprintf(path, len, "%s/%s", dir_arg ? dir_arg : dir, file) >= (int)len) {
+		snprintf(err, errlen, "file name too long");
+		return -1;
+	}
+	return 0;
 }
 
 int errprobe_victim_args(struct json_object *args, const char *deffile, long long defsize,

@@ -26,6 +26,7 @@
 #ifndef PMT_ERRPROBE_H
 #define PMT_ERRPROBE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -60,6 +61,14 @@ bool errprobe_check(enum errprobe_pattern pat, off_t pos, const unsigned char *b
  * written (not a hole) and fsync'ed.  Returns 0, or -1 with @err set.
  */
 int errprobe_create_file(const char *path, off_t size, char *err, size_t errlen);
+
+/*
+ * The victim file's path into @path: @file in @dir_arg (the "dir"
+ * argument), or in @dir (the workload's folder) when it is NULL.  0, or
+ * -1 with @err when it does not fit.
+ */
+int errprobe_victim_path(const char *dir, const char *dir_arg, const char *file,
+			 char *path, size_t len, char *err, size_t errlen);
 
 /*
  * The victim file's arguments every memory-error injector takes: "file" (a
@@ -113,6 +122,9 @@ typedef void errprobe_child_fn(void *arg, int pipe_fd);
 int errprobe_run_child(errprobe_child_fn *fn, void *arg, long long timeout_ms,
 		       struct errprobe_child *out, char *err, size_t errlen);
 void errprobe_send(int pipe_fd, const struct errprobe_rec *rec);
+
+/* Install @handler (SA_SIGINFO, nothing masked) for SIGBUS. */
+void errprobe_on_sigbus(void (*handler)(int, siginfo_t *, void *));
 
 /*
  * In a child: catch SIGBUS into @rec (si_code, si_addr_lsb, si_addr minus

@@ -204,63 +204,70 @@ static int open_for(const char *dir, const char *dev, struct stormer *s, char *e
 	return s->fd < 0 ? -1 : 0;
 }
 
-/*
- * Should be split: the stormers' setup (files, records) and the result (the flushes array
- * and the percentiles) into two helpers taking the stormer array; the start, the bounded
- * join and the cleanup that must leave stuck threads alone stay here.
- */
-static int flushstorm_run(const char *dir, struct json_object *args, struct json_object *result,
-			  char *err, size_t errlen)
-{
+/* The program's arguments (see the top), checked. */
+struct storm_args {
 	long long threads, rounds, burst, nsync, hang_s;
-	const char *kinds_s, *dev;
+	const char *dev;
 	enum fs_kind kinds[FS_KINDS];
-	struct json_object *clock = json_object_new_array(), *flushes, *kn;
-	struct stormer *st = NULL;
-	pthread_barrier_t bar;
-	double *lat = NULL;
-	char why[256] = "";
-	int nk, started = 0, stuck = 0, rc = -1;
-	long long count = 0, failed = 0;
-	int first_errno = 0;
-	int64_t t0, t1;
+	int nk;
+};
 
-	if (arg_int(args, "threads", 8, 1, FS_MAX_THREADS, &threads, err, errlen) ||
-	    arg_int(args, "rounds", 10, 1, 100000, &rounds, err, errlen) ||
-	    arg_int(args, "burst", 4, 1, 1000, &burst, err, errlen) ||
-	    arg_int(args, "sync", 3, 0, 20, &nsync, err, errlen) ||
-	    arg_int(args, "hang_s", 60, 1, 3600, &hang_s, err, errlen) ||
+/* What the stormers' records add up to: the flushes array and the latencies. */
+struct storm_tally {
+	struct json_object *flushes;
+	double *lat;		/* sorted, count of them */
+	long long count, failed;
+	int first_errno;
+};
+
+/* @args into @a, with the defaults of the top; 0, or -1 with @err. */
+static int parse_storm_args(struct json_object *args, struct storm_args *a, char *err, size_t errlen)
+{
+	const char *kinds_s;
+
+	if (arg_int(args, "threads", 8, 1, FS_MAX_THREADS, &a->threads, err, errlen) ||
+	    arg_int(args, "rounds", 10, 1, 100000, &a->rounds, err, errlen) ||
+	    arg_int(args, "burst", 4, 1, 1000, &a->burst, err, errlen) ||
+	    arg_int(args, "sync", 3, 0, 20, &a->nsync, err, errlen) ||
+	    arg_int(args, "hang_s", 60, 1, 3600, &a->hang_s, err, errlen) ||
 	    arg_string(args, "kinds", false, &kinds_s, err, errlen) ||
-	    arg_string(args, "dev", false, &dev, err, errlen))
-		goto out_clock;
-	if (parse_kinds(kinds_s ? kinds_s : "fsync,fdatasync,raw,osync,odsync", kinds, &nk,
+	    arg_string(args, "dev", false, &a->dev, err, errlen))
+		return -1;
+	if (!a->dev)
+		a->dev = "/dev/pmem0";
+	if (parse_kinds(kinds_s ? kinds_s : "fsync,fdatasync,raw,osync,odsync", a->kinds, &a->nk,
 			err, errlen))
-		goto out_clock;
-	if (threads * rounds * burst > FS_MAX_FLUSHES) {
+		return -1;
+	if (a->threads * a->rounds * a->burst > FS_MAX_FLUSHES) {
 		snprintf(err, errlen, "threads x rounds x burst is more than %d", FS_MAX_FLUSHES);
-		goto out_clock;
+		return -1;
 	}
-	st = calloc((size_t)threads, sizeof(*st));
-	if (!st || pthread_barrier_init(&bar, NULL, (unsigned int)threads)) {
-		snprintf(err, errlen, "out of memory");
-		free(st);
-		goto out_clock;
-	}
-	for (int i = 0; i < threads; i++)
+	return 0;
+}
+
+/*
+ * Each stormer's kind, records and file, the file written and synced
+ * before the storm.  Every fd is -1 or open on return, so the caller's
+ * cleanup can close them.  0, or -1 with @err.
+ */
+static int prepare_stormers(struct stormer *st, const struct storm_args *a, pthread_barrier_t *bar,
+			    const char *dir, char *err, size_t errlen)
+{
+	for (int i = 0; i < a->threads; i++)
 		st[i].fd = -1;
-	for (int i = 0; i < threads; i++) {
+	for (int i = 0; i < a->threads; i++) {
 		st[i].index = i;
-		st[i].kind = kinds[i % nk];
-		st[i].rounds = rounds;
-		st[i].burst = burst;
-		st[i].bar = &bar;
-		st[i].recs = calloc((size_t)(rounds * burst), sizeof(*st[i].recs));
+		st[i].kind = a->kinds[i % a->nk];
+		st[i].rounds = a->rounds;
+		st[i].burst = a->burst;
+		st[i].bar = bar;
+		st[i].recs = calloc((size_t)(a->rounds * a->burst), sizeof(*st[i].recs));
 		if (!st[i].recs) {
 			snprintf(err, errlen, "out of memory");
-			goto out_threads;
+			return -1;
 		}
-		if (open_for(dir, dev ? dev : "/dev/pmem0", &st[i], err, errlen))
-			goto out_threads;
+		if (open_for(dir, a->dev, &st[i], err, errlen))
+			return -1;
 		/* The file exists with its blocks before the storm: the storm's
 		 * fsyncs commit the overwrites, not the allocation. */
 		if (st[i].kind != K_RAW) {
@@ -269,38 +276,57 @@ static int flushstorm_run(const char *dir, struct json_object *args, struct json
 			if (pwrite(st[i].fd, zero, sizeof(zero), 0) != (ssize_t)sizeof(zero) ||
 			    fsync(st[i].fd)) {
 				snprintf(err, errlen, "preparing storm-%03d.dat: %s", i, strerror(errno));
-				goto out_threads;
+				return -1;
 			}
 		}
 	}
-	for (int i = 0; i < nsync && !why[0]; i++)
-		clock_sync(clock, why, sizeof(why));
+	return 0;
+}
 
-	if (!why[0]) {
-		struct json_object *ev = json_object_new_object();
+/* The "storm" event, and the host's ack (see the top); a failure goes to @why. */
+static void announce_storm(char *why, size_t len)
+{
+	struct json_object *ev = json_object_new_object();
 
-		json_object_object_add(ev, "ack", json_object_new_boolean(true));
-		pmt_workload_emit("storm", ev);
-		json_object_put(ev);
-		pmt_workload_wait_ack(why, sizeof(why));
-	}
-	t0 = rt_us();
+	json_object_object_add(ev, "ack", json_object_new_boolean(true));
+	pmt_workload_emit("storm", ev);
+	json_object_put(ev);
+	pmt_workload_wait_ack(why, len);
+}
+
+/*
+ * Start the @threads stormers, counting them in @started.  0, or -1 with
+ * @err once the ones started are cancelled.
+ */
+static int start_stormers(struct stormer *st, long long threads, int *started,
+			  char *err, size_t errlen)
+{
 	for (int i = 0; i < threads; i++) {
 		if (pthread_create(&st[i].tid, NULL, stormer_main, &st[i])) {
 			/* The barrier counts every thread: none can start alone. */
 			snprintf(err, errlen, "pthread_create: %s", strerror(errno));
 			for (int k = 0; k < i; k++)
 				pthread_cancel(st[k].tid);
-			goto out_threads;
+			return -1;
 		}
-		started++;
+		(*started)++;
 	}
+	return 0;
+}
+
+/*
+ * Join the @started stormers, each within @hang_s seconds: a thread stuck
+ * in a flush is a finding, left running.  Returns how many are stuck.
+ */
+static int join_stormers(struct stormer *st, int started, long long hang_s)
+{
+	int stuck = 0;
+
 	for (int i = 0; i < started; i++) {
 		struct timespec dl;
 
 		clock_gettime(CLOCK_REALTIME, &dl);
 		dl.tv_sec += (time_t)hang_s;
-		/* A bounded join: a thread stuck in a flush is a finding. */
 		while (!atomic_load(&st[i].done)) {
 			struct timespec now, nap = { 0, 20 * 1000 * 1000 };
 
@@ -314,17 +340,25 @@ static int flushstorm_run(const char *dir, struct json_object *args, struct json
 		else
 			stuck++;
 	}
-	t1 = rt_us();
-	for (int i = 0; i < nsync && !why[0] && !stuck; i++)
-		clock_sync(clock, why, sizeof(why));
+	return stuck;
+}
 
-	flushes = json_object_new_array();
-	lat = malloc(sizeof(*lat) * (size_t)(threads * rounds * burst) + 1);
-	for (int i = 0; i < threads && lat; i++) {
+/*
+ * The records of the stormers that finished into @t (flushes array and
+ * sorted latencies; @t->lat is the caller's to free).  0, or -1 with @err
+ * when a thread failed and none is stuck.
+ */
+static int collect_flushes(struct stormer *st, long long nflushes, long long threads, int stuck,
+			   struct storm_tally *t, char *err, size_t errlen)
+{
+	t->flushes = json_object_new_array();
+	t->lat = malloc(sizeof(*t->lat) * (size_t)nflushes + 1);
+	for (int i = 0; i < threads && t->lat; i++) {
 		if (st[i].err[0] && !stuck) {
 			snprintf(err, errlen, "thread %d: %s", i, st[i].err);
-			json_object_put(flushes);
-			goto out_threads;
+			json_object_put(t->flushes);
+			t->flushes = NULL;
+			return -1;
 		}
 		if (!atomic_load(&st[i].done))
 			continue;
@@ -336,42 +370,95 @@ static int flushstorm_run(const char *dir, struct json_object *args, struct json
 			json_object_array_add(a, json_object_new_int64(r->call_us));
 			json_object_array_add(a, json_object_new_int64(r->ret_us));
 			json_object_array_add(a, json_object_new_int(r->err));
-			json_object_array_add(flushes, a);
-			lat[count++] = (double)(r->ret_us - r->call_us) / 1000.0;
-			if (r->err && !failed++)
-				first_errno = r->err;
+			json_object_array_add(t->flushes, a);
+			t->lat[t->count++] = (double)(r->ret_us - r->call_us) / 1000.0;
+			if (r->err && !t->failed++)
+				t->first_errno = r->err;
 		}
 	}
-	if (lat && count)
-		qsort(lat, (size_t)count, sizeof(*lat), cmp_ms);
-	kn = json_object_new_array();
-	for (int i = 0; i < nk; i++)
-		json_object_array_add(kn, json_object_new_string(kind_names[kinds[i]]));
+	if (t->lat && t->count)
+		qsort(t->lat, (size_t)t->count, sizeof(*t->lat), cmp_ms);
+	return 0;
+}
+
+/* The result of the top into @result; it takes @t->flushes, and a reference to @clock. */
+static void put_result(struct json_object *result, const struct storm_args *a,
+		       struct json_object *clock, const char *why, const struct storm_tally *t,
+		       int stuck, int64_t wall_us)
+{
+	struct json_object *kn = json_object_new_array();
+	long long count = t->count;
+
+	for (int i = 0; i < a->nk; i++)
+		json_object_array_add(kn, json_object_new_string(kind_names[a->kinds[i]]));
 	json_object_object_add(result, "kinds", kn);
 	json_object_object_add(result, "kind_names", json_object_new_string(
 		"fsync=0 fdatasync=1 raw=2 osync=3 odsync=4"));
-	json_object_object_add(result, "threads", json_object_new_int64(threads));
-	json_object_object_add(result, "rounds", json_object_new_int64(rounds));
-	json_object_object_add(result, "burst", json_object_new_int64(burst));
+	json_object_object_add(result, "threads", json_object_new_int64(a->threads));
+	json_object_object_add(result, "rounds", json_object_new_int64(a->rounds));
+	json_object_object_add(result, "burst", json_object_new_int64(a->burst));
 	json_object_object_add(result, "clock", json_object_get(clock));
 	if (why[0])
 		json_object_object_add(result, "clock_error", json_object_new_string(why));
-	json_object_object_add(result, "flushes", flushes);
+	json_object_object_add(result, "flushes", t->flushes);
 	json_object_object_add(result, "count", json_object_new_int64(count));
-	json_object_object_add(result, "failed", json_object_new_int64(failed));
-	json_object_object_add(result, "first_errno", json_object_new_int(first_errno));
+	json_object_object_add(result, "failed", json_object_new_int64(t->failed));
+	json_object_object_add(result, "first_errno", json_object_new_int(t->first_errno));
 	json_object_object_add(result, "stuck", json_object_new_int(stuck));
-	json_object_object_add(result, "wall_ms", json_object_new_double((double)(t1 - t0) / 1000.0));
+	json_object_object_add(result, "wall_ms", json_object_new_double((double)wall_us / 1000.0));
 	json_object_object_add(result, "per_s", json_object_new_double(
-		t1 > t0 ? (double)count * 1e6 / (double)(t1 - t0) : 0));
-	json_object_object_add(result, "p50_ms", json_object_new_double(count ? lat[count / 2] : 0));
+		wall_us > 0 ? (double)count * 1e6 / (double)wall_us : 0));
+	json_object_object_add(result, "p50_ms", json_object_new_double(count ? t->lat[count / 2] : 0));
 	json_object_object_add(result, "p99_ms", json_object_new_double(
-		count ? lat[(count * 99) / 100 < count ? (count * 99) / 100 : count - 1] : 0));
-	json_object_object_add(result, "max_ms", json_object_new_double(count ? lat[count - 1] : 0));
+		count ? t->lat[(count * 99) / 100 < count ? (count * 99) / 100 : count - 1] : 0));
+	json_object_object_add(result, "max_ms", json_object_new_double(count ? t->lat[count - 1] : 0));
+}
+
+/*
+ * The storm: set up, clock exchanges, start, a bounded join, the result.
+ * The cleanup is here because it must leave a stuck thread's records, fd,
+ * barrier and stormer array alone: the thread may still use them.
+ */
+static int flushstorm_run(const char *dir, struct json_object *args, struct json_object *result,
+			  char *err, size_t errlen)
+{
+	struct json_object *clock = json_object_new_array();
+	struct storm_args a = { 0 };
+	struct storm_tally t = { 0 };
+	struct stormer *st = NULL;
+	pthread_barrier_t bar;
+	char why[256] = "";
+	int started = 0, stuck = 0, rc = -1;
+	int64_t t0, t1;
+
+	if (parse_storm_args(args, &a, err, errlen))
+		goto out_clock;
+	st = calloc((size_t)a.threads, sizeof(*st));
+	if (!st || pthread_barrier_init(&bar, NULL, (unsigned int)a.threads)) {
+		snprintf(err, errlen, "out of memory");
+		free(st);
+		goto out_clock;
+	}
+	if (prepare_stormers(st, &a, &bar, dir, err, errlen))
+		goto out_threads;
+	for (int i = 0; i < a.nsync && !why[0]; i++)
+		clock_sync(clock, why, sizeof(why));
+	if (!why[0])
+		announce_storm(why, sizeof(why));
+	t0 = rt_us();
+	if (start_stormers(st, a.threads, &started, err, errlen))
+		goto out_threads;
+	stuck = join_stormers(st, started, a.hang_s);
+	t1 = rt_us();
+	for (int i = 0; i < a.nsync && !why[0] && !stuck; i++)
+		clock_sync(clock, why, sizeof(why));
+	if (collect_flushes(st, a.threads * a.rounds * a.burst, a.threads, stuck, &t, err, errlen))
+		goto out_threads;
+	put_result(result, &a, clock, why, &t, stuck, t1 - t0);
 	rc = 0;
 out_threads:
-	free(lat);
-	for (int i = 0; i < threads; i++) {
+	free(t.lat);
+	for (int i = 0; i < a.threads; i++) {
 		/* A stuck thread still uses its records and its fd: leave them. */
 		if (i < started && !atomic_load(&st[i].done))
 			continue;

@@ -179,12 +179,8 @@ static int hwpoison_run(const char *dir, struct json_object *args,
 
 	if (hwp_args(args, &file, &dir_arg, &target, &size, &page, &timeout, err, errlen))
 		return -1;
-	if (dir_arg)
-		dir = dir_arg;
-	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path)) {
-		snprintf(err, errlen, "file name too long");
+	if (errprobe_victim_path(dir, dir_arg, file, path, sizeof(path), err, errlen))
 		return -1;
-	}
 	if (errprobe_create_file(path, size, err, errlen))
 		return -1;
 	json_object_object_add(result, "file", json_object_new_string(path));

@@ -197,7 +197,6 @@ static void __attribute__((noreturn)) holder_main(struct mt_state *st, long long
 {
 	unsigned char buf[ERRPROBE_PAGE];
 	struct timespec ts;
-	struct sigaction sa;
 	unsigned char *map;
 	uint64_t ent;
 	off_t pm_off;
@@ -214,11 +213,7 @@ static void __attribute__((noreturn)) holder_main(struct mt_state *st, long long
 		holder_fail(st, "mmap");
 	holder_st = st;
 	holder_page = map;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = holder_on_sigbus;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
+	errprobe_on_sigbus(holder_on_sigbus);
 	/* Early kill: an SRAO error signals us now, not at our next access. */
 	prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);
 
