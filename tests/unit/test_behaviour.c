@@ -348,17 +348,5 @@ START_TEST(take_switch)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("behaviour");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, model_axes);
-	tcase_add_test(tc, model_cells);
-	tcase_add_test(tc, markdown);
-	tcase_add_test(tc, html);
-	tcase_add_test(tc, empty_and_write);
-	tcase_add_test(tc, take_switch);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("behaviour", NULL, model_axes, model_cells, markdown, html,
+	       empty_and_write, take_switch);

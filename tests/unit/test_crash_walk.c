@@ -424,18 +424,12 @@ START_TEST(problem_kinds)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("crash_walk");
-	TCase *tc = tcase_create("core");
+static const struct pmt_check_opts opts = {
+	.timeout = 60,
+};
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, every_state_is_its_point_plus_next_pages);
-	tcase_add_test(tc, broken_states_are_tallied_gravest_first);
-	tcase_add_test(tc, shares_merge_to_the_single_walk);
-	tcase_add_test(tc, chosen_points_only);
-	tcase_add_test(tc, a_log_that_does_not_rebuild_durable_img_stops_the_walk);
-	tcase_add_test(tc, problem_kinds);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("crash_walk", &opts, every_state_is_its_point_plus_next_pages,
+	       broken_states_are_tallied_gravest_first,
+	       shares_merge_to_the_single_walk, chosen_points_only,
+	       a_log_that_does_not_rebuild_durable_img_stops_the_walk,
+	       problem_kinds);

@@ -151,18 +151,11 @@ START_TEST(this_host_has_an_answer)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("hosthwpoison");
-	TCase *tc = tcase_create("probe");
+static const struct pmt_check_opts opts = {
+	.tcase = "probe",
+	.setup = setup, .teardown = teardown,
+};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, present);
-	tcase_add_test(tc, missing);
-	tcase_add_test(tc, missing_confirmed_by_config);
-	tcase_add_test(tc, config_contradicts);
-	tcase_add_test(tc, no_proc);
-	tcase_add_test(tc, this_host_has_an_answer);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("hosthwpoison", &opts, present, missing,
+	       missing_confirmed_by_config, config_contradicts, no_proc,
+	       this_host_has_an_answer);

@@ -494,23 +494,11 @@ START_TEST(cell_labels)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("html");
-	TCase *tc = tcase_create("core");
+/* A hang guard, not a speed target: the 200000-point timeline under ASan
+ * takes seconds on a loaded machine (Check's default is 4 s). */
+static const struct pmt_check_opts opts = {
+	.timeout = 120,
+};
 
-	/* A hang guard, not a speed target: the 200000-point timeline under ASan
-	 * takes seconds on a loaded machine (Check's default is 4 s). */
-	tcase_set_timeout(tc, 120);
-
-	tcase_add_test(tc, grid_cells);
-	tcase_add_test(tc, escaping);
-	tcase_add_test(tc, trend_columns);
-	tcase_add_test(tc, timeline_svg);
-	tcase_add_test(tc, timeline_hostile);
-	tcase_add_test(tc, merge_shards);
-	tcase_add_test(tc, summary_load);
-	tcase_add_test(tc, cell_labels);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("html", &opts, grid_cells, escaping, trend_columns, timeline_svg,
+	       timeline_hostile, merge_shards, summary_load, cell_labels);

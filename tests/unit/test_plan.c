@@ -328,18 +328,11 @@ START_TEST(plan_files_are_bounded)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("plan");
-	TCase *tc = tcase_create("core");
+static const struct pmt_check_opts opts = {
+	.setup = setup, .teardown = teardown,
+};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, plan_files_are_bounded);
-	tcase_add_test(tc, valid_with_include_and_overrides);
-	tcase_add_test(tc, every_error_names_file_and_line);
-	tcase_add_test(tc, errors_with_paths);
-	tcase_add_test(tc, include_loop);
-	tcase_add_test(tc, shipped_plans);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("plan", &opts, plan_files_are_bounded,
+	       valid_with_include_and_overrides,
+	       every_error_names_file_and_line, errors_with_paths, include_loop,
+	       shipped_plans);

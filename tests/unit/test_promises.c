@@ -215,20 +215,9 @@ START_TEST(unstamped_events_make_nothing)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("promises");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, progress_cancels_state_promises);
-	tcase_add_test(tc, newer_promise_replaces_older);
-	tcase_add_test(tc, garbage_is_ignored);
-	tcase_add_test(tc, promise_in_force_from_its_stamp);
-	tcase_add_test(tc, change_in_flight_is_allowed);
-	tcase_add_test(tc, opaque_change_lapses_only_where_it_shows);
-	tcase_add_test(tc, no_sectors_means_opaque);
-	tcase_add_test(tc, rename_and_prefix_need_no_allowance);
-	tcase_add_test(tc, unstamped_events_make_nothing);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("promises", NULL, progress_cancels_state_promises,
+	       newer_promise_replaces_older, garbage_is_ignored,
+	       promise_in_force_from_its_stamp, change_in_flight_is_allowed,
+	       opaque_change_lapses_only_where_it_shows,
+	       no_sectors_means_opaque, rename_and_prefix_need_no_allowance,
+	       unstamped_events_make_nothing);

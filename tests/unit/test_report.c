@@ -182,17 +182,6 @@ START_TEST(run_folders_never_shared)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("report");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, junit_counts_and_escapes);
-	tcase_add_test(tc, tap_lines);
-	tcase_add_test(tc, interrupted_run_lists_not_run);
-	tcase_add_test(tc, mapsync_oracle);
-	tcase_add_test(tc, pick_device_by_bus_provider);
-	tcase_add_test(tc, run_folders_never_shared);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("report", NULL, junit_counts_and_escapes, tap_lines,
+	       interrupted_run_lists_not_run, mapsync_oracle,
+	       pick_device_by_bus_provider, run_folders_never_shared);
