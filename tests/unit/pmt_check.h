@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* What every unit test's main() shares: one suite of one test case, its
- * tests listed once, run, exit 1 on a failure.
- * Relies on: Check (0.11 or later: START_TEST makes each test a
+/* What every unit test shares: main() (one suite of one test case, its
+ * tests listed once, run, exit 1 on a failure) and asserting that a
+ * report holds, or lacks, each of a list of strings.
+ * Relies on: util.h (ARRAY_SIZE), Check (0.11 or later: START_TEST makes each test a
  * `const TTest *` that an array can hold). Header-only, so the Makefile
  * rule that builds one binary per unit test source needs no extra source. */
 #ifndef PMT_CHECK_H
 #define PMT_CHECK_H
 
 #include <stddef.h>
+#include <string.h>
 #include <check.h>
 
-#define PMT_NTESTS(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"	/* ARRAY_SIZE */
 
 /* How a suite runs, beyond its tests: every field may be left zero. */
 struct pmt_check_opts {
@@ -19,6 +21,32 @@ struct pmt_check_opts {
 	SFun setup;		/* a checked fixture around each test, or NULL */
 	SFun teardown;
 };
+
+/* Fail the test unless @text is non-NULL and holds each string of the
+ * NULL-ended list @needles; the message names the first one missing. */
+static inline void pmt_assert_has_each(const char *text, const char *const *needles)
+{
+	ck_assert_ptr_nonnull(text);
+	for (; *needles; needles++)
+		ck_assert_msg(strstr(text, *needles), "missing: %s", *needles);
+}
+
+/* Fail the test unless @text is non-NULL and holds none of the strings of
+ * the NULL-ended list @needles; the message names the first one found. */
+static inline void pmt_assert_has_none(const char *text, const char *const *needles)
+{
+	ck_assert_ptr_nonnull(text);
+	for (; *needles; needles++)
+		ck_assert_msg(!strstr(text, *needles), "present: %s", *needles);
+}
+
+/* ASSERT_HAS(text, "a", "b"): @text holds "a" and "b"; ASSERT_LACKS:
+ * neither. One call per list, so a long list of what a report must say
+ * reads as a list, not as a column of identical assertions. */
+#define ASSERT_HAS(text, ...) \
+	pmt_assert_has_each((text), (const char *const[]){ __VA_ARGS__, NULL })
+#define ASSERT_LACKS(text, ...) \
+	pmt_assert_has_none((text), (const char *const[]){ __VA_ARGS__, NULL })
 
 /* Run the suite and return 0 when every test passed, 1 otherwise. */
 static inline int pmt_check_run(Suite *s)
@@ -62,7 +90,7 @@ static inline int pmt_check_suite(const char *name, const struct pmt_check_opts 
 	{									\
 		const TTest *tests_[] = { __VA_ARGS__ };			\
 										\
-		return pmt_check_suite(name, opts, tests_, PMT_NTESTS(tests_));	\
+		return pmt_check_suite(name, opts, tests_, ARRAY_SIZE(tests_));	\
 	}
 
 #endif

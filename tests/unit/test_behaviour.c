@@ -217,10 +217,11 @@ START_TEST(markdown)
 
 	ck_assert_ptr_nonnull(md);
 	/* Header: device fs per column, then the block's own modes. */
-	ck_assert_ptr_nonnull(strstr(md, "| scenario "));
-	ck_assert_ptr_nonnull(strstr(md, "| virtio-pmem ext4 "));
-	ck_assert_ptr_nonnull(strstr(md, "| nvdimm xfs "));
-	ck_assert_ptr_nonnull(strstr(md, "| **badblocks** | *mode* "));
+	ASSERT_HAS(md,
+		   "| scenario ",
+		   "| virtio-pmem ext4 ",
+		   "| nvdimm xfs ",
+		   "| **badblocks** | *mode* ");
 	row = md_row(md, "**badblocks**", "read");
 	ck_assert_ptr_nonnull(strstr(row, "| ✓ EIO [1] "));
 	free(row);
@@ -256,11 +257,12 @@ START_TEST(markdown)
 		ck_assert_int_eq(bars, 11);
 	}
 	/* Below the table: dmesg lines and the reasons. */
-	ck_assert_ptr_nonnull(strstr(md, "- d1 badblocks virtio-pmem ext4 nodax: "
-					 "`Buffer I/O error on dev pmem0, <script>x</script>`"));
-	ck_assert_ptr_nonnull(strstr(md, "- [1] badblocks, expected `errno=EIO`: pmem_do_read() fails\n"));
-	ck_assert_ptr_nonnull(strstr(md, "expected `signal=SIGBUS/BUS_ADRERR`: filemap_fault fails|or not"));
-	ck_assert_ptr_nonnull(strstr(md, "- hosthwpoison:nvdimm:xfs SKIP: host kernel lacks"));
+	ASSERT_HAS(md,
+		   "- d1 badblocks virtio-pmem ext4 nodax: "
+		   "`Buffer I/O error on dev pmem0, <script>x</script>`",
+		   "- [1] badblocks, expected `errno=EIO`: pmem_do_read() fails\n",
+		   "expected `signal=SIGBUS/BUS_ADRERR`: filemap_fault fails|or not",
+		   "- hosthwpoison:nvdimm:xfs SKIP: host kernel lacks");
 	ck_assert_ptr_null(strstr(md, "mapsync"));
 	free(md);
 	pmt_bhv_free(m);
@@ -277,19 +279,17 @@ START_TEST(html)
 	ck_assert_ptr_nonnull(h);
 	ck_assert_ptr_nonnull(strstr(h, "<!DOCTYPE html>"));
 	/* Self-contained, and what a guest printed is text, never markup. */
-	ck_assert_ptr_null(strstr(h, "src="));
-	ck_assert_ptr_null(strstr(h, "<link"));
-	ck_assert_ptr_null(strstr(h, "http"));
-	ck_assert_ptr_null(strstr(h, "<script"));
-	ck_assert_ptr_nonnull(strstr(h, "&lt;script&gt;x&lt;/script&gt;"));
-	ck_assert_ptr_nonnull(strstr(h, "<th colspan=\"4\">virtio-pmem</th><th colspan=\"4\">nvdimm</th>"));
-	ck_assert_ptr_nonnull(strstr(h, "<th colspan=\"2\">ext4</th><th colspan=\"2\">xfs</th>"));
-	ck_assert_ptr_nonnull(strstr(h, "<td class=\"m-ok\" title=\"errno=EIO\">✓ EIO "
-					"<sup><a href=\"#n1\">[1]</a></sup></td>"));
-	ck_assert_ptr_nonnull(strstr(h, "<td class=\"m-bad\" title=\"ok\">✗ ok"));
-	ck_assert_ptr_nonnull(strstr(h, "<td class=\"panic\">PANIC</td>"));
-	ck_assert_ptr_nonnull(strstr(h, "<li id=\"n1\">[1] badblocks, expected <code>errno=EIO</code>"));
-	ck_assert_ptr_nonnull(strstr(h, "<td class=\"v-FAIL\">FAIL</td>"));
+	ASSERT_LACKS(h, "src=", "<link", "http", "<script");
+	ASSERT_HAS(h,
+		   "&lt;script&gt;x&lt;/script&gt;",
+		   "<th colspan=\"4\">virtio-pmem</th><th colspan=\"4\">nvdimm</th>",
+		   "<th colspan=\"2\">ext4</th><th colspan=\"2\">xfs</th>",
+		   "<td class=\"m-ok\" title=\"errno=EIO\">✓ EIO "
+		   "<sup><a href=\"#n1\">[1]</a></sup></td>",
+		   "<td class=\"m-bad\" title=\"ok\">✗ ok",
+		   "<td class=\"panic\">PANIC</td>",
+		   "<li id=\"n1\">[1] badblocks, expected <code>errno=EIO</code>",
+		   "<td class=\"v-FAIL\">FAIL</td>");
 	free(h);
 	pmt_bhv_free(m);
 	json_object_put(s);

@@ -130,56 +130,69 @@ START_TEST(valid_with_include_and_overrides)
 }
 END_TEST
 
+/* A plan file x.ini and the whole error loading it gives, after "DIR/". */
+static const struct {
+	const char *text;
+	const char *err;
+} plan_errors[] = {
+	{ "[a]\nscenario=mapsync\n\ndevise virtio-pmem\n",
+	  "x.ini:4: expected key=value, got 'devise virtio-pmem'" },
+	{ "[a]\n = x\n",
+	  "x.ini:2: expected key=value, got '= x'" },
+	{ "; c\n[a]\ndevise = nvdimm\n",
+	  "x.ini:3: unknown key 'devise' (known: scenario, injector, device, fs, "
+	  "workload, repeat, mkfs_opts, mount_opts, smp, seed, param.NAME)" },
+	{ "scenario = mapsync\n",
+	  "x.ini:1: expected [global] or [NAME] before 'scenario=...'" },
+	{ "[a\n",
+	  "x.ini:1: expected [NAME], got '[a'" },
+	{ "[a b]\n",
+	  "x.ini:1: expected [NAME] with letters, digits, '-', '_' or '.', got '[a b]'" },
+	{ "[a]\nscenario=mapsync\ndevice=virtio-pmem,pmem\n",
+	  "x.ini:3: unknown device 'pmem' (known: virtio-pmem, nvdimm)" },
+	{ "[a]\nfs=ext4,,xfs\n",
+	  "x.ini:2: expected a comma list of names for fs, got 'ext4,,xfs'" },
+	{ "[a]\nworkload=a b\n",
+	  "x.ini:2: expected a comma list of names for workload, got 'a b'" },
+	{ "[a]\nsmp=0\n",
+	  "x.ini:2: expected smp=N with N from 1 to 64, got '0'" },
+	{ "[a]\nsmp=65\n",
+	  "x.ini:2: expected smp=N with N from 1 to 64, got '65'" },
+	{ "[a]\nsmp=2x\n",
+	  "x.ini:2: expected smp=N with N from 1 to 64, got '2x'" },
+	{ "[a]\nrepeat=0\n",
+	  "x.ini:2: expected repeat=N with N from 1 to 10000, got '0'" },
+	{ "[a]\nrepeat=3x\n",
+	  "x.ini:2: expected repeat=N with N from 1 to 10000, got '3x'" },
+	{ "[a]\nseed=-1\n",
+	  "x.ini:2: expected seed=N (decimal or 0x hex), got '-1'" },
+	{ "[a]\nparam.=1\n",
+	  "x.ini:2: expected param.NAME with NAME of letters, digits, '-', '_' or '.', "
+	  "got 'param.'" },
+	{ "[a]\ninjector=a b\n",
+	  "x.ini:2: expected injector=NAME, got 'a b'" },
+	{ "[a]\ninclude\n",
+	  "x.ini:2: expected 'include FILE', got 'include'" },
+	{ "[global]\nfs=xfs\n\n[a]\n",
+	  "x.ini:4: [a] names no scenario (expected scenario=NAME in it or in [global])" },
+	{ "[global]\nscenario=mapsync\n",
+	  "x.ini: expected at least one [NAME] section besides [global]" },
+	{ "[global]\nfs = btrfs\n[a]\nscenario=mapsync\n",
+	  "x.ini:2: [a]: scenario mapsync does not run on fs 'btrfs' (it runs on: ext4, xfs)" },
+};
+
 START_TEST(every_error_names_file_and_line)
 {
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nscenario=mapsync\n\ndevise virtio-pmem\n")),
-			 "x.ini:4: expected key=value, got 'devise virtio-pmem'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\n = x\n")), "x.ini:2: expected key=value, got '= x'");
-	ck_assert_str_eq(load_err(put("x.ini", "; c\n[a]\ndevise = nvdimm\n")),
-			 "x.ini:3: unknown key 'devise' (known: scenario, injector, device, fs, "
-			 "workload, repeat, mkfs_opts, mount_opts, smp, seed, param.NAME)");
-	ck_assert_str_eq(load_err(put("x.ini", "scenario = mapsync\n")),
-			 "x.ini:1: expected [global] or [NAME] before 'scenario=...'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a\n")), "x.ini:1: expected [NAME], got '[a'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a b]\n")),
-			 "x.ini:1: expected [NAME] with letters, digits, '-', '_' or '.', got '[a b]'");
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(plan_errors); i++)
+		ck_assert_str_eq(load_err(put("x.ini", plan_errors[i].text)), plan_errors[i].err);
 	/* Other scenarios may join mapsync in the list. */
 	ck_assert_ptr_nonnull(strstr(load_err(put("x.ini", "[a]\nscenario=nosuch\n")),
 				     "x.ini:2: unknown scenario 'nosuch' (known: "));
 	ck_assert_ptr_nonnull(strstr(load_err(put("x.ini", "[a]\nscenario=nosuch\n")), "mapsync"));
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nscenario=mapsync\ndevice=virtio-pmem,pmem\n")),
-			 "x.ini:3: unknown device 'pmem' (known: virtio-pmem, nvdimm)");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nfs=ext4,,xfs\n")),
-			 "x.ini:2: expected a comma list of names for fs, got 'ext4,,xfs'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nworkload=a b\n")),
-			 "x.ini:2: expected a comma list of names for workload, got 'a b'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nsmp=0\n")),
-			 "x.ini:2: expected smp=N with N from 1 to 64, got '0'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nsmp=65\n")),
-			 "x.ini:2: expected smp=N with N from 1 to 64, got '65'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nsmp=2x\n")),
-			 "x.ini:2: expected smp=N with N from 1 to 64, got '2x'");
 	ck_assert_int_eq(pmt_plan_parse_smp("2"), 2);
 	ck_assert_int_eq(pmt_plan_parse_smp(NULL), -1);
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nrepeat=0\n")),
-			 "x.ini:2: expected repeat=N with N from 1 to 10000, got '0'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nrepeat=3x\n")),
-			 "x.ini:2: expected repeat=N with N from 1 to 10000, got '3x'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nseed=-1\n")),
-			 "x.ini:2: expected seed=N (decimal or 0x hex), got '-1'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nparam.=1\n")),
-			 "x.ini:2: expected param.NAME with NAME of letters, digits, '-', '_' or '.', "
-			 "got 'param.'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\ninjector=a b\n")),
-			 "x.ini:2: expected injector=NAME, got 'a b'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\ninclude\n")),
-			 "x.ini:2: expected 'include FILE', got 'include'");
-	ck_assert_str_eq(load_err(put("x.ini", "[global]\nfs=xfs\n\n[a]\n")),
-			 "x.ini:4: [a] names no scenario (expected scenario=NAME in it or in [global])");
-	ck_assert_str_eq(load_err(put("x.ini", "[global]\nscenario=mapsync\n")),
-			 "x.ini: expected at least one [NAME] section besides [global]");
-	ck_assert_str_eq(load_err(put("x.ini", "[global]\nfs = btrfs\n[a]\nscenario=mapsync\n")),
-			 "x.ini:2: [a]: scenario mapsync does not run on fs 'btrfs' (it runs on: ext4, xfs)");
 }
 END_TEST
 
