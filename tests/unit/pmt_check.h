@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* What every unit test shares: main() (one suite of one test case, its
- * tests listed once, run, exit 1 on a failure) and asserting that a
- * report holds, or lacks, each of a list of strings.
- * Relies on: util.h (ARRAY_SIZE), Check (0.11 or later: START_TEST makes each test a
+/* What unit tests share: main() (one suite of one test case, its tests
+ * listed once, run, exit 1 on a failure), asserting that a report holds,
+ * or lacks, each of a list of strings, and a fresh folder per test with
+ * files written into it.
+ * Relies on: util.h (ARRAY_SIZE, pmt_rm_rf), Check (0.11 or later: START_TEST makes each test a
  * `const TTest *` that an array can hold). Header-only, so the Makefile
  * rule that builds one binary per unit test source needs no extra source. */
 #ifndef PMT_CHECK_H
 #define PMT_CHECK_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <check.h>
 
@@ -47,6 +50,42 @@ static inline void pmt_assert_has_none(const char *text, const char *const *need
 	pmt_assert_has_each((text), (const char *const[]){ __VA_ARGS__, NULL })
 #define ASSERT_LACKS(text, ...) \
 	pmt_assert_has_none((text), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* The folder of the running test, made by pmt_tmpdir_setup() and removed
+ * with all it holds by pmt_tmpdir_teardown(), a checked fixture's pair
+ * (struct pmt_check_opts): each test in its own fork gets its own. */
+static inline char *pmt_tmpdir(void)
+{
+	static char dir[64];
+
+	return dir;
+}
+
+static inline void pmt_tmpdir_setup(void)
+{
+	snprintf(pmt_tmpdir(), 64, "/tmp/pmt-unit-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(pmt_tmpdir()));
+}
+
+static inline void pmt_tmpdir_teardown(void)
+{
+	pmt_rm_rf(pmt_tmpdir());
+}
+
+/* Write @text to @dir/@name (made or truncated); its path into @path, of
+ * @len bytes, which it returns. Fails the test when it cannot. */
+static inline char *pmt_put_file(char *path, size_t len, const char *dir, const char *name,
+				 const char *text)
+{
+	FILE *f;
+
+	ck_assert_int_lt(snprintf(path, len, "%s/%s", dir, name), (int)len);
+	f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
 
 /* Run the suite and return 0 when every test passed, 1 otherwise. */
 static inline int pmt_check_run(Suite *s)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "durable.h"
+#include "pages_util.h"
 #include "pmt_check.h"
 
 #define NPAGES	256u	/* a 1 MiB image */
@@ -40,12 +41,6 @@ static void teardown(void)
 }
 
 /* A page filled with a byte pattern derived from @tag. */
-static void fill(unsigned char *p, unsigned tag)
-{
-	for (unsigned i = 0; i < PMT_PAGE_SIZE; i++)
-		p[i] = (unsigned char)(tag * 31 + i * 7 + 1);
-}
-
 static unsigned char *read_all(const char *path, uint64_t *len)
 {
 	struct stat st;
@@ -60,17 +55,6 @@ static unsigned char *read_all(const char *path, uint64_t *len)
 	close(fd);
 	*len = (uint64_t)st.st_size;
 	return b;
-}
-
-static void write_page(const char *path, uint64_t page, unsigned tag)
-{
-	unsigned char p[PMT_PAGE_SIZE];
-	int fd = open(path, O_WRONLY);
-
-	fill(p, tag);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pwrite(fd, p, sizeof(p), (off_t)(page * PMT_PAGE_SIZE)), PMT_PAGE_SIZE);
-	close(fd);
 }
 
 static void make_sparse(const char *path)

@@ -449,22 +449,16 @@ START_TEST(summary_load)
 {
 	char dir[] = "/tmp/pmt-sum-XXXXXX", path[64], err[256];
 	struct json_object *o;
-	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	f = fopen(path, "w");
-	fputs("{\"run_id\":\"x\",\"cases\":[]}", f);
-	fclose(f);
+	pmt_put_file(path, sizeof(path), dir, "summary.json", "{\"run_id\":\"x\",\"cases\":[]}");
 	o = pmt_summary_load(dir, err, sizeof(err));
 	ck_assert_msg(o != NULL, "%s", err);
 	json_object_put(o);
 	o = pmt_summary_load(path, err, sizeof(err));
 	ck_assert_ptr_nonnull(o);
 	json_object_put(o);
-	f = fopen(path, "w");
-	fputs("[1]", f);
-	fclose(f);
+	pmt_put_file(path, sizeof(path), dir, "summary.json", "[1]");
 	ck_assert_ptr_null(pmt_summary_load(dir, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "not a pmtorture summary"));
 	unlink(path);

@@ -12,33 +12,14 @@
 #include "plan_check.h"
 #include "util.h"
 
-static char dir[64];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/pmt-plan-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	pmt_rm_rf(dir);
-}
-
-/* Write @text to DIR/@name; returns the path in a static buffer. */
+/* Write @text to @name in the test's folder; returns the path in one of
+ * four static buffers, so a few can be held at once. */
 static const char *put(const char *name, const char *text)
 {
 	static char path[4][256];
 	static int slot;
-	char *p = path[slot++ % 4];
-	FILE *f;
 
-	snprintf(p, 256, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	return p;
+	return pmt_put_file(path[slot++ % 4], sizeof(path[0]), pmt_tmpdir(), name, text);
 }
 
 /* Load a plan expected to fail; returns the error after the "DIR/" prefix. */
@@ -46,6 +27,7 @@ static const char *load_err(const char *path)
 {
 	static char err[512];
 	struct pmt_plan plan;
+	const char *dir = pmt_tmpdir();
 	size_t l = strlen(dir);
 
 	/* The reader, then the scenario check the run layer does after it. */
@@ -314,35 +296,24 @@ END_TEST
 /* include /dev/zero used to read 1 GB and call ENOMEM the end of the file. */
 START_TEST(plan_files_are_bounded)
 {
-	char tmpd[] = "/tmp/pmt-plan-XXXXXX", path[256], err[512];
+	static const char head[] = "[a]\nscenario = ";
+	char err[512], text[sizeof(head) + 5000 + 1];
 	struct pmt_plan plan;
-	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(tmpd));
-	snprintf(path, sizeof(path), "%s/zero.ini", tmpd);
-	f = fopen(path, "w");
-	fputs("include /dev/zero\n", f);
-	fclose(f);
-	ck_assert_int_eq(pmt_plan_load(path, &plan, err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_plan_load(put("zero.ini", "include /dev/zero\n"), &plan, err, sizeof(err)),
+			 -1);
 	ck_assert_msg(strstr(err, "'/dev/zero' is not a regular file"), "%s", err);
-	snprintf(path, sizeof(path), "%s/long.ini", tmpd);
-	f = fopen(path, "w");
-	fputs("[a]\nscenario = ", f);
-	for (int i = 0; i < 5000; i++)
-		fputc('x', f);
-	fputs("\n", f);
-	fclose(f);
-	ck_assert_int_eq(pmt_plan_load(path, &plan, err, sizeof(err)), -1);
+	/* A value of 5000 x's: the line is longer than the reader takes. */
+	memcpy(text, head, sizeof(head) - 1);
+	memset(text + sizeof(head) - 1, 'x', 5000);
+	strcpy(text + sizeof(head) - 1 + 5000, "\n");
+	ck_assert_int_eq(pmt_plan_load(put("long.ini", text), &plan, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, ":2: line longer than 4096 bytes"), "%s", err);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/zero.ini", tmpd);
-	unlink(path);
-	rmdir(tmpd);
 }
 END_TEST
 
 static const struct pmt_check_opts opts = {
-	.setup = setup, .teardown = teardown,
+	.setup = pmt_tmpdir_setup, .teardown = pmt_tmpdir_teardown,
 };
 
 PMT_CHECK_MAIN("plan", &opts, plan_files_are_bounded,
