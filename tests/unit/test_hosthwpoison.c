@@ -54,7 +54,7 @@ static const char *probe(int want, const char *says)
 	static char why[512];
 
 	ck_assert_int_eq(pmt_host_memory_failure(pmt_tmpdir(), why, sizeof(why)), want);
-	ck_assert_ptr_nonnull(strstr(why, says));
+	ck_assert_msg(strstr(why, says), "the reason \"%s\" lacks \"%s\"", why, says);
 	return why;
 }
 

@@ -113,65 +113,57 @@ static size_t allowed(struct json_object *a, size_t i)
 	return json_object_array_length(allow);
 }
 
-START_TEST(promise_in_force_from_its_stamp)
+/*
+ * The promises in force on overwrite_stream at flush @n, with the pages of
+ * the epoch after it when @with_next: there must be @count of them (-1:
+ * not checked), the first with hash @hash (NULL: not checked), without the
+ * stream's "event" tag, and with @allow changes allowed (-1: not checked).
+ * Returns whether a promise lapsed.
+ */
+static int expect_at(long long n, bool with_next, int count, const char *hash, int allow)
 {
 	int lapsed = -1;
-	struct json_object *a;
+	struct json_object *a = at(overwrite_stream, n, with_next, &lapsed);
 
-	/* Before flush 5 nothing was promised. */
-	a = at(overwrite_stream, 4, true, &lapsed);
-	ck_assert_int_eq(json_object_array_length(a), 0);
-	ck_assert_int_eq(lapsed, 0);
+	if (count >= 0)
+		ck_assert_int_eq(json_object_array_length(a), count);
+	if (hash) {
+		ck_assert_str_eq(field(a, 0, "hash"), hash);
+		ck_assert_ptr_null(json_object_object_get(json_object_array_get_idx(a, 0), "event"));
+	}
+	if (allow >= 0)
+		ck_assert_int_eq(allowed(a, 0), allow);
 	json_object_put(a);
+	return lapsed;
+}
+
+START_TEST(promise_in_force_from_its_stamp)
+{
+	/* Before flush 5 nothing was promised. */
+	ck_assert_int_eq(expect_at(4, true, 0, NULL, -1), 0);
 	/* At flush 5, exactly: op 0's promise, and op 1 (stamped 5) has not
 	 * written anything durable yet, so no allowance. */
-	a = at(overwrite_stream, 5, false, &lapsed);
-	ck_assert_int_eq(json_object_array_length(a), 1);
-	ck_assert_str_eq(field(a, 0, "hash"), "h0");
-	ck_assert_int_eq(allowed(a, 0), 0);
-	json_object_put(a);
+	expect_at(5, false, 1, "h0", 0);
 }
 END_TEST
 
 START_TEST(change_in_flight_is_allowed)
 {
-	struct json_object *a;
-
 	/* Flush 5 plus pages of epoch 6: op 1's writes may be there. */
-	a = at(overwrite_stream, 5, true, NULL);
-	ck_assert_int_eq(json_object_array_length(a), 1);
-	ck_assert_str_eq(field(a, 0, "hash"), "h0");
-	ck_assert_int_eq(allowed(a, 0), 1);
-	ck_assert_ptr_null(json_object_object_get(json_object_array_get_idx(a, 0), "event"));
-	json_object_put(a);
+	expect_at(5, true, 1, "h0", 1);
 	/* Flush 6 exactly: op 1 stamped 5 < 6, still in flight. */
-	a = at(overwrite_stream, 6, false, NULL);
-	ck_assert_int_eq(allowed(a, 0), 1);
-	json_object_put(a);
+	expect_at(6, false, -1, NULL, 1);
 	/* Flush 7: op 1's promise is made and nothing later shows. */
-	a = at(overwrite_stream, 7, true, NULL);
-	ck_assert_int_eq(json_object_array_length(a), 1);
-	ck_assert_str_eq(field(a, 0, "hash"), "h1");
-	ck_assert_int_eq(allowed(a, 0), 0);
-	json_object_put(a);
+	expect_at(7, true, 1, "h1", 0);
 }
 END_TEST
 
 START_TEST(opaque_change_lapses_only_where_it_shows)
 {
-	int lapsed = 0;
-	struct json_object *a;
-
 	/* Op 2 (stamped 8) has no intent: at flush 8 + pages it may show. */
-	a = at(overwrite_stream, 8, true, &lapsed);
-	ck_assert_int_eq(json_object_array_length(a), 0);
-	ck_assert_int_eq(lapsed, 1);
-	json_object_put(a);
+	ck_assert_int_eq(expect_at(8, true, 0, NULL, -1), 1);
 	/* At flush 8 exactly it cannot: the promise is checked in full. */
-	a = at(overwrite_stream, 8, false, &lapsed);
-	ck_assert_int_eq(json_object_array_length(a), 1);
-	ck_assert_int_eq(lapsed, 0);
-	json_object_put(a);
+	ck_assert_int_eq(expect_at(8, false, 1, NULL, -1), 0);
 }
 END_TEST
 
