@@ -62,9 +62,7 @@ START_TEST(names_and_help)
 	ck_assert_str_eq(names, "n, m, t");
 	pmt_param_help(f, table, "  ");
 	fclose(f);
-	ck_assert_ptr_nonnull(strstr(buf, "  n=1..10\n"));
-	ck_assert_ptr_nonnull(strstr(buf, "(default 4)"));
-	ck_assert_ptr_nonnull(strstr(buf, "  m={a, b}\n"));
+	ASSERT_HAS(buf, "  n=1..10\n", "(default 4)", "  m={a, b}\n");
 	free(buf);
 }
 END_TEST

@@ -184,11 +184,11 @@ START_TEST(errors_with_paths)
 	const char *e;
 
 	e = load_err(put("x.ini", "[a]\nscenario=mapsync\n[a]\n"));
-	ck_assert_ptr_nonnull(strstr(e, "x.ini:3: section [a] already defined at "));
-	ck_assert_ptr_nonnull(strstr(e, "/x.ini:1"));
+	ASSERT_HAS(e, "x.ini:3: section [a] already defined at ", "/x.ini:1");
 	e = load_err(put("x.ini", "[a]\nscenario=mapsync\ninclude nope.ini\n"));
-	ck_assert_ptr_nonnull(strstr(e, "x.ini:3: cannot read included file '"));
-	ck_assert_ptr_nonnull(strstr(e, "/nope.ini': No such file or directory"));
+	ASSERT_HAS(e,
+		   "x.ini:3: cannot read included file '",
+		   "/nope.ini': No such file or directory");
 	{
 		/* A NUL byte would cut a line short without a word: it is an error. */
 		static const char text[] = "[a]\nscenario=mapsync\nfs=xfs\0junk\n";
