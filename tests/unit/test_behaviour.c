@@ -27,6 +27,14 @@ static struct json_object *parse(const char *text)
 #define NO ",\"match\":false"
 #define UNK ""
 
+/* A case object up to its verdict and a comma, the rest of it to follow;
+ * @variant is VARIANT("dax") or NOVARIANT. */
+#define CASE(id, scenario, device, fs, variant, verdict) \
+	"{\"id\":\"" id "\",\"scenario\":\"" scenario "\",\"device\":\"" device "\"," \
+	"\"fs\":\"" fs "\"" variant ",\"verdict\":\"" verdict "\","
+#define VARIANT(v) ",\"variant\":\"" v "\""
+#define NOVARIANT ""
+
 /*
  * Hand-written, in an order the report must not keep: nvdimm before
  * virtio-pmem, nodax before dax, reread before read.  Two runs of the
@@ -37,15 +45,15 @@ static struct json_object *summary(void)
 	return parse(
 	"{\"run_id\":\"r1\",\"cases\":["
 	/* nvdimm first: the columns still start with virtio-pmem. */
-	"{\"id\":\"badblocks:dax:nvdimm:ext4\",\"scenario\":\"badblocks\",\"device\":\"nvdimm\","
-	"\"fs\":\"ext4\",\"variant\":\"dax\",\"verdict\":\"PASS\",\"details\":{"
+	CASE("badblocks:dax:nvdimm:ext4", "badblocks", "nvdimm", "ext4", VARIANT("dax"), "PASS")
+	"\"details\":{"
 	"\"badblocks\":{\"probes\":[{\"path\":\"reread\",\"ok\":false,\"errno\":5,\"data_ok\":null}],"
 	"\"dmesg\":[]},\"behaviour\":["
 	ROW("reread", "errno=EIO", "errno=EIO", "not cleared on this device", YES) ","
 	ROW("write", "errno=EFAULT", "unknown", "no Clear Uncorrectable Error DSM", UNK) ","
 	ROW("read", "errno=EIO", "errno=EIO", "pmem_do_read() fails", YES) "]}},"
-	"{\"id\":\"badblocks:nodax:virtio-pmem:ext4\",\"scenario\":\"badblocks\","
-	"\"device\":\"virtio-pmem\",\"fs\":\"ext4\",\"variant\":\"nodax\",\"verdict\":\"FAIL\","
+	CASE("badblocks:nodax:virtio-pmem:ext4", "badblocks", "virtio-pmem", "ext4", VARIANT("nodax"),
+	     "FAIL")
 	"\"details\":{\"badblocks\":{\"probes\":[{\"path\":\"reread\",\"ok\":true,\"data_ok\":false}],"
 	"\"dmesg\":[\"[    1.000000] random line\","
 	"\"[    2.500000] Buffer I/O error on dev pmem0, <script>x</script>\","
@@ -53,33 +61,32 @@ static struct json_object *summary(void)
 	ROW("read", "errno=EIO", "errno=EIO", "pmem_do_read() fails", YES) ","
 	ROW("mmap_load", "ok", "signal=SIGBUS/BUS_ADRERR", "filemap_fault fails|or not", NO) ","
 	ROW("odd|path", "ok", "ok", "", YES) "]}},"
-	"{\"id\":\"badblocks:dax:virtio-pmem:ext4\",\"scenario\":\"badblocks\","
-	"\"device\":\"virtio-pmem\",\"fs\":\"ext4\",\"variant\":\"dax\",\"verdict\":\"PASS\","
+	CASE("badblocks:dax:virtio-pmem:ext4", "badblocks", "virtio-pmem", "ext4", VARIANT("dax"), "PASS")
 	"\"details\":{\"badblocks\":{\"probes\":[{\"path\":\"reread\",\"ok\":true,\"data_ok\":true}]},"
 	"\"behaviour\":["
 	ROW("read", "errno=EIO", "errno=EIO", "pmem_do_read() fails", YES) ","
 	ROW("write", "ok", "ok", "pmem_clear_poison", YES) "]}},"
-	"{\"id\":\"badblocks:dax:virtio-pmem:ext4#2\",\"scenario\":\"badblocks\","
-	"\"device\":\"virtio-pmem\",\"fs\":\"ext4\",\"variant\":\"dax\",\"verdict\":\"PASS\","
+	CASE("badblocks:dax:virtio-pmem:ext4#2", "badblocks", "virtio-pmem", "ext4", VARIANT("dax"),
+	     "PASS")
 	"\"details\":{\"behaviour\":["
 	ROW("read", "errno=EIO", "errno=EIO", "pmem_do_read() fails", YES) ","
 	ROW("write", "errno=EIO", "unknown", "pmem_clear_poison", UNK) "]}},"
 	/* A panic, told three ways: the flag, the observed outcome, the line. */
-	"{\"id\":\"mce:srar:virtio-pmem:xfs\",\"scenario\":\"mce\",\"device\":\"virtio-pmem\","
-	"\"fs\":\"xfs\",\"variant\":\"srar\",\"verdict\":\"FAIL\",\"details\":{"
+	CASE("mce:srar:virtio-pmem:xfs", "mce", "virtio-pmem", "xfs", VARIANT("srar"), "FAIL")
+	"\"details\":{"
 	"\"mce\":{\"panic\":true,\"dmesg\":[\"Kernel panic - not syncing: MCE\"]},"
 	"\"behaviour\":["
 	ROW("guest", "panic", "ok", "SRAR in user mode is recoverable", NO) ","
 	ROW("inject", "signal=SIGBUS/BUS_MCEERR_AR", "signal=SIGBUS/BUS_MCEERR_AR", "kill the mapper", YES)
 	"]}},"
-	"{\"id\":\"mce:srao:virtio-pmem:xfs\",\"scenario\":\"mce\",\"device\":\"virtio-pmem\","
-	"\"fs\":\"xfs\",\"variant\":\"srao\",\"verdict\":\"SKIP\",\"details\":{\"behaviour\":["
+	CASE("mce:srao:virtio-pmem:xfs", "mce", "virtio-pmem", "xfs", VARIANT("srao"), "SKIP")
+	"\"details\":{\"behaviour\":["
 	ROW("inject", "ok", "unknown", "", UNK) "]}},"
 	/* No observations: PASS is left out, SKIP says why. */
-	"{\"id\":\"mapsync:virtio-pmem:ext4\",\"scenario\":\"mapsync\",\"device\":\"virtio-pmem\","
-	"\"fs\":\"ext4\",\"verdict\":\"PASS\",\"details\":{}},"
-	"{\"id\":\"hosthwpoison:nvdimm:xfs\",\"scenario\":\"hosthwpoison\",\"device\":\"nvdimm\","
-	"\"fs\":\"xfs\",\"verdict\":\"SKIP\",\"reason\":\"host kernel lacks CONFIG_MEMORY_FAILURE\"}"
+	CASE("mapsync:virtio-pmem:ext4", "mapsync", "virtio-pmem", "ext4", NOVARIANT, "PASS")
+	"\"details\":{}},"
+	CASE("hosthwpoison:nvdimm:xfs", "hosthwpoison", "nvdimm", "xfs", NOVARIANT, "SKIP")
+	"\"reason\":\"host kernel lacks CONFIG_MEMORY_FAILURE\"}"
 	"]}");
 }
 
