@@ -3,7 +3,8 @@
  * listed once, run, exit 1 on a failure), asserting that a report holds,
  * or lacks, each of a list of strings, and a fresh folder per test with
  * files written into it.
- * Relies on: util.h (ARRAY_SIZE, pmt_rm_rf), Check (0.11 or later: START_TEST makes each test a
+ * Relies on: util.h (ARRAY_SIZE, pmt_rm_rf, from the harness library every
+ * unit test links), Check 0.11 or later (START_TEST makes each test a
  * `const TTest *` that an array can hold). Header-only, so the Makefile
  * rule that builds one binary per unit test source needs no extra source. */
 #ifndef PMT_CHECK_H
@@ -15,7 +16,7 @@
 #include <string.h>
 #include <check.h>
 
-#include "util.h"	/* ARRAY_SIZE */
+#include "util.h"	/* ARRAY_SIZE, pmt_rm_rf */
 
 /* How a suite runs, beyond its tests: every field may be left zero. */
 struct pmt_check_opts {
