@@ -97,14 +97,20 @@ def lines(sock):
             yield line
 
 
+def requests(sock):
+    """The JSON objects the harness sends on sock, one a line; a line that
+    does not parse is passed over (both peers answer only what they read)."""
+    for raw in lines(sock):
+        try:
+            yield json.loads(raw)
+        except ValueError:
+            continue
+
+
 def qmp_loop(sock, conf):
     send(sock, {"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0},
                                     "package": ""}, "capabilities": []}})
-    for raw in lines(sock):
-        try:
-            req = json.loads(raw)
-        except ValueError:
-            continue
+    for req in requests(sock):
         cmd, rid = req.get("execute"), req.get("id")
         ret = {}
         if cmd == "query-version":
@@ -210,11 +216,7 @@ def agent_loop(sock, conf):
         block = line * 64
         while True:
             sock.sendall(block)
-    for raw in lines(sock):
-        try:
-            req = json.loads(raw)
-        except ValueError:
-            continue
+    for req in requests(sock):
         rid, cmd = req.get("id"), req.get("cmd")
         if cmd == "run" and os.environ.get("HOSTILE_CONSOLE_AT") == "run":
             console_flood(conf)

@@ -4,14 +4,23 @@
 . "$ROOT/tests/integration/lib.sh"
 img="$ROOT/build/guest/default"
 
+# boot_broken IMAGE FILTER TIMEOUT RESULTS: run the one case FILTER on guest
+# image folder IMAGE with a boot timeout; sets rc (the exit status) and
+# took (the seconds it ran), its stdout in out.
+boot_broken() {
+	local start
+	start=$(date +%s)
+	"$PMTORTURE" run --image "$1" --accel tcg --filter "$2" \
+		--boot-timeout "$3" --results "$4" >out 2>err
+	rc=$?
+	took=$(($(date +%s) - start))
+}
+
 # 1. A corrupt kernel: QEMU refuses it at once.
 mkdir -p corrupt
 head -c 4096 /dev/zero >corrupt/vmlinux
 cp "$img/initramfs.cpio" "$img/kernel.release" corrupt/
-start=$(date +%s)
-"$PMTORTURE" run --image corrupt --accel tcg --filter 'mapsync:virtio-pmem:ext4' \
-	--boot-timeout 60 --results r1 >out 2>err; rc=$?
-took=$(($(date +%s) - start))
+boot_broken corrupt 'mapsync:virtio-pmem:ext4' 60 r1
 check "corrupt kernel: exit 1" [ $rc -eq 1 ]
 check "corrupt kernel: BROK in the boot phase" grep -q 'BROK.*boot' out
 check "corrupt kernel: found out fast (${took}s < 30s)" [ "$took" -lt 30 ]
@@ -28,10 +37,7 @@ check "corrupt kernel: QEMU's own reason recorded (reason: $reason)" \
 mkdir -p badinitrd
 head -c 65536 /dev/urandom >badinitrd/initramfs.cpio
 cp "$img/vmlinux" "$img/kernel.release" badinitrd/
-start=$(date +%s)
-"$PMTORTURE" run --image badinitrd --accel tcg --filter 'mapsync:virtio-pmem:xfs' \
-	--boot-timeout 60 --results r0 >out 2>err; rc=$?
-took=$(($(date +%s) - start))
+boot_broken badinitrd 'mapsync:virtio-pmem:xfs' 60 r0
 check "corrupt initramfs: exit 1" [ $rc -eq 1 ]
 check "corrupt initramfs: BROK in the boot phase, QEMU's exit named" grep -q 'BROK.*boot: QEMU exit' out
 check "corrupt initramfs: found out well before the timeout (${took}s < 40s)" [ "$took" -lt 40 ]
@@ -43,10 +49,7 @@ printf '#!/bin/busybox sh\n/bin/busybox sleep 100000\n' >silent/root/init
 chmod +x silent/root/init
 (cd silent/root && find . | cpio -o -H newc --quiet >../initramfs.cpio)
 cp "$img/vmlinux" "$img/kernel.release" silent/
-start=$(date +%s)
-"$PMTORTURE" run --image silent --accel tcg --filter 'mapsync:nvdimm:xfs' \
-	--boot-timeout 12 --results r2 >out 2>err; rc=$?
-took=$(($(date +%s) - start))
+boot_broken silent 'mapsync:nvdimm:xfs' 12 r2
 check "silent guest: exit 1" [ $rc -eq 1 ]
 check "silent guest: BROK, timed out waiting for the agent" grep -q 'BROK.*boot: timed out waiting for the guest agent' out
 check "silent guest: ended near the timeout (${took}s)" [ "$took" -ge 12 -a "$took" -lt 40 ]

@@ -286,17 +286,7 @@ START_TEST(apply_and_exit_status)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("baseline");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, expunge_parse_and_match);
-	tcase_add_test(tc, expunge_errors_name_file_and_line);
-	tcase_add_test(tc, expunge_reason_must_match_every_failure);
-	tcase_add_test(tc, expunge_file_and_apply);
-	tcase_add_test(tc, classes);
-	tcase_add_test(tc, apply_and_exit_status);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("baseline", NULL, expunge_parse_and_match,
+	       expunge_errors_name_file_and_line,
+	       expunge_reason_must_match_every_failure, expunge_file_and_apply,
+	       classes, apply_and_exit_status);

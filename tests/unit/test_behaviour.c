@@ -27,6 +27,14 @@ static struct json_object *parse(const char *text)
 #define NO ",\"match\":false"
 #define UNK ""
 
+/* A case object up to its verdict and a comma, the rest of it to follow;
+ * @variant is VARIANT("dax") or NOVARIANT. */
+#define CASE(id, scenario, device, fs, variant, verdict) \
+	"{\"id\":\"" id "\",\"scenario\":\"" scenario "\",\"device\":\"" device "\"," \
+	"\"fs\":\"" fs "\"" variant ",\"verdict\":\"" verdict "\","
+#define VARIANT(v) ",\"variant\":\"" v "\""
+#define NOVARIANT ""
+
 /*
  * Hand-written, in an order the report must not keep: nvdimm before
  * virtio-pmem, nodax before dax, reread before read.  Two runs of the
@@ -37,15 +45,15 @@ static struct json_object *summary(void)
 	return parse(
 	"{\"run_id\":\"r1\",\"cases\":["
 	/* nvdimm first: the columns still start with virtio-pmem. */
-	"{\"id\":\"badblocks:dax:nvdimm:ext4\",\"scenario\":\"badblocks\",\"device\":\"nvdimm\","
-	"\"fs\":\"ext4\",\"variant\":\"dax\",\"verdict\":\"PASS\",\"details\":{"
+	CASE("badblocks:dax:nvdimm:ext4", "badblocks", "nvdimm", "ext4", VARIANT("dax"), "PASS")
+	"\"details\":{"
 	"\"badblocks\":{\"probes\":[{\"path\":\"reread\",\"ok\":false,\"errno\":5,\"data_ok\":null}],"
 	"\"dmesg\":[]},\"behaviour\":["
 	ROW("reread", "errno=EIO", "errno=EIO", "not cleared on this device", YES) ","
 	ROW("write", "errno=EFAULT", "unknown", "no Clear Uncorrectable Error DSM", UNK) ","
 	ROW("read", "errno=EIO", "errno=EIO", "pmem_do_read() fails", YES) "]}},"
-	"{\"id\":\"badblocks:nodax:virtio-pmem:ext4\",\"scenario\":\"badblocks\","
-	"\"device\":\"virtio-pmem\",\"fs\":\"ext4\",\"variant\":\"nodax\",\"verdict\":\"FAIL\","
+	CASE("badblocks:nodax:virtio-pmem:ext4", "badblocks", "virtio-pmem", "ext4", VARIANT("nodax"),
+	     "FAIL")
 	"\"details\":{\"badblocks\":{\"probes\":[{\"path\":\"reread\",\"ok\":true,\"data_ok\":false}],"
 	"\"dmesg\":[\"[    1.000000] random line\","
 	"\"[    2.500000] Buffer I/O error on dev pmem0, <script>x</script>\","
@@ -53,33 +61,32 @@ static struct json_object *summary(void)
 	ROW("read", "errno=EIO", "errno=EIO", "pmem_do_read() fails", YES) ","
 	ROW("mmap_load", "ok", "signal=SIGBUS/BUS_ADRERR", "filemap_fault fails|or not", NO) ","
 	ROW("odd|path", "ok", "ok", "", YES) "]}},"
-	"{\"id\":\"badblocks:dax:virtio-pmem:ext4\",\"scenario\":\"badblocks\","
-	"\"device\":\"virtio-pmem\",\"fs\":\"ext4\",\"variant\":\"dax\",\"verdict\":\"PASS\","
+	CASE("badblocks:dax:virtio-pmem:ext4", "badblocks", "virtio-pmem", "ext4", VARIANT("dax"), "PASS")
 	"\"details\":{\"badblocks\":{\"probes\":[{\"path\":\"reread\",\"ok\":true,\"data_ok\":true}]},"
 	"\"behaviour\":["
 	ROW("read", "errno=EIO", "errno=EIO", "pmem_do_read() fails", YES) ","
 	ROW("write", "ok", "ok", "pmem_clear_poison", YES) "]}},"
-	"{\"id\":\"badblocks:dax:virtio-pmem:ext4#2\",\"scenario\":\"badblocks\","
-	"\"device\":\"virtio-pmem\",\"fs\":\"ext4\",\"variant\":\"dax\",\"verdict\":\"PASS\","
+	CASE("badblocks:dax:virtio-pmem:ext4#2", "badblocks", "virtio-pmem", "ext4", VARIANT("dax"),
+	     "PASS")
 	"\"details\":{\"behaviour\":["
 	ROW("read", "errno=EIO", "errno=EIO", "pmem_do_read() fails", YES) ","
 	ROW("write", "errno=EIO", "unknown", "pmem_clear_poison", UNK) "]}},"
 	/* A panic, told three ways: the flag, the observed outcome, the line. */
-	"{\"id\":\"mce:srar:virtio-pmem:xfs\",\"scenario\":\"mce\",\"device\":\"virtio-pmem\","
-	"\"fs\":\"xfs\",\"variant\":\"srar\",\"verdict\":\"FAIL\",\"details\":{"
+	CASE("mce:srar:virtio-pmem:xfs", "mce", "virtio-pmem", "xfs", VARIANT("srar"), "FAIL")
+	"\"details\":{"
 	"\"mce\":{\"panic\":true,\"dmesg\":[\"Kernel panic - not syncing: MCE\"]},"
 	"\"behaviour\":["
 	ROW("guest", "panic", "ok", "SRAR in user mode is recoverable", NO) ","
 	ROW("inject", "signal=SIGBUS/BUS_MCEERR_AR", "signal=SIGBUS/BUS_MCEERR_AR", "kill the mapper", YES)
 	"]}},"
-	"{\"id\":\"mce:srao:virtio-pmem:xfs\",\"scenario\":\"mce\",\"device\":\"virtio-pmem\","
-	"\"fs\":\"xfs\",\"variant\":\"srao\",\"verdict\":\"SKIP\",\"details\":{\"behaviour\":["
+	CASE("mce:srao:virtio-pmem:xfs", "mce", "virtio-pmem", "xfs", VARIANT("srao"), "SKIP")
+	"\"details\":{\"behaviour\":["
 	ROW("inject", "ok", "unknown", "", UNK) "]}},"
 	/* No observations: PASS is left out, SKIP says why. */
-	"{\"id\":\"mapsync:virtio-pmem:ext4\",\"scenario\":\"mapsync\",\"device\":\"virtio-pmem\","
-	"\"fs\":\"ext4\",\"verdict\":\"PASS\",\"details\":{}},"
-	"{\"id\":\"hosthwpoison:nvdimm:xfs\",\"scenario\":\"hosthwpoison\",\"device\":\"nvdimm\","
-	"\"fs\":\"xfs\",\"verdict\":\"SKIP\",\"reason\":\"host kernel lacks CONFIG_MEMORY_FAILURE\"}"
+	CASE("mapsync:virtio-pmem:ext4", "mapsync", "virtio-pmem", "ext4", NOVARIANT, "PASS")
+	"\"details\":{}},"
+	CASE("hosthwpoison:nvdimm:xfs", "hosthwpoison", "nvdimm", "xfs", NOVARIANT, "SKIP")
+	"\"reason\":\"host kernel lacks CONFIG_MEMORY_FAILURE\"}"
 	"]}");
 }
 
@@ -217,10 +224,11 @@ START_TEST(markdown)
 
 	ck_assert_ptr_nonnull(md);
 	/* Header: device fs per column, then the block's own modes. */
-	ck_assert_ptr_nonnull(strstr(md, "| scenario "));
-	ck_assert_ptr_nonnull(strstr(md, "| virtio-pmem ext4 "));
-	ck_assert_ptr_nonnull(strstr(md, "| nvdimm xfs "));
-	ck_assert_ptr_nonnull(strstr(md, "| **badblocks** | *mode* "));
+	ASSERT_HAS(md,
+		   "| scenario ",
+		   "| virtio-pmem ext4 ",
+		   "| nvdimm xfs ",
+		   "| **badblocks** | *mode* ");
 	row = md_row(md, "**badblocks**", "read");
 	ck_assert_ptr_nonnull(strstr(row, "| ✓ EIO [1] "));
 	free(row);
@@ -228,14 +236,12 @@ START_TEST(markdown)
 	ck_assert_ptr_nonnull(strstr(row, "| ✗ ok ["));
 	free(row);
 	row = md_row(md, "**badblocks**", "write");
-	ck_assert_ptr_nonnull(strstr(row, "| ? ok / EIO ["));
-	ck_assert_ptr_nonnull(strstr(row, "| ? EFAULT ["));
+	ASSERT_HAS(row, "| ? ok / EIO [", "| ? EFAULT [");
 	free(row);
 	/* A '|' in a cell is escaped, or it would split the cell. */
 	ck_assert_ptr_nonnull(strstr(md, "| odd\\|path "));
 	row = md_row(md, "**badblocks**", "data after recovery");
-	ck_assert_ptr_nonnull(strstr(row, "| BAD "));
-	ck_assert_ptr_nonnull(strstr(row, "| unreadable "));
+	ASSERT_HAS(row, "| BAD ", "| unreadable ");
 	free(row);
 	row = md_row(md, "**mce**", "panic");
 	ck_assert_ptr_nonnull(strstr(row, "| PANIC "));
@@ -244,8 +250,7 @@ START_TEST(markdown)
 	ck_assert_ptr_nonnull(strstr(row, "| ✗ panic ["));
 	free(row);
 	row = md_row(md, "**mce**", "verdict");
-	ck_assert_ptr_nonnull(strstr(row, "| SKIP "));
-	ck_assert_ptr_nonnull(strstr(row, "| FAIL "));
+	ASSERT_HAS(row, "| SKIP ", "| FAIL ");
 	free(row);
 	/* Every row has as many cells as the header: 2 + 8 columns. */
 	for (const char *p = strstr(md, "| scenario"); p && *p == '|'; p = strchr(p, '\n') + 1) {
@@ -256,11 +261,12 @@ START_TEST(markdown)
 		ck_assert_int_eq(bars, 11);
 	}
 	/* Below the table: dmesg lines and the reasons. */
-	ck_assert_ptr_nonnull(strstr(md, "- d1 badblocks virtio-pmem ext4 nodax: "
-					 "`Buffer I/O error on dev pmem0, <script>x</script>`"));
-	ck_assert_ptr_nonnull(strstr(md, "- [1] badblocks, expected `errno=EIO`: pmem_do_read() fails\n"));
-	ck_assert_ptr_nonnull(strstr(md, "expected `signal=SIGBUS/BUS_ADRERR`: filemap_fault fails|or not"));
-	ck_assert_ptr_nonnull(strstr(md, "- hosthwpoison:nvdimm:xfs SKIP: host kernel lacks"));
+	ASSERT_HAS(md,
+		   "- d1 badblocks virtio-pmem ext4 nodax: "
+		   "`Buffer I/O error on dev pmem0, <script>x</script>`",
+		   "- [1] badblocks, expected `errno=EIO`: pmem_do_read() fails\n",
+		   "expected `signal=SIGBUS/BUS_ADRERR`: filemap_fault fails|or not",
+		   "- hosthwpoison:nvdimm:xfs SKIP: host kernel lacks");
 	ck_assert_ptr_null(strstr(md, "mapsync"));
 	free(md);
 	pmt_bhv_free(m);
@@ -277,19 +283,17 @@ START_TEST(html)
 	ck_assert_ptr_nonnull(h);
 	ck_assert_ptr_nonnull(strstr(h, "<!DOCTYPE html>"));
 	/* Self-contained, and what a guest printed is text, never markup. */
-	ck_assert_ptr_null(strstr(h, "src="));
-	ck_assert_ptr_null(strstr(h, "<link"));
-	ck_assert_ptr_null(strstr(h, "http"));
-	ck_assert_ptr_null(strstr(h, "<script"));
-	ck_assert_ptr_nonnull(strstr(h, "&lt;script&gt;x&lt;/script&gt;"));
-	ck_assert_ptr_nonnull(strstr(h, "<th colspan=\"4\">virtio-pmem</th><th colspan=\"4\">nvdimm</th>"));
-	ck_assert_ptr_nonnull(strstr(h, "<th colspan=\"2\">ext4</th><th colspan=\"2\">xfs</th>"));
-	ck_assert_ptr_nonnull(strstr(h, "<td class=\"m-ok\" title=\"errno=EIO\">✓ EIO "
-					"<sup><a href=\"#n1\">[1]</a></sup></td>"));
-	ck_assert_ptr_nonnull(strstr(h, "<td class=\"m-bad\" title=\"ok\">✗ ok"));
-	ck_assert_ptr_nonnull(strstr(h, "<td class=\"panic\">PANIC</td>"));
-	ck_assert_ptr_nonnull(strstr(h, "<li id=\"n1\">[1] badblocks, expected <code>errno=EIO</code>"));
-	ck_assert_ptr_nonnull(strstr(h, "<td class=\"v-FAIL\">FAIL</td>"));
+	ASSERT_LACKS(h, "src=", "<link", "http", "<script");
+	ASSERT_HAS(h,
+		   "&lt;script&gt;x&lt;/script&gt;",
+		   "<th colspan=\"4\">virtio-pmem</th><th colspan=\"4\">nvdimm</th>",
+		   "<th colspan=\"2\">ext4</th><th colspan=\"2\">xfs</th>",
+		   "<td class=\"m-ok\" title=\"errno=EIO\">✓ EIO "
+		   "<sup><a href=\"#n1\">[1]</a></sup></td>",
+		   "<td class=\"m-bad\" title=\"ok\">✗ ok",
+		   "<td class=\"panic\">PANIC</td>",
+		   "<li id=\"n1\">[1] badblocks, expected <code>errno=EIO</code>",
+		   "<td class=\"v-FAIL\">FAIL</td>");
 	free(h);
 	pmt_bhv_free(m);
 	json_object_put(s);
@@ -348,17 +352,5 @@ START_TEST(take_switch)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("behaviour");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, model_axes);
-	tcase_add_test(tc, model_cells);
-	tcase_add_test(tc, markdown);
-	tcase_add_test(tc, html);
-	tcase_add_test(tc, empty_and_write);
-	tcase_add_test(tc, take_switch);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("behaviour", NULL, model_axes, model_cells, markdown, html,
+	       empty_and_write, take_switch);

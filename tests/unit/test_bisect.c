@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bisect.h"
+#include "pmt_check.h"
 
 struct fake {
 	const char *verdicts;	/* one letter per kernel: P, F or B */
@@ -89,20 +90,5 @@ START_TEST(no_change)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("bisect");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_test(tc, finds_the_first_that_differs);
-	tcase_add_test(tc, brok_kernels_are_skipped);
-	tcase_add_test(tc, no_change);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
+PMT_CHECK_MAIN("bisect", NULL, finds_the_first_that_differs,
+	       brok_kernels_are_skipped, no_change);

@@ -96,14 +96,6 @@ START_TEST(names_and_hostile_summaries)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("bisect_sig");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, reason_tells_held_from_lost);
-	tcase_add_test(tc, kind_is_the_set_of_failure_kinds_per_case);
-	tcase_add_test(tc, names_and_hostile_summaries);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("bisect_sig", NULL, reason_tells_held_from_lost,
+	       kind_is_the_set_of_failure_kinds_per_case,
+	       names_and_hostile_summaries);

@@ -17,6 +17,7 @@
 
 #include "crash_walk.h"
 #include "durable.h"
+#include "pages_util.h"
 #include "pmt_check.h"
 #include "util.h"
 
@@ -28,23 +29,6 @@
 static char dir[64], cur[128], src[128];
 /* Pages each flush carries: seq, seq + 10, 0 (the first npages[seq] of them). */
 static const size_t npages[LAST + 1] = { 0, 1, 0, 2, 0, 0, 3, 1, 0 };
-
-static void fill(unsigned char *p, unsigned tag)
-{
-	for (unsigned i = 0; i < PMT_PAGE_SIZE; i++)
-		p[i] = (unsigned char)(tag * 31 + i * 7 + 1);
-}
-
-static void put_page(const char *path, uint64_t page, unsigned tag)
-{
-	unsigned char p[PMT_PAGE_SIZE];
-	int fd = open(path, O_WRONLY);
-
-	fill(p, tag);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pwrite(fd, p, sizeof(p), (off_t)(page * PMT_PAGE_SIZE)), PMT_PAGE_SIZE);
-	close(fd);
-}
 
 static void commit(uint64_t seq, const uint64_t *pages, size_t n, unsigned tag)
 {
@@ -82,7 +66,7 @@ static struct json_object *fixture(void)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, (off_t)IMG_SIZE), 0);
 	close(fd);
-	put_page(src, 0, 1);
+	write_page(src, 0, 1);
 	ck_assert_int_eq(pmt_durable_init(dir, src), 1);
 	for (uint64_t seq = 1; seq <= LAST; seq++) {
 		uint64_t pages[3] = { seq, seq + 10, 0 };
@@ -96,8 +80,8 @@ static struct json_object *fixture(void)
 		snprintf(durable, sizeof(durable), "%s/%s", dir, PMT_DURABLE_IMG);
 		ck_assert_int_eq(pmt_image_copy(durable, cur), 0);
 	}
-	put_page(cur, 40, 7000);
-	put_page(cur, 41, 7001);
+	write_page(cur, 40, 7000);
+	write_page(cur, 41, 7001);
 	for (int k = 2; k <= 5; k += 3) {
 		char text[160];
 
@@ -401,7 +385,7 @@ START_TEST(a_log_that_does_not_rebuild_durable_img_stops_the_walk)
 	char durable[160];
 
 	snprintf(durable, sizeof(durable), "%s/%s", dir, PMT_DURABLE_IMG);
-	put_page(durable, 30, 9999);
+	write_page(durable, 30, 9999);
 	plan_init(&p, events, 0, 1);
 	o.p = &p;
 	pmt_walk_result_init(&r);
@@ -424,18 +408,12 @@ START_TEST(problem_kinds)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("crash_walk");
-	TCase *tc = tcase_create("core");
+static const struct pmt_check_opts opts = {
+	.timeout = 60,
+};
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, every_state_is_its_point_plus_next_pages);
-	tcase_add_test(tc, broken_states_are_tallied_gravest_first);
-	tcase_add_test(tc, shares_merge_to_the_single_walk);
-	tcase_add_test(tc, chosen_points_only);
-	tcase_add_test(tc, a_log_that_does_not_rebuild_durable_img_stops_the_walk);
-	tcase_add_test(tc, problem_kinds);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("crash_walk", &opts, every_state_is_its_point_plus_next_pages,
+	       broken_states_are_tallied_gravest_first,
+	       shares_merge_to_the_single_walk, chosen_points_only,
+	       a_log_that_does_not_rebuild_durable_img_stops_the_walk,
+	       problem_kinds);

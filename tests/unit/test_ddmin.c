@@ -156,16 +156,6 @@ START_TEST(reason_classes)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("ddmin");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, finds_the_units_that_matter);
-	tcase_add_test(tc, one_unit_and_a_whole_set);
-	tcase_add_test(tc, the_budget_bounds_the_checks);
-	tcase_add_test(tc, a_failed_test_stops_it);
-	tcase_add_test(tc, reason_classes);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("ddmin", NULL, finds_the_units_that_matter,
+	       one_unit_and_a_whole_set, the_budget_bounds_the_checks,
+	       a_failed_test_stops_it, reason_classes);

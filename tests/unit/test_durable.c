@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "durable.h"
+#include "pages_util.h"
+#include "pmt_check.h"
 
 #define NPAGES	256u	/* a 1 MiB image */
 #define IMG_SIZE ((uint64_t)NPAGES * PMT_PAGE_SIZE)
@@ -39,12 +41,6 @@ static void teardown(void)
 }
 
 /* A page filled with a byte pattern derived from @tag. */
-static void fill(unsigned char *p, unsigned tag)
-{
-	for (unsigned i = 0; i < PMT_PAGE_SIZE; i++)
-		p[i] = (unsigned char)(tag * 31 + i * 7 + 1);
-}
-
 static unsigned char *read_all(const char *path, uint64_t *len)
 {
 	struct stat st;
@@ -59,17 +55,6 @@ static unsigned char *read_all(const char *path, uint64_t *len)
 	close(fd);
 	*len = (uint64_t)st.st_size;
 	return b;
-}
-
-static void write_page(const char *path, uint64_t page, unsigned tag)
-{
-	unsigned char p[PMT_PAGE_SIZE];
-	int fd = open(path, O_WRONLY);
-
-	fill(p, tag);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pwrite(fd, p, sizeof(p), (off_t)(page * PMT_PAGE_SIZE)), PMT_PAGE_SIZE);
-	close(fd);
 }
 
 static void make_sparse(const char *path)
@@ -955,48 +940,26 @@ START_TEST(flush_counter_store_and_read)
 }
 END_TEST
 
-static Suite *durable_suite(void)
-{
-	Suite *s = suite_create("durable");
-	TCase *t = tcase_create("core");
+static const struct pmt_check_opts opts = {
+	.setup = setup, .teardown = teardown,
+};
 
-	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_add_test(t, page_diff_reports_differing_pages);
-	tcase_add_test(t, page_diff_callback_stops);
-	tcase_add_test(t, file_diff_sparse_and_mem);
-	tcase_add_test(t, init_makes_a_sparse_copy);
-	tcase_add_test(t, commit_then_recover_is_a_noop);
-	tcase_add_test(t, torn_journal_no_commit_is_discarded);
-	tcase_add_test(t, torn_journal_truncated_mid_page_is_discarded);
-	tcase_add_test(t, corrupt_record_is_discarded);
-	tcase_add_test(t, committed_unapplied_journal_is_replayed);
-	tcase_add_test(t, dirty_pages_lists_them);
-	tcase_add_test(t, crash_state_all_lost_and_all_kept);
-	tcase_add_test(t, crash_state_seeded_is_reproducible_and_exact);
-	tcase_add_test(t, splitmix64_known_values);
-	tcase_add_test(t, crash_state_explicit_pages_and_bad_sizes);
-	tcase_add_test(t, epoch_files_have_their_seq);
-	tcase_add_test(t, no_epoch_dir_is_an_empty_log);
-	tcase_add_test(t, recover_kill_before_rename_applied);
-	tcase_add_test(t, recover_kill_before_rename_unapplied);
-	tcase_add_test(t, recover_torn_journal_keeps_no_epoch);
-	tcase_add_test(t, base_plus_epochs_is_durable_after_each_flush);
-	tcase_add_test(t, duplicate_page_later_record_wins);
-	tcase_add_test(t, epoch_apply_sel_and_torn);
-	tcase_add_test(t, corrupt_epoch_is_ebadmsg);
-	tcase_add_test(t, image_copy_rewrites_in_place);
-	tcase_add_test(t, flush_counter_store_and_read);
-	suite_add_tcase(s, t);
-	return s;
-}
-
-int main(void)
-{
-	SRunner *r = srunner_create(durable_suite());
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PMT_CHECK_MAIN("durable", &opts, page_diff_reports_differing_pages,
+	       page_diff_callback_stops, file_diff_sparse_and_mem,
+	       init_makes_a_sparse_copy, commit_then_recover_is_a_noop,
+	       torn_journal_no_commit_is_discarded,
+	       torn_journal_truncated_mid_page_is_discarded,
+	       corrupt_record_is_discarded,
+	       committed_unapplied_journal_is_replayed, dirty_pages_lists_them,
+	       crash_state_all_lost_and_all_kept,
+	       crash_state_seeded_is_reproducible_and_exact,
+	       splitmix64_known_values,
+	       crash_state_explicit_pages_and_bad_sizes,
+	       epoch_files_have_their_seq, no_epoch_dir_is_an_empty_log,
+	       recover_kill_before_rename_applied,
+	       recover_kill_before_rename_unapplied,
+	       recover_torn_journal_keeps_no_epoch,
+	       base_plus_epochs_is_durable_after_each_flush,
+	       duplicate_page_later_record_wins, epoch_apply_sel_and_torn,
+	       corrupt_epoch_is_ebadmsg, image_copy_rewrites_in_place,
+	       flush_counter_store_and_read);

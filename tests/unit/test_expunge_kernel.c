@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "baseline.h"
+#include "pmt_check.h"
 
 static const char *str(struct json_object *o, const char *key)
 {
@@ -169,21 +170,5 @@ START_TEST(baseline_by_kernel)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("expunge_kernel");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_test(tc, conditions_parse);
-	tcase_add_test(tc, conditions_hold);
-	tcase_add_test(tc, apply_to_a_matrix);
-	tcase_add_test(tc, baseline_by_kernel);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
+PMT_CHECK_MAIN("expunge_kernel", NULL, conditions_parse, conditions_hold,
+	       apply_to_a_matrix, baseline_by_kernel);

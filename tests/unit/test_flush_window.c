@@ -226,19 +226,11 @@ START_TEST(logdump_names_the_uncommitted_transaction)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("flush_window");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, window_is_open_at_the_call_closed_at_the_return);
-	tcase_add_test(tc, line_numbers_count_unparsed_lines);
-	tcase_add_test(tc, empty_window_and_empty_log);
-	tcase_add_test(tc, a_flush_that_entered_before_the_call);
-	tcase_add_test(tc, evidence_pairs_each_call_with_its_return);
-	tcase_add_test(tc, evidence_skips_a_stamp_without_a_count);
-	tcase_add_test(tc, failures_list_the_failed_flushes);
-	tcase_add_test(tc, logdump_names_the_uncommitted_transaction);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("flush_window", NULL,
+	       window_is_open_at_the_call_closed_at_the_return,
+	       line_numbers_count_unparsed_lines, empty_window_and_empty_log,
+	       a_flush_that_entered_before_the_call,
+	       evidence_pairs_each_call_with_its_return,
+	       evidence_skips_a_stamp_without_a_count,
+	       failures_list_the_failed_flushes,
+	       logdump_names_the_uncommitted_transaction);

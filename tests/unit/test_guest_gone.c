@@ -106,13 +106,4 @@ START_TEST(no_panic_is_brok)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("guest_gone");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, panic_is_an_outcome);
-	tcase_add_test(tc, no_panic_is_brok);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("guest_gone", NULL, panic_is_an_outcome, no_panic_is_brok);

@@ -117,14 +117,5 @@ START_TEST(detector_lines)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("hang");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, console_blocked_tasks);
-	tcase_add_test(tc, status_line);
-	tcase_add_test(tc, detector_lines);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("hang", NULL, console_blocked_tasks, status_line,
+	       detector_lines);

@@ -18,24 +18,11 @@
 /* injectors/hosthwpoison.c */
 int pmt_host_memory_failure(const char *root, char *why, size_t len);
 
-static char root[256];
-
-static void setup(void)
-{
-	snprintf(root, sizeof(root), "/tmp/pmt-hwp-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-}
-
-static void teardown(void)
-{
-	pmt_rm_rf(root);
-}
-
 static void make_vm_dir(void)
 {
 	char p[512];
 
-	snprintf(p, sizeof(p), "%s/proc/sys/vm", root);
+	snprintf(p, sizeof(p), "%s/proc/sys/vm", pmt_tmpdir());
 	ck_assert_int_eq(pmt_mkdir_p(p, 0755), 0);
 }
 
@@ -43,54 +30,55 @@ static void put(const char *rel, const char *text)
 {
 	char p[512];
 
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	snprintf(p, sizeof(p), "%s/%s", pmt_tmpdir(), rel);
 	ck_assert_int_eq(pmt_write_file_atomic(p, text, strlen(text)), 0);
 }
 
 /*
- * @root/proc/config.gz holding @text.  gzip is a Debian essential package
- * and the probe itself runs it: without it the test fails, it does not pass.
+ * The fake root's proc/config.gz holding @text.  gzip is a Debian
+ * essential package and the probe itself runs it: without it the test fails, it does not pass.
  */
 static void put_config_gz(const char *text)
 {
 	char cmd[1024];
 
 	put("proc/config", text);
-	snprintf(cmd, sizeof(cmd), "gzip -f %s/proc/config", root);
+	snprintf(cmd, sizeof(cmd), "gzip -f %s/proc/config", pmt_tmpdir());
 	ck_assert_msg(system(cmd) == 0, "%s failed: is gzip installed?", cmd);
+}
+
+/* Probe the fake root tree (the test's folder): the answer must be @want
+ * and its reason, returned, hold @says. */
+static const char *probe(int want, const char *says)
+{
+	static char why[512];
+
+	ck_assert_int_eq(pmt_host_memory_failure(pmt_tmpdir(), why, sizeof(why)), want);
+	ck_assert_msg(strstr(why, says), "the reason \"%s\" lacks \"%s\"", why, says);
+	return why;
 }
 
 START_TEST(present)
 {
-	char why[512];
-
 	make_vm_dir();
 	put("proc/sys/vm/memory_failure_recovery", "1\n");
-	ck_assert_int_eq(pmt_host_memory_failure(root, why, sizeof(why)), 1);
-	ck_assert_ptr_nonnull(strstr(why, "host has CONFIG_MEMORY_FAILURE"));
+	probe(1, "host has CONFIG_MEMORY_FAILURE");
 }
 END_TEST
 
 START_TEST(missing)
 {
-	char why[512];
-
 	make_vm_dir();
 	put("proc/sys/vm/overcommit_memory", "0\n");
-	ck_assert_int_eq(pmt_host_memory_failure(root, why, sizeof(why)), 0);
-	ck_assert_ptr_nonnull(strstr(why, "host kernel lacks CONFIG_MEMORY_FAILURE"));
-	ck_assert_ptr_null(strstr(why, "config.gz"));
+	ck_assert_ptr_null(strstr(probe(0, "host kernel lacks CONFIG_MEMORY_FAILURE"), "config.gz"));
 }
 END_TEST
 
 START_TEST(missing_confirmed_by_config)
 {
-	char why[512];
-
 	make_vm_dir();
 	put_config_gz("CONFIG_MMU=y\n# CONFIG_MEMORY_FAILURE is not set\n");
-	ck_assert_int_eq(pmt_host_memory_failure(root, why, sizeof(why)), 0);
-	ck_assert_ptr_nonnull(strstr(why, "/proc/config.gz agrees"));
+	probe(0, "/proc/config.gz agrees");
 }
 END_TEST
 
@@ -100,20 +88,16 @@ START_TEST(config_contradicts)
 
 	make_vm_dir();
 	put_config_gz("CONFIG_MMU=y\nCONFIG_MEMORY_FAILURE=y\n");
-	ck_assert_int_eq(pmt_host_memory_failure(root, why, sizeof(why)), -1);
-	ck_assert_ptr_nonnull(strstr(why, "cannot tell"));
+	probe(-1, "cannot tell");
 	/* With the sysctl there, the running kernel's own word wins. */
 	put("proc/sys/vm/memory_failure_recovery", "1\n");
-	ck_assert_int_eq(pmt_host_memory_failure(root, why, sizeof(why)), 1);
+	ck_assert_int_eq(pmt_host_memory_failure(pmt_tmpdir(), why, sizeof(why)), 1);
 }
 END_TEST
 
 START_TEST(no_proc)
 {
-	char why[512];
-
-	ck_assert_int_eq(pmt_host_memory_failure(root, why, sizeof(why)), -1);
-	ck_assert_ptr_nonnull(strstr(why, "is not readable"));
+	probe(-1, "is not readable");
 }
 END_TEST
 
@@ -151,18 +135,11 @@ START_TEST(this_host_has_an_answer)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("hosthwpoison");
-	TCase *tc = tcase_create("probe");
+static const struct pmt_check_opts opts = {
+	.tcase = "probe",
+	.setup = pmt_tmpdir_setup, .teardown = pmt_tmpdir_teardown,
+};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, present);
-	tcase_add_test(tc, missing);
-	tcase_add_test(tc, missing_confirmed_by_config);
-	tcase_add_test(tc, config_contradicts);
-	tcase_add_test(tc, no_proc);
-	tcase_add_test(tc, this_host_has_an_answer);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("hosthwpoison", &opts, present, missing,
+	       missing_confirmed_by_config, config_contradicts, no_proc,
+	       this_host_has_an_answer);

@@ -506,25 +506,15 @@ START_TEST(missing_replay_is_usage)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("hostile");
-	TCase *tc = tcase_create("core");
+static const struct pmt_check_opts opts = {
+	.timeout = 60,
+};
 
-	tcase_add_test(tc, table_escapes_guest_text);
-	tcase_add_test(tc, log_lines_escape_guest_text);
-	tcase_add_test(tc, junit_drops_what_xml_forbids);
-	tcase_add_test(tc, decoder_sanitizes_guest_strings);
-	tcase_add_test(tc, cut_guest_error_on_char_boundary);
-	tcase_add_test(tc, mce_address_checked_by_the_host);
-	tcase_add_test(tc, agent_flood_is_bounded_and_named);
-	tcase_add_test(tc, console_and_dmesg_bounded);
-	tcase_add_test(tc, console_bounded_while_the_guest_runs);
-	tcase_add_test(tc, baseline_wrong_types);
-	tcase_add_test(tc, empty_results_refused);
-	tcase_add_test(tc, seed_strict);
-	tcase_add_test(tc, missing_replay_is_usage);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("hostile", &opts, table_escapes_guest_text,
+	       log_lines_escape_guest_text, junit_drops_what_xml_forbids,
+	       decoder_sanitizes_guest_strings,
+	       cut_guest_error_on_char_boundary,
+	       mce_address_checked_by_the_host,
+	       agent_flood_is_bounded_and_named, console_and_dmesg_bounded,
+	       console_bounded_while_the_guest_runs, baseline_wrong_types,
+	       empty_results_refused, seed_strict, missing_replay_is_usage);

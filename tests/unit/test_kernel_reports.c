@@ -14,6 +14,7 @@
 #include "report.h"
 #include "report_behaviour.h"
 #include "report_html.h"
+#include "pmt_check.h"
 
 static struct json_object *one(const char *id, const char *kernel, const char *verdict)
 {
@@ -123,11 +124,12 @@ START_TEST(html_grid_groups_by_kernel)
 	a = strstr(h, "<th colspan=\"2\" class=\"kernel\">6.1.0-57-amd64</th>");
 	b = strstr(h, "<th colspan=\"2\" class=\"kernel\">6.12.117+deb12-amd64</th>");
 	ck_assert(a && b && a < b);
-	ck_assert_ptr_nonnull(strstr(h, "<th rowspan=\"3\">scenario</th>"));
-	/* Per kernel: virtio-pmem, nvdimm; the 6.1 nvdimm cell is the FAIL. */
-	ck_assert_ptr_nonnull(strstr(h, "<tr><th colspan=\"1\">virtio-pmem</th><th colspan=\"1\">nvdimm"
-					"</th><th colspan=\"1\">virtio-pmem</th><th colspan=\"1\">"
-					"nvdimm</th></tr>"));
+	ASSERT_HAS(h,
+		   "<th rowspan=\"3\">scenario</th>",
+		   /* Per kernel: virtio-pmem, nvdimm; the 6.1 nvdimm cell is the FAIL. */
+		   "<tr><th colspan=\"1\">virtio-pmem</th><th colspan=\"1\">nvdimm"
+		   "</th><th colspan=\"1\">virtio-pmem</th><th colspan=\"1\">"
+		   "nvdimm</th></tr>");
 	a = strstr(h, "<tr><th class=\"row\">mapsync</th>");
 	ck_assert_ptr_nonnull(a);
 	a = strstr(a, "<td class=\"cell v-PASS\"><a href=\"#c2\"");
@@ -198,22 +200,6 @@ START_TEST(behaviour_columns_per_kernel)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("kernel_reports");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_test(tc, id_without_kernel);
-	tcase_add_test(tc, table_lines_up_kernels);
-	tcase_add_test(tc, junit_and_tap_carry_the_kernel);
-	tcase_add_test(tc, html_grid_groups_by_kernel);
-	tcase_add_test(tc, behaviour_columns_per_kernel);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
+PMT_CHECK_MAIN("kernel_reports", NULL, id_without_kernel,
+	       table_lines_up_kernels, junit_and_tap_carry_the_kernel,
+	       html_grid_groups_by_kernel, behaviour_columns_per_kernel);

@@ -12,6 +12,7 @@
 #include "kernels.h"
 #include "kver.h"
 #include "cases.h"
+#include "pmt_check.h"
 
 #define ARGV(...) ((char *[]){ "pmtorture", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "pmtorture", __VA_ARGS__ }) / sizeof(char *)))
@@ -336,26 +337,6 @@ START_TEST(cases_multiply_by_kernels)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("kernels");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_test(tc, kver_parse);
-	tcase_add_test(tc, kver_order);
-	tcase_add_test(tc, package_names);
-	tcase_add_test(tc, specs_series_and_versions);
-	tcase_add_test(tc, specs_ranges);
-	tcase_add_test(tc, specs_refused);
-	tcase_add_test(tc, no_names);
-	tcase_add_test(tc, kernel_options);
-	tcase_add_test(tc, cases_multiply_by_kernels);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
+PMT_CHECK_MAIN("kernels", NULL, kver_parse, kver_order, package_names,
+	       specs_series_and_versions, specs_ranges, specs_refused, no_names,
+	       kernel_options, cases_multiply_by_kernels);

@@ -131,15 +131,5 @@ START_TEST(names_metadata_and_journal_blocks)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("page_names");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, parses_the_layout);
-	tcase_add_test(tc, parses_extents);
-	tcase_add_test(tc, parses_icheck_and_ncheck);
-	tcase_add_test(tc, names_metadata_and_journal_blocks);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("page_names", NULL, parses_the_layout, parses_extents,
+	       parses_icheck_and_ncheck, names_metadata_and_journal_blocks);

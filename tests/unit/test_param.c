@@ -62,9 +62,7 @@ START_TEST(names_and_help)
 	ck_assert_str_eq(names, "n, m, t");
 	pmt_param_help(f, table, "  ");
 	fclose(f);
-	ck_assert_ptr_nonnull(strstr(buf, "  n=1..10\n"));
-	ck_assert_ptr_nonnull(strstr(buf, "(default 4)"));
-	ck_assert_ptr_nonnull(strstr(buf, "  m={a, b}\n"));
+	ASSERT_HAS(buf, "  n=1..10\n", "(default 4)", "  m={a, b}\n");
 	free(buf);
 }
 END_TEST
@@ -163,16 +161,6 @@ START_TEST(option_names_a_param)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("param");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, types_are_checked);
-	tcase_add_test(tc, names_and_help);
-	tcase_add_test(tc, option_names_a_param);
-	tcase_add_test(tc, case_param_precedence);
-	tcase_add_test(tc, cli_param_needs_a_selected_injector);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("param", NULL, types_are_checked, names_and_help,
+	       option_names_a_param, case_param_precedence,
+	       cli_param_needs_a_selected_injector);

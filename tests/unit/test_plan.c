@@ -12,33 +12,14 @@
 #include "plan_check.h"
 #include "util.h"
 
-static char dir[64];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/pmt-plan-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	pmt_rm_rf(dir);
-}
-
-/* Write @text to DIR/@name; returns the path in a static buffer. */
+/* Write @text to @name in the test's folder; returns the path in one of
+ * four static buffers, so a few can be held at once. */
 static const char *put(const char *name, const char *text)
 {
 	static char path[4][256];
 	static int slot;
-	char *p = path[slot++ % 4];
-	FILE *f;
 
-	snprintf(p, 256, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	return p;
+	return pmt_put_file(path[slot++ % 4], sizeof(path[0]), pmt_tmpdir(), name, text);
 }
 
 /* Load a plan expected to fail; returns the error after the "DIR/" prefix. */
@@ -46,6 +27,7 @@ static const char *load_err(const char *path)
 {
 	static char err[512];
 	struct pmt_plan plan;
+	const char *dir = pmt_tmpdir();
 	size_t l = strlen(dir);
 
 	/* The reader, then the scenario check the run layer does after it. */
@@ -130,56 +112,69 @@ START_TEST(valid_with_include_and_overrides)
 }
 END_TEST
 
+/* A plan file x.ini and the whole error loading it gives, after "DIR/". */
+static const struct {
+	const char *text;
+	const char *err;
+} plan_errors[] = {
+	{ "[a]\nscenario=mapsync\n\ndevise virtio-pmem\n",
+	  "x.ini:4: expected key=value, got 'devise virtio-pmem'" },
+	{ "[a]\n = x\n",
+	  "x.ini:2: expected key=value, got '= x'" },
+	{ "; c\n[a]\ndevise = nvdimm\n",
+	  "x.ini:3: unknown key 'devise' (known: scenario, injector, device, fs, "
+	  "workload, repeat, mkfs_opts, mount_opts, smp, seed, param.NAME)" },
+	{ "scenario = mapsync\n",
+	  "x.ini:1: expected [global] or [NAME] before 'scenario=...'" },
+	{ "[a\n",
+	  "x.ini:1: expected [NAME], got '[a'" },
+	{ "[a b]\n",
+	  "x.ini:1: expected [NAME] with letters, digits, '-', '_' or '.', got '[a b]'" },
+	{ "[a]\nscenario=mapsync\ndevice=virtio-pmem,pmem\n",
+	  "x.ini:3: unknown device 'pmem' (known: virtio-pmem, nvdimm)" },
+	{ "[a]\nfs=ext4,,xfs\n",
+	  "x.ini:2: expected a comma list of names for fs, got 'ext4,,xfs'" },
+	{ "[a]\nworkload=a b\n",
+	  "x.ini:2: expected a comma list of names for workload, got 'a b'" },
+	{ "[a]\nsmp=0\n",
+	  "x.ini:2: expected smp=N with N from 1 to 64, got '0'" },
+	{ "[a]\nsmp=65\n",
+	  "x.ini:2: expected smp=N with N from 1 to 64, got '65'" },
+	{ "[a]\nsmp=2x\n",
+	  "x.ini:2: expected smp=N with N from 1 to 64, got '2x'" },
+	{ "[a]\nrepeat=0\n",
+	  "x.ini:2: expected repeat=N with N from 1 to 10000, got '0'" },
+	{ "[a]\nrepeat=3x\n",
+	  "x.ini:2: expected repeat=N with N from 1 to 10000, got '3x'" },
+	{ "[a]\nseed=-1\n",
+	  "x.ini:2: expected seed=N (decimal or 0x hex), got '-1'" },
+	{ "[a]\nparam.=1\n",
+	  "x.ini:2: expected param.NAME with NAME of letters, digits, '-', '_' or '.', "
+	  "got 'param.'" },
+	{ "[a]\ninjector=a b\n",
+	  "x.ini:2: expected injector=NAME, got 'a b'" },
+	{ "[a]\ninclude\n",
+	  "x.ini:2: expected 'include FILE', got 'include'" },
+	{ "[global]\nfs=xfs\n\n[a]\n",
+	  "x.ini:4: [a] names no scenario (expected scenario=NAME in it or in [global])" },
+	{ "[global]\nscenario=mapsync\n",
+	  "x.ini: expected at least one [NAME] section besides [global]" },
+	{ "[global]\nfs = btrfs\n[a]\nscenario=mapsync\n",
+	  "x.ini:2: [a]: scenario mapsync does not run on fs 'btrfs' (it runs on: ext4, xfs)" },
+};
+
 START_TEST(every_error_names_file_and_line)
 {
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nscenario=mapsync\n\ndevise virtio-pmem\n")),
-			 "x.ini:4: expected key=value, got 'devise virtio-pmem'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\n = x\n")), "x.ini:2: expected key=value, got '= x'");
-	ck_assert_str_eq(load_err(put("x.ini", "; c\n[a]\ndevise = nvdimm\n")),
-			 "x.ini:3: unknown key 'devise' (known: scenario, injector, device, fs, "
-			 "workload, repeat, mkfs_opts, mount_opts, smp, seed, param.NAME)");
-	ck_assert_str_eq(load_err(put("x.ini", "scenario = mapsync\n")),
-			 "x.ini:1: expected [global] or [NAME] before 'scenario=...'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a\n")), "x.ini:1: expected [NAME], got '[a'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a b]\n")),
-			 "x.ini:1: expected [NAME] with letters, digits, '-', '_' or '.', got '[a b]'");
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(plan_errors); i++)
+		ck_assert_str_eq(load_err(put("x.ini", plan_errors[i].text)), plan_errors[i].err);
 	/* Other scenarios may join mapsync in the list. */
 	ck_assert_ptr_nonnull(strstr(load_err(put("x.ini", "[a]\nscenario=nosuch\n")),
 				     "x.ini:2: unknown scenario 'nosuch' (known: "));
 	ck_assert_ptr_nonnull(strstr(load_err(put("x.ini", "[a]\nscenario=nosuch\n")), "mapsync"));
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nscenario=mapsync\ndevice=virtio-pmem,pmem\n")),
-			 "x.ini:3: unknown device 'pmem' (known: virtio-pmem, nvdimm)");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nfs=ext4,,xfs\n")),
-			 "x.ini:2: expected a comma list of names for fs, got 'ext4,,xfs'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nworkload=a b\n")),
-			 "x.ini:2: expected a comma list of names for workload, got 'a b'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nsmp=0\n")),
-			 "x.ini:2: expected smp=N with N from 1 to 64, got '0'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nsmp=65\n")),
-			 "x.ini:2: expected smp=N with N from 1 to 64, got '65'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nsmp=2x\n")),
-			 "x.ini:2: expected smp=N with N from 1 to 64, got '2x'");
 	ck_assert_int_eq(pmt_plan_parse_smp("2"), 2);
 	ck_assert_int_eq(pmt_plan_parse_smp(NULL), -1);
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nrepeat=0\n")),
-			 "x.ini:2: expected repeat=N with N from 1 to 10000, got '0'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nrepeat=3x\n")),
-			 "x.ini:2: expected repeat=N with N from 1 to 10000, got '3x'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nseed=-1\n")),
-			 "x.ini:2: expected seed=N (decimal or 0x hex), got '-1'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\nparam.=1\n")),
-			 "x.ini:2: expected param.NAME with NAME of letters, digits, '-', '_' or '.', "
-			 "got 'param.'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\ninjector=a b\n")),
-			 "x.ini:2: expected injector=NAME, got 'a b'");
-	ck_assert_str_eq(load_err(put("x.ini", "[a]\ninclude\n")),
-			 "x.ini:2: expected 'include FILE', got 'include'");
-	ck_assert_str_eq(load_err(put("x.ini", "[global]\nfs=xfs\n\n[a]\n")),
-			 "x.ini:4: [a] names no scenario (expected scenario=NAME in it or in [global])");
-	ck_assert_str_eq(load_err(put("x.ini", "[global]\nscenario=mapsync\n")),
-			 "x.ini: expected at least one [NAME] section besides [global]");
-	ck_assert_str_eq(load_err(put("x.ini", "[global]\nfs = btrfs\n[a]\nscenario=mapsync\n")),
-			 "x.ini:2: [a]: scenario mapsync does not run on fs 'btrfs' (it runs on: ext4, xfs)");
 }
 END_TEST
 
@@ -189,11 +184,11 @@ START_TEST(errors_with_paths)
 	const char *e;
 
 	e = load_err(put("x.ini", "[a]\nscenario=mapsync\n[a]\n"));
-	ck_assert_ptr_nonnull(strstr(e, "x.ini:3: section [a] already defined at "));
-	ck_assert_ptr_nonnull(strstr(e, "/x.ini:1"));
+	ASSERT_HAS(e, "x.ini:3: section [a] already defined at ", "/x.ini:1");
 	e = load_err(put("x.ini", "[a]\nscenario=mapsync\ninclude nope.ini\n"));
-	ck_assert_ptr_nonnull(strstr(e, "x.ini:3: cannot read included file '"));
-	ck_assert_ptr_nonnull(strstr(e, "/nope.ini': No such file or directory"));
+	ASSERT_HAS(e,
+		   "x.ini:3: cannot read included file '",
+		   "/nope.ini': No such file or directory");
 	{
 		/* A NUL byte would cut a line short without a word: it is an error. */
 		static const char text[] = "[a]\nscenario=mapsync\nfs=xfs\0junk\n";
@@ -301,45 +296,27 @@ END_TEST
 /* include /dev/zero used to read 1 GB and call ENOMEM the end of the file. */
 START_TEST(plan_files_are_bounded)
 {
-	char tmpd[] = "/tmp/pmt-plan-XXXXXX", path[256], err[512];
+	static const char head[] = "[a]\nscenario = ";
+	char err[512], text[sizeof(head) + 5000 + 1];
 	struct pmt_plan plan;
-	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(tmpd));
-	snprintf(path, sizeof(path), "%s/zero.ini", tmpd);
-	f = fopen(path, "w");
-	fputs("include /dev/zero\n", f);
-	fclose(f);
-	ck_assert_int_eq(pmt_plan_load(path, &plan, err, sizeof(err)), -1);
+	ck_assert_int_eq(pmt_plan_load(put("zero.ini", "include /dev/zero\n"), &plan, err, sizeof(err)),
+			 -1);
 	ck_assert_msg(strstr(err, "'/dev/zero' is not a regular file"), "%s", err);
-	snprintf(path, sizeof(path), "%s/long.ini", tmpd);
-	f = fopen(path, "w");
-	fputs("[a]\nscenario = ", f);
-	for (int i = 0; i < 5000; i++)
-		fputc('x', f);
-	fputs("\n", f);
-	fclose(f);
-	ck_assert_int_eq(pmt_plan_load(path, &plan, err, sizeof(err)), -1);
+	/* A value of 5000 x's: the line is longer than the reader takes. */
+	memcpy(text, head, sizeof(head) - 1);
+	memset(text + sizeof(head) - 1, 'x', 5000);
+	strcpy(text + sizeof(head) - 1 + 5000, "\n");
+	ck_assert_int_eq(pmt_plan_load(put("long.ini", text), &plan, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, ":2: line longer than 4096 bytes"), "%s", err);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/zero.ini", tmpd);
-	unlink(path);
-	rmdir(tmpd);
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("plan");
-	TCase *tc = tcase_create("core");
+static const struct pmt_check_opts opts = {
+	.setup = pmt_tmpdir_setup, .teardown = pmt_tmpdir_teardown,
+};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, plan_files_are_bounded);
-	tcase_add_test(tc, valid_with_include_and_overrides);
-	tcase_add_test(tc, every_error_names_file_and_line);
-	tcase_add_test(tc, errors_with_paths);
-	tcase_add_test(tc, include_loop);
-	tcase_add_test(tc, shipped_plans);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("plan", &opts, plan_files_are_bounded,
+	       valid_with_include_and_overrides,
+	       every_error_names_file_and_line, errors_with_paths, include_loop,
+	       shipped_plans);

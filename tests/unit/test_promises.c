@@ -113,65 +113,57 @@ static size_t allowed(struct json_object *a, size_t i)
 	return json_object_array_length(allow);
 }
 
-START_TEST(promise_in_force_from_its_stamp)
+/*
+ * The promises in force on overwrite_stream at flush @n, with the pages of
+ * the epoch after it when @with_next: there must be @count of them (-1:
+ * not checked), the first with hash @hash (NULL: not checked), without the
+ * stream's "event" tag, and with @allow changes allowed (-1: not checked).
+ * Returns whether a promise lapsed.
+ */
+static int expect_at(long long n, bool with_next, int count, const char *hash, int allow)
 {
 	int lapsed = -1;
-	struct json_object *a;
+	struct json_object *a = at(overwrite_stream, n, with_next, &lapsed);
 
-	/* Before flush 5 nothing was promised. */
-	a = at(overwrite_stream, 4, true, &lapsed);
-	ck_assert_int_eq(json_object_array_length(a), 0);
-	ck_assert_int_eq(lapsed, 0);
+	if (count >= 0)
+		ck_assert_int_eq(json_object_array_length(a), count);
+	if (hash) {
+		ck_assert_str_eq(field(a, 0, "hash"), hash);
+		ck_assert_ptr_null(json_object_object_get(json_object_array_get_idx(a, 0), "event"));
+	}
+	if (allow >= 0)
+		ck_assert_int_eq(allowed(a, 0), allow);
 	json_object_put(a);
+	return lapsed;
+}
+
+START_TEST(promise_in_force_from_its_stamp)
+{
+	/* Before flush 5 nothing was promised. */
+	ck_assert_int_eq(expect_at(4, true, 0, NULL, -1), 0);
 	/* At flush 5, exactly: op 0's promise, and op 1 (stamped 5) has not
 	 * written anything durable yet, so no allowance. */
-	a = at(overwrite_stream, 5, false, &lapsed);
-	ck_assert_int_eq(json_object_array_length(a), 1);
-	ck_assert_str_eq(field(a, 0, "hash"), "h0");
-	ck_assert_int_eq(allowed(a, 0), 0);
-	json_object_put(a);
+	expect_at(5, false, 1, "h0", 0);
 }
 END_TEST
 
 START_TEST(change_in_flight_is_allowed)
 {
-	struct json_object *a;
-
 	/* Flush 5 plus pages of epoch 6: op 1's writes may be there. */
-	a = at(overwrite_stream, 5, true, NULL);
-	ck_assert_int_eq(json_object_array_length(a), 1);
-	ck_assert_str_eq(field(a, 0, "hash"), "h0");
-	ck_assert_int_eq(allowed(a, 0), 1);
-	ck_assert_ptr_null(json_object_object_get(json_object_array_get_idx(a, 0), "event"));
-	json_object_put(a);
+	expect_at(5, true, 1, "h0", 1);
 	/* Flush 6 exactly: op 1 stamped 5 < 6, still in flight. */
-	a = at(overwrite_stream, 6, false, NULL);
-	ck_assert_int_eq(allowed(a, 0), 1);
-	json_object_put(a);
+	expect_at(6, false, -1, NULL, 1);
 	/* Flush 7: op 1's promise is made and nothing later shows. */
-	a = at(overwrite_stream, 7, true, NULL);
-	ck_assert_int_eq(json_object_array_length(a), 1);
-	ck_assert_str_eq(field(a, 0, "hash"), "h1");
-	ck_assert_int_eq(allowed(a, 0), 0);
-	json_object_put(a);
+	expect_at(7, true, 1, "h1", 0);
 }
 END_TEST
 
 START_TEST(opaque_change_lapses_only_where_it_shows)
 {
-	int lapsed = 0;
-	struct json_object *a;
-
 	/* Op 2 (stamped 8) has no intent: at flush 8 + pages it may show. */
-	a = at(overwrite_stream, 8, true, &lapsed);
-	ck_assert_int_eq(json_object_array_length(a), 0);
-	ck_assert_int_eq(lapsed, 1);
-	json_object_put(a);
+	ck_assert_int_eq(expect_at(8, true, 0, NULL, -1), 1);
 	/* At flush 8 exactly it cannot: the promise is checked in full. */
-	a = at(overwrite_stream, 8, false, &lapsed);
-	ck_assert_int_eq(json_object_array_length(a), 1);
-	ck_assert_int_eq(lapsed, 0);
-	json_object_put(a);
+	ck_assert_int_eq(expect_at(8, false, 1, NULL, -1), 0);
 }
 END_TEST
 
@@ -215,20 +207,9 @@ START_TEST(unstamped_events_make_nothing)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("promises");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, progress_cancels_state_promises);
-	tcase_add_test(tc, newer_promise_replaces_older);
-	tcase_add_test(tc, garbage_is_ignored);
-	tcase_add_test(tc, promise_in_force_from_its_stamp);
-	tcase_add_test(tc, change_in_flight_is_allowed);
-	tcase_add_test(tc, opaque_change_lapses_only_where_it_shows);
-	tcase_add_test(tc, no_sectors_means_opaque);
-	tcase_add_test(tc, rename_and_prefix_need_no_allowance);
-	tcase_add_test(tc, unstamped_events_make_nothing);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("promises", NULL, progress_cancels_state_promises,
+	       newer_promise_replaces_older, garbage_is_ignored,
+	       promise_in_force_from_its_stamp, change_in_flight_is_allowed,
+	       opaque_change_lapses_only_where_it_shows,
+	       no_sectors_means_opaque, rename_and_prefix_need_no_allowance,
+	       unstamped_events_make_nothing);

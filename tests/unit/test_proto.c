@@ -174,18 +174,7 @@ START_TEST(linebuf_oversized_complete_line)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("agent_proto");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, request_roundtrip);
-	tcase_add_test(tc, reply_and_event);
-	tcase_add_test(tc, malformed_is_an_error);
-	tcase_add_test(tc, oversized_encode_refused);
-	tcase_add_test(tc, linebuf_splits_and_joins);
-	tcase_add_test(tc, linebuf_oversized_line_dropped_once);
-	tcase_add_test(tc, linebuf_oversized_complete_line);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("agent_proto", NULL, request_roundtrip, reply_and_event,
+	       malformed_is_an_error, oversized_encode_refused,
+	       linebuf_splits_and_joins, linebuf_oversized_line_dropped_once,
+	       linebuf_oversized_complete_line);

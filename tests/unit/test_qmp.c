@@ -150,15 +150,5 @@ START_TEST(timeout_without_greeting)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("qmp");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, encode_escapes);
-	tcase_add_test(tc, classify);
-	tcase_add_test(tc, client_against_peer);
-	tcase_add_test(tc, timeout_without_greeting);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("qmp", NULL, encode_escapes, classify, client_against_peer,
+	       timeout_without_greeting);

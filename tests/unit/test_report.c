@@ -35,14 +35,14 @@ START_TEST(junit_counts_and_escapes)
 	struct json_object *s = summary_fixture();
 	char *x = pmt_report_junit(s);
 
-	ck_assert_ptr_nonnull(x);
-	ck_assert_ptr_nonnull(strstr(x, "<testsuites name=\"pmtorture\" tests=\"4\" failures=\"1\" "
-				       "errors=\"1\" skipped=\"1\""));
-	ck_assert_ptr_nonnull(strstr(x, "<property name=\"kernel\" value=\"6.1 &lt;test&gt;\"/>"));
-	ck_assert_ptr_nonnull(strstr(x, "<failure type=\"FAIL\" message=\"expected &lt;ok&gt; &amp; got "
-				       "&quot;EOPNOTSUPP&quot; # no\""));
-	ck_assert_ptr_nonnull(strstr(x, "<error type=\"BROK\""));
-	ck_assert_ptr_nonnull(strstr(x, "<skipped message=\"SKIP: no MEMORY_FAILURE\"/>"));
+	ASSERT_HAS(x,
+		   "<testsuites name=\"pmtorture\" tests=\"4\" failures=\"1\" "
+		   "errors=\"1\" skipped=\"1\"",
+		   "<property name=\"kernel\" value=\"6.1 &lt;test&gt;\"/>",
+		   "<failure type=\"FAIL\" message=\"expected &lt;ok&gt; &amp; got "
+		   "&quot;EOPNOTSUPP&quot; # no\"",
+		   "<error type=\"BROK\"",
+		   "<skipped message=\"SKIP: no MEMORY_FAILURE\"/>");
 	ck_assert_ptr_null(strstr(x, "<ok>"));
 	free(x);
 	json_object_put(s);
@@ -54,14 +54,14 @@ START_TEST(tap_lines)
 	struct json_object *s = summary_fixture();
 	char *t = pmt_report_tap(s);
 
-	ck_assert_ptr_nonnull(t);
-	ck_assert_ptr_nonnull(strstr(t, "TAP version 13\n1..4\n"));
-	ck_assert_ptr_nonnull(strstr(t, "\nok 1 - mapsync:virtio-pmem:ext4 # PASS ok\n"));
-	/* A '#' in a reason must not start a second directive. */
-	ck_assert_ptr_nonnull(strstr(t, "\nnot ok 2 - mapsync:nvdimm:xfs # FAIL expected <ok> & got "
-				       "\"EOPNOTSUPP\" _ no\n"));
-	ck_assert_ptr_nonnull(strstr(t, "\nnot ok 3 - x:y:z # BROK boot: QEMU exit line2\n"));
-	ck_assert_ptr_nonnull(strstr(t, "\nok 4 - s:k:p # SKIP no MEMORY_FAILURE\n"));
+	ASSERT_HAS(t,
+		   "TAP version 13\n1..4\n",
+		   "\nok 1 - mapsync:virtio-pmem:ext4 # PASS ok\n",
+		   /* A '#' in a reason must not start a second directive. */
+		   "\nnot ok 2 - mapsync:nvdimm:xfs # FAIL expected <ok> & got "
+		   "\"EOPNOTSUPP\" _ no\n",
+		   "\nnot ok 3 - x:y:z # BROK boot: QEMU exit line2\n",
+		   "\nok 4 - s:k:p # SKIP no MEMORY_FAILURE\n");
 	free(t);
 	json_object_put(s);
 }
@@ -86,20 +86,20 @@ START_TEST(interrupted_run_lists_not_run)
 		"\"reason\":\"not run: interrupted by SIGINT\"}]}");
 	char *x = pmt_report_junit(s), *t = pmt_report_tap(s), *h = pmt_report_html(&s, 1);
 
-	ck_assert_ptr_nonnull(x);
-	ck_assert_ptr_nonnull(strstr(x, "<testsuites name=\"pmtorture\" tests=\"3\" failures=\"0\" "
-				       "errors=\"0\" skipped=\"2\""));
-	ck_assert_ptr_nonnull(strstr(x, "name=\"mapsync:nvdimm:xfs\" time=\"0.000\">\n"
-				       "      <skipped message=\"not run: interrupted by SIGINT\"/>"));
-	ck_assert_ptr_nonnull(strstr(x, "<property name=\"interrupted\" value=\"SIGINT\"/>"));
-	ck_assert_ptr_nonnull(t);
-	ck_assert_ptr_nonnull(strstr(t, "1..3\n# interrupted by SIGINT: 2 of 3 cases not run\n"));
-	ck_assert_ptr_nonnull(strstr(t, "\nok 1 - mapsync:nvdimm:ext4 # PASS ok\n"));
-	ck_assert_ptr_nonnull(strstr(t, "\nok 3 - mapsync:virtio-pmem:ext4 # SKIP not run: "
-				       "interrupted by SIGINT\nBail out! interrupted by SIGINT\n"));
-	ck_assert_ptr_nonnull(h);
-	ck_assert_ptr_nonnull(strstr(h, "<b>Interrupted by SIGINT</b>: 1 of 3 cases finished; 2 not run."));
-	ck_assert_ptr_nonnull(strstr(h, "<li>mapsync:nvdimm:xfs &mdash; not run: interrupted by SIGINT</li>"));
+	ASSERT_HAS(x,
+		   "<testsuites name=\"pmtorture\" tests=\"3\" failures=\"0\" "
+		   "errors=\"0\" skipped=\"2\"",
+		   "name=\"mapsync:nvdimm:xfs\" time=\"0.000\">\n"
+		   "      <skipped message=\"not run: interrupted by SIGINT\"/>",
+		   "<property name=\"interrupted\" value=\"SIGINT\"/>");
+	ASSERT_HAS(t,
+		   "1..3\n# interrupted by SIGINT: 2 of 3 cases not run\n",
+		   "\nok 1 - mapsync:nvdimm:ext4 # PASS ok\n",
+		   "\nok 3 - mapsync:virtio-pmem:ext4 # SKIP not run: "
+		   "interrupted by SIGINT\nBail out! interrupted by SIGINT\n");
+	ASSERT_HAS(h,
+		   "<b>Interrupted by SIGINT</b>: 1 of 3 cases finished; 2 not run.",
+		   "<li>mapsync:nvdimm:xfs &mdash; not run: interrupted by SIGINT</li>");
 	free(x);
 	free(t);
 	free(h);
@@ -182,17 +182,6 @@ START_TEST(run_folders_never_shared)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("report");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, junit_counts_and_escapes);
-	tcase_add_test(tc, tap_lines);
-	tcase_add_test(tc, interrupted_run_lists_not_run);
-	tcase_add_test(tc, mapsync_oracle);
-	tcase_add_test(tc, pick_device_by_bus_provider);
-	tcase_add_test(tc, run_folders_never_shared);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("report", NULL, junit_counts_and_escapes, tap_lines,
+	       interrupted_run_lists_not_run, mapsync_oracle,
+	       pick_device_by_bus_provider, run_folders_never_shared);

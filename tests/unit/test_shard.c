@@ -153,16 +153,5 @@ START_TEST(known_assignment)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("shard");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, parse_good_and_bad);
-	tcase_add_test(tc, fnv1a64_vectors);
-	tcase_add_test(tc, slices_cover_disjoint_stable);
-	tcase_add_test(tc, known_hashes);
-	tcase_add_test(tc, known_assignment);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("shard", NULL, parse_good_and_bad, fnv1a64_vectors,
+	       slices_cover_disjoint_stable, known_hashes, known_assignment);

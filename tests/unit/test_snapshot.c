@@ -273,18 +273,13 @@ START_TEST(fnv64_known_values)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("snapshot");
-	TCase *tc = tcase_create("cache");
+static const struct pmt_check_opts opts = {
+	.tcase = "cache",
+	.setup = setup, .teardown = teardown,
+};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, key_covers_every_input);
-	tcase_add_test(tc, missing_inputs_are_errors);
-	tcase_add_test(tc, lookup_needs_the_same_key_and_a_whole_stream);
-	tcase_add_test(tc, eviction_keeps_the_recently_used);
-	tcase_add_test(tc, fnv64_known_values);
-	tcase_add_test(tc, builtin_pmem_driver_means_cold);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("snapshot", &opts, key_covers_every_input,
+	       missing_inputs_are_errors,
+	       lookup_needs_the_same_key_and_a_whole_stream,
+	       eviction_keeps_the_recently_used, fnv64_known_values,
+	       builtin_pmem_driver_means_cold);

@@ -118,14 +118,5 @@ START_TEST(judge_verdicts)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("verdict");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, worst_verdict_wins);
-	tcase_add_test(tc, rules_lookup_and_alternatives);
-	tcase_add_test(tc, judge_verdicts);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("verdict", NULL, worst_verdict_wins,
+	       rules_lookup_and_alternatives, judge_verdicts);
