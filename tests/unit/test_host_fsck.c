@@ -18,8 +18,6 @@
 #include "host_fsck.h"
 #include "json_util.h"
 
-static char dir[64];
-
 static void run(const char *cmd)
 {
 	ck_assert_msg(system(cmd) == 0, "%s", cmd);
@@ -32,7 +30,7 @@ static int fsck_exit(const char *fs, const char *img)
 	char scratch[256], err[256] = "";
 	int code;
 
-	snprintf(scratch, sizeof(scratch), "%s/fsck.out", dir);
+	snprintf(scratch, sizeof(scratch), "%s/fsck.out", pmt_tmpdir());
 	ck_assert_msg(pmt_host_fsck(fs, img, scratch, &res, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_ptr_nonnull(res);
 	ck_assert_msg(strlen(pmt_json_str(res, "output")) > 0, "no output kept");
@@ -42,25 +40,11 @@ static int fsck_exit(const char *fs, const char *img)
 	return code;
 }
 
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/pmt-host-fsck-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	(void)!system(cmd);
-}
-
 START_TEST(ext4_clean_then_damaged)
 {
 	char img[256], cmd[600];
 
-	snprintf(img, sizeof(img), "%s/e4.img", dir);
+	snprintf(img, sizeof(img), "%s/e4.img", pmt_tmpdir());
 	snprintf(cmd, sizeof(cmd), "truncate -s 64M %s && mkfs.ext4 -q -F %s", img, img);
 	run(cmd);
 	ck_assert_int_eq(fsck_exit("ext4", img), 0);
@@ -74,7 +58,7 @@ START_TEST(xfs_clean_then_damaged)
 {
 	char img[256], cmd[600];
 
-	snprintf(img, sizeof(img), "%s/x.img", dir);
+	snprintf(img, sizeof(img), "%s/x.img", pmt_tmpdir());
 	snprintf(cmd, sizeof(cmd), "truncate -s 300M %s && mkfs.xfs -q -f %s", img, img);
 	run(cmd);
 	ck_assert_int_eq(fsck_exit("xfs", img), 0);
@@ -90,22 +74,15 @@ START_TEST(missing_image_is_not_clean)
 	char img[256];
 
 	/* A path that is not there: the tool runs and says so, never exit 0. */
-	snprintf(img, sizeof(img), "%s/none.img", dir);
+	snprintf(img, sizeof(img), "%s/none.img", pmt_tmpdir());
 	ck_assert_int_ne(fsck_exit("ext4", img), 0);
 	ck_assert_int_ne(fsck_exit("xfs", img), 0);
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("host_fsck");
-	TCase *tc = tcase_create("core");
+static const struct pmt_check_opts opts = {
+	.setup = pmt_tmpdir_setup, .teardown = pmt_tmpdir_teardown, .timeout = 120,
+};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, ext4_clean_then_damaged);
-	tcase_add_test(tc, xfs_clean_then_damaged);
-	tcase_add_test(tc, missing_image_is_not_clean);
-	suite_add_tcase(s, tc);
-	return pmt_check_run(s);
-}
+PMT_CHECK_MAIN("host_fsck", &opts, ext4_clean_then_damaged, xfs_clean_then_damaged,
+	       missing_image_is_not_clean);
