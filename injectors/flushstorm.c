@@ -359,61 +359,17 @@ static int cmp_rt0(const void *a, const void *b)
 	return x->rt0_us < y->rt0_us ? -1 : x->rt0_us > y->rt0_us;
 }
 
-/*
- * Exchanges closer than this to the first of their group are one group:
- * within it the guest clock's drift is far below the exchange's own round
- * trip, so the group's intervals are intersected.
- */
-#define CLOCK_GROUP_US	1000000
-
-/*
- * The guest-to-host clock offset bounds from the exchanges; 0 or -1.
- *
- * The guest's clock drifts against the host's: its TSC rate is calibrated
- * at boot, under TCG imprecisely.  Measured on a Debian 6.12 guest: 730 us
- * in a 56 s storm (13 ppm), when an exchange bounds the offset to 137 us.
- * So the exchanges before the storm and those after it are not one
- * constant offset: intersecting them all gave an interval the true offset
- * had left mid-storm, and flushes that a host fsync did cover came out
- * uncovered (a false FAIL on the unmodified driver).  Each group (the
- * exchanges made together, before or after the storm) is intersected on
- * its own; the bounds are the hull of the groups, which holds for every
- * time between them as long as the drift is monotonic.
- */
-static int clock_offset(struct pmt_case *c, struct json_object *res, int64_t *lo, int64_t *hi)
+int pmt_storm_clock_bounds(const struct pmt_clock_ex *ex, size_t n, int64_t *lo, int64_t *hi)
 {
-	struct json_object *g = json_object_object_get(res, "clock");
-	struct json_object *h = json_object_object_get(c->details, "clock_host");
-	int64_t glo = INT64_MIN, ghi = INT64_MAX, gstart = 0;
-	bool any = false, in_group = false;
+	int64_t glo = 0, ghi = 0, gstart = 0;
 
+	if (!n)
+		return -1;
 	*lo = INT64_MAX;
 	*hi = INT64_MIN;
-	for (size_t i = 0; i <= pmt_json_len(g); i++) {
-		struct json_object *gp = json_object_array_get_idx(g, i);
-		int64_t t1 = 0, t2 = 0, elo = INT64_MIN, ehi = INT64_MAX;
-		bool have = false;
-
-		if (i < pmt_json_len(g)) {
-			t1 = json_object_get_int64(json_object_array_get_idx(gp, 0));
-			t2 = json_object_get_int64(json_object_array_get_idx(gp, 1));
-			for (size_t k = 0; k < pmt_json_len(h); k++) {
-				struct json_object *hp = json_object_array_get_idx(h, k);
-				int64_t hs;
-
-				if (json_object_get_int64(json_object_array_get_idx(hp, 0)) != t1)
-					continue;
-				hs = json_object_get_int64(json_object_array_get_idx(hp, 1));
-				elo = hs - t2;
-				ehi = hs - t1;
-				have = true;
-				break;
-			}
-			if (!have)
-				continue;
-		}
+	for (size_t i = 0; i <= n; i++) {
 		/* Close the group at the end, or when this exchange is far from it. */
-		if (in_group && (i == pmt_json_len(g) || t1 - gstart > CLOCK_GROUP_US)) {
+		if (i && (i == n || ex[i].t1 - gstart > PMT_CLOCK_GROUP_US)) {
 			/* Drift inside a group: widen, never narrow. */
 			if (glo > ghi) {
 				int64_t t = glo;
@@ -425,23 +381,52 @@ static int clock_offset(struct pmt_case *c, struct json_object *res, int64_t *lo
 				*lo = glo;
 			if (ghi > *hi)
 				*hi = ghi;
-			in_group = false;
+			if (i == n)
+				break;
 		}
-		if (!have)
-			continue;
-		if (!in_group) {
-			in_group = true;
-			gstart = t1;
+		if (!i || ex[i].t1 - gstart > PMT_CLOCK_GROUP_US) {
+			gstart = ex[i].t1;
 			glo = INT64_MIN;
 			ghi = INT64_MAX;
 		}
-		if (elo > glo)
-			glo = elo;
-		if (ehi < ghi)
-			ghi = ehi;
-		any = true;
+		if (ex[i].h - ex[i].t2 > glo)
+			glo = ex[i].h - ex[i].t2;
+		if (ex[i].h - ex[i].t1 < ghi)
+			ghi = ex[i].h - ex[i].t1;
 	}
-	return any ? 0 : -1;
+	return 0;
+}
+
+/* The guest-to-host clock offset bounds from the exchanges; 0 or -1. */
+static int clock_offset(struct pmt_case *c, struct json_object *res, int64_t *lo, int64_t *hi)
+{
+	struct json_object *g = json_object_object_get(res, "clock");
+	struct json_object *h = json_object_object_get(c->details, "clock_host");
+	struct pmt_clock_ex *ex = calloc(pmt_json_len(g) + 1, sizeof(*ex));
+	size_t n = 0;
+	int rc;
+
+	if (!ex)
+		return -1;
+	for (size_t i = 0; i < pmt_json_len(g); i++) {
+		struct json_object *gp = json_object_array_get_idx(g, i);
+		int64_t t1 = json_object_get_int64(json_object_array_get_idx(gp, 0));
+
+		for (size_t k = 0; k < pmt_json_len(h); k++) {
+			struct json_object *hp = json_object_array_get_idx(h, k);
+
+			if (json_object_get_int64(json_object_array_get_idx(hp, 0)) != t1)
+				continue;
+			ex[n].t1 = t1;
+			ex[n].t2 = json_object_get_int64(json_object_array_get_idx(gp, 1));
+			ex[n].h = json_object_get_int64(json_object_array_get_idx(hp, 1));
+			n++;
+			break;
+		}
+	}
+	rc = pmt_storm_clock_bounds(ex, n, lo, hi);
+	free(ex);
+	return rc;
 }
 
 /*
