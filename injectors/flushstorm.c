@@ -369,44 +369,74 @@ static int cmp_rt0(const void *a, const void *b)
 	return x->rt0_us < y->rt0_us ? -1 : x->rt0_us > y->rt0_us;
 }
 
+int pmt_storm_clock_bounds(const struct pmt_clock_ex *ex, size_t n, int64_t *lo, int64_t *hi)
+{
+	int64_t glo = 0, ghi = 0, gstart = 0;
+
+	if (!n)
+		return -1;
+	*lo = INT64_MAX;
+	*hi = INT64_MIN;
+	for (size_t i = 0; i <= n; i++) {
+		/* Close the group at the end, or when this exchange is far from it. */
+		if (i && (i == n || ex[i].t1 - gstart > PMT_CLOCK_GROUP_US)) {
+			/* Drift inside a group: widen, never narrow. */
+			if (glo > ghi) {
+				int64_t t = glo;
+
+				glo = ghi;
+				ghi = t;
+			}
+			if (glo < *lo)
+				*lo = glo;
+			if (ghi > *hi)
+				*hi = ghi;
+			if (i == n)
+				break;
+		}
+		if (!i || ex[i].t1 - gstart > PMT_CLOCK_GROUP_US) {
+			gstart = ex[i].t1;
+			glo = INT64_MIN;
+			ghi = INT64_MAX;
+		}
+		if (ex[i].h - ex[i].t2 > glo)
+			glo = ex[i].h - ex[i].t2;
+		if (ex[i].h - ex[i].t1 < ghi)
+			ghi = ex[i].h - ex[i].t1;
+	}
+	return 0;
+}
+
 /* The guest-to-host clock offset bounds from the exchanges; 0 or -1. */
 static int clock_offset(struct pmt_case *c, struct json_object *res, int64_t *lo, int64_t *hi)
 {
 	struct json_object *g = json_object_object_get(res, "clock");
 	struct json_object *h = json_object_object_get(c->details, "clock_host");
-	bool any = false;
+	struct pmt_clock_ex *ex = calloc(pmt_json_len(g) + 1, sizeof(*ex));
+	size_t n = 0;
+	int rc;
 
-	*lo = INT64_MIN;
-	*hi = INT64_MAX;
+	if (!ex)
+		return -1;
 	for (size_t i = 0; i < pmt_json_len(g); i++) {
 		struct json_object *gp = json_object_array_get_idx(g, i);
 		int64_t t1 = json_object_get_int64(json_object_array_get_idx(gp, 0));
-		int64_t t2 = json_object_get_int64(json_object_array_get_idx(gp, 1));
 
 		for (size_t k = 0; k < pmt_json_len(h); k++) {
 			struct json_object *hp = json_object_array_get_idx(h, k);
-			int64_t hs;
 
 			if (json_object_get_int64(json_object_array_get_idx(hp, 0)) != t1)
 				continue;
-			hs = json_object_get_int64(json_object_array_get_idx(hp, 1));
-			if (hs - t2 > *lo)
-				*lo = hs - t2;
-			if (hs - t1 < *hi)
-				*hi = hs - t1;
-			any = true;
+			ex[n].t1 = t1;
+			ex[n].t2 = json_object_get_int64(json_object_array_get_idx(gp, 1));
+			ex[n].h = json_object_get_int64(json_object_array_get_idx(hp, 1));
+			n++;
+			break;
 		}
 	}
-	if (!any)
-		return -1;
-	/* Drift between the exchanges before and after: widen, never narrow. */
-	if (*lo > *hi) {
-		int64_t t = *lo;
-
-		*lo = *hi;
-		*hi = t;
-	}
-	return 0;
+	rc = pmt_storm_clock_bounds(ex, n, lo, hi);
+	free(ex);
+	return rc;
 }
 
 /* How the guest's flushes that returned 0 match the host's fsyncs. */

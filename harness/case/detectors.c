@@ -74,6 +74,22 @@ static void keep_first(void *ctx, const char *line)
 		snprintf(f->line, f->len, "%s", line);
 }
 
+struct json_object *pmt_kfence_stats_parse(const char *text)
+{
+	struct json_object *stats = json_object_new_object();
+
+	for (const char *l = text ? text : ""; *l;) {
+		const char *nl = strchr(l, '\n');
+		char key[64];
+		long long n;
+
+		if (sscanf(l, "%63[^:\n]: %lld", key, &n) == 2)
+			json_object_object_add(stats, key, json_object_new_int64(n));
+		l = nl ? nl + 1 : l + strlen(l);
+	}
+	return stats;
+}
+
 int pmt_detectors_scan(const char *text, char *line, size_t len)
 {
 	struct first f = { line, len };

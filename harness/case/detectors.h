@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+struct json_object;
 struct pmt_case;
 
 /*
@@ -40,6 +41,13 @@ struct pmt_case;
  * into @line; the number of such lines.  Pure (unit tested).
  */
 int pmt_detectors_scan(const char *text, char *line, size_t len);
+
+/*
+ * KFENCE's debugfs stats text ("total allocations: 1234" per line) as a
+ * JSON object of those counters, names as the kernel gives them; lines
+ * without a number are left out.  Pure (unit tested).
+ */
+struct json_object *pmt_kfence_stats_parse(const char *text);
 
 /*
  * After case @c: scan its guest's dmesg.txt (or its console.log when no

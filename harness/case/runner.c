@@ -113,6 +113,38 @@ static int boot(struct pmt_runner *r, struct pmt_vm *vm, char *err, size_t errle
 	return vm->backend->start(vm, pmt_now_ms() + (int64_t)o->boot_timeout_s * 1000, err, errlen);
 }
 
+/*
+ * KFENCE's own counters (total allocations, frees, bugs...) from debugfs,
+ * into kfence-stats.txt and details.kfence, where the guest kernel has
+ * KFENCE (6.12; its dmesg then says "kfence: initialized").  They tell
+ * whether a case with no KFENCE report had any allocation sampled at all;
+ * a kernel without KFENCE is not asked.  A failure is no verdict: the
+ * counters are evidence, not a check.
+ */
+static void save_kfence_stats(struct pmt_case *c, const char *dmesg)
+{
+	struct json_object *args, *argv, *res = NULL, *v;
+	char err[256], path[PATH_MAX + 24];
+	const char *out;
+
+	if (!strstr(dmesg, "kfence: initialized"))
+		return;
+	args = json_object_new_object();
+	argv = json_object_new_array();
+	json_object_array_add(argv, json_object_new_string("cat"));
+	json_object_array_add(argv, json_object_new_string("/sys/kernel/debug/kfence/stats"));
+	json_object_object_add(args, "argv", argv);
+	if (pmt_case_agent(c, "exec", args, &res, err, sizeof(err)) == 0 &&
+	    json_object_object_get_ex(res, "exit", &v) && json_object_get_int(v) == 0 &&
+	    (out = pmt_json_str(res, "output"))[0]) {
+		snprintf(path, sizeof(path), "%s/kfence-stats.txt", c->dir);
+		pmt_transcript_write(path, out, strlen(out));
+		json_object_object_add(c->details, "kfence", pmt_kfence_stats_parse(out));
+	}
+	json_object_put(args);
+	json_object_put(res);
+}
+
 static void save_dmesg(struct pmt_case *c)
 {
 	struct json_object *res = NULL;
@@ -126,6 +158,7 @@ static void save_dmesg(struct pmt_case *c)
 		text = pmt_json_str(res, "text");
 		snprintf(path, sizeof(path), "%s/dmesg.txt", c->dir);
 		pmt_transcript_write(path, text, strlen(text));
+		save_kfence_stats(c, text);
 	}
 	json_object_put(res);
 }

@@ -6,10 +6,15 @@
 # build/kernel/vmlinux --modules TREE` (tests/integration/t_planted.sh).
 #
 # What it rests on:
-#   - build/kernel is a Debian kernel package unpacked (kernel.release,
-#     package.txt "linux-image-REL VERSION"); Debian's apt serves the
-#     matching linux-headers-REL, linux-headers-REL-common, linux-kbuild-X.Y
-#     and linux-source-X.Y of that VERSION.  They are downloaded with
+#   - The guest kernel (build/kernel, or the --kernel DIR given: a Debian
+#     kernel package unpacked by guest-image/fetch-kernel.sh, e.g. one of
+#     build/kernels/REL that --debian-kernel fetched) has kernel.release
+#     and package.txt "linux-image-REL VERSION"; Debian's apt serves the
+#     matching linux-headers-REL and linux-source-X.Y of that VERSION, and
+#     the headers package depends on the -common headers and the kbuild
+#     package it was made with (their names differ between series: 6.1's
+#     linux-kbuild-6.1, 6.12's linux-kbuild-6.12.118+deb12, so they are
+#     read from that dependency, not guessed).  They are downloaded with
 #     apt-get download and unpacked with dpkg-deb -x under build/planted/:
 #     nothing is installed on the host.
 #   - Out of tree, kbuild builds drivers/nvdimm/{nd_virtio,virtio_pmem}.c
@@ -23,8 +28,12 @@
 #     not MODULE_SIG_FORCE, so the kernel loads them and taints itself
 #     ("module verification failed"), which no detector counts.
 #
-# Each tree is build/planted/trees/NAME/lib/modules/REL: a copy of
-# build/kernel's modules with the two .ko replaced, depmod run on it.  NAME:
+# Each tree is build/planted/trees/NAME/lib/modules/REL: a copy of the
+# kernel's modules with the two modules replaced (a plain .ko where Debian
+# ships .ko.xz: the guest image builder takes either), depmod run on it.
+# Trees of several kernels live side by side (one REL each).  A patch
+# written for one series only is tests/planted/X.Y/NAME.patch; it is taken
+# instead of tests/planted/NAME.patch for kernels of that series.  NAME:
 #   clean        the Debian source as it is (the baseline: same build path)
 #   nostatus     tests/planted/nostatus.patch
 #   noserialize  tests/planted/noserialize.patch
@@ -32,7 +41,8 @@
 #   nowake       noserialize.patch + nowake.patch
 # (each patch's head says which upstream fix it reverses).
 #
-# Usage: tests/planted/build-planted.sh [NAME...]   (default: all)
+# Usage: tests/planted/build-planted.sh [--kernel DIR] [NAME...]
+#   (default: build/kernel, every tree)
 # Prints one line per tree: NAME PATH-OF-MODULES-DIR.
 set -euo pipefail
 
@@ -43,34 +53,61 @@ PATCHES=$ROOT/tests/planted
 
 die() { echo "build-planted: $*" >&2; exit 1; }
 
-[ -r "$K/kernel.release" ] && [ -r "$K/package.txt" ] || die "no build/kernel (make image first)"
+if [ "${1:-}" = --kernel ]; then
+	[ $# -ge 2 ] || die "--kernel needs a directory"
+	K=$(cd "$2" && pwd) || die "no kernel directory $2"
+	shift 2
+fi
+[ -r "$K/kernel.release" ] && [ -r "$K/package.txt" ] ||
+	die "no unpacked Debian kernel in $K (make image, or pmtorture --debian-kernel, first)"
 REL=$(cat "$K/kernel.release")
 VER=$(awk '{print $2}' "$K/package.txt")
-MM=$(echo "$REL" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')	# 6.1
-ABI=${REL%-*}							# 6.1.0-57 (of 6.1.0-57-amd64)
+MM=$(echo "$REL" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')	# 6.1, 6.12
 HDR=$OUT/x/usr/src/linux-headers-$REL
 SRC=$OUT/src/linux-source-$MM/drivers/nvdimm
+
+# The patch of a planted bug for this kernel's series: X.Y/NAME.patch if
+# the series has its own, else NAME.patch.
+patch_of() {
+	if [ -f "$PATCHES/$MM/$1.patch" ]; then
+		echo "$PATCHES/$MM/$1.patch"
+	else
+		echo "$PATCHES/$1.patch"
+	fi
+}
 
 tree_patches() {
 	case "$1" in
 	clean) ;;
-	nostatus | noserialize | norefcount) echo "$PATCHES/$1.patch" ;;
-	nowake) echo "$PATCHES/noserialize.patch $PATCHES/nowake.patch" ;;
+	nostatus | noserialize | norefcount) patch_of "$1" ;;
+	nowake) echo "$(patch_of noserialize) $(patch_of nowake)" ;;
 	*) die "unknown tree $1 (clean nostatus noserialize norefcount nowake)" ;;
 	esac
 }
 
+# apt-get download PKG=VER into debs/, unless it is there.
+download() {
+	ls "$OUT/debs/${1}_${VER}_"*.deb >/dev/null 2>&1 && return 0
+	(cd "$OUT/debs" && apt-get download "$1=$VER" >/dev/null 2>&1) ||
+		die "apt-get download $1=$VER failed"
+}
+
 fetch() {
-	local pkgs="linux-headers-$REL linux-headers-$ABI-common linux-kbuild-$MM linux-source-$MM"
+	local hdrdeb deps p
 
 	mkdir -p "$OUT/debs"
-	for p in $pkgs; do
-		ls "$OUT/debs/${p}_${VER}_"*.deb >/dev/null 2>&1 && continue
-		(cd "$OUT/debs" && apt-get download "$p=$VER" >/dev/null) ||
-			die "apt-get download $p=$VER failed"
+	download "linux-headers-$REL"
+	download "linux-source-$MM"
+	hdrdeb=$(ls "$OUT/debs/linux-headers-${REL}_${VER}_"*.deb)
+	# linux-headers-6.12.118+deb12-common, linux-kbuild-6.12.118+deb12
+	deps=$(dpkg-deb -f "$hdrdeb" Depends | tr ',|' '\n\n' |
+		sed -nE 's/^ *(linux-headers-[^ ]*-common|linux-kbuild-[^ ]*).*/\1/p' | sort -u)
+	[ -n "$deps" ] || die "linux-headers-$REL names no -common or kbuild package"
+	for p in $deps; do
+		download "$p"
 	done
 	if [ ! -d "$HDR" ]; then
-		for p in linux-headers-$REL linux-headers-$ABI-common linux-kbuild-$MM; do
+		for p in "linux-headers-$REL" $deps; do
 			dpkg-deb -x "$OUT/debs/${p}_${VER}_"*.deb "$OUT/x"
 		done
 		# The package's Makefile includes the common tree by its
@@ -86,10 +123,10 @@ fetch() {
 }
 
 build_tree() {
-	local name=$1 b=$OUT/build/$1 t=$OUT/trees/$1
+	local name=$1 b=$OUT/build/$REL/$1 t=$OUT/trees/$1
 	local mods=$t/lib/modules/$REL
 
-	rm -rf "$b" "$t"
+	rm -rf "$b" "$mods"
 	mkdir -p "$b"
 	cp "$SRC"/{nd_virtio.c,virtio_pmem.c,virtio_pmem.h,nd.h,label.h} "$b/"
 	for p in $(tree_patches "$name"); do
@@ -97,12 +134,17 @@ build_tree() {
 		patch -s -p3 -d "$b" <"$p" || die "$name: $(basename "$p") does not apply"
 	done
 	echo 'obj-m := nd_virtio.o virtio_pmem.o' >"$b/Kbuild"
-	make -s -C "$HDR" M="$b" CC=gcc-12 modules >"$b/build.log" 2>&1 ||
+	# No BTF for the modules: it needs pahole and the kernel's vmlinux
+	# (6.12 has DEBUG_INFO_BTF_MODULES), and only BPF tools read it; the
+	# guest loads a module without it.
+	make -s -C "$HDR" M="$b" CC=gcc-12 CONFIG_DEBUG_INFO_BTF_MODULES= modules \
+		>"$b/build.log" 2>&1 ||
 		die "$name: build failed, see $b/build.log"
 	# As Debian ships them: no debug info (the guest image packs them).
 	strip --strip-debug "$b/nd_virtio.ko" "$b/virtio_pmem.ko"
 	mkdir -p "$t/lib/modules"
 	cp -a "$K/root/lib/modules/$REL" "$t/lib/modules/"
+	rm -f "$mods/kernel/drivers/nvdimm/"{nd_virtio,virtio_pmem}.ko*
 	cp "$b/nd_virtio.ko" "$b/virtio_pmem.ko" "$mods/kernel/drivers/nvdimm/"
 	depmod -b "$t" "$REL"
 	echo "$name $mods"

@@ -6,6 +6,7 @@
 
 #include "detectors.h"
 #include "hang.h"
+#include "json_util.h"
 #include "pmt_check.h"
 
 /* As 6.1's sysrq 'w' and khungtaskd print them (trimmed). */
@@ -117,5 +118,30 @@ START_TEST(detector_lines)
 }
 END_TEST
 
+START_TEST(kfence_stats)
+{
+	/* As a 6.12.118 guest gave it after a 1600-flush storm. */
+	struct json_object *j = pmt_kfence_stats_parse(
+		"enabled: 1\n"
+		"currently allocated: 179\n"
+		"total allocations: 1167\n"
+		"total frees: 988\n"
+		"zombie allocations: 0\n"
+		"total bugs: 0\n"
+		"skipped allocations (incompatible): 14\n"
+		"no number here\n"
+		"skipped allocations (covered): 0");
+
+	ck_assert_int_eq(json_object_object_length(j), 8);
+	ck_assert_int_eq(pmt_json_int64(j, "total allocations", -1), 1167);
+	ck_assert_int_eq(pmt_json_int64(j, "skipped allocations (incompatible)", -1), 14);
+	ck_assert_int_eq(pmt_json_int64(j, "skipped allocations (covered)", -1), 0);
+	json_object_put(j);
+	j = pmt_kfence_stats_parse(NULL);
+	ck_assert_int_eq(json_object_object_length(j), 0);
+	json_object_put(j);
+}
+END_TEST
+
 PMT_CHECK_MAIN("hang", NULL, console_blocked_tasks, status_line,
-	       detector_lines);
+	       detector_lines, kfence_stats);
