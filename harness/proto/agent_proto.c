@@ -399,54 +399,48 @@ static char *finish_line(struct json_object *obj)
 	return line;
 }
 
-/* Add @val under @key, taking a new reference; NULL adds an empty object. */
-static void add_object(struct json_object *obj, const char *key, struct json_object *val)
+/* Take a reference to @val, or a new empty object for NULL. */
+static struct json_object *object_or_empty(struct json_object *val)
 {
-	json_object_object_add(obj, key, val ? json_object_get(val) : json_object_new_object());
+	return val ? json_object_get(val) : json_object_new_object();
 }
 
-/* A new message object holding "id" and then @key = @val (consumed); NULL on failure. */
-static struct json_object *new_with_id(long long id, const char *key, struct json_object *val)
+/*
+ * The line of a message that starts with its id: {"id":@id,@k1:@v1,@k2:@v2};
+ * consumes @v1 and @v2.  NULL on failure.
+ */
+static char *encode_with_id(long long id, const char *k1, struct json_object *v1,
+			    const char *k2, struct json_object *v2)
 {
 	struct json_object *o = json_object_new_object();
 
 	if (!o) {
-		json_object_put(val);
+		json_object_put(v1);
+		json_object_put(v2);
 		return NULL;
 	}
 	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, key, val);
-	return o;
+	json_object_object_add(o, k1, v1);
+	json_object_object_add(o, k2, v2);
+	return finish_line(o);
 }
 
 char *pmt_encode_request(long long id, const char *cmd, struct json_object *args)
 {
-	struct json_object *o = new_with_id(id, "cmd", json_object_new_string(cmd));
-
-	if (!o)
-		return NULL;
-	add_object(o, "args", args);
-	return finish_line(o);
+	return encode_with_id(id, "cmd", json_object_new_string(cmd),
+			      "args", object_or_empty(args));
 }
 
 char *pmt_encode_reply_ok(long long id, struct json_object *result)
 {
-	struct json_object *o = new_with_id(id, "ok", json_object_new_boolean(1));
-
-	if (!o)
-		return NULL;
-	add_object(o, "result", result);
-	return finish_line(o);
+	return encode_with_id(id, "ok", json_object_new_boolean(1),
+			      "result", object_or_empty(result));
 }
 
 char *pmt_encode_reply_err(long long id, const char *error)
 {
-	struct json_object *o = new_with_id(id, "ok", json_object_new_boolean(0));
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "error", json_object_new_string(error ? error : "error"));
-	return finish_line(o);
+	return encode_with_id(id, "ok", json_object_new_boolean(0),
+			      "error", json_object_new_string(error ? error : "error"));
 }
 
 char *pmt_encode_event(const char *event, struct json_object *fields)
