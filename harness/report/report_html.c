@@ -14,6 +14,7 @@
 #include "json_util.h"
 #include "kernel_view.h"
 #include "report_html.h"
+#include "text.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -68,16 +69,7 @@ static const char script[] =
 
 void pmt_html_escape(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
+	pmt_xml_escape(f, s);
 }
 
 #define esc pmt_html_escape

@@ -33,27 +33,6 @@ static int file_ok(const char *path)
 	       access(path, R_OK) == 0;
 }
 
-/* The builder's last line of stderr is its one-line reason. */
-static void builder_reason(const char *log, char *err, size_t errlen)
-{
-	size_t n;
-	char *text = pmt_read_file(log, 1 << 20, &n), *p;
-
-	if (!text || !n) {
-		snprintf(err, errlen, "guest image build failed (no message)");
-		free(text);
-		return;
-	}
-	while (n && text[n - 1] == '\n')
-		text[--n] = '\0';
-	p = strrchr(text, '\n');
-	p = p ? p + 1 : text;
-	if (!strncmp(p, "pmtorture: ", 11))
-		p += 11;
-	snprintf(err, errlen, "%s", p);
-	free(text);
-}
-
 static int run_builder(const struct pmt_image_source *o, const char *out, char *err, size_t errlen)
 {
 	char builder[PATH_MAX], agent[PATH_MAX], log[PATH_MAX + 16];
@@ -106,7 +85,9 @@ static int run_builder(const struct pmt_image_source *o, const char *out, char *
 		;
 	pmt_child_forget(pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		builder_reason(log, err, errlen);
+		/* The builder's last line of stderr is its one-line reason. */
+		pmt_last_line(log, "pmtorture: ", "guest image build failed (no message)",
+			      err, errlen);
 		return -1;
 	}
 	return 0;
