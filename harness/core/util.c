@@ -123,6 +123,14 @@ char *pmt_read_file(const char *path, size_t max, size_t *lenp)
 	return buf;
 }
 
+int pmt_name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}
+
 void pmt_last_line(const char *path, const char *prefix, const char *dflt,
 		   char *buf, size_t len)
 {

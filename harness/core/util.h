@@ -40,6 +40,9 @@ int pmt_rm_rf(const char *path);
 int pmt_fmt(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The index of @name among the @n @names (NULLs are skipped), or -1. */
+int pmt_name_index(const char *const *names, size_t n, const char *name);
+
 /* Does comma-separated @list contain @item? */
 int pmt_list_has(const char *list, const char *item);
 /* The same for a list whose items are separated by @sep ('|' for alternatives). */

@@ -289,6 +289,17 @@ static struct json_object *parse_object(const char *line, size_t len, char *err,
 	return root;
 }
 
+/* msg->id from the root's "id"; false when it is missing or not an integer. */
+static bool take_id(struct pmt_msg *msg)
+{
+	struct json_object *v;
+
+	if (!get_member(msg->root, "id", json_type_int, &v))
+		return false;
+	msg->id = json_object_get_int64(v);
+	return true;
+}
+
 #define BAD_ID "\"id\" is missing or not an integer"
 
 /* The members of a request; NULL, or what is wrong with them. */
@@ -297,9 +308,8 @@ static const char *decode_request(struct pmt_msg *msg)
 	struct json_object *v;
 
 	msg->kind = PMT_MSG_REQUEST;
-	if (!get_member(msg->root, "id", json_type_int, &v))
+	if (!take_id(msg))
 		return BAD_ID;
-	msg->id = json_object_get_int64(v);
 	if (!get_member(msg->root, "cmd", json_type_string, &v))
 		return "\"cmd\" is not a string";
 	msg->cmd = json_object_get_string(v);
@@ -326,9 +336,8 @@ static const char *decode_reply(struct pmt_msg *msg)
 	struct json_object *v;
 
 	msg->kind = PMT_MSG_REPLY;
-	if (!get_member(msg->root, "id", json_type_int, &v))
+	if (!take_id(msg))
 		return BAD_ID;
-	msg->id = json_object_get_int64(v);
 	if (!get_member(msg->root, "ok", json_type_boolean, &v))
 		return "\"ok\" is not a boolean";
 	msg->ok = json_object_get_boolean(v);

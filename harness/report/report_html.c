@@ -35,12 +35,7 @@ static const char style[] =
 	"th.row{text-align:left}\n"
 	"th.kernel{background:#e8eaf6;border-bottom:2px solid #3949ab}\n"
 	"td.cell a{color:inherit;text-decoration:none;display:block}\n"
-	".v-PASS{background:#2e7d32;color:#fff}\n"
-	".v-FAIL{background:#c62828;color:#fff}\n"
-	".v-BROK{background:#d35400;color:#fff}\n"
-	".v-SKIP{background:#9e9e9e;color:#fff}\n"
-	".v-XFAIL{background:#6a1b9a;color:#fff}\n"
-	".v-other{background:#444;color:#fff}\n"
+	PMT_HTML_VERDICT_CSS
 	".v-none{background:#f4f4f4;color:#999}\n"
 	".chip{padding:0 .4em;border-radius:3px;font-weight:bold}\n"
 	".bl{display:block;font-size:.75em;font-weight:normal}\n"

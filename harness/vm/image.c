@@ -33,6 +33,24 @@ static int file_ok(const char *path)
 	       access(path, R_OK) == 0;
 }
 
+/*
+ * Add "@opt ABS" to @argv for @path (NULL: nothing), ABS its absolute form
+ * in @abs (PATH_MAX): the builder runs in another directory.  0, or -1 with @err.
+ */
+static int path_option(char **argv, int *argc, const char *opt, const char *path, char *abs,
+		       char *err, size_t errlen)
+{
+	if (!path)
+		return 0;
+	if (!realpath(path, abs)) {
+		snprintf(err, errlen, "%s %s: %s", opt + 2, path, strerror(errno));
+		return -1;
+	}
+	argv[(*argc)++] = (char *)opt;
+	argv[(*argc)++] = abs;
+	return 0;
+}
+
 static int run_builder(const struct pmt_image_source *o, const char *out, char *err, size_t errlen)
 {
 	char builder[PATH_MAX], agent[PATH_MAX], log[PATH_MAX + 16];
@@ -57,22 +75,9 @@ static int run_builder(const struct pmt_image_source *o, const char *out, char *
 	argv[argc++] = (char *)out;
 	argv[argc++] = "--agent";
 	argv[argc++] = agent;
-	if (o->kernel) {
-		if (!realpath(o->kernel, kernel_abs)) {
-			snprintf(err, errlen, "kernel %s: %s", o->kernel, strerror(errno));
-			return -1;
-		}
-		argv[argc++] = "--kernel";
-		argv[argc++] = kernel_abs;
-	}
-	if (o->modules) {
-		if (!realpath(o->modules, modules_abs)) {
-			snprintf(err, errlen, "modules %s: %s", o->modules, strerror(errno));
-			return -1;
-		}
-		argv[argc++] = "--modules";
-		argv[argc++] = modules_abs;
-	}
+	if (path_option(argv, &argc, "--kernel", o->kernel, kernel_abs, err, errlen) ||
+	    path_option(argv, &argc, "--modules", o->modules, modules_abs, err, errlen))
+		return -1;
 	argv[argc] = NULL;
 	unlink(log);
 	pmt_debug("preparing the guest image in %s", out);

@@ -23,10 +23,7 @@ const char *pmt_device_name(enum pmt_device_kind kind)
 
 int pmt_device_parse(const char *name)
 {
-	for (int i = 0; i < PMT_NR_DEVICE_KINDS; i++)
-		if (!strcmp(device_names[i], name))
-			return i;
-	return -1;
+	return pmt_name_index(device_names, PMT_NR_DEVICE_KINDS, name);
 }
 
 int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
