@@ -107,6 +107,14 @@ int pmt_vm_listen_unix(const char *path)
 	return fd;
 }
 
+void pmt_vm_unlisten_unix(int fd, const char *path)
+{
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	pmt_cleanup_unregister(path);
+}
+
 FILE *pmt_vm_open_log(const struct pmt_vm_config *cfg, const char *name)
 {
 	char path[PATH_MAX + 32];

@@ -116,6 +116,12 @@ int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t er
  * in the case's folder.
  */
 int pmt_vm_listen_unix(const char *path);
+/*
+ * Undo pmt_vm_listen_unix(): close @fd (-1: nothing) and remove @path,
+ * also when listening failed half-way; once QEMU connected the socket's
+ * name is not needed.
+ */
+void pmt_vm_unlisten_unix(int fd, const char *path);
 FILE *pmt_vm_open_log(const struct pmt_vm_config *cfg, const char *name);
 /* Close QMP, the agent channel and their transcripts (backends' release). */
 void pmt_vm_close_channels(struct pmt_vm *vm);

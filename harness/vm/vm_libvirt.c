@@ -429,10 +429,7 @@ static int lv_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t er
 	vm->t_ready_ms = pmt_now_ms();
 	rc = 0;
 out:
-	if (agent_l >= 0)
-		close(agent_l);
-	unlink(agent_path);
-	pmt_cleanup_unregister(agent_path);
+	pmt_vm_unlisten_unix(agent_l, agent_path);
 	free(reply);
 	free(live);
 	free(xml);

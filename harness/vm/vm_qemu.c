@@ -324,14 +324,8 @@ static int qemu_spawn(struct pmt_vm *vm, int restore_fd, const char *preamble,
 	vm->t_ready_ms = pmt_now_ms();
 	rc = 0;
 out:
-	if (qmp_l >= 0)
-		close(qmp_l);
-	if (agent_l >= 0)
-		close(agent_l);
-	unlink(qmp_path);
-	unlink(agent_path);
-	pmt_cleanup_unregister(qmp_path);
-	pmt_cleanup_unregister(agent_path);
+	pmt_vm_unlisten_unix(qmp_l, qmp_path);
+	pmt_vm_unlisten_unix(agent_l, agent_path);
 	argv_free(&b);
 	return rc;
 }
