@@ -300,19 +300,27 @@ static bool take_id(struct pmt_msg *msg)
 	return true;
 }
 
+/* The root's string member @key into *@out (the root owns it); false when it is not one. */
+static bool take_string(struct pmt_msg *msg, const char *key, const char **out)
+{
+	struct json_object *v;
+
+	if (!get_member(msg->root, key, json_type_string, &v))
+		return false;
+	*out = json_object_get_string(v);
+	return true;
+}
+
 #define BAD_ID "\"id\" is missing or not an integer"
 
 /* The members of a request; NULL, or what is wrong with them. */
 static const char *decode_request(struct pmt_msg *msg)
 {
-	struct json_object *v;
-
 	msg->kind = PMT_MSG_REQUEST;
 	if (!take_id(msg))
 		return BAD_ID;
-	if (!get_member(msg->root, "cmd", json_type_string, &v))
+	if (!take_string(msg, "cmd", &msg->cmd))
 		return "\"cmd\" is not a string";
-	msg->cmd = json_object_get_string(v);
 	if (get_object_or_empty(msg->root, "args", &msg->args))
 		return "\"args\" is not an object";
 	return NULL;
@@ -321,12 +329,9 @@ static const char *decode_request(struct pmt_msg *msg)
 /* The members of an event; NULL, or what is wrong with them. */
 static const char *decode_event(struct pmt_msg *msg)
 {
-	struct json_object *v;
-
 	msg->kind = PMT_MSG_EVENT;
-	if (!get_member(msg->root, "event", json_type_string, &v))
+	if (!take_string(msg, "event", &msg->event))
 		return "\"event\" is not a string";
-	msg->event = json_object_get_string(v);
 	return NULL;
 }
 
@@ -346,9 +351,8 @@ static const char *decode_reply(struct pmt_msg *msg)
 			return "\"result\" is not an object";
 		return NULL;
 	}
-	if (!get_member(msg->root, "error", json_type_string, &v))
+	if (!take_string(msg, "error", &msg->error))
 		return "failed reply without an \"error\" string";
-	msg->error = json_object_get_string(v);
 	return NULL;
 }
 
