@@ -47,10 +47,7 @@ static int write_synced(struct pmt_crash *c, const char *name, const void *data,
 	return ret;
 }
 
-/*
- * Long because the workload is a script of intents, writes, fsyncs and promises that must
- * read in this order.
- */
+/* A script of intents, writes, fsyncs and promises that must read in this order. */
 static int rename_replace_run(const char *dir, struct json_object *args,
 			      struct json_object *result, char *err, size_t errlen)
 {
