@@ -11,11 +11,6 @@
  * rewritten by the next append too.
  * Events and result: promise.h.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "promise.h"
 #include "workload.h"
@@ -28,60 +23,32 @@
 static int append_fsync_run(const char *dir, struct json_object *args,
 			    struct json_object *result, char *err, size_t errlen)
 {
-	static const char *const paths[] = { APPEND_FILE };
+	struct pmt_crash_file f;
 	struct pmt_crash c;
-	unsigned char *data;
-	size_t size = 0, len;
-	int fd;
+	size_t off, len;
 
-	if (pmt_crash_begin(&c, dir, args, APPEND_MAX_OPS, err, errlen))
+	if (pmt_crash_begin(&c, dir, args, APPEND_MAX_OPS, err, errlen) ||
+	    pmt_crash_file_create(&c, &f, APPEND_FILE, (size_t)c.ops * APPEND_MAX))
 		return -1;
-	/* The file's expected content: what every promise hashes. */
-	data = malloc((size_t)c.ops * APPEND_MAX);
-	if (!data)
-		return pmt_crash_fail(&c, "out of memory");
-	fd = openat(c.dirfd, APPEND_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		free(data);
-		return pmt_crash_fail(&c, "create %s/%s: %s", dir, APPEND_FILE, strerror(errno));
-	}
 
 	/* Op 0: the empty file, durable under its name. */
-	pmt_crash_intend_file(&c, APPEND_FILE, data, 0);
-	if (pmt_crash_progress(&c, paths, 1))
-		goto no_ack;
-	if (pmt_crash_fsync(&c, fd, APPEND_FILE, false) || pmt_crash_fsync_dir(&c))
+	if (pmt_crash_file_change(&c, &f) || pmt_crash_file_commit(&c, &f, false, true))
 		goto out;
-	pmt_crash_promise_file(&c, APPEND_FILE, data, 0);
-	pmt_crash_promise_prefix(&c, APPEND_FILE, data, 0);
+	pmt_crash_promise_prefix(&c, APPEND_FILE, f.data, 0);
 
 	for (c.op = 1; c.op <= c.ops; c.op++) {
+		off = f.size;
 		len = (size_t)pmt_crash_rand(&c, APPEND_MIN, APPEND_MAX);
-		pmt_crash_fill(&c, data + size, len);
-		pmt_crash_intend_file(&c, APPEND_FILE, data, size + len);
-		if (pmt_crash_progress(&c, paths, 1))
-			goto no_ack;
-		if (pmt_pwrite_all(fd, data + size, len, (off_t)size)) {
-			close(fd);
-			free(data);
-			return pmt_crash_fail(&c, "op %lld: append %zu bytes at %zu: %s",
-					      c.op, len, size, strerror(errno));
-		}
-		size += len;
-		if (pmt_crash_fsync(&c, fd, APPEND_FILE, false))
+		pmt_crash_fill(&c, f.data + off, len);
+		f.size += len;
+		if (pmt_crash_file_write(&c, &f, off, len) ||
+		    pmt_crash_file_commit(&c, &f, false, false))
 			goto out;
-		pmt_crash_promise_file(&c, APPEND_FILE, data, size);
-		pmt_crash_promise_prefix(&c, APPEND_FILE, data, size);
+		pmt_crash_promise_prefix(&c, APPEND_FILE, f.data, f.size);
 		c.ops_done = c.op;
 	}
 out:
-	close(fd);
-	free(data);
-	return pmt_crash_end(&c, result);
-no_ack:
-	close(fd);
-	free(data);
-	return -1;
+	return pmt_crash_file_end(&c, &f, result);
 }
 
 PMT_WORKLOAD_INFO(append_fsync, "append 4-64 KiB chunks, fsync each; promise size and hash");

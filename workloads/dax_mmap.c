@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -45,87 +44,71 @@ static bool file_is_dax(int fd)
 	return stx.stx_attributes & STATX_ATTR_DAX;
 }
 
+/* args.require_dax: true unless given false.  0, or -1 with @err set. */
+static int get_require_dax(struct json_object *args, bool *require_dax, char *err, size_t errlen)
+{
+	struct json_object *v;
+
+	*require_dax = true;
+	if (!json_object_object_get_ex(args, "require_dax", &v) ||
+	    json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		snprintf(err, errlen, "argument \"require_dax\" must be a boolean");
+		return -1;
+	}
+	*require_dax = json_object_get_boolean(v);
+	return 0;
+}
+
 static int dax_mmap_run(const char *dir, struct json_object *args,
 			struct json_object *result, char *err, size_t errlen)
 {
-	static const char *const paths[] = { DAX_FILE };
-	struct json_object *v;
-	bool require_dax = true, dax;
+	bool require_dax, dax;
 	size_t off, len, start, end;
+	struct pmt_crash_file f;
 	struct pmt_crash c;
-	unsigned char *data, *map = MAP_FAILED;
-	int fd, saved;
+	unsigned char *map = MAP_FAILED;
 
-	if (json_object_object_get_ex(args, "require_dax", &v) &&
-	    !json_object_is_type(v, json_type_null)) {
-		if (!json_object_is_type(v, json_type_boolean)) {
-			snprintf(err, errlen, "argument \"require_dax\" must be a boolean");
-			return -1;
-		}
-		require_dax = json_object_get_boolean(v);
-	}
-	if (pmt_crash_begin(&c, dir, args, DAX_MAX_OPS, err, errlen))
+	if (get_require_dax(args, &require_dax, err, errlen) ||
+	    pmt_crash_begin(&c, dir, args, DAX_MAX_OPS, err, errlen) ||
+	    pmt_crash_file_create(&c, &f, DAX_FILE, DAX_SIZE))
 		return -1;
-	data = calloc(1, DAX_SIZE);
-	if (!data)
-		return pmt_crash_fail(&c, "out of memory");
-	fd = openat(c.dirfd, DAX_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		free(data);
-		return pmt_crash_fail(&c, "create %s/%s: %s", dir, DAX_FILE, strerror(errno));
-	}
-	dax = file_is_dax(fd);
+	f.size = DAX_SIZE;
+	dax = file_is_dax(f.fd);
 	json_object_object_add(result, "dax", json_object_new_boolean(dax));
-	if (require_dax && !dax) {
-		close(fd);
-		free(data);
-		return pmt_crash_fail(&c, "%s/%s is not DAX (mount with -o dax)", dir, DAX_FILE);
-	}
-	if (ftruncate(fd, DAX_SIZE) ||
-	    (map = mmap(NULL, DAX_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
-		saved = errno;
-		close(fd);
-		free(data);
-		return pmt_crash_fail(&c, "size and map %s/%s: %s", dir, DAX_FILE,
-				      strerror(saved));
-	}
+	if (require_dax && !dax)
+		return pmt_crash_file_fail(&c, &f, "%s/%s is not DAX (mount with -o dax)",
+					   dir, DAX_FILE);
+	if (ftruncate(f.fd, DAX_SIZE) ||
+	    (map = mmap(NULL, DAX_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd, 0)) == MAP_FAILED)
+		return pmt_crash_file_fail(&c, &f, "size and map %s/%s: %s", dir, DAX_FILE,
+					   strerror(errno));
 
 	/* Op 0: the sparse file, its size durable under its name. */
-	pmt_crash_intend_file(&c, DAX_FILE, data, DAX_SIZE);
-	if (pmt_crash_progress(&c, paths, 1))
-		goto no_ack;
-	if (pmt_crash_fsync(&c, fd, DAX_FILE, false) || pmt_crash_fsync_dir(&c))
+	if (pmt_crash_file_change(&c, &f) || pmt_crash_file_commit(&c, &f, false, true))
 		goto out;
-	pmt_crash_promise_file(&c, DAX_FILE, data, DAX_SIZE);
 
 	for (c.op = 1; c.op <= c.ops; c.op++) {
 		off = (size_t)pmt_crash_rand(&c, 0, DAX_SIZE - 1);
 		len = (size_t)pmt_crash_rand(&c, 1, DAX_MAX_STORE);
 		if (len > DAX_SIZE - off)
 			len = DAX_SIZE - off;
-		pmt_crash_fill(&c, data + off, len);
-		pmt_crash_intend_file(&c, DAX_FILE, data, DAX_SIZE);
-		if (pmt_crash_progress(&c, paths, 1))
-			goto no_ack;
-		memcpy(map + off, data + off, len);
+		pmt_crash_fill(&c, f.data + off, len);
+		if (pmt_crash_file_change(&c, &f))
+			goto out;
+		memcpy(map + off, f.data + off, len);
 		/* Only the pages stored to, as an application would. */
 		start = off & ~(size_t)(DAX_PAGE - 1);
 		end = (off + len + DAX_PAGE - 1) & ~(size_t)(DAX_PAGE - 1);
 		if (pmt_crash_msync(&c, map + start, end - start, DAX_FILE))
 			goto out;
-		pmt_crash_promise_file(&c, DAX_FILE, data, DAX_SIZE);
+		pmt_crash_promise_file(&c, DAX_FILE, f.data, DAX_SIZE);
 		c.ops_done = c.op;
 	}
 out:
 	munmap(map, DAX_SIZE);
-	close(fd);
-	free(data);
-	return pmt_crash_end(&c, result);
-no_ack:
-	munmap(map, DAX_SIZE);
-	close(fd);
-	free(data);
-	return -1;
+	return pmt_crash_file_end(&c, &f, result);
 }
 
 PMT_WORKLOAD_INFO(dax_mmap, "stores through MAP_SHARED on a DAX file, msync(MS_SYNC) each; promise hash");

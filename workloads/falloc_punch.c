@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -105,74 +104,44 @@ static int fp_apply(int fd, const unsigned char *data, const struct fp_step *st)
 static int falloc_punch_run(const char *dir, struct json_object *args,
 			    struct json_object *result, char *err, size_t errlen)
 {
-	static const char *const paths[] = { FP_FILE };
 	long long counts[FP_NR_ACTIONS] = { 0 };
 	struct json_object *actions;
+	struct pmt_crash_file f;
 	struct fp_step st;
 	struct pmt_crash c;
-	unsigned char *data;
-	size_t size = FP_INITIAL_SIZE;
-	int fd, saved, i;
+	int i;
 
-	if (pmt_crash_begin(&c, dir, args, FP_MAX_OPS, err, errlen))
+	if (pmt_crash_begin(&c, dir, args, FP_MAX_OPS, err, errlen) ||
+	    pmt_crash_file_create(&c, &f, FP_FILE, FP_MAX_SIZE))
 		return -1;
-	data = calloc(1, FP_MAX_SIZE);
-	if (!data)
-		return pmt_crash_fail(&c, "out of memory");
-	fd = openat(c.dirfd, FP_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		free(data);
-		return pmt_crash_fail(&c, "create %s/%s: %s", dir, FP_FILE, strerror(errno));
-	}
 
 	/* Op 0: 1 MiB of data to punch holes in, durable under its name. */
-	pmt_crash_fill(&c, data, size);
-	pmt_crash_intend_file(&c, FP_FILE, data, size);
-	if (pmt_crash_progress(&c, paths, 1))
-		goto no_ack;
-	if (pmt_pwrite_all(fd, data, size, 0)) {
-		saved = errno;
-		close(fd);
-		free(data);
-		return pmt_crash_fail(&c, "write %s/%s: %s", dir, FP_FILE, strerror(saved));
-	}
-	if (pmt_crash_fsync(&c, fd, FP_FILE, false) || pmt_crash_fsync_dir(&c))
+	f.size = FP_INITIAL_SIZE;
+	pmt_crash_fill(&c, f.data, f.size);
+	if (pmt_crash_file_write(&c, &f, 0, f.size) || pmt_crash_file_commit(&c, &f, false, true))
 		goto out;
-	pmt_crash_promise_file(&c, FP_FILE, data, size);
 
 	for (c.op = 1; c.op <= c.ops; c.op++) {
-		fp_plan(&c, data, &size, &st);
-		pmt_crash_intend_file(&c, FP_FILE, data, size);
-		if (pmt_crash_progress(&c, paths, 1))
-			goto no_ack;
-		if (fp_apply(fd, data, &st)) {
-			/* EOPNOTSUPP here means this fs cannot run the workload. */
-			saved = errno;
-			close(fd);
-			free(data);
-			return pmt_crash_fail(&c, "op %lld: %s on %s/%s: %s", c.op,
-					      fp_action_names[st.act], dir, FP_FILE,
-					      strerror(saved));
-		}
-		counts[st.act]++;
-		if (pmt_crash_fsync(&c, fd, FP_FILE, false))
+		fp_plan(&c, f.data, &f.size, &st);
+		if (pmt_crash_file_change(&c, &f))
 			goto out;
-		pmt_crash_promise_file(&c, FP_FILE, data, size);
+		/* EOPNOTSUPP here means this fs cannot run the workload. */
+		if (fp_apply(f.fd, f.data, &st))
+			return pmt_crash_file_fail(&c, &f, "op %lld: %s on %s/%s: %s", c.op,
+						   fp_action_names[st.act], dir, FP_FILE,
+						   strerror(errno));
+		counts[st.act]++;
+		if (pmt_crash_file_commit(&c, &f, false, false))
+			goto out;
 		c.ops_done = c.op;
 	}
 out:
-	close(fd);
-	free(data);
 	actions = json_object_new_object();
 	for (i = 0; i < FP_NR_ACTIONS; i++)
 		json_object_object_add(actions, fp_action_names[i],
 				       json_object_new_int64(counts[i]));
 	json_object_object_add(result, "actions", actions);
-	return pmt_crash_end(&c, result);
-no_ack:
-	close(fd);
-	free(data);
-	return -1;
+	return pmt_crash_file_end(&c, &f, result);
 }
 
 PMT_WORKLOAD_INFO(falloc_punch, "fallocate, punch holes, truncate, write; fsync each; promise size and hash");

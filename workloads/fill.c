@@ -28,6 +28,7 @@
 
 #include "args.h"
 #include "hash.h"
+#include "promise.h"
 #include "workload.h"
 
 #define FILL_FILE	"fill.dat"
@@ -59,26 +60,6 @@ static void emit_prefix(long long op, long long bytes, uint64_t hash)
 	json_object_object_add(o, "bytes", json_object_new_int64(bytes));
 	pmt_workload_emit("promise", o);
 	json_object_put(o);
-}
-
-/* Write @len bytes at @off; a short write (the fs filled up) counts what got in. */
-static int write_chunk(int fd, const unsigned char *buf, size_t len, off_t off, size_t *done)
-{
-	*done = 0;
-	while (*done < len) {
-		ssize_t n = pwrite(fd, buf + *done, len - *done, off + (off_t)*done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		*done += (size_t)n;
-	}
-	return 0;
 }
 
 static int fill_run(const char *dir, struct json_object *args,
@@ -122,7 +103,7 @@ static int fill_run(const char *dir, struct json_object *args,
 
 		pmt_splitmix64_fill(&rng, buf, FILL_CHUNK);
 		emit_progress(op, bytes);
-		if (write_chunk(fd, buf, FILL_CHUNK, (off_t)bytes, &done)) {
+		if (pmt_pwrite_count(fd, buf, FILL_CHUNK, (off_t)bytes, &done)) {
 			e = errno;
 			call = "pwrite";
 			/* Bytes that got in before ENOSPC are still worth a sync. */

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,39 +39,24 @@ static const char *preallocate(int fd, const unsigned char *zeroes)
 static int overwrite_fdatasync_run(const char *dir, struct json_object *args,
 				   struct json_object *result, char *err, size_t errlen)
 {
-	static const char *const paths[] = { OVERWRITE_FILE };
+	struct pmt_crash_file f;
 	struct pmt_crash c;
-	unsigned char *data;
 	const char *how;
 	size_t off, len;
-	int fd;
 
-	if (pmt_crash_begin(&c, dir, args, OVERWRITE_MAX_OPS, err, errlen))
+	if (pmt_crash_begin(&c, dir, args, OVERWRITE_MAX_OPS, err, errlen) ||
+	    pmt_crash_file_create(&c, &f, OVERWRITE_FILE, OVERWRITE_SIZE))
 		return -1;
-	data = calloc(1, OVERWRITE_SIZE);
-	if (!data)
-		return pmt_crash_fail(&c, "out of memory");
-	fd = openat(c.dirfd, OVERWRITE_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		free(data);
-		return pmt_crash_fail(&c, "create %s/%s: %s", dir, OVERWRITE_FILE, strerror(errno));
-	}
-	how = preallocate(fd, data);
-	if (!how) {
-		close(fd);
-		free(data);
-		return pmt_crash_fail(&c, "preallocate %s/%s: %s", dir, OVERWRITE_FILE,
-				      strerror(errno));
-	}
+	f.size = OVERWRITE_SIZE;
+	how = preallocate(f.fd, f.data);
+	if (!how)
+		return pmt_crash_file_fail(&c, &f, "preallocate %s/%s: %s", dir, OVERWRITE_FILE,
+					   strerror(errno));
 	json_object_object_add(result, "preallocated", json_object_new_string(how));
 
 	/* Op 0: the zeroed file, durable under its name. */
-	pmt_crash_intend_file(&c, OVERWRITE_FILE, data, OVERWRITE_SIZE);
-	if (pmt_crash_progress(&c, paths, 1))
-		goto no_ack;
-	if (pmt_crash_fsync(&c, fd, OVERWRITE_FILE, false) || pmt_crash_fsync_dir(&c))
+	if (pmt_crash_file_change(&c, &f) || pmt_crash_file_commit(&c, &f, false, true))
 		goto out;
-	pmt_crash_promise_file(&c, OVERWRITE_FILE, data, OVERWRITE_SIZE);
 
 	for (c.op = 1; c.op <= c.ops; c.op++) {
 		off = (size_t)pmt_crash_rand(&c, 0, OVERWRITE_SIZE / OVERWRITE_BLOCK - 1) *
@@ -80,29 +64,14 @@ static int overwrite_fdatasync_run(const char *dir, struct json_object *args,
 		len = (size_t)pmt_crash_rand(&c, 1, OVERWRITE_MAX_BLOCKS) * OVERWRITE_BLOCK;
 		if (len > OVERWRITE_SIZE - off)
 			len = OVERWRITE_SIZE - off;
-		pmt_crash_fill(&c, data + off, len);
-		pmt_crash_intend_file(&c, OVERWRITE_FILE, data, OVERWRITE_SIZE);
-		if (pmt_crash_progress(&c, paths, 1))
-			goto no_ack;
-		if (pmt_pwrite_all(fd, data + off, len, (off_t)off)) {
-			close(fd);
-			free(data);
-			return pmt_crash_fail(&c, "op %lld: write %zu bytes at %zu: %s",
-					      c.op, len, off, strerror(errno));
-		}
-		if (pmt_crash_fsync(&c, fd, OVERWRITE_FILE, true))
+		pmt_crash_fill(&c, f.data + off, len);
+		if (pmt_crash_file_write(&c, &f, off, len) ||
+		    pmt_crash_file_commit(&c, &f, true, false))
 			goto out;
-		pmt_crash_promise_file(&c, OVERWRITE_FILE, data, OVERWRITE_SIZE);
 		c.ops_done = c.op;
 	}
 out:
-	close(fd);
-	free(data);
-	return pmt_crash_end(&c, result);
-no_ack:
-	close(fd);
-	free(data);
-	return -1;
+	return pmt_crash_file_end(&c, &f, result);
 }
 
 PMT_WORKLOAD_INFO(overwrite_fdatasync, "overwrite 4 KiB-aligned ranges of a preallocated 1 MiB file, fdatasync each");

@@ -80,6 +80,8 @@ int pmt_crash_end(struct pmt_crash *c, struct json_object *result)
 	struct json_object *se;
 
 	close_dir(c);
+	if (c->failed)
+		return -1;
 	json_object_object_add(result, "ops_done", json_object_new_int64(c->ops_done));
 	json_object_object_add(result, "syncs", json_object_new_int64(c->syncs));
 	if (c->sync_failed) {
@@ -92,13 +94,19 @@ int pmt_crash_end(struct pmt_crash *c, struct json_object *result)
 	return 0;
 }
 
+static void vfail(struct pmt_crash *c, const char *fmt, va_list ap)
+{
+	close_dir(c);
+	c->failed = true;
+	vsnprintf(c->err, c->errlen, fmt, ap);
+}
+
 int pmt_crash_fail(struct pmt_crash *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	close_dir(c);
 	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
+	vfail(c, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -140,6 +148,7 @@ int pmt_crash_progress(struct pmt_crash *c, const char *const *paths, size_t n)
 	emit("progress", o);
 	if (c->ack && pmt_workload_wait_ack(c->err, c->errlen)) {
 		close_dir(c);
+		c->failed = true;
 		return -1;
 	}
 	return 0;
@@ -280,24 +289,101 @@ void pmt_crash_promise_rename(struct pmt_crash *c, const char *path,
 	emit("promise", o);
 }
 
-int pmt_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+int pmt_crash_file_create(struct pmt_crash *c, struct pmt_crash_file *f,
+			  const char *name, size_t cap)
+{
+	f->name = name;
+	f->size = 0;
+	f->fd = -1;
+	f->data = calloc(1, cap);
+	if (!f->data)
+		return pmt_crash_fail(c, "out of memory");
+	f->fd = openat(c->dirfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (f->fd < 0)
+		return pmt_crash_file_fail(c, f, "create %s/%s: %s", c->dir, name,
+					   strerror(errno));
+	return 0;
+}
+
+static void file_close(struct pmt_crash_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	free(f->data);
+	f->data = NULL;
+}
+
+int pmt_crash_file_end(struct pmt_crash *c, struct pmt_crash_file *f,
+		       struct json_object *result)
+{
+	file_close(f);
+	return pmt_crash_end(c, result);
+}
+
+int pmt_crash_file_fail(struct pmt_crash *c, struct pmt_crash_file *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* The arguments were read before this closes anything, errno too. */
+	file_close(f);
+	va_start(ap, fmt);
+	vfail(c, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int pmt_crash_file_change(struct pmt_crash *c, struct pmt_crash_file *f)
+{
+	pmt_crash_intend_file(c, f->name, f->data, f->size);
+	return pmt_crash_progress(c, &f->name, 1);
+}
+
+int pmt_crash_file_write(struct pmt_crash *c, struct pmt_crash_file *f, size_t off, size_t len)
+{
+	if (pmt_crash_file_change(c, f))
+		return -1;
+	if (pmt_pwrite_all(f->fd, f->data + off, len, (off_t)off))
+		return pmt_crash_fail(c, "op %lld: write %zu bytes at %zu of %s/%s: %s", c->op,
+				      len, off, c->dir, f->name, strerror(errno));
+	return 0;
+}
+
+int pmt_crash_file_commit(struct pmt_crash *c, struct pmt_crash_file *f,
+			  bool data_only, bool new_name)
+{
+	if (pmt_crash_fsync(c, f->fd, f->name, data_only))
+		return -1;
+	if (new_name && pmt_crash_fsync_dir(c))
+		return -1;
+	pmt_crash_promise_file(c, f->name, f->data, f->size);
+	return 0;
+}
+
+int pmt_pwrite_count(int fd, const void *buf, size_t len, off_t off, size_t *done)
 {
 	const char *p = buf;
 	ssize_t n;
 
-	while (len) {
-		n = pwrite(fd, p, len, off);
+	*done = 0;
+	while (*done < len) {
+		n = pwrite(fd, p + *done, len - *done, off + (off_t)*done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
 		if (n == 0) {
-			errno = EIO;
+			errno = ENOSPC;
 			return -1;
 		}
-		p += n;
-		off += n;
-		len -= (size_t)n;
+		*done += (size_t)n;
 	}
 	return 0;
+}
+
+int pmt_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	size_t done;
+
+	return pmt_pwrite_count(fd, buf, len, off, &done);
 }

@@ -56,6 +56,7 @@ struct pmt_crash {
 	long long ops_done;	/* ops whose promises are out */
 	long long syncs;	/* syncs that returned 0 */
 	bool ack;		/* args.ack: wait for the host at each progress */
+	bool failed;		/* could not go on: c->err says why */
 	bool sync_failed;
 	int sync_errno;
 	const char *sync_call;
@@ -69,7 +70,11 @@ struct pmt_crash {
  */
 int pmt_crash_begin(struct pmt_crash *c, const char *dir, struct json_object *args,
 		    long long max_ops, char *err, size_t errlen);
-/* Fill @result, close the directory; returns 0 (a failed sync is a result). */
+/*
+ * Fill @result, close the directory; returns 0 (a failed sync is a result),
+ * or -1 when the run failed (pmt_crash_fail, or no ack), so that a
+ * workload can leave by one exit whatever stopped it.
+ */
 int pmt_crash_end(struct pmt_crash *c, struct json_object *result);
 /* For a workload's own failure: close the directory and return -1. */
 int pmt_crash_fail(struct pmt_crash *c, const char *fmt, ...)
@@ -108,7 +113,57 @@ void pmt_crash_promise_rename(struct pmt_crash *c, const char *path,
 			      const void *old_data, size_t size_old,
 			      const void *new_data, size_t size_new);
 
-/* pwrite all of @buf at @off; -1 with errno on failure. */
+/*
+ * The one file most workloads change, and its expected content: what the
+ * promises about it hash.  The helpers below are the steps every such
+ * workload takes in the same order: intent, progress, change, sync, promise.
+ */
+struct pmt_crash_file {
+	const char *name;	/* in the workload's directory */
+	int fd;			/* O_RDWR; -1 once closed */
+	unsigned char *data;	/* the expected content, zero past @size */
+	size_t size;		/* of the expected content now */
+};
+
+/*
+ * Allocate @cap zeroed bytes of expected content (size 0) and create
+ * @name, truncated.  Returns 0, or -1 after pmt_crash_fail.  Pair with
+ * pmt_crash_file_end() or pmt_crash_file_fail().
+ */
+int pmt_crash_file_create(struct pmt_crash *c, struct pmt_crash_file *f,
+			  const char *name, size_t cap);
+/* Close and free @f, then pmt_crash_end(); returns what that returns. */
+int pmt_crash_file_end(struct pmt_crash *c, struct pmt_crash_file *f,
+		       struct json_object *result);
+/* Close and free @f, then pmt_crash_fail(); returns -1. */
+int pmt_crash_file_fail(struct pmt_crash *c, struct pmt_crash_file *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * The change of op c->op to @f starts: intend its expected content, send
+ * progress.  Returns 0, or -1 (no ack): the caller ends the run.
+ */
+int pmt_crash_file_change(struct pmt_crash *c, struct pmt_crash_file *f);
+/*
+ * pmt_crash_file_change(), then write bytes [@off, @off + @len) of the
+ * expected content to the file.  Returns 0, or -1 (no ack, or after
+ * pmt_crash_fail): the caller ends the run.
+ */
+int pmt_crash_file_write(struct pmt_crash *c, struct pmt_crash_file *f, size_t off, size_t len);
+/*
+ * fsync (fdatasync when @data_only) @f and, when @new_name, the directory
+ * too; then promise its expected content.  Returns 0, or -1 after
+ * sync-error: the caller ends the run.
+ */
+int pmt_crash_file_commit(struct pmt_crash *c, struct pmt_crash_file *f,
+			  bool data_only, bool new_name);
+
+/*
+ * pwrite all of @buf at @off, counting what got in, in @done (a short
+ * write is the fs filling up).  Returns 0, or -1 with errno (ENOSPC for a
+ * write that made no progress).
+ */
+int pmt_pwrite_count(int fd, const void *buf, size_t len, off_t off, size_t *done);
+/* pmt_pwrite_count() without the count. */
 int pmt_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 
 #endif /* PMT_PROMISE_H */

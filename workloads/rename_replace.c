@@ -26,65 +26,58 @@
 #define REPLACE_MAX		(64 * 1024)
 #define REPLACE_MAX_OPS		256
 
-/* Create @name holding @len bytes of @data (not synced yet); -1 with errno. */
-static int write_file(struct pmt_crash *c, const char *name, const void *data, size_t len,
-		      int *fdp)
+/*
+ * Create @name holding @len bytes of @data and fsync it.  Returns 0, or -1
+ * after pmt_crash_fail or sync-error: either way the run ends.
+ */
+static int write_synced(struct pmt_crash *c, const char *name, const void *data, size_t len)
 {
-	*fdp = openat(c->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (*fdp < 0)
-		return -1;
-	return pmt_pwrite_all(*fdp, data, len, 0);
+	int fd, ret;
+
+	fd = openat(c->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || pmt_pwrite_all(fd, data, len, 0)) {
+		ret = errno;
+		if (fd >= 0)
+			close(fd);
+		return pmt_crash_fail(c, "op %lld: write %s/%s: %s", c->op, c->dir, name,
+				      strerror(ret));
+	}
+	ret = pmt_crash_fsync(c, fd, name, false);
+	close(fd);
+	return ret;
 }
 
-/*
- * Long because the workload is a script of intents, writes, fsyncs and promises that must
- * read in this order; each failure frees the two buffers itself, which a shared exit
- * label would shorten.
- */
+/* A script of intents, writes, fsyncs and promises that must read in this order. */
 static int rename_replace_run(const char *dir, struct json_object *args,
 			      struct json_object *result, char *err, size_t errlen)
 {
 	static const char *const target[] = { REPLACE_FILE };
 	static const char *const tmp[] = { REPLACE_TMP };
 	static const char *const both[] = { REPLACE_FILE, REPLACE_TMP };
-	unsigned char *cur, *next, *swap;
+	unsigned char *buf, *cur, *next, *swap;
 	size_t cur_len, next_len;
 	struct pmt_crash c;
-	int fd, ret;
 
 	if (pmt_crash_begin(&c, dir, args, REPLACE_MAX_OPS, err, errlen))
 		return -1;
-	cur = malloc(REPLACE_MAX);
-	next = malloc(REPLACE_MAX);
-	if (!cur || !next) {
-		free(cur);
-		free(next);
+	/* One buffer for both contents, so that every exit frees it once. */
+	buf = malloc(2 * REPLACE_MAX);
+	if (!buf)
 		return pmt_crash_fail(&c, "out of memory");
-	}
+	cur = buf;
+	next = buf + REPLACE_MAX;
 	/* A temporary file left by an earlier run would void "absent". */
 	if (unlinkat(c.dirfd, REPLACE_TMP, 0) && errno != ENOENT) {
-		free(cur);
-		free(next);
-		return pmt_crash_fail(&c, "unlink %s/%s: %s", dir, REPLACE_TMP, strerror(errno));
+		pmt_crash_fail(&c, "unlink %s/%s: %s", dir, REPLACE_TMP, strerror(errno));
+		goto out;
 	}
 
 	/* Op 0: the first target, written in place, durable under its name. */
 	cur_len = (size_t)pmt_crash_rand(&c, REPLACE_MIN, REPLACE_MAX);
 	pmt_crash_fill(&c, cur, cur_len);
 	pmt_crash_intend_file(&c, REPLACE_FILE, cur, cur_len);
-	if (pmt_crash_progress(&c, target, 1))
-		goto no_ack;
-	if (write_file(&c, REPLACE_FILE, cur, cur_len, &fd)) {
-		ret = errno;
-		if (fd >= 0)
-			close(fd);
-		free(cur);
-		free(next);
-		return pmt_crash_fail(&c, "write %s/%s: %s", dir, REPLACE_FILE, strerror(ret));
-	}
-	ret = pmt_crash_fsync(&c, fd, REPLACE_FILE, false);
-	close(fd);
-	if (ret || pmt_crash_fsync_dir(&c))
+	if (pmt_crash_progress(&c, target, 1) ||
+	    write_synced(&c, REPLACE_FILE, cur, cur_len) || pmt_crash_fsync_dir(&c))
 		goto out;
 	pmt_crash_promise_file(&c, REPLACE_FILE, cur, cur_len);
 	pmt_crash_promise_exists(&c, REPLACE_TMP, false);
@@ -94,32 +87,18 @@ static int rename_replace_run(const char *dir, struct json_object *args,
 		pmt_crash_fill(&c, next, next_len);
 		/* The target is untouched until rename(): only tmp changes. */
 		pmt_crash_intend_file(&c, REPLACE_TMP, next, next_len);
-		if (pmt_crash_progress(&c, tmp, 1))
-			goto no_ack;
-		if (write_file(&c, REPLACE_TMP, next, next_len, &fd)) {
-			ret = errno;
-			if (fd >= 0)
-				close(fd);
-			free(cur);
-			free(next);
-			return pmt_crash_fail(&c, "op %lld: write %s/%s: %s", c.op, dir,
-					      REPLACE_TMP, strerror(ret));
-		}
-		ret = pmt_crash_fsync(&c, fd, REPLACE_TMP, false);
-		close(fd);
-		if (ret)
+		if (pmt_crash_progress(&c, tmp, 1) ||
+		    write_synced(&c, REPLACE_TMP, next, next_len))
 			goto out;
 		pmt_crash_promise_rename(&c, REPLACE_FILE, cur, cur_len, next, next_len);
 		pmt_crash_intend_file(&c, REPLACE_FILE, next, next_len);
 		pmt_crash_intend_exists(&c, REPLACE_TMP, false);
 		if (pmt_crash_progress(&c, both, 2))
-			goto no_ack;
+			goto out;
 		if (renameat(c.dirfd, REPLACE_TMP, c.dirfd, REPLACE_FILE)) {
-			ret = errno;
-			free(cur);
-			free(next);
-			return pmt_crash_fail(&c, "op %lld: rename %s over %s: %s", c.op,
-					      REPLACE_TMP, REPLACE_FILE, strerror(ret));
+			pmt_crash_fail(&c, "op %lld: rename %s over %s: %s", c.op,
+				       REPLACE_TMP, REPLACE_FILE, strerror(errno));
+			goto out;
 		}
 		if (pmt_crash_fsync_dir(&c))
 			goto out;
@@ -132,13 +111,8 @@ static int rename_replace_run(const char *dir, struct json_object *args,
 		cur_len = next_len;
 	}
 out:
-	free(cur);
-	free(next);
+	free(buf);
 	return pmt_crash_end(&c, result);
-no_ack:
-	free(cur);
-	free(next);
-	return -1;
 }
 
 PMT_WORKLOAD_INFO(rename_replace, "write tmp, fsync, rename over the target, fsync the directory");

@@ -87,33 +87,22 @@ static bool store_and_verify(int fd, unsigned char *map)
 	return true;
 }
 
-static void try_map_sync(int fd, struct json_object *result)
+/*
+ * Map the file with @flags; @key says whether the kernel allowed it, and
+ * @key_readback whether a store through the map read back.
+ */
+static void try_map(int fd, struct json_object *result, int flags, const char *key,
+		    const char *key_readback)
 {
 	void *map;
 
-	map = mmap(NULL, MAPSYNC_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+	map = mmap(NULL, MAPSYNC_SIZE, PROT_READ | PROT_WRITE, flags, fd, 0);
 	if (map == MAP_FAILED) {
-		json_object_object_add(result, "map_sync", outcome(false, errno));
+		json_object_object_add(result, key, outcome(false, errno));
 		return;
 	}
-	json_object_object_add(result, "map_sync", outcome(true, 0));
-	json_object_object_add(result, "map_sync_readback",
-			       json_object_new_boolean(store_and_verify(fd, map)));
-	munmap(map, MAPSYNC_SIZE);
-}
-
-static void try_map_shared(int fd, struct json_object *result)
-{
-	void *map;
-
-	map = mmap(NULL, MAPSYNC_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		json_object_object_add(result, "map_shared", outcome(false, errno));
-		return;
-	}
-	json_object_object_add(result, "map_shared", outcome(true, 0));
-	json_object_object_add(result, "map_shared_readback",
+	json_object_object_add(result, key, outcome(true, 0));
+	json_object_object_add(result, key_readback,
 			       json_object_new_boolean(store_and_verify(fd, map)));
 	munmap(map, MAPSYNC_SIZE);
 }
@@ -160,8 +149,8 @@ static int mapsync_run(const char *dir, struct json_object *args,
 	json_object_object_add(result, "file", json_object_new_string(path));
 	json_object_object_add(result, "size", json_object_new_int(MAPSYNC_SIZE));
 
-	try_map_sync(fd, result);
-	try_map_shared(fd, result);
+	try_map(fd, result, MAP_SHARED_VALIDATE | MAP_SYNC, "map_sync", "map_sync_readback");
+	try_map(fd, result, MAP_SHARED, "map_shared", "map_shared_readback");
 	check_file_dax(fd, result);
 
 	close(fd);

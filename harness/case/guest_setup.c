@@ -102,6 +102,23 @@ static int make_fsdax_namespace(struct pmt_case *c)
 	return 0;
 }
 
+/*
+ * Agent command @cmd, which is also the phase, with @args (consumed).
+ * 0 with *@res, or -1 with the case BROK "CMD: why" (or the verdict of no answer).
+ */
+static int setup_step(struct pmt_case *c, const char *cmd, struct json_object *args,
+		      struct json_object **res)
+{
+	char err[512];
+	int rc;
+
+	rc = pmt_case_agent(c, cmd, args, res, err, sizeof(err));
+	json_object_put(args);
+	if (rc > 0)
+		pmt_case_verdict(c, PMT_BROK, "%s: %s", cmd, err);
+	return rc ? -1 : 0;
+}
+
 int pmt_setup_fs(struct pmt_case *c, char *dev, size_t devlen)
 {
 	struct json_object *devices = NULL, *pm, *v, *args, *res = NULL;
@@ -141,13 +158,8 @@ int pmt_setup_fs(struct pmt_case *c, char *dev, size_t devlen)
 		json_object_array_add(opts, json_object_new_string("4096"));
 		json_object_object_add(args, "opts", opts);
 	}
-	rc = pmt_case_agent(c, "mkfs", args, &res, err, sizeof(err));
-	json_object_put(args);
-	if (rc) {
-		if (rc > 0)
-			pmt_case_verdict(c, PMT_BROK, "mkfs: %s", err);
+	if (setup_step(c, "mkfs", args, &res))
 		return -1;
-	}
 	if (!json_object_object_get_ex(res, "exit", &v) || json_object_get_int(v) != 0) {
 		struct json_object *out = NULL;
 
@@ -165,13 +177,8 @@ int pmt_setup_fs(struct pmt_case *c, char *dev, size_t devlen)
 	json_object_object_add(args, "dev", json_object_new_string(dev));
 	json_object_object_add(args, "dir", json_object_new_string(PMT_GUEST_MNT));
 	json_object_object_add(args, "opts", json_object_new_string(pmt_case_mount_opts(c)));
-	rc = pmt_case_agent(c, "mount", args, &res, err, sizeof(err));
-	json_object_put(args);
-	if (rc) {
-		if (rc > 0)
-			pmt_case_verdict(c, PMT_BROK, "mount: %s", err);
+	if (setup_step(c, "mount", args, &res))
 		return -1;
-	}
 	json_object_object_add(c->details, "mount", res);
 	return 0;
 }

@@ -63,11 +63,7 @@ int pmt_inject_arm(struct pmt_case *c)
 		return 0;
 	pmt_case_phase(c, "arm");
 	pmt_fault(c);
-	if (!c->inj->arm) {
-		pmt_fault_armed(c, NULL);
-		return 0;
-	}
-	if (c->inj->arm(c, err, sizeof(err)) == 0) {
+	if (!c->inj->arm || c->inj->arm(c, err, sizeof(err)) == 0) {
 		pmt_fault_armed(c, NULL);
 		return 0;
 	}

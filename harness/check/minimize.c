@@ -215,13 +215,11 @@ static void fail_note(struct json_object *min, const char *fmt, ...) __attribute
 
 static void fail_note(struct json_object *min, const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	json_object_object_add(min, "error", pmt_json_vstringf(fmt, ap));
 	va_end(ap);
-	json_object_object_add(min, "error", json_object_new_string(text));
 }
 
 /* The state's base image, the durable image at its point. */

@@ -22,14 +22,6 @@
 #define TOOL_TIMEOUT_MS	60000
 #define JBD2_MAGIC	0xc03b3998u
 
-static uint64_t num_after(const char *line, const char *key, int *found)
-{
-	const char *p = strstr(line, key);
-
-	*found = p != NULL;
-	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
-}
-
 /* "A-B" or "A" after @key into *lo, *hi; 1 if found. */
 static int range_after(const char *line, const char *key, uint64_t *lo, uint64_t *hi)
 {
@@ -43,6 +35,36 @@ static int range_after(const char *line, const char *key, uint64_t *lo, uint64_t
 	return 1;
 }
 
+/* A block number after @key in @line into *@dst; untouched when there is none. */
+static void take_num(const char *line, const char *key, int64_t *dst)
+{
+	const char *p = strstr(line, key);
+
+	if (p)
+		*dst = (int64_t)strtoull(p + strlen(key), NULL, 10);
+}
+
+/* One line of a group's block of dumpe2fs output: where its metadata lives. */
+static void group_line(struct pmt_ext4_group *g, const char *buf)
+{
+	uint64_t lo, hi;
+
+	take_num(buf, "superblock at ", &g->sb);
+	if (range_after(buf, "Group descriptors at ", &lo, &hi)) {
+		g->gdt_lo = lo;
+		g->gdt_hi = hi;
+	}
+	/* Reserved GDT blocks follow the descriptors: one range. */
+	if (range_after(buf, "Reserved GDT blocks at ", &lo, &hi)) {
+		if (!g->gdt_lo)
+			g->gdt_lo = lo;
+		g->gdt_hi = hi;
+	}
+	take_num(buf, "Block bitmap at ", &g->bbitmap);
+	take_num(buf, "Inode bitmap at ", &g->ibitmap);
+	range_after(buf, "Inode table at ", &g->itable_lo, &g->itable_hi);
+}
+
 int pmt_ext4_parse_dumpe2fs(const char *text, struct pmt_ext4_layout *l)
 {
 	struct pmt_ext4_group *g = NULL;
@@ -54,8 +76,7 @@ int pmt_ext4_parse_dumpe2fs(const char *text, struct pmt_ext4_layout *l)
 		const char *eol = strchr(line, '\n');
 		char buf[512];
 		size_t n = eol ? (size_t)(eol - line) : strlen(line);
-		uint64_t lo, hi, v;
-		int f;
+		uint64_t lo, hi;
 
 		snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) ? n : sizeof(buf) - 1), line);
 		line = eol ? eol + 1 : NULL;
@@ -78,29 +99,7 @@ int pmt_ext4_parse_dumpe2fs(const char *text, struct pmt_ext4_layout *l)
 			g->last = hi;
 			g->sb = g->bbitmap = g->ibitmap = -1;
 		} else if (g) {
-			v = num_after(buf, "superblock at ", &f);
-			if (f)
-				g->sb = (int64_t)v;
-			if (range_after(buf, "Group descriptors at ", &lo, &hi)) {
-				g->gdt_lo = lo;
-				g->gdt_hi = hi;
-			}
-			/* Reserved GDT blocks follow the descriptors: one range. */
-			if (range_after(buf, "Reserved GDT blocks at ", &lo, &hi)) {
-				if (!g->gdt_lo)
-					g->gdt_lo = lo;
-				g->gdt_hi = hi;
-			}
-			v = num_after(buf, "Block bitmap at ", &f);
-			if (f)
-				g->bbitmap = (int64_t)v;
-			v = num_after(buf, "Inode bitmap at ", &f);
-			if (f)
-				g->ibitmap = (int64_t)v;
-			if (range_after(buf, "Inode table at ", &lo, &hi)) {
-				g->itable_lo = lo;
-				g->itable_hi = hi;
-			}
+			group_line(g, buf);
 		}
 	}
 	return l->block_size && l->ngroups ? 0 : -1;

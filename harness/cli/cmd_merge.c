@@ -57,17 +57,12 @@ int pmt_merge_main(const struct pmt_options *o)
 {
 	struct json_object **s, *merged = NULL;
 	char err[PATH_MAX + 256], out[PATH_MAX];
-	int rc = 2, n = o->nargs, loaded = 0;
+	int rc = 2, n = o->nargs;
 
-	s = calloc((size_t)n, sizeof(*s));
-	if (!s)
-		abort();
-	for (; loaded < n; loaded++) {
-		s[loaded] = pmt_summary_load(o->args[loaded], err, sizeof(err));
-		if (!s[loaded]) {
-			pmt_err("merge: %s", err);
-			goto out;
-		}
+	s = pmt_summaries_load(o->args, (size_t)n, err, sizeof(err));
+	if (!s) {
+		pmt_err("merge: %s", err);
+		return rc;
 	}
 	/* Check first (duplicate cases, other kernels), then write anything. */
 	merged = pmt_merge_summaries(s, (size_t)n, err, sizeof(err));
@@ -108,8 +103,6 @@ int pmt_merge_main(const struct pmt_options *o)
 	rc = pmt_baseline_exit_status(merged);
 out:
 	json_object_put(merged);
-	for (int i = 0; i < loaded; i++)
-		json_object_put(s[i]);
-	free(s);
+	pmt_summaries_free(s, (size_t)n);
 	return rc;
 }

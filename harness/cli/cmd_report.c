@@ -29,18 +29,13 @@ int pmt_report_main(const struct pmt_options *o)
 {
 	struct json_object **s;
 	char err[PATH_MAX + 256], folder[PATH_MAX], out[PATH_MAX], copy[PATH_MAX], rel[PATH_MAX];
-	int rc = 2, n = o->nargs, loaded = 0;
+	int rc = 2, n = o->nargs;
 	char *html = NULL;
 
-	s = calloc((size_t)n, sizeof(*s));
-	if (!s)
-		abort();
-	for (; loaded < n; loaded++) {
-		s[loaded] = pmt_summary_load(o->args[loaded], err, sizeof(err));
-		if (!s[loaded]) {
-			pmt_err("report: %s", err);
-			goto out;
-		}
+	s = pmt_summaries_load(o->args, (size_t)n, err, sizeof(err));
+	if (!s) {
+		pmt_err("report: %s", err);
+		return rc;
 	}
 	if (pmt_results_folder(o->args[0], folder, sizeof(folder)) ||
 	    (o->output ? pmt_fmt(out, sizeof(out), "%s", o->output)
@@ -65,9 +60,7 @@ int pmt_report_main(const struct pmt_options *o)
 	rc = 0;
 out:
 	free(html);
-	for (int i = 0; i < loaded; i++)
-		json_object_put(s[i]);
-	free(s);
+	pmt_summaries_free(s, (size_t)n);
 	return rc;
 }
 
@@ -100,17 +93,12 @@ int pmt_report_behaviour_main(const struct pmt_options *o)
 {
 	struct json_object **s;
 	char err[PATH_MAX + 256], out[PATH_MAX];
-	int rc = 2, loaded = 0;
+	int rc = 2;
 
-	s = calloc((size_t)o->nargs, sizeof(*s));
-	if (!s)
-		abort();
-	for (; loaded < o->nargs; loaded++) {
-		s[loaded] = pmt_summary_load(o->args[loaded], err, sizeof(err));
-		if (!s[loaded]) {
-			pmt_err("report: %s", err);
-			goto out;
-		}
+	s = pmt_summaries_load(o->args, (size_t)o->nargs, err, sizeof(err));
+	if (!s) {
+		pmt_err("report: %s", err);
+		return rc;
 	}
 	/* By default next to the first run's summary.json, as report.html is. */
 	if (o->output ? pmt_fmt(out, sizeof(out), "%s", o->output)
@@ -129,8 +117,6 @@ int pmt_report_behaviour_main(const struct pmt_options *o)
 	printf("\nbehaviour: %s/behaviour.md\n           %s/behaviour.html\n", out, out);
 	rc = 0;
 out:
-	for (int i = 0; i < loaded; i++)
-		json_object_put(s[i]);
-	free(s);
+	pmt_summaries_free(s, (size_t)o->nargs);
 	return rc;
 }

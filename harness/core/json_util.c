@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <stdio.h>
+
 #include "json_util.h"
 
 const char *pmt_json_str(struct json_object *o, const char *key)
@@ -54,4 +56,12 @@ bool pmt_json_bool(struct json_object *o, const char *key, bool dflt)
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_boolean))
 		return dflt;
 	return json_object_get_boolean(v);
+}
+
+struct json_object *pmt_json_vstringf(const char *fmt, va_list ap)
+{
+	char text[1024];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	return json_object_new_string(text);
 }

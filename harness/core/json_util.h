@@ -4,6 +4,7 @@
 #define PMT_JSON_UTIL_H
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdbool.h>
 
 const char *pmt_json_str(struct json_object *o, const char *key);	/* "" if absent */
@@ -18,5 +19,12 @@ bool pmt_json_bool(struct json_object *o, const char *key, bool dflt);
  */
 size_t pmt_json_len(struct json_object *o);
 const char *pmt_json_text(struct json_object *o);
+
+/*
+ * A new JSON string of @fmt formatted with @ap, cut at 1023 bytes: the
+ * notes and problems a check records are one line each.
+ */
+struct json_object *pmt_json_vstringf(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
 
 #endif

@@ -122,3 +122,17 @@ void pmt_wrap(FILE *f, const char *text, size_t col, const char *indent, size_t 
 	}
 	fputc('\n', f);
 }
+
+void pmt_xml_escape(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}

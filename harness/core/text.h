@@ -22,6 +22,13 @@ void pmt_term_fputs(FILE *f, const char *s, bool keep_newlines);
 void pmt_term_escape(char *buf, size_t len, const char *s, bool keep_newlines);
 
 /*
+ * Write @s (NULL: nothing) to @f with &, <, >, " and ' as entities (' as
+ * &#39;, which both XML and HTML read), so that it is safe as an
+ * element's text or a quoted attribute's value.
+ */
+void pmt_xml_escape(FILE *f, const char *s);
+
+/*
  * @text written to @f wrapped on spaces at @width columns: a line that is
  * started gets @indent first, a word that would pass @width starts a new
  * line; ends with '\n'.  @col is the column @f's line is at already (0:

@@ -123,6 +123,35 @@ char *pmt_read_file(const char *path, size_t max, size_t *lenp)
 	return buf;
 }
 
+int pmt_name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}
+
+void pmt_last_line(const char *path, const char *prefix, const char *dflt,
+		   char *buf, size_t len)
+{
+	size_t n;
+	char *text = pmt_read_file(path, 1 << 20, &n), *p;
+
+	while (text && n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	if (!text || !n) {
+		snprintf(buf, len, "%s", dflt);
+		free(text);
+		return;
+	}
+	p = strrchr(text, '\n');
+	p = p ? p + 1 : text;
+	if (prefix && !strncmp(p, prefix, strlen(prefix)))
+		p += strlen(prefix);
+	snprintf(buf, len, "%s", p);
+	free(text);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;

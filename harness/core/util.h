@@ -25,12 +25,23 @@ int pmt_write_all(int fd, const void *data, size_t len);
 /* Read a whole small file into a malloc'd NUL-terminated buffer (NULL on error). */
 char *pmt_read_file(const char *path, size_t max, size_t *lenp);
 
+/*
+ * The last non-empty line of the file at @path (its first MiB) into @buf,
+ * without a leading @prefix (NULL: none), or @dflt when there is none: a
+ * tool's or QEMU's one-line reason for failing.
+ */
+void pmt_last_line(const char *path, const char *prefix, const char *dflt,
+		   char *buf, size_t len);
+
 /* Remove a directory tree we created (no symlink following). */
 int pmt_rm_rf(const char *path);
 
 /* snprintf into @buf; returns -1 (errno=ENAMETOOLONG) if it did not fit. */
 int pmt_fmt(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The index of @name among the @n @names (NULLs are skipped), or -1. */
+int pmt_name_index(const char *const *names, size_t n, const char *name);
 
 /* Does comma-separated @list contain @item? */
 int pmt_list_has(const char *list, const char *item);

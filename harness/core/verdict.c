@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include <string.h>
 
+#include "util.h"
 #include "verdict.h"
 
 static const char *const names[PMT_NR_VERDICTS] = {
@@ -18,10 +18,7 @@ const char *pmt_verdict_name(enum pmt_verdict v)
 
 int pmt_verdict_parse(const char *name)
 {
-	for (int i = 0; i < PMT_NR_VERDICTS; i++)
-		if (!strcmp(names[i], name))
-			return i;
-	return -1;
+	return pmt_name_index(names, PMT_NR_VERDICTS, name);
 }
 
 int pmt_verdict_is_failure(enum pmt_verdict v)

@@ -243,29 +243,28 @@ static int get_object_or_empty(struct json_object *root, const char *key,
 }
 
 /*
- * Should be split: the request, event and reply cases into one function each, called
- * after the common checks (size, JSON, trailing bytes, object).
+ * Parse @line as one JSON object: the checks every message passes before
+ * its kind is known (size, NUL bytes, JSON, trailing bytes, an object).
+ * Returns the object, or NULL with the reason in @err.
  */
-int pmt_msg_decode(const char *line, size_t len, struct pmt_msg *msg,
-		   char *err, size_t errlen)
+static struct json_object *parse_object(const char *line, size_t len, char *err, size_t errlen)
 {
 	struct json_tokener *tok;
-	struct json_object *root, *v;
+	struct json_object *root;
 	enum json_tokener_error jerr;
 	size_t end;
 
-	memset(msg, 0, sizeof(*msg));
 	if (len == 0)
-		return fail(err, errlen, "empty message");
+		return fail(err, errlen, "empty message"), NULL;
 	if (len >= PMT_MSG_MAX)
 		return fail(err, errlen, "message of %zu bytes exceeds the %d byte limit",
-			    len, PMT_MSG_MAX);
+			    len, PMT_MSG_MAX), NULL;
 	if (memchr(line, '\0', len))
-		return fail(err, errlen, "message contains a NUL byte");
+		return fail(err, errlen, "message contains a NUL byte"), NULL;
 
 	tok = json_tokener_new();
 	if (!tok)
-		return fail(err, errlen, "out of memory");
+		return fail(err, errlen, "out of memory"), NULL;
 	root = json_tokener_parse_ex(tok, line, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -274,69 +273,113 @@ int pmt_msg_decode(const char *line, size_t len, struct pmt_msg *msg,
 		json_object_put(root);
 		return fail(err, errlen, "not valid JSON: %s",
 			    jerr == json_tokener_continue ? "truncated" :
-			    json_tokener_error_desc(jerr));
+			    json_tokener_error_desc(jerr)), NULL;
 	}
 	/* Trailing garbage other than white space makes the line invalid. */
 	for (; end < len; end++) {
 		if (!strchr(" \t\r", line[end])) {
 			json_object_put(root);
-			return fail(err, errlen, "trailing data after the JSON object");
+			return fail(err, errlen, "trailing data after the JSON object"), NULL;
 		}
 	}
 	if (!json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
-		return fail(err, errlen, "message is not a JSON object");
+		return fail(err, errlen, "message is not a JSON object"), NULL;
 	}
-	msg->root = root;
+	return root;
+}
+
+/* msg->id from the root's "id"; false when it is missing or not an integer. */
+static bool take_id(struct pmt_msg *msg)
+{
+	struct json_object *v;
+
+	if (!get_member(msg->root, "id", json_type_int, &v))
+		return false;
+	msg->id = json_object_get_int64(v);
+	return true;
+}
+
+/* The root's string member @key into *@out (the root owns it); false when it is not one. */
+static bool take_string(struct pmt_msg *msg, const char *key, const char **out)
+{
+	struct json_object *v;
+
+	if (!get_member(msg->root, key, json_type_string, &v))
+		return false;
+	*out = json_object_get_string(v);
+	return true;
+}
+
+#define BAD_ID "\"id\" is missing or not an integer"
+
+/* The members of a request; NULL, or what is wrong with them. */
+static const char *decode_request(struct pmt_msg *msg)
+{
+	msg->kind = PMT_MSG_REQUEST;
+	if (!take_id(msg))
+		return BAD_ID;
+	if (!take_string(msg, "cmd", &msg->cmd))
+		return "\"cmd\" is not a string";
+	if (get_object_or_empty(msg->root, "args", &msg->args))
+		return "\"args\" is not an object";
+	return NULL;
+}
+
+/* The members of an event; NULL, or what is wrong with them. */
+static const char *decode_event(struct pmt_msg *msg)
+{
+	msg->kind = PMT_MSG_EVENT;
+	if (!take_string(msg, "event", &msg->event))
+		return "\"event\" is not a string";
+	return NULL;
+}
+
+/* The members of a reply; NULL, or what is wrong with them. */
+static const char *decode_reply(struct pmt_msg *msg)
+{
+	struct json_object *v;
+
+	msg->kind = PMT_MSG_REPLY;
+	if (!take_id(msg))
+		return BAD_ID;
+	if (!get_member(msg->root, "ok", json_type_boolean, &v))
+		return "\"ok\" is not a boolean";
+	msg->ok = json_object_get_boolean(v);
+	if (msg->ok) {
+		if (get_object_or_empty(msg->root, "result", &msg->result))
+			return "\"result\" is not an object";
+		return NULL;
+	}
+	if (!take_string(msg, "error", &msg->error))
+		return "failed reply without an \"error\" string";
+	return NULL;
+}
+
+int pmt_msg_decode(const char *line, size_t len, struct pmt_msg *msg,
+		   char *err, size_t errlen)
+{
+	const char *bad;
+
+	memset(msg, 0, sizeof(*msg));
+	msg->root = parse_object(line, len, err, errlen);
+	if (!msg->root)
+		return -1;
 	/* The peer may send any bytes: keep only valid UTF-8 (U+FFFD for the rest). */
-	if (pmt_json_sanitize(root) < 0)
-		return pmt_msg_release(msg), fail(err, errlen, "out of memory");
-
-	if (json_object_object_get_ex(root, "cmd", NULL)) {
-		msg->kind = PMT_MSG_REQUEST;
-		if (!get_member(root, "id", json_type_int, &v))
-			goto bad_id;
-		msg->id = json_object_get_int64(v);
-		if (!get_member(root, "cmd", json_type_string, &v))
-			return pmt_msg_release(msg), fail(err, errlen, "\"cmd\" is not a string");
-		msg->cmd = json_object_get_string(v);
-		if (get_object_or_empty(root, "args", &msg->args))
-			return pmt_msg_release(msg), fail(err, errlen, "\"args\" is not an object");
+	if (pmt_json_sanitize(msg->root) < 0)
+		bad = "out of memory";
+	else if (json_object_object_get_ex(msg->root, "cmd", NULL))
+		bad = decode_request(msg);
+	else if (json_object_object_get_ex(msg->root, "event", NULL))
+		bad = decode_event(msg);
+	else if (json_object_object_get_ex(msg->root, "ok", NULL))
+		bad = decode_reply(msg);
+	else
+		bad = "message is neither a request, a reply nor an event";
+	if (!bad)
 		return 0;
-	}
-	if (json_object_object_get_ex(root, "event", NULL)) {
-		msg->kind = PMT_MSG_EVENT;
-		if (!get_member(root, "event", json_type_string, &v))
-			return pmt_msg_release(msg), fail(err, errlen, "\"event\" is not a string");
-		msg->event = json_object_get_string(v);
-		return 0;
-	}
-	if (json_object_object_get_ex(root, "ok", NULL)) {
-		msg->kind = PMT_MSG_REPLY;
-		if (!get_member(root, "id", json_type_int, &v))
-			goto bad_id;
-		msg->id = json_object_get_int64(v);
-		if (!get_member(root, "ok", json_type_boolean, &v))
-			return pmt_msg_release(msg), fail(err, errlen, "\"ok\" is not a boolean");
-		msg->ok = json_object_get_boolean(v);
-		if (msg->ok) {
-			if (get_object_or_empty(root, "result", &msg->result))
-				return pmt_msg_release(msg),
-				       fail(err, errlen, "\"result\" is not an object");
-		} else {
-			if (!get_member(root, "error", json_type_string, &v))
-				return pmt_msg_release(msg),
-				       fail(err, errlen, "failed reply without an \"error\" string");
-			msg->error = json_object_get_string(v);
-		}
-		return 0;
-	}
 	pmt_msg_release(msg);
-	return fail(err, errlen, "message is neither a request, a reply nor an event");
-
-bad_id:
-	pmt_msg_release(msg);
-	return fail(err, errlen, "\"id\" is missing or not an integer");
+	return fail(err, errlen, "%s", bad);
 }
 
 void pmt_msg_release(struct pmt_msg *msg)
@@ -369,46 +412,48 @@ static char *finish_line(struct json_object *obj)
 	return line;
 }
 
-/* Add @val under @key, taking a new reference; NULL adds an empty object. */
-static void add_object(struct json_object *obj, const char *key, struct json_object *val)
+/* Take a reference to @val, or a new empty object for NULL. */
+static struct json_object *object_or_empty(struct json_object *val)
 {
-	json_object_object_add(obj, key, val ? json_object_get(val) : json_object_new_object());
+	return val ? json_object_get(val) : json_object_new_object();
+}
+
+/*
+ * The line of a message that starts with its id: {"id":@id,@k1:@v1,@k2:@v2};
+ * consumes @v1 and @v2.  NULL on failure.
+ */
+static char *encode_with_id(long long id, const char *k1, struct json_object *v1,
+			    const char *k2, struct json_object *v2)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o) {
+		json_object_put(v1);
+		json_object_put(v2);
+		return NULL;
+	}
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, k1, v1);
+	json_object_object_add(o, k2, v2);
+	return finish_line(o);
 }
 
 char *pmt_encode_request(long long id, const char *cmd, struct json_object *args)
 {
-	struct json_object *o = json_object_new_object();
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "cmd", json_object_new_string(cmd));
-	add_object(o, "args", args);
-	return finish_line(o);
+	return encode_with_id(id, "cmd", json_object_new_string(cmd),
+			      "args", object_or_empty(args));
 }
 
 char *pmt_encode_reply_ok(long long id, struct json_object *result)
 {
-	struct json_object *o = json_object_new_object();
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	add_object(o, "result", result);
-	return finish_line(o);
+	return encode_with_id(id, "ok", json_object_new_boolean(1),
+			      "result", object_or_empty(result));
 }
 
 char *pmt_encode_reply_err(long long id, const char *error)
 {
-	struct json_object *o = json_object_new_object();
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(error ? error : "error"));
-	return finish_line(o);
+	return encode_with_id(id, "ok", json_object_new_boolean(0),
+			      "error", json_object_new_string(error ? error : "error"));
 }
 
 char *pmt_encode_event(const char *event, struct json_object *fields)

@@ -181,3 +181,28 @@ struct json_object *pmt_merge_summaries(struct json_object *const *s, size_t n,
 	pmt_summary_recount(out);
 	return out;
 }
+
+struct json_object **pmt_summaries_load(char *const *paths, size_t n, char *err, size_t errlen)
+{
+	struct json_object **s = calloc(n ? n : 1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		s[i] = pmt_summary_load(paths[i], err, errlen);
+		if (!s[i]) {
+			pmt_summaries_free(s, i);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void pmt_summaries_free(struct json_object **s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		json_object_put(s[i]);
+	free(s);
+}

@@ -31,5 +31,12 @@ void pmt_summary_prefix_dirs(struct json_object *summary, const char *prefix);
 
 /* summary.json of a results folder (or the file itself); NULL with @err. */
 struct json_object *pmt_summary_load(const char *path, char *err, size_t errlen);
+/*
+ * pmt_summary_load() of each of the @n @paths, all or none: NULL with
+ * @err (the path's reason) when one fails.  Free with pmt_summaries_free().
+ */
+struct json_object **pmt_summaries_load(char *const *paths, size_t n, char *err, size_t errlen);
+/* Release @n summaries and the array (NULL: nothing). */
+void pmt_summaries_free(struct json_object **s, size_t n);
 
 #endif

@@ -833,12 +833,7 @@ static const char style[] =
 	"td.m-none{color:#999}\n"
 	"td.dmesg{font-family:monospace;font-size:.75em;text-align:left;max-width:16em}\n"
 	"td.panic{background:#c62828;color:#fff;font-weight:bold}\n"
-	".v-PASS{background:#2e7d32;color:#fff}\n"
-	".v-FAIL{background:#c62828;color:#fff}\n"
-	".v-BROK{background:#d35400;color:#fff}\n"
-	".v-SKIP{background:#9e9e9e;color:#fff}\n"
-	".v-XFAIL{background:#6a1b9a;color:#fff}\n"
-	".v-other{background:#444;color:#fff}\n"
+	PMT_HTML_VERDICT_CSS
 	"sup a{color:inherit}\n"
 	"code{background:#f0f0f0;padding:0 .2em}\n";
 

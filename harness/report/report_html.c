@@ -14,6 +14,7 @@
 #include "json_util.h"
 #include "kernel_view.h"
 #include "report_html.h"
+#include "text.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -34,12 +35,7 @@ static const char style[] =
 	"th.row{text-align:left}\n"
 	"th.kernel{background:#e8eaf6;border-bottom:2px solid #3949ab}\n"
 	"td.cell a{color:inherit;text-decoration:none;display:block}\n"
-	".v-PASS{background:#2e7d32;color:#fff}\n"
-	".v-FAIL{background:#c62828;color:#fff}\n"
-	".v-BROK{background:#d35400;color:#fff}\n"
-	".v-SKIP{background:#9e9e9e;color:#fff}\n"
-	".v-XFAIL{background:#6a1b9a;color:#fff}\n"
-	".v-other{background:#444;color:#fff}\n"
+	PMT_HTML_VERDICT_CSS
 	".v-none{background:#f4f4f4;color:#999}\n"
 	".chip{padding:0 .4em;border-radius:3px;font-weight:bold}\n"
 	".bl{display:block;font-size:.75em;font-weight:normal}\n"
@@ -68,16 +64,7 @@ static const char script[] =
 
 void pmt_html_escape(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
+	pmt_xml_escape(f, s);
 }
 
 #define esc pmt_html_escape
@@ -335,139 +322,191 @@ static bool in_cell(struct json_object *c, bool multi, const char *scen, const c
 }
 
 /*
- * Rows: scenario.  Columns: device x fs, in the order cases came; with
- * more than one kernel, one group of those columns per kernel, so what
- * differs between kernels shows side by side.
- * Should be split: the three header rows and the cells of one row into two helpers, with
- * the name lists and the used columns in a small struct; today they are one function only
- * because they share those locals.
+ * The matrix's names and the columns some case fills, shared by its
+ * header and its rows.  Column col is kernel col / (ndev * nfs), device
+ * col / nfs % ndev, fs col % nfs.
  */
-static void grid(FILE *f, struct json_object *s)
-{
-	struct strs scen = { 0 }, ker = { 0 }, dev = { 0 }, fs = { 0 };
-	size_t n = ncases(s), ncol;
-	bool *used, multi;
+struct grid {
+	struct json_object *s;
+	struct strs scen, ker, dev, fs;
+	bool multi;		/* more than one kernel: a row of kernel groups */
+	size_t ncol;
+	bool *used;		/* per column: some case is in it */
+};
 
+static const char *col_kernel(const struct grid *g, size_t col)
+{
+	return g->ker.v[col / (g->dev.n * g->fs.n)];
+}
+
+static const char *col_dev(const struct grid *g, size_t col)
+{
+	return g->dev.v[col / g->fs.n % g->dev.n];
+}
+
+static const char *col_fs(const struct grid *g, size_t col)
+{
+	return g->fs.v[col % g->fs.n];
+}
+
+static void grid_free(struct grid *g)
+{
+	free(g->scen.v);
+	free(g->ker.v);
+	free(g->dev.v);
+	free(g->fs.v);
+	free(g->used);
+}
+
+/* Collect the names and the used columns; 0, or -1 out of memory (free @g then). */
+static int grid_build(struct grid *g, struct json_object *s)
+{
+	size_t n = ncases(s);
+
+	memset(g, 0, sizeof(*g));
+	g->s = s;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = case_at(s, i);
 
-		strs_add(&scen, pmt_json_str(c, "scenario"));
-		strs_add(&dev, pmt_json_str(c, "device"));
-		strs_add(&fs, pmt_json_str(c, "fs"));
+		strs_add(&g->scen, pmt_json_str(c, "scenario"));
+		strs_add(&g->dev, pmt_json_str(c, "device"));
+		strs_add(&g->fs, pmt_json_str(c, "fs"));
 	}
 	/* Kernel groups oldest first, whatever order the cases finished in. */
-	ker.v = calloc(n + 1, sizeof(*ker.v));
-	if (!ker.v)
-		goto out;
-	ker.n = pmt_kernel_view_kernels(cases_of(s), ker.v, n);
-	multi = ker.n > 1;
-	if (!multi) {
-		ker.v[0] = "";
-		ker.n = 1;
+	g->ker.v = calloc(n + 1, sizeof(*g->ker.v));
+	if (!g->ker.v)
+		return -1;
+	g->ker.n = pmt_kernel_view_kernels(cases_of(s), g->ker.v, n);
+	g->multi = g->ker.n > 1;
+	if (!g->multi) {
+		g->ker.v[0] = "";
+		g->ker.n = 1;
 	}
 	/* A kernel x device x fs column no case has is left out. */
-	ncol = ker.n * dev.n * fs.n;
-	used = calloc(ncol + 1, sizeof(*used));
-	if (!used)
-		goto out;
+	g->ncol = g->ker.n * g->dev.n * g->fs.n;
+	g->used = calloc(g->ncol + 1, sizeof(*g->used));
+	if (!g->used)
+		return -1;
 	for (size_t i = 0; i < n; i++)
-		for (size_t col = 0; col < ncol; col++)
-			if (in_cell(case_at(s, i), multi, NULL, ker.v[col / (dev.n * fs.n)],
-				    dev.v[col / fs.n % dev.n], fs.v[col % fs.n]))
-				used[col] = true;
+		for (size_t col = 0; col < g->ncol; col++)
+			if (in_cell(case_at(s, i), g->multi, NULL, col_kernel(g, col),
+				    col_dev(g, col), col_fs(g, col)))
+				g->used[col] = true;
+	return 0;
+}
+
+/* One <th> spanning the used columns among [@from, @to), none when none is used. */
+static void grid_group_th(FILE *f, const struct grid *g, size_t from, size_t to,
+			  const char *class, const char *name)
+{
+	int span = 0;
+
+	for (size_t col = from; col < to; col++)
+		span += g->used[col];
+	if (!span)
+		return;
+	fprintf(f, "<th colspan=\"%d\"%s>", span, class);
+	esc(f, name);
+	fputs("</th>", f);
+}
+
+/* The header rows: kernel groups (with more than one kernel), devices, filesystems. */
+static void grid_header(FILE *f, const struct grid *g)
+{
+	size_t per_kernel = g->dev.n * g->fs.n;
 
 	fprintf(f, "<h2>Matrix</h2>\n<table class=\"grid\">\n<tr><th rowspan=\"%d\">scenario</th>",
-		multi ? 3 : 2);
-	if (multi) {
-		for (size_t k = 0; k < ker.n; k++) {
-			int span = 0;
-
-			for (size_t col = k * dev.n * fs.n; col < (k + 1) * dev.n * fs.n; col++)
-				span += used[col];
-			if (!span)
-				continue;
-			fprintf(f, "<th colspan=\"%d\" class=\"kernel\">", span);
-			esc(f, ker.v[k]);
-			fputs("</th>", f);
-		}
+		g->multi ? 3 : 2);
+	if (g->multi) {
+		for (size_t k = 0; k < g->ker.n; k++)
+			grid_group_th(f, g, k * per_kernel, (k + 1) * per_kernel,
+				      " class=\"kernel\"", g->ker.v[k]);
 		fputs("</tr>\n<tr>", f);
 	}
-	for (size_t col = 0; col < ncol; col += fs.n) {
-		int span = 0;
-
-		for (size_t k = 0; k < fs.n; k++)
-			span += used[col + k];
-		if (!span)
-			continue;
-		fprintf(f, "<th colspan=\"%d\">", span);
-		esc(f, dev.v[col / fs.n % dev.n]);
-		fputs("</th>", f);
-	}
+	for (size_t col = 0; col < g->ncol; col += g->fs.n)
+		grid_group_th(f, g, col, col + g->fs.n, "", col_dev(g, col));
 	fputs("</tr>\n<tr>", f);
-	for (size_t col = 0; col < ncol; col++) {
-		if (!used[col])
+	for (size_t col = 0; col < g->ncol; col++) {
+		if (!g->used[col])
 			continue;
 		fputs("<th>", f);
-		esc(f, fs.v[col % fs.n]);
+		esc(f, col_fs(g, col));
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
-	for (size_t r = 0; r < scen.n; r++) {
-		fputs("<tr><th class=\"row\">", f);
-		esc(f, scen.v[r]);
-		fputs("</th>", f);
-		for (size_t col = 0; col < ncol; col++) {
-			const char *worst = NULL, *k = ker.v[col / (dev.n * fs.n)];
-			const char *d = dev.v[col / fs.n % dev.n], *fsn = fs.v[col % fs.n];
+}
 
-			if (!used[col])
-				continue;
-			/* The cell's colour is its worst case (repeats share a cell). */
-			for (size_t i = 0; i < n; i++) {
-				struct json_object *c = case_at(s, i);
-				const char *v = pmt_json_str(c, "verdict");
+/* One case's link in a cell: its verdict, label and baseline mark. */
+static void grid_case_link(FILE *f, struct json_object *c, size_t i)
+{
+	const char *mark = baseline_mark(c);
 
-				if (in_cell(c, multi, scen.v[r], k, d, fsn) &&
-				    (!worst || pmt_verdict_severity_name(v) > pmt_verdict_severity_name(worst)))
-					worst = v;
-			}
-			if (!worst) {
-				fputs("<td class=\"cell v-none\">&ndash;</td>", f);
-				continue;
-			}
-			fprintf(f, "<td class=\"cell v-%s\">", vclass(worst));
-			for (size_t i = 0; i < n; i++) {
-				struct json_object *c = case_at(s, i);
-				const char *mark = baseline_mark(c);
-
-				if (!in_cell(c, multi, scen.v[r], k, d, fsn))
-					continue;
-				fprintf(f, "<a href=\"#c%zu\" title=\"", i);
-				esc(f, pmt_json_str(c, "id"));
-				fputs(": ", f);
-				broken_counts(f, c, "\n");
-				esc(f, pmt_json_str(c, "reason"));
-				fputs("\">", f);
-				esc(f, pmt_json_str(c, "verdict"));
-				cell_label(f, c);
-				if (mark) {
-					fprintf(f, "<span class=\"bl bl-%s\">", mark);
-					esc(f, mark);
-					fputs("</span>", f);
-				}
-				fputs("</a>", f);
-			}
-			fputs("</td>", f);
-		}
-		fputs("</tr>\n", f);
+	fprintf(f, "<a href=\"#c%zu\" title=\"", i);
+	esc(f, pmt_json_str(c, "id"));
+	fputs(": ", f);
+	broken_counts(f, c, "\n");
+	esc(f, pmt_json_str(c, "reason"));
+	fputs("\">", f);
+	esc(f, pmt_json_str(c, "verdict"));
+	cell_label(f, c);
+	if (mark) {
+		fprintf(f, "<span class=\"bl bl-%s\">", mark);
+		esc(f, mark);
+		fputs("</span>", f);
 	}
-	fputs("</table>\n", f);
-	free(used);
-out:
-	free(scen.v);
-	free(ker.v);
-	free(dev.v);
-	free(fs.v);
+	fputs("</a>", f);
+}
+
+/* The cell of scenario @scen in column @col: coloured by its worst case, a link each. */
+static void grid_cell(FILE *f, const struct grid *g, const char *scen, size_t col)
+{
+	const char *worst = NULL, *k = col_kernel(g, col), *d = col_dev(g, col);
+	const char *fsn = col_fs(g, col);
+	size_t n = ncases(g->s);
+
+	/* Repeats share a cell. */
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = case_at(g->s, i);
+		const char *v = pmt_json_str(c, "verdict");
+
+		if (in_cell(c, g->multi, scen, k, d, fsn) &&
+		    (!worst || pmt_verdict_severity_name(v) > pmt_verdict_severity_name(worst)))
+			worst = v;
+	}
+	if (!worst) {
+		fputs("<td class=\"cell v-none\">&ndash;</td>", f);
+		return;
+	}
+	fprintf(f, "<td class=\"cell v-%s\">", vclass(worst));
+	for (size_t i = 0; i < n; i++)
+		if (in_cell(case_at(g->s, i), g->multi, scen, k, d, fsn))
+			grid_case_link(f, case_at(g->s, i), i);
+	fputs("</td>", f);
+}
+
+/*
+ * Rows: scenario.  Columns: device x fs, in the order cases came; with
+ * more than one kernel, one group of those columns per kernel, so what
+ * differs between kernels shows side by side.
+ */
+static void grid(FILE *f, struct json_object *s)
+{
+	struct grid g;
+
+	if (!grid_build(&g, s)) {
+		grid_header(f, &g);
+		for (size_t r = 0; r < g.scen.n; r++) {
+			fputs("<tr><th class=\"row\">", f);
+			esc(f, g.scen.v[r]);
+			fputs("</th>", f);
+			for (size_t col = 0; col < g.ncol; col++)
+				if (g.used[col])
+					grid_cell(f, &g, g.scen.v[r], col);
+			fputs("</tr>\n", f);
+		}
+		fputs("</table>\n", f);
+	}
+	grid_free(&g);
 }
 
 static void pre_json(FILE *f, struct json_object *o)
@@ -570,40 +609,22 @@ static int bits(long long x)
 	return n;
 }
 
-/*
- * Sort the timeline's three lists into columns; false if there is no timeline.
- * Should be split: one helper per list (flushes, promises, points, failures), each taking
- * @t and its array; the four loops share nothing but the columns.
- */
-static bool tl_fill(struct tl *t, struct json_object *tl, struct json_object *failures)
+/* The length of @arr, 0 when it is not an array (a summary may hold anything). */
+static size_t tl_len(struct json_object *arr)
 {
-	struct json_object *fl = json_object_object_get(tl, "flushes");
-	struct json_object *pr = json_object_object_get(tl, "promises");
-	struct json_object *pt = json_object_object_get(tl, "points");
-	long long first, last, a, b, x;
+	return json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+}
+
+/* Host flushes [flush, pages, action]: counted per column and per action. */
+static void tl_add_flushes(struct tl *t, struct json_object *fl)
+{
 	struct json_object *e;
-	struct tl_col *c;
+	long long a, b;
 
-	if (!json_object_is_type(tl, json_type_object) ||
-	    !json_object_is_type(json_object_object_get(tl, "first"), json_type_int) ||
-	    !json_object_is_type(json_object_object_get(tl, "last"), json_type_int))
-		return false;
-	first = pmt_json_int64(tl, "first", -1);
-	last = pmt_json_int64(tl, "last", -1);
-	if (first < 0 || last < first || last > TL_LIMIT)
-		return false;
-	t->lo = first;
-	t->hi = last;
-	t->span = last - first + 1;
-	t->ncols = t->span < TL_COLS ? (size_t)t->span : TL_COLS;
-	t->col = calloc(t->ncols, sizeof(*t->col));
-	if (!t->col)
-		return false;
-
-	for (size_t k = 0; json_object_is_type(fl, json_type_array) &&
-			   k < json_object_array_length(fl); k++) {
+	for (size_t k = 0; k < tl_len(fl); k++) {
 		const char *action;
 		size_t act = ARRAY_SIZE(fl_names) - 1;
+		struct tl_col *c;
 
 		e = json_object_array_get_idx(fl, k);
 		if (!tl_int(e, 0, &a) || !tl_int(e, 1, &b))
@@ -626,8 +647,17 @@ static bool tl_fill(struct tl *t, struct json_object *tl, struct json_object *fa
 		if (b > c->top_pages)
 			c->top_pages = b;
 	}
-	for (size_t k = 0; json_object_is_type(pr, json_type_array) &&
-			   k < json_object_array_length(pr); k++) {
+}
+
+/* Promises [op, flush]: the range of ops promised at each column. */
+static void tl_add_promises(struct tl *t, struct json_object *pr)
+{
+	struct json_object *e;
+	long long a, b;
+
+	for (size_t k = 0; k < tl_len(pr); k++) {
+		struct tl_col *c;
+
 		e = json_object_array_get_idx(pr, k);
 		if (!tl_int(e, 0, &a) || !tl_int(e, 1, &b))
 			continue;
@@ -642,8 +672,17 @@ static bool tl_fill(struct tl *t, struct json_object *tl, struct json_object *fa
 		if (a > c->op_hi)
 			c->op_hi = a;
 	}
-	for (size_t k = 0; json_object_is_type(pt, json_type_array) &&
-			   k < json_object_array_length(pt); k++) {
+}
+
+/* Points checked [flush, states, broken]: summed per column. */
+static void tl_add_points(struct tl *t, struct json_object *pt)
+{
+	struct json_object *e;
+	long long x, a, b;
+
+	for (size_t k = 0; k < tl_len(pt); k++) {
+		struct tl_col *c;
+
 		e = json_object_array_get_idx(pt, k);
 		if (!tl_int(e, 0, &x) || !tl_int(e, 1, &a) || !tl_int(e, 2, &b))
 			continue;
@@ -658,14 +697,17 @@ static bool tl_fill(struct tl *t, struct json_object *tl, struct json_object *fa
 		c->states = sat_add(c->states, a < 0 ? 0 : a);
 		c->broken = sat_add(c->broken, b < 0 ? 0 : b);
 	}
-	/* Failing states are named "p<point>-...": the point's tooltip names them. */
-	for (size_t k = 0; json_object_is_type(failures, json_type_array) &&
-			   k < json_object_array_length(failures); k++) {
-		const char *st;
+}
+
+/* Failing states are named "p<point>-...": the point's tooltip names them. */
+static void tl_add_failures(struct tl *t, struct json_object *failures)
+{
+	for (size_t k = 0; k < tl_len(failures); k++) {
+		const char *st = pmt_json_str(json_object_array_get_idx(failures, k), "state");
+		struct tl_col *c;
+		long long x;
 		char *end;
 
-		e = json_object_array_get_idx(failures, k);
-		st = pmt_json_str(e, "state");
 		if (st[0] != 'p' || st[1] < '0' || st[1] > '9')
 			continue;
 		errno = 0;
@@ -673,9 +715,35 @@ static bool tl_fill(struct tl *t, struct json_object *tl, struct json_object *fa
 		if (errno || *end != '-' || !(c = tl_at(t, x)))
 			continue;
 		if (c->nfail < TL_FAILS)
-			c->fail[c->nfail] = e;
+			c->fail[c->nfail] = json_object_array_get_idx(failures, k);
 		c->nfail++;
 	}
+}
+
+/* Sort the timeline's three lists into columns; false if there is no timeline. */
+static bool tl_fill(struct tl *t, struct json_object *tl, struct json_object *failures)
+{
+	long long first, last;
+
+	if (!json_object_is_type(tl, json_type_object) ||
+	    !json_object_is_type(json_object_object_get(tl, "first"), json_type_int) ||
+	    !json_object_is_type(json_object_object_get(tl, "last"), json_type_int))
+		return false;
+	first = pmt_json_int64(tl, "first", -1);
+	last = pmt_json_int64(tl, "last", -1);
+	if (first < 0 || last < first || last > TL_LIMIT)
+		return false;
+	t->lo = first;
+	t->hi = last;
+	t->span = last - first + 1;
+	t->ncols = t->span < TL_COLS ? (size_t)t->span : TL_COLS;
+	t->col = calloc(t->ncols, sizeof(*t->col));
+	if (!t->col)
+		return false;
+	tl_add_flushes(t, json_object_object_get(tl, "flushes"));
+	tl_add_promises(t, json_object_object_get(tl, "promises"));
+	tl_add_points(t, json_object_object_get(tl, "points"));
+	tl_add_failures(t, failures);
 	return true;
 }
 

@@ -19,6 +19,18 @@
  */
 char *pmt_report_html(struct json_object *const *summaries, size_t n);
 
+/*
+ * The colours of the verdict classes (v-PASS ... v-other), for every page
+ * that shows verdicts, so that a verdict looks the same on each.
+ */
+#define PMT_HTML_VERDICT_CSS						\
+	".v-PASS{background:#2e7d32;color:#fff}\n"			\
+	".v-FAIL{background:#c62828;color:#fff}\n"			\
+	".v-BROK{background:#d35400;color:#fff}\n"			\
+	".v-SKIP{background:#9e9e9e;color:#fff}\n"			\
+	".v-XFAIL{background:#6a1b9a;color:#fff}\n"			\
+	".v-other{background:#444;color:#fff}\n"
+
 /* Write @s HTML-escaped (&<>"' ), for text and attribute values alike. */
 void pmt_html_escape(FILE *f, const char *s);
 

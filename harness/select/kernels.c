@@ -262,27 +262,6 @@ static int run_logged(char *const argv[], const char *log)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* A tool's last line of output: its one-line reason. */
-static void last_line(const char *log, const char *dflt, char *err, size_t errlen)
-{
-	size_t n;
-	char *text = pmt_read_file(log, 1 << 20, &n), *p;
-
-	while (text && n && text[n - 1] == '\n')
-		text[--n] = '\0';
-	if (!text || !n) {
-		snprintf(err, errlen, "%s", dflt);
-		free(text);
-		return;
-	}
-	p = strrchr(text, '\n');
-	p = p ? p + 1 : text;
-	if (!strncmp(p, "pmtorture: ", 11))
-		p += 11;
-	snprintf(err, errlen, "%s", p);
-	free(text);
-}
-
 /* The names apt's lists hold that start with linux-image-. */
 static char **apt_names(size_t *n, char **text, char *err, size_t errlen)
 {
@@ -301,7 +280,7 @@ static char **apt_names(size_t *n, char **text, char *err, size_t errlen)
 	}
 	close(fd);
 	if (run_logged(argv, log) != 0) {
-		last_line(log, "apt-cache pkgnames failed", err, errlen);
+		pmt_last_line(log, "pmtorture: ", "apt-cache pkgnames failed", err, errlen);
 		unlink(log);
 		return NULL;
 	}
@@ -551,7 +530,7 @@ static int fetch_debian(const struct pmt_kernel *k, char *err, size_t errlen)
 	argv[3] = NULL;
 	unlink(log);
 	if (run_logged(argv, log) != 0) {
-		last_line(log, "fetch-kernel.sh failed (no message)", err, errlen);
+		pmt_last_line(log, "pmtorture: ", "fetch-kernel.sh failed (no message)", err, errlen);
 		return -1;
 	}
 	return 0;

@@ -311,6 +311,22 @@ static void bench_crash_state(const char *dir, const char *label)
 	       "median of 5)\n", label, median(t, 5), n);
 }
 
+/* Write DIRTY pages of DIR/backing.img, @stride pages apart, after its last flush. */
+static void dirty_pages(const char *dir, off_t stride)
+{
+	unsigned char page[PMT_PAGE_SIZE];
+	char file[4096];
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/backing.img", dir);
+	fd = open(file, O_RDWR);
+	memset(page, 0xa5, sizeof(page));
+	for (int i = 0; i < DIRTY; i++)
+		if (pwrite(fd, page, sizeof(page), (off_t)i * stride * PMT_PAGE_SIZE) < 0)
+			die("pwrite");
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[4096];
@@ -324,20 +340,8 @@ int main(int argc, char **argv)
 
 	/* A freshly made filesystem: 16 MiB of data, the rest holes. */
 	bench_flush(dir, "sparse (16 MiB data)", 16ull << 20);
-	{
-		/* Leave 100 pages dirty against durable.img for the crash state. */
-		char file[4096];
-		int fd;
-		unsigned char page[PMT_PAGE_SIZE];
-
-		snprintf(file, sizeof(file), "%s/backing.img", dir);
-		fd = open(file, O_RDWR);
-		memset(page, 0xa5, sizeof(page));
-		for (int i = 0; i < DIRTY; i++)
-			if (pwrite(fd, page, sizeof(page), (off_t)i * 37 * PMT_PAGE_SIZE) < 0)
-				die("pwrite");
-		close(fd);
-	}
+	/* Leave 100 pages dirty against durable.img for the crash state. */
+	dirty_pages(dir, 37);
 	bench_crash_state(dir, "sparse");
 
 	{
@@ -345,19 +349,7 @@ int main(int argc, char **argv)
 
 		bench_flush_uffd(dir, "dense", compare_ms);
 	}
-	{
-		char file[4096];
-		int fd;
-		unsigned char page[PMT_PAGE_SIZE];
-
-		snprintf(file, sizeof(file), "%s/backing.img", dir);
-		fd = open(file, O_RDWR);
-		memset(page, 0xa5, sizeof(page));
-		for (int i = 0; i < DIRTY; i++)
-			if (pwrite(fd, page, sizeof(page), (off_t)i * 997 * PMT_PAGE_SIZE) < 0)
-				die("pwrite");
-		close(fd);
-	}
+	dirty_pages(dir, 997);
 	bench_crash_state(dir, "dense");
 
 	{

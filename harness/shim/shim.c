@@ -421,96 +421,98 @@ static int match_fd(int fd)
 	return hit;
 }
 
+/* PMT_SHIM_MODE, absent meaning honest.  0, or -1 having said why the shim stays off. */
+static int read_mode(const char *mode)
+{
+	S.mode = MODE_HONEST;
+	if (!mode || !*mode)
+		return 0;
+	for (int i = 0; i < NMODES; i++) {
+		if (!strcmp(mode, mode_names[i])) {
+			S.mode = (enum shim_mode)i;
+			return 0;
+		}
+	}
+	say("PMT_SHIM_MODE=%s is not honest, lying, fail-eio, hold, drop, "
+	    "fail-lose or fail-lose-drop; passing everything through", mode);
+	return -1;
+}
+
 /*
- * Should be split: reading the PMT_SHIM_* settings and preparing the directory (journal,
- * counter, log) into two helpers; each is a flat list of checks that leaves the shim off
- * with its own message.
+ * The PMT_SHIM_* settings other than FILE, into S.  0, or -1 having said
+ * why the shim stays off: a setting it cannot read must not be guessed.
  */
-__attribute__((constructor))
-static void shim_init(void)
+static int read_settings(void)
 {
 	const char *dir = getenv("PMT_SHIM_DIR");
-	const char *mode = getenv("PMT_SHIM_MODE");
 	const char *track_mode = getenv("PMT_SHIM_TRACK");
 	const char *where = getenv("PMT_SHIM_HOLD_WHERE");
-	char path[PATH_MAX];
-	struct stat st;
-	uint64_t last;
-	int r;
+	uint64_t every, burst, from;
 
-	S.file = getenv("PMT_SHIM_FILE");
-	if (!S.file || !*S.file)
-		return;
 	if (!dir || !*dir) {
 		say("PMT_SHIM_FILE is set but PMT_SHIM_DIR is not; passing everything through");
-		return;
+		return -1;
 	}
 	if (snprintf(S.dir, sizeof(S.dir), "%s", dir) >= (int)sizeof(S.dir)) {
 		say("PMT_SHIM_DIR is too long; passing everything through");
-		return;
+		return -1;
 	}
-	S.mode = MODE_HONEST;
-	if (mode && *mode) {
-		int found = 0;
-
-		for (int i = 0; i < NMODES; i++) {
-			if (!strcmp(mode, mode_names[i])) {
-				S.mode = (enum shim_mode)i;
-				found = 1;
-			}
-		}
-		if (!found) {
-			say("PMT_SHIM_MODE=%s is not honest, lying, fail-eio, hold, drop, "
-			    "fail-lose or fail-lose-drop; passing everything through", mode);
-			return;
-		}
-	}
-	if (S.mode == MODE_DROP) {
-		uint64_t every, burst, from;
-
-		if (parse_u64("PMT_SHIM_DROP_EVERY", 0, &every) < 0 ||
-		    parse_u64("PMT_SHIM_DROP_BURST", 0, &burst) < 0 ||
-		    parse_u64("PMT_SHIM_DROP_FROM", 1, &from) < 0 ||
-		    set_drop(every, burst, from, "PMT_SHIM_MODE=drop") < 0)
-			return;
-	}
+	if (read_mode(getenv("PMT_SHIM_MODE")) < 0)
+		return -1;
+	if (S.mode == MODE_DROP &&
+	    (parse_u64("PMT_SHIM_DROP_EVERY", 0, &every) < 0 ||
+	     parse_u64("PMT_SHIM_DROP_BURST", 0, &burst) < 0 ||
+	     parse_u64("PMT_SHIM_DROP_FROM", 1, &from) < 0 ||
+	     set_drop(every, burst, from, "PMT_SHIM_MODE=drop") < 0))
+		return -1;
 	if (parse_u64("PMT_SHIM_FAIL_FROM", 1, &S.fail_from) < 0 ||
 	    parse_u64("PMT_SHIM_FAIL_COUNT", 0, &S.fail_count) < 0 ||
 	    parse_u64("PMT_SHIM_HOLD_AT", 1, &S.hold_at) < 0 ||
 	    parse_u64("PMT_SHIM_DELAY_MS", 0, &S.delay_ms) < 0 ||
 	    parse_u64("PMT_SHIM_HOLD_MS", 0, &S.hold_ms) < 0)
-		return;
+		return -1;
 	if (where && *where && strcmp(where, "before") && strcmp(where, "mid")) {
 		say("PMT_SHIM_HOLD_WHERE=%s is not before or mid; passing everything through", where);
-		return;
+		return -1;
 	}
 	S.hold_mid = where && !strcmp(where, "mid");
 	S.lose_armed = S.mode == MODE_FAIL_LOSE || S.mode == MODE_FAIL_LOSE_DROP;
-	if (track_mode && *track_mode) {
-		if (!strcmp(track_mode, "compare")) {
-			S.track = TRACK_COMPARE;
-		} else if (strcmp(track_mode, "uffd")) {
-			say("PMT_SHIM_TRACK=%s is not compare or uffd; passing everything through",
-			    track_mode);
-			return;
-		}
+	if (!track_mode || !*track_mode || !strcmp(track_mode, "uffd"))
+		return 0;
+	if (!strcmp(track_mode, "compare")) {
+		S.track = TRACK_COMPARE;
+		return 0;
 	}
+	say("PMT_SHIM_TRACK=%s is not compare or uffd; passing everything through", track_mode);
+	return -1;
+}
+
+/*
+ * Make S.dir a writable directory with a whole durable image (the journal
+ * of a killed run recovered) and the flush counter, and carry the flush
+ * numbering on.  0, or -1 having said why the shim stays off.
+ */
+static int prepare_dir(void)
+{
+	struct stat st;
+	uint64_t last;
+	int r;
 
 	if (mkdir(S.dir, 0755) < 0 && errno != EEXIST) {
 		say("cannot create PMT_SHIM_DIR %s: %s; passing everything through",
 		    S.dir, strerror(errno));
-		return;
+		return -1;
 	}
 	if (stat(S.dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(S.dir, W_OK) < 0) {
 		say("PMT_SHIM_DIR %s is not a writable directory; passing everything through",
 		    S.dir);
-		return;
+		return -1;
 	}
 	r = pmt_durable_recover(S.dir);
 	if (r < 0) {
 		say("cannot recover the journal in %s: %s; passing everything through",
 		    S.dir, strerror(errno));
-		return;
+		return -1;
 	}
 	if (r == 1)
 		say("replayed a committed journal in %s", S.dir);
@@ -519,7 +521,7 @@ static void shim_init(void)
 	if (pmt_flush_counter_open(S.dir, 1, &S.flushed) < 0) {
 		say("cannot make %s/%s: %s; passing everything through", S.dir, PMT_FLUSHED,
 		    strerror(errno));
-		return;
+		return -1;
 	}
 	/* Numbering goes on across a restart on the same DIR: an epoch may be
 	 * one past the counter (killed between the commit and the store). */
@@ -527,13 +529,34 @@ static void shim_init(void)
 	last = last_epoch_seq();
 	if (last > S.seq)
 		S.seq = last;
+	return 0;
+}
+
+/* Open DIR/flushes.jsonl for appending.  0, or -1 (said why, unless the path is too long). */
+static int open_log(void)
+{
+	char path[PATH_MAX];
+
 	if (snprintf(path, sizeof(path), "%s/flushes.jsonl", S.dir) >= (int)sizeof(path))
-		return;
+		return -1;
 	S.log_fd = REAL(open)(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (S.log_fd < 0) {
 		say("cannot open %s: %s; passing everything through", path, strerror(errno));
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+__attribute__((constructor))
+static void shim_init(void)
+{
+	struct stat st;
+
+	S.file = getenv("PMT_SHIM_FILE");
+	if (!S.file || !*S.file)
+		return;
+	if (read_settings() < 0 || prepare_dir() < 0 || open_log() < 0)
+		return;
 	S.enabled = 1;
 	/* If the file is already there, make durable.img before the guest runs. */
 	if (stat(S.file, &st) == 0) {

@@ -33,25 +33,22 @@ static int file_ok(const char *path)
 	       access(path, R_OK) == 0;
 }
 
-/* The builder's last line of stderr is its one-line reason. */
-static void builder_reason(const char *log, char *err, size_t errlen)
+/*
+ * Add "@opt ABS" to @argv for @path (NULL: nothing), ABS its absolute form
+ * in @abs (PATH_MAX): the builder runs in another directory.  0, or -1 with @err.
+ */
+static int path_option(char **argv, int *argc, const char *opt, const char *path, char *abs,
+		       char *err, size_t errlen)
 {
-	size_t n;
-	char *text = pmt_read_file(log, 1 << 20, &n), *p;
-
-	if (!text || !n) {
-		snprintf(err, errlen, "guest image build failed (no message)");
-		free(text);
-		return;
+	if (!path)
+		return 0;
+	if (!realpath(path, abs)) {
+		snprintf(err, errlen, "%s %s: %s", opt + 2, path, strerror(errno));
+		return -1;
 	}
-	while (n && text[n - 1] == '\n')
-		text[--n] = '\0';
-	p = strrchr(text, '\n');
-	p = p ? p + 1 : text;
-	if (!strncmp(p, "pmtorture: ", 11))
-		p += 11;
-	snprintf(err, errlen, "%s", p);
-	free(text);
+	argv[(*argc)++] = (char *)opt;
+	argv[(*argc)++] = abs;
+	return 0;
 }
 
 static int run_builder(const struct pmt_image_source *o, const char *out, char *err, size_t errlen)
@@ -78,22 +75,9 @@ static int run_builder(const struct pmt_image_source *o, const char *out, char *
 	argv[argc++] = (char *)out;
 	argv[argc++] = "--agent";
 	argv[argc++] = agent;
-	if (o->kernel) {
-		if (!realpath(o->kernel, kernel_abs)) {
-			snprintf(err, errlen, "kernel %s: %s", o->kernel, strerror(errno));
-			return -1;
-		}
-		argv[argc++] = "--kernel";
-		argv[argc++] = kernel_abs;
-	}
-	if (o->modules) {
-		if (!realpath(o->modules, modules_abs)) {
-			snprintf(err, errlen, "modules %s: %s", o->modules, strerror(errno));
-			return -1;
-		}
-		argv[argc++] = "--modules";
-		argv[argc++] = modules_abs;
-	}
+	if (path_option(argv, &argc, "--kernel", o->kernel, kernel_abs, err, errlen) ||
+	    path_option(argv, &argc, "--modules", o->modules, modules_abs, err, errlen))
+		return -1;
 	argv[argc] = NULL;
 	unlink(log);
 	pmt_debug("preparing the guest image in %s", out);
@@ -106,7 +90,9 @@ static int run_builder(const struct pmt_image_source *o, const char *out, char *
 		;
 	pmt_child_forget(pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		builder_reason(log, err, errlen);
+		/* The builder's last line of stderr is its one-line reason. */
+		pmt_last_line(log, "pmtorture: ", "guest image build failed (no message)",
+			      err, errlen);
 		return -1;
 	}
 	return 0;

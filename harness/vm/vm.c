@@ -23,10 +23,7 @@ const char *pmt_device_name(enum pmt_device_kind kind)
 
 int pmt_device_parse(const char *name)
 {
-	for (int i = 0; i < PMT_NR_DEVICE_KINDS; i++)
-		if (!strcmp(device_names[i], name))
-			return i;
-	return -1;
+	return pmt_name_index(device_names, PMT_NR_DEVICE_KINDS, name);
 }
 
 int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t errlen)
@@ -43,20 +40,17 @@ int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t er
 	return vm->exited && st == PMT_AGENT_OK ? 0 : -1;
 }
 
-/* The last non-empty line of a log file: QEMU's reason for exiting. */
-static void last_line(const char *path, char *buf, size_t len)
+const char *pmt_vm_qemu_escape(const char *s, char *buf, size_t len)
 {
-	size_t n;
-	char *text = pmt_read_file(path, 1 << 20, &n), *p;
+	size_t o = 0;
 
-	buf[0] = '\0';
-	if (!text)
-		return;
-	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-		text[--n] = '\0';
-	p = strrchr(text, '\n');
-	snprintf(buf, len, "%s", p ? p + 1 : text);
-	free(text);
+	for (; *s && o + 2 < len; s++) {
+		if (*s == ',')
+			buf[o++] = ',';
+		buf[o++] = *s;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 void pmt_vm_describe_exit(struct pmt_vm *vm, char *buf, size_t len)
@@ -69,7 +63,8 @@ void pmt_vm_describe_exit(struct pmt_vm *vm, char *buf, size_t len)
 	}
 	pmt_describe_status(vm->wstatus, status, sizeof(status));
 	snprintf(logpath, sizeof(logpath), "%s/qemu.log", vm->cfg.logdir);
-	last_line(logpath, line, sizeof(line));
+	/* Its last line is QEMU's reason for exiting. */
+	pmt_last_line(logpath, NULL, "", line, sizeof(line));
 	snprintf(buf, len, "QEMU %s%s%s", status, line[0] ? ": " : "", line);
 }
 
@@ -110,6 +105,14 @@ int pmt_vm_listen_unix(const char *path)
 	}
 	pmt_cleanup_register(path, 0);
 	return fd;
+}
+
+void pmt_vm_unlisten_unix(int fd, const char *path)
+{
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	pmt_cleanup_unregister(path);
 }
 
 FILE *pmt_vm_open_log(const struct pmt_vm_config *cfg, const char *name)

@@ -116,9 +116,21 @@ int pmt_vm_shutdown(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t er
  * in the case's folder.
  */
 int pmt_vm_listen_unix(const char *path);
+/*
+ * Undo pmt_vm_listen_unix(): close @fd (-1: nothing) and remove @path,
+ * also when listening failed half-way; once QEMU connected the socket's
+ * name is not needed.
+ */
+void pmt_vm_unlisten_unix(int fd, const char *path);
 FILE *pmt_vm_open_log(const struct pmt_vm_config *cfg, const char *name);
 /* Close QMP, the agent channel and their transcripts (backends' release). */
 void pmt_vm_close_channels(struct pmt_vm *vm);
+
+/*
+ * @s as a QEMU option value in @buf (of @len, cut to fit): QEMU splits
+ * values at commas, so each comma is doubled (",,").  Returns @buf.
+ */
+const char *pmt_vm_qemu_escape(const char *s, char *buf, size_t len);
 
 /* Why did the guest end?  e.g. "QEMU exit status 1: <last line of qemu.log>" */
 void pmt_vm_describe_exit(struct pmt_vm *vm, char *buf, size_t len);

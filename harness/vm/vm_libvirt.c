@@ -37,6 +37,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "text.h"
 #include "util.h"
 #include "vm.h"
 
@@ -66,26 +67,11 @@ static const char *lv_error(void)
 	return m && *m ? m : "unknown libvirt error";
 }
 
-/* XML text with &, <, >, ' and " escaped, appended to @f. */
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
 /* <tag>text</tag>, the text escaped; numbers go through fprintf directly. */
 static void xml_tag_text(FILE *f, const char *indent, const char *tag, const char *text)
 {
 	fprintf(f, "%s<%s>", indent, tag);
-	xml_text(f, text);
+	pmt_xml_escape(f, text);
 	fprintf(f, "</%s>\n", tag);
 }
 
@@ -102,23 +88,9 @@ static void qemu_arg(FILE *f, const char *fmt, ...)
 		s = NULL;
 	va_end(ap);
 	fputs("    <qemu:arg value='", f);
-	xml_text(f, s ? s : "");
+	pmt_xml_escape(f, s ? s : "");
 	fputs("'/>\n", f);
 	free(s);
-}
-
-/* QEMU splits option values at commas; a path with one is doubled (",,"). */
-static const char *qemu_escape(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s && o + 2 < len; s++) {
-		if (*s == ',')
-			buf[o++] = ',';
-		buf[o++] = *s;
-	}
-	buf[o] = '\0';
-	return buf;
 }
 
 /* An absolute path for the daemon, whose working directory is not ours. */
@@ -176,10 +148,10 @@ static char *build_xml(const struct pmt_vm_config *cfg, const char *name, const 
 	/* The balloon would take a PCI slot that the command-line pmem device may want. */
 	fprintf(f, "    <memballoon model='none'/>\n");
 	fprintf(f, "    <serial type='file'><source path='");
-	xml_text(f, console);
+	pmt_xml_escape(f, console);
 	fprintf(f, "'/><target port='0'/></serial>\n");
 	fprintf(f, "    <channel type='unix'><source mode='connect' path='");
-	xml_text(f, agent_path);
+	pmt_xml_escape(f, agent_path);
 	fprintf(f, "'/><target type='virtio' name='%s'/></channel>\n", PMT_AGENT_PORT_NAME);
 	for (int i = 0; i < cfg->ndisks; i++) {
 		const struct pmt_vm_disk *d = &cfg->disks[i];
@@ -211,7 +183,7 @@ static char *build_xml(const struct pmt_vm_config *cfg, const char *name, const 
 				continue;
 			qemu_arg(f, "-object");
 			qemu_arg(f, "memory-backend-file,id=pmtmem%d,share=on,mem-path=%s,size=%llu", i,
-				 qemu_escape(abs_path(d->path, disk), esc, sizeof(esc)),
+				 pmt_vm_qemu_escape(abs_path(d->path, disk), esc, sizeof(esc)),
 				 (unsigned long long)d->size);
 			qemu_arg(f, "-device");
 			/* An explicit slot on pcie.0 that libvirt's own allocation does not use. */
@@ -232,7 +204,7 @@ static char *build_xml(const struct pmt_vm_config *cfg, const char *name, const 
 				continue;
 			fprintf(f, "    <qemu:env name='%.*s' value='", (int)(eq - cfg->env[i]),
 				cfg->env[i]);
-			xml_text(f, eq + 1);
+			pmt_xml_escape(f, eq + 1);
 			fprintf(f, "'/>\n");
 		}
 		fprintf(f, "  </qemu:commandline>\n");
@@ -346,33 +318,18 @@ static int accept_or_exit(struct pmt_vm *vm, int lfd, int64_t deadline_ms)
 	}
 }
 
-/* The last non-empty line of the domain's log: QEMU's or libvirt's reason. */
-static void last_log_line(const struct pmt_vm_config *cfg, char *buf, size_t len)
-{
-	char path[PATH_MAX + 16], *text, *p;
-	size_t n;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/qemu.log", cfg->logdir);
-	text = pmt_read_file(path, 1 << 20, &n);
-	if (!text)
-		return;
-	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-		text[--n] = '\0';
-	p = strrchr(text, '\n');
-	snprintf(buf, len, "%s", p ? p + 1 : text);
-	free(text);
-}
-
 static int lv_fail(struct pmt_vm *vm, char *err, size_t errlen, const char *what)
 {
-	char line[512];
+	char line[512], path[PATH_MAX + 16];
 
 	if (!vm->exited && !lv_active(vm->priv))
 		lv_mark_exited(vm);
 	line[0] = '\0';
-	if (vm->exited)
-		last_log_line(&vm->cfg, line, sizeof(line));
+	/* The last line of the domain's log: QEMU's or libvirt's reason. */
+	if (vm->exited) {
+		snprintf(path, sizeof(path), "%s/qemu.log", vm->cfg.logdir);
+		pmt_last_line(path, NULL, "", line, sizeof(line));
+	}
 	snprintf(err, errlen, "%s%s%s", what, line[0] ? ": " : "", line);
 	return -1;
 }
@@ -472,10 +429,7 @@ static int lv_start(struct pmt_vm *vm, int64_t deadline_ms, char *err, size_t er
 	vm->t_ready_ms = pmt_now_ms();
 	rc = 0;
 out:
-	if (agent_l >= 0)
-		close(agent_l);
-	unlink(agent_path);
-	pmt_cleanup_unregister(agent_path);
+	pmt_vm_unlisten_unix(agent_l, agent_path);
 	free(reply);
 	free(live);
 	free(xml);

@@ -65,20 +65,6 @@ static void argv_free(struct argv_builder *b)
 	b->argc = 0;
 }
 
-/* QEMU splits option values at commas; a path with one is doubled (",,"). */
-static const char *qemu_escape(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s && o + 2 < len; s++) {
-		if (*s == ',')
-			buf[o++] = ',';
-		buf[o++] = *s;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static bool has_nvdimm(const struct pmt_vm_config *cfg)
 {
 	for (int i = 0; i < cfg->ndisks; i++)
@@ -124,13 +110,13 @@ static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
 	arg(b, "-serial");
 	arg(b, "chardev:con");
 	arg(b, "-chardev");
-	arg(b, "socket,id=qmp,path=%s", qemu_escape(qmp_path, e1, sizeof(e1)));
+	arg(b, "socket,id=qmp,path=%s", pmt_vm_qemu_escape(qmp_path, e1, sizeof(e1)));
 	arg(b, "-mon");
 	arg(b, "chardev=qmp,mode=control");
 	arg(b, "-device");
 	arg(b, "virtio-serial-pci,id=vser0");
 	arg(b, "-chardev");
-	arg(b, "socket,id=agent,path=%s", qemu_escape(agent_path, e1, sizeof(e1)));
+	arg(b, "socket,id=agent,path=%s", pmt_vm_qemu_escape(agent_path, e1, sizeof(e1)));
 	arg(b, "-device");
 	arg(b, "virtserialport,bus=vser0.0,chardev=agent,name=%s", PMT_AGENT_PORT_NAME);
 	for (int i = 0; i < cfg->ndisks; i++) {
@@ -138,7 +124,7 @@ static int build_argv(const struct pmt_vm_config *cfg, const char *qmp_path,
 
 		arg(b, "-object");
 		arg(b, "memory-backend-file,id=mem%d,share=on,mem-path=%s,size=%llu", i,
-		    qemu_escape(d->path, e2, sizeof(e2)), (unsigned long long)d->size);
+		    pmt_vm_qemu_escape(d->path, e2, sizeof(e2)), (unsigned long long)d->size);
 		if (cfg->hotplug_port && d->kind == PMT_DEV_VIRTIO_PMEM) {
 			arg(b, "-device");
 			arg(b, "pcie-root-port,id=port%d,chassis=%d", i, i + 1);
@@ -338,14 +324,8 @@ static int qemu_spawn(struct pmt_vm *vm, int restore_fd, const char *preamble,
 	vm->t_ready_ms = pmt_now_ms();
 	rc = 0;
 out:
-	if (qmp_l >= 0)
-		close(qmp_l);
-	if (agent_l >= 0)
-		close(agent_l);
-	unlink(qmp_path);
-	unlink(agent_path);
-	pmt_cleanup_unregister(qmp_path);
-	pmt_cleanup_unregister(agent_path);
+	pmt_vm_unlisten_unix(qmp_l, qmp_path);
+	pmt_vm_unlisten_unix(agent_l, agent_path);
 	argv_free(&b);
 	return rc;
 }
