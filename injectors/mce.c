@@ -360,10 +360,12 @@ static int mce_fire(struct pmt_case *c, char *err, size_t errlen)
 	json_object_put(event);
 	pmt_fault_fired(c, info);
 	return 0;
-fail:
-	/* What was tried stays readable in details.fault. */
+fail: {
+	/* What was tried stays readable in details.fault.  (A block: the
+	 * foreach declares, and a label may not stand before a declaration.) */
 	json_object_object_foreach(info, k, v)
 		json_object_object_add(pmt_fault(c), k, json_object_get(v));
+	}
 	json_object_put(info);
 	return -1;
 }

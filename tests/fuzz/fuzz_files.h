@@ -84,7 +84,8 @@ static inline void fuzz_files_setup(struct fuzz_files *ff, const char *tag)
 static inline int fuzz_files_write(struct fuzz_files *ff, const uint8_t *data, size_t size,
 				   const char *sep)
 {
-	const uint8_t *p = data, *end = data + size;
+	/* No arithmetic on a NULL @data (undefined even with size 0). */
+	const uint8_t *p = data, *end = data ? data + size : NULL;
 	size_t seplen = strlen(sep);
 	int made = 0;
 
