@@ -119,24 +119,17 @@ void pmt_flusheio_journal(struct pmt_case *c, const char *img, const char *scrat
 	struct json_object *j;
 	int status = 0;
 	char *text;
-	pid_t pid;
 
 	if (!ev || strcmp(c->fs, "ext4"))
 		return;
-	unlink(scratch);
-	pid = pmt_spawn(argv, scratch, NULL);
-	if (pid < 0 || !pmt_wait_exit(pid, -1, pmt_now_ms() + DEBUGFS_TIMEOUT_MS, &status)) {
-		if (pid >= 0)
-			pmt_kill_and_reap(pid);
+	text = pmt_spawn_capture(argv, scratch, DEBUGFS_TIMEOUT_MS, &status);
+	if (!text) {
 		j = json_object_new_object();
 		json_object_object_add(j, "error", json_object_new_string(
-			pid < 0 ? strerror(errno) : "debugfs logdump timed out"));
+			errno == ETIMEDOUT ? "debugfs logdump timed out" : strerror(errno)));
 		json_object_object_add(ev, "journal_at_cut", j);
-		unlink(scratch);
 		return;
 	}
-	text = pmt_read_file(scratch, 16 << 20, NULL);
-	unlink(scratch);
 	j = pmt_jbd2_logdump_parse(text);
 	free(text);
 	json_object_object_add(ev, "journal_at_cut", j);

@@ -250,24 +250,9 @@ int pmt_ext4_name_meta(const struct pmt_ext4_layout *l, uint64_t block,
 /* Run @argv; its output (stdout and stderr) as a string, or NULL. */
 static char *capture(char *const argv[], const char *scratch)
 {
-	int64_t deadline = pmt_now_ms() + TOOL_TIMEOUT_MS;
-	int status = 0;
-	pid_t pid;
-	char *text;
+	int status;
 
-	unlink(scratch);
-	pid = pmt_spawn(argv, scratch, NULL);
-	if (pid < 0)
-		return NULL;
-	if (!pmt_wait_exit(pid, -1, deadline, &status)) {
-		pmt_kill_and_reap(pid);
-		unlink(scratch);
-		errno = ETIMEDOUT;
-		return NULL;
-	}
-	text = pmt_read_file(scratch, 16 << 20, NULL);
-	unlink(scratch);
-	return text;
+	return pmt_spawn_capture(argv, scratch, TOOL_TIMEOUT_MS, &status);
 }
 
 /* debugfs -c -R REQUEST IMG. */

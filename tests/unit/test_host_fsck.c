@@ -40,32 +40,42 @@ static int fsck_exit(const char *fs, const char *img)
 	return code;
 }
 
+/* Per filesystem: how to make a small image at $IMG, and how to damage it. */
+struct fs_case {
+	const char *fs, *make, *damage;
+};
+
+static const struct fs_case ext4 = {
+	"ext4", "truncate -s 64M \"$IMG\" && mkfs.ext4 -q -F \"$IMG\"",
+	"debugfs -w -R 'clri <2>' \"$IMG\" >/dev/null 2>&1",
+};
+
+static const struct fs_case xfs = {
+	"xfs", "truncate -s 300M \"$IMG\" && mkfs.xfs -q -f \"$IMG\"",
+	"xfs_db -x -c 'agf 1' -c 'write -d freeblks 7' \"$IMG\" >/dev/null",
+};
+
+static void clean_then_damaged(const struct fs_case *fc)
+{
+	char img[256];
+
+	snprintf(img, sizeof(img), "%s/%s.img", pmt_tmpdir(), fc->fs);
+	ck_assert_int_eq(setenv("IMG", img, 1), 0);
+	run(fc->make);
+	ck_assert_int_eq(fsck_exit(fc->fs, img), 0);
+	run(fc->damage);
+	ck_assert_int_ne(fsck_exit(fc->fs, img), 0);
+}
+
 START_TEST(ext4_clean_then_damaged)
 {
-	char img[256], cmd[600];
-
-	snprintf(img, sizeof(img), "%s/e4.img", pmt_tmpdir());
-	snprintf(cmd, sizeof(cmd), "truncate -s 64M %s && mkfs.ext4 -q -F %s", img, img);
-	run(cmd);
-	ck_assert_int_eq(fsck_exit("ext4", img), 0);
-	snprintf(cmd, sizeof(cmd), "debugfs -w -R 'clri <2>' %s >/dev/null 2>&1", img);
-	run(cmd);
-	ck_assert_int_ne(fsck_exit("ext4", img), 0);
+	clean_then_damaged(&ext4);
 }
 END_TEST
 
 START_TEST(xfs_clean_then_damaged)
 {
-	char img[256], cmd[600];
-
-	snprintf(img, sizeof(img), "%s/x.img", pmt_tmpdir());
-	snprintf(cmd, sizeof(cmd), "truncate -s 300M %s && mkfs.xfs -q -f %s", img, img);
-	run(cmd);
-	ck_assert_int_eq(fsck_exit("xfs", img), 0);
-	snprintf(cmd, sizeof(cmd), "xfs_db -x -c 'agf 1' -c 'write -d freeblks 7' %s >/dev/null",
-		 img);
-	run(cmd);
-	ck_assert_int_ne(fsck_exit("xfs", img), 0);
+	clean_then_damaged(&xfs);
 }
 END_TEST
 
