@@ -100,27 +100,23 @@ static struct json_object *copy(struct json_object *o)
 	return c;
 }
 
-struct json_object *pmt_merge_summaries(struct json_object *const *s, size_t n,
-					char *err, size_t errlen)
+/* Summaries that can be one: some, each with cases, all of one kernel (shards
+ * of different kernels would make one report of two runs).  0, or -1 with @err. */
+static int check_mergeable(struct json_object *const *s, size_t n, char *err, size_t errlen)
 {
-	struct json_object *out, *props = NULL, *cases, *seen;
 	const char *kernel;
-	char *from = NULL;
-	size_t fromlen = 0;
-	FILE *f;
 
 	if (n == 0) {
 		snprintf(err, errlen, "merge: no summaries to merge");
-		return NULL;
+		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!json_object_is_type(json_object_object_get(s[i], "cases"), json_type_array)) {
 			snprintf(err, errlen, "merge: summary %zu (%s) has no cases array", i + 1,
 				 pmt_json_str(s[i], "run_id"));
-			return NULL;
+			return -1;
 		}
 	}
-	/* Shards of different kernels would make one report of two runs. */
 	kernel = pmt_json_str(json_object_object_get(s[0], "properties"), "kernel");
 	for (size_t i = 1; i < n; i++) {
 		const char *k = pmt_json_str(json_object_object_get(s[i], "properties"), "kernel");
@@ -128,28 +124,32 @@ struct json_object *pmt_merge_summaries(struct json_object *const *s, size_t n,
 		if (*kernel && *k && strcmp(kernel, k)) {
 			snprintf(err, errlen, "merge: %s ran kernel %s but %s ran %s",
 				 pmt_json_str(s[0], "run_id"), kernel, pmt_json_str(s[i], "run_id"), k);
-			return NULL;
+			return -1;
 		}
 	}
+	return 0;
+}
 
-	out = json_object_new_object();
-	cases = json_object_new_array();
-	seen = json_object_new_object();	/* case id -> the run it came from */
+/* Copies of the cases of all @s sorted by id, or NULL with @err when a case
+ * id stands in two of them. */
+static struct json_object *gather_cases(struct json_object *const *s, size_t n, char *err,
+					size_t errlen)
+{
+	struct json_object *cases = json_object_new_array();
+	struct json_object *seen = json_object_new_object();	/* case id -> its run */
+
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *src = json_object_object_get(s[i], "cases");
 
 		for (size_t k = 0; k < json_object_array_length(src); k++) {
-			struct json_object *c = json_object_array_get_idx(src, k);
+			struct json_object *c = json_object_array_get_idx(src, k), *first;
 			const char *id = pmt_json_str(c, "id");
-
-			struct json_object *first;
 
 			if (json_object_object_get_ex(seen, id, &first)) {
 				snprintf(err, errlen, "merge: case %s is in both %s and %s", id,
 					 json_object_get_string(first), pmt_json_str(s[i], "run_id"));
 				json_object_put(seen);
 				json_object_put(cases);
-				json_object_put(out);
 				return NULL;
 			}
 			json_object_object_add(seen, id,
@@ -159,7 +159,23 @@ struct json_object *pmt_merge_summaries(struct json_object *const *s, size_t n,
 	}
 	json_object_put(seen);
 	json_object_array_sort(cases, by_id);
+	return cases;
+}
 
+struct json_object *pmt_merge_summaries(struct json_object *const *s, size_t n,
+					char *err, size_t errlen)
+{
+	struct json_object *out, *props = NULL, *cases;
+	char *from = NULL;
+	size_t fromlen = 0;
+	FILE *f;
+
+	if (check_mergeable(s, n, err, errlen))
+		return NULL;
+	cases = gather_cases(s, n, err, errlen);
+	if (!cases)
+		return NULL;
+	out = json_object_new_object();
 	f = open_memstream(&from, &fromlen);
 	for (size_t i = 0; f && i < n; i++)
 		fprintf(f, "%s%s", i ? "," : "", pmt_json_str(s[i], "run_id"));
