@@ -125,14 +125,37 @@ void pmt_wrap(FILE *f, const char *text, size_t col, const char *indent, size_t 
 
 void pmt_xml_escape(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
+	size_t len = s ? strlen(s) : 0;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t n = pmt_utf8_char_len(s + i, len - i);
+
+		/* Not UTF-8, or U+FFFE/U+FFFF: XML forbids them, even escaped. */
+		if (n == 0 || (n == 3 && ch == 0xef && (unsigned char)s[i + 1] == 0xbf &&
+			       ((unsigned char)s[i + 2] & 0xfe) == 0xbe)) {
+			fputs("\xef\xbf\xbd", f);
+			i += n ? n : 1;
+			continue;
+		}
+		if (n > 1) {
+			fwrite(s + i, 1, n, f);
+			i += n;
+			continue;
+		}
+		switch (ch) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
+		default:
+			/* XML 1.0 forbids most control characters, even escaped. */
+			if (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r')
+				fputc('?', f);
+			else
+				fputc(ch, f);
 		}
+		i++;
 	}
 }

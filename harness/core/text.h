@@ -24,7 +24,9 @@ void pmt_term_escape(char *buf, size_t len, const char *s, bool keep_newlines);
 /*
  * Write @s (NULL: nothing) to @f with &, <, >, " and ' as entities (' as
  * &#39;, which both XML and HTML read), so that it is safe as an
- * element's text or a quoted attribute's value.
+ * element's text or a quoted attribute's value; and as text XML 1.0
+ * allows: forbidden control characters as '?', bytes that are not valid
+ * UTF-8 and the non-characters U+FFFE/U+FFFF as U+FFFD.
  */
 void pmt_xml_escape(FILE *f, const char *s);
 

@@ -12,47 +12,7 @@
 #include "agent_proto.h"
 #include "json_util.h"
 #include "report.h"
-
-/*
- * Text for XML 1.0: the five special characters as entities, forbidden
- * control characters as '?', and bytes that are not valid UTF-8 and the
- * non-characters U+FFFE/U+FFFF (which XML forbids too) as U+FFFD.
- */
-static void xml_escape(FILE *f, const char *s)
-{
-	size_t len = s ? strlen(s) : 0;
-
-	for (size_t i = 0; i < len;) {
-		unsigned char ch = (unsigned char)s[i];
-		size_t n = pmt_utf8_char_len(s + i, len - i);
-
-		if (n == 0 || (n == 3 && ch == 0xef && (unsigned char)s[i + 1] == 0xbf &&
-			       ((unsigned char)s[i + 2] & 0xfe) == 0xbe)) {
-			fputs("\xef\xbf\xbd", f);
-			i += n ? n : 1;
-			continue;
-		}
-		if (n > 1) {
-			fwrite(s + i, 1, n, f);
-			i += n;
-			continue;
-		}
-		switch (ch) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default:
-			/* XML 1.0 forbids most control characters, even escaped. */
-			if (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r')
-				fputc('?', f);
-			else
-				fputc(ch, f);
-		}
-		i++;
-	}
-}
+#include "text.h"
 
 static int count(struct json_object *summary, const char *verdict)
 {
@@ -80,9 +40,9 @@ static void suite_properties(FILE *f, struct json_object *props)
 	fputs("    <properties>\n", f);
 	json_object_object_foreach(props, key, val) {
 		fputs("      <property name=\"", f);
-		xml_escape(f, key);
+		pmt_xml_escape(f, key);
 		fputs("\" value=\"", f);
-		xml_escape(f, json_object_get_string(val));
+		pmt_xml_escape(f, json_object_get_string(val));
 		fputs("\"/>\n", f);
 	}
 	fputs("    </properties>\n", f);
@@ -92,9 +52,9 @@ static void suite_properties(FILE *f, struct json_object *props)
 static void testcase_open(FILE *f, struct json_object *c, double seconds)
 {
 	fputs("    <testcase classname=\"pmtorture.", f);
-	xml_escape(f, pmt_json_str(c, "scenario"));
+	pmt_xml_escape(f, pmt_json_str(c, "scenario"));
 	fputs("\" name=\"", f);
-	xml_escape(f, pmt_json_str(c, "id"));
+	pmt_xml_escape(f, pmt_json_str(c, "id"));
 	fprintf(f, "\" time=\"%.3f\">\n", seconds);
 }
 
@@ -105,13 +65,13 @@ static void testcase_verdict(FILE *f, const char *verdict, const char *reason)
 		const char *tag = verdict[0] == 'F' ? "failure" : "error";
 
 		fprintf(f, "      <%s type=\"%s\" message=\"", tag, verdict);
-		xml_escape(f, reason);
+		pmt_xml_escape(f, reason);
 		fprintf(f, "\">");
-		xml_escape(f, reason);
+		pmt_xml_escape(f, reason);
 		fprintf(f, "</%s>\n", tag);
 	} else if (!strcmp(verdict, "SKIP") || !strcmp(verdict, "XFAIL")) {
 		fprintf(f, "      <skipped message=\"%s: ", verdict);
-		xml_escape(f, reason);
+		pmt_xml_escape(f, reason);
 		fputs("\"/>\n", f);
 	}
 }
@@ -122,7 +82,7 @@ static void out_line(FILE *f, struct json_object *c, const char *label, const ch
 	if (!*pmt_json_str(c, key))
 		return;
 	fprintf(f, "\n%s: ", label);
-	xml_escape(f, pmt_json_str(c, key));
+	pmt_xml_escape(f, pmt_json_str(c, key));
 }
 
 /* The <testcase> of one finished case. */
@@ -135,18 +95,18 @@ static void finished_case(FILE *f, struct json_object *c)
 	 * form, which Jenkins and GitLab read), so a matrix can be split by it. */
 	if (*pmt_json_str(c, "kernel")) {
 		fputs("      <properties>\n        <property name=\"kernel\" value=\"", f);
-		xml_escape(f, pmt_json_str(c, "kernel"));
+		pmt_xml_escape(f, pmt_json_str(c, "kernel"));
 		fputs("\"/>\n      </properties>\n", f);
 	}
 	testcase_verdict(f, verdict, reason);
 	fputs("      <system-out>", f);
-	xml_escape(f, verdict);
+	pmt_xml_escape(f, verdict);
 	fputs(": ", f);
-	xml_escape(f, reason);
+	pmt_xml_escape(f, reason);
 	out_line(f, c, "kernel", "kernel");
 	out_line(f, c, "baseline", "baseline");
 	fputs("\nresults: ", f);
-	xml_escape(f, pmt_json_str(c, "dir"));
+	pmt_xml_escape(f, pmt_json_str(c, "dir"));
 	fputs("</system-out>\n    </testcase>\n", f);
 }
 
@@ -155,7 +115,7 @@ static void unfinished_case(FILE *f, struct json_object *c)
 {
 	testcase_open(f, c, 0);
 	fputs("      <skipped message=\"", f);
-	xml_escape(f, pmt_json_str(c, "reason"));
+	pmt_xml_escape(f, pmt_json_str(c, "reason"));
 	fputs("\"/>\n    </testcase>\n", f);
 }
 
@@ -182,7 +142,7 @@ char *pmt_report_junit(struct json_object *summary)
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"pmtorture\"", f);
 	suite_counts(f, summary, n + nr, nr, total);
 	fputs("  <testsuite name=\"", f);
-	xml_escape(f, pmt_json_str(summary, "run_id"));
+	pmt_xml_escape(f, pmt_json_str(summary, "run_id"));
 	fputs("\"", f);
 	suite_counts(f, summary, n + nr, nr, total);
 	suite_properties(f, props);
