@@ -20,13 +20,12 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "agent_proto.h"
 #include "host_fsck.h"
 #include "proc.h"
 
 /* Generous: a native fsck of a 512 MiB image takes milliseconds. */
 #define HOST_FSCK_TIMEOUT_MS	120000
-/* The guest agent keeps this much of a tool's output, too. */
-#define OUTPUT_KEEP		(64 * 1024)
 
 int pmt_host_fsck(const char *fs, const char *image, const char *scratch,
 		  struct json_object **res, char *err, size_t errlen)
@@ -54,8 +53,9 @@ int pmt_host_fsck(const char *fs, const char *image, const char *scratch,
 	json_object_object_add(*res, "exit", json_object_new_int(code));
 	if (WIFSIGNALED(status))
 		json_object_object_add(*res, "signal", json_object_new_int(WTERMSIG(status)));
+	/* As much as the guest agent's fsck answer kept. */
 	json_object_object_add(*res, "output", json_object_new_string(
-		n > OUTPUT_KEEP ? text + n - OUTPUT_KEEP : text));
+		n > PMT_OUTPUT_MAX ? text + n - PMT_OUTPUT_MAX : text));
 	free(text);
 	return 0;
 }
